@@ -1,0 +1,20 @@
+// apiauth/apiauth.hpp — every public header of apiauth.
+#ifndef APIAUTH_APIAUTH_HPP
+#define APIAUTH_APIAUTH_HPP
+
+#include <apiauth/error.hpp>
+
+#include <apiauth/encoding/base64.hpp>
+
+#include <apiauth/crypto/compare.hpp>
+#include <apiauth/crypto/hash.hpp>
+#include <apiauth/crypto/hmac.hpp>
+#include <apiauth/crypto/random.hpp>
+
+#include <apiauth/http/basic.hpp>
+#include <apiauth/http/bearer.hpp>
+#include <apiauth/http/challenge.hpp>
+#include <apiauth/http/credentials.hpp>
+#include <apiauth/http/request.hpp>
+
+#endif  // APIAUTH_APIAUTH_HPP

@@ -1,0 +1,55 @@
+// apiauth/crypto/compare.hpp — constant-time comparison of secrets.
+#ifndef APIAUTH_CRYPTO_COMPARE_HPP
+#define APIAUTH_CRYPTO_COMPARE_HPP
+
+#include <apiauth/crypto/hash.hpp>
+#include <apiauth/detail/bytes.hpp>
+
+#include <openssl/crypto.h>
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace apiauth::crypto {
+
+/** Constant-time equality of two byte strings whose length is public.
+
+    For MACs, digests and verifiers, whose length the algorithm fixes: the
+    time depends only on the length, never on where the bytes differ
+    (CRYPTO_memcmp). Strings of different length are unequal, and that is
+    decided by the lengths alone.
+*/
+inline bool equal(std::span<const std::byte> a, std::span<const std::byte> b) noexcept
+{
+    if (a.size() != b.size()) return false;
+    return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+/** Constant-time equality of two secrets whose lengths are secret too.
+
+    Compares SHA-256(a) with SHA-256(b) in constant time, so there is no
+    early return when the lengths differ and the time does not depend on
+    where the strings differ. What remains observable is the time to hash
+    each input, which grows with its length in 64-byte blocks: the
+    attacker learns the length of their own guess, and the stored secret's
+    length to within a block. Equal digests mean equal inputs (SHA-256
+    collision resistance).
+*/
+inline bool secret_equal(std::span<const std::byte> a, std::span<const std::byte> b) noexcept
+{
+    const digest_value da = digest(hash::sha256, a);
+    const digest_value db = digest(hash::sha256, b);
+    // Both sizes are 32 unless OpenSSL failed (EVP build); then never "equal".
+    if (da.size != 32 || db.size != 32) return false;
+    return CRYPTO_memcmp(da.bytes.data(), db.bytes.data(), 32) == 0;
+}
+
+inline bool secret_equal(std::string_view a, std::string_view b) noexcept
+{
+    return secret_equal(detail::as_bytes(a), detail::as_bytes(b));
+}
+
+}  // namespace apiauth::crypto
+
+#endif  // APIAUTH_CRYPTO_COMPARE_HPP

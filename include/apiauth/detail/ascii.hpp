@@ -1,0 +1,126 @@
+// apiauth/detail/ascii.hpp — locale-free character classes of the HTTP and OAuth grammars.
+#ifndef APIAUTH_DETAIL_ASCII_HPP
+#define APIAUTH_DETAIL_ASCII_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace apiauth::detail {
+
+// One table, one bit per class, indexed by the octet. Nothing here depends on
+// the C locale (DESIGN.md: no std::isalnum and friends).
+enum char_class : std::uint16_t {
+    cc_tchar = 1u << 0,    // RFC 9110 §5.6.2 tchar
+    cc_token68 = 1u << 1,  // RFC 9110 §11.2 token68 body: ALPHA DIGIT - . _ ~ + /  (not '=')
+    cc_qdtext = 1u << 2,   // RFC 9110 §5.6.4 qdtext: HTAB SP %x21 %x23-5B %x5D-7E obs-text
+    cc_qpair = 1u << 3,    // RFC 9110 §5.6.4 after '\': HTAB SP VCHAR obs-text
+    cc_ctl = 1u << 4,      // RFC 5234 B.1 CTL: %x00-1F / %x7F
+    cc_nqchar = 1u << 5,   // RFC 6749 A: %x21 / %x23-5B / %x5D-7E
+    cc_nqschar = 1u << 6,  // RFC 6749 A: %x20-21 / %x23-5B / %x5D-7E
+    cc_vschar = 1u << 7,   // RFC 6749 A: %x20-7E
+    cc_alnum = 1u << 8,    // ALPHA / DIGIT
+};
+
+inline constexpr std::array<std::uint16_t, 256> char_table = [] {
+    std::array<std::uint16_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+        std::uint16_t m = 0;
+        const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        const bool digit = c >= '0' && c <= '9';
+        const bool vchar = c >= 0x21 && c <= 0x7E;
+        if (alpha || digit) m |= cc_alnum | cc_tchar | cc_token68;
+        switch (c) {
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~': m |= cc_tchar; break;
+        default: break;
+        }
+        switch (c) {
+        case '-':
+        case '.':
+        case '_':
+        case '~':
+        case '+':
+        case '/': m |= cc_token68; break;
+        default: break;
+        }
+        if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E) || c >= 0x80)
+            m |= cc_qdtext;
+        if (c == '\t' || c == ' ' || vchar || c >= 0x80) m |= cc_qpair;
+        if (c < 0x20 || c == 0x7F) m |= cc_ctl;
+        if (c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E)) m |= cc_nqchar;
+        if (c == 0x20 || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E)) m |= cc_nqschar;
+        if (c >= 0x20 && c <= 0x7E) m |= cc_vschar;
+        t[static_cast<std::size_t>(c)] = m;
+    }
+    return t;
+}();
+
+constexpr bool is(char c, std::uint16_t cls) noexcept
+{
+    return (char_table[static_cast<unsigned char>(c)] & cls) != 0;
+}
+
+constexpr char to_lower(char c) noexcept
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// ASCII case-insensitive equality (RFC 9110 §11.1 scheme names, §11.2 parameter names).
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (to_lower(a[i]) != to_lower(b[i])) return false;
+    return true;
+}
+
+/// Index of the first octet of `s` not in `cls`, or s.size().
+constexpr std::size_t span_of(std::string_view s, std::uint16_t cls, std::size_t from = 0) noexcept
+{
+    std::size_t i = from;
+    while (i < s.size() && is(s[i], cls)) ++i;
+    return i;
+}
+
+/// True when every octet of `s` is in `cls`.
+constexpr bool all_of(std::string_view s, std::uint16_t cls) noexcept
+{
+    return span_of(s, cls) == s.size();
+}
+
+/// True when `s` contains an RFC 5234 CTL (%x00-1F / %x7F).
+constexpr bool has_ctl(std::string_view s) noexcept
+{
+    for (char c : s)
+        if (is(c, cc_ctl)) return true;
+    return false;
+}
+
+/// Media type of a Content-Type value without parameters, OWS-trimmed (RFC 9110 §8.3.1).
+constexpr std::string_view media_type(std::string_view content_type) noexcept
+{
+    const auto semi = content_type.find(';');
+    std::string_view t = content_type.substr(0, semi);
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+    while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+    return t;
+}
+
+}  // namespace apiauth::detail
+
+#endif  // APIAUTH_DETAIL_ASCII_HPP

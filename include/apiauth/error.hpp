@@ -1,0 +1,240 @@
+// apiauth/error.hpp — error codes, result<T>, and the HTTP answer for each error.
+#ifndef APIAUTH_ERROR_HPP
+#define APIAUTH_ERROR_HPP
+
+#include <boost/system/result.hpp>
+
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+namespace apiauth {
+
+/** The result of every function that reads untrusted input.
+
+    Holds either a `T` or a `std::error_code` (normally an `apiauth::errc`).
+    This is Boost.System's `result`, the type Boost.URL returns, with the
+    standard `std::error_code` so that callers need no Boost types to
+    inspect an error. `r.value()` throws `std::system_error` on error;
+    `r.has_value()`, `*r` and `r.error()` never throw.
+*/
+template <class T> using result = boost::system::result<T, std::error_code>;
+
+/** Every error apiauth reports. Values are stable; new ones are appended.
+
+    Messages (`std::error_code::message()`) are fixed English sentences that
+    carry no input bytes and no secret, and use only the characters RFC 6750
+    §3 allows in `error_description` (%x20-21 / %x23-5B / %x5D-7E), so a
+    message may be sent to the client as it is.
+*/
+enum class errc {
+    // ---- HTTP field level (RFC 9110 §5.5, §11) --------------------------
+    no_credentials = 1,       ///< no Authorization field (RFC 6750 §3.1: answer without error)
+    unsupported_scheme,       ///< credentials use a scheme this endpoint does not accept
+    duplicate_authorization,  ///< more than one Authorization field line (RFC 9110 §5.3)
+    header_too_large,         ///< field value longer than the configured bound
+    invalid_field_value,      ///< CR, LF, NUL or another control character in a field value
+    malformed_credentials,    ///< not `auth-scheme [ 1*SP ( token68 / #auth-param ) ]`
+    duplicate_parameter,      ///< an auth-param or form parameter occurs twice
+    too_many_parameters,      ///< more auth-params or list elements than the bound
+    malformed_challenge,      ///< a WWW-Authenticate value that is not `#challenge`
+
+    // ---- base64 and base64url (RFC 4648) ---------------------------------
+    base64_invalid_character = 100,  ///< octet outside the alphabet (§3.3)
+    base64_invalid_length,           ///< length impossible for the encoding
+    base64_invalid_padding,          ///< '=' missing, misplaced, or present where forbidden (§3.2)
+    base64_noncanonical,             ///< non-zero pad bits (§3.5)
+    buffer_too_small,                ///< caller's output span is shorter than needed
+
+    // ---- Basic (RFC 7617, RFC 6749 §2.3.1) -------------------------------
+    basic_missing_token = 200,    ///< "Basic" with no token68 (or with auth-params)
+    basic_missing_colon,          ///< decoded user-pass has no ':' (RFC 7617 §2)
+    basic_control_character,      ///< CTL in user-id or password (RFC 7617 §2)
+    basic_invalid_utf8,           ///< not UTF-8 under the UTF-8 charset policy (RFC 7617 §2.1)
+    basic_invalid_form_encoding,  ///< bad %-escape in an OAuth client credential (RFC 6749 App. B)
+    basic_colon_in_user_id,       ///< encode_basic refused a user-id containing ':'
+    basic_token_too_large,        ///< token68 longer than the configured bound
+
+    // ---- Bearer (RFC 6750) -----------------------------------------------
+    bearer_missing_token = 300,  ///< "Bearer" with nothing after it (RFC 6750 §2.1)
+    bearer_invalid_syntax,       ///< not a b64token (RFC 6750 §2.1)
+    multiple_token_methods,      ///< token sent by more than one method (RFC 6750 §2)
+    body_too_large,              ///< request body longer than the configured bound
+    malformed_form_body,         ///< body or query is not valid form encoding
+
+    // ---- challenge writer (RFC 9110 §11.6.1, RFC 7617 §2, RFC 6750 §3) ----
+    invalid_challenge_value = 400,  ///< realm/scope/error/error_uri outside its character set
+    empty_challenge,                ///< a challenge would have no auth-param
+
+    // ---- OpenSSL --------------------------------------------------------
+    random_failure = 900,  ///< RAND_bytes failed
+    crypto_failure,        ///< an OpenSSL call failed for a reason other than the input
+};
+
+/** The `std::error_category` of `errc`; its name is "apiauth". */
+const std::error_category& error_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept
+{
+    return {static_cast<int>(e), error_category()};
+}
+
+}  // namespace apiauth
+
+template <> struct std::is_error_code_enum<apiauth::errc> : std::true_type {
+};
+
+namespace apiauth {
+
+namespace detail {
+
+inline const char* errc_message(errc e) noexcept
+{
+    switch (e) {
+    case errc::no_credentials: return "No credentials were sent";
+    case errc::unsupported_scheme: return "The authentication scheme is not supported here";
+    case errc::duplicate_authorization: return "More than one Authorization header field was sent";
+    case errc::header_too_large: return "The header field value is too large";
+    case errc::invalid_field_value: return "The header field value contains a control character";
+    case errc::malformed_credentials: return "The credentials are malformed";
+    case errc::duplicate_parameter: return "A parameter occurs more than once";
+    case errc::too_many_parameters: return "Too many parameters";
+    case errc::malformed_challenge: return "The challenge is malformed";
+    case errc::base64_invalid_character: return "The base64 data contains a character outside its alphabet";
+    case errc::base64_invalid_length: return "The base64 data has an impossible length";
+    case errc::base64_invalid_padding: return "The base64 padding is missing, misplaced or not allowed";
+    case errc::base64_noncanonical: return "The base64 data has non-zero pad bits";
+    case errc::buffer_too_small: return "The output buffer is too small";
+    case errc::basic_missing_token: return "Basic credentials need exactly one token68";
+    case errc::basic_missing_colon: return "The Basic user-pass has no colon";
+    case errc::basic_control_character: return "The Basic user-id or password contains a control character";
+    case errc::basic_invalid_utf8: return "The Basic user-id or password is not valid UTF-8";
+    case errc::basic_invalid_form_encoding: return "The client credentials are not valid form encoding";
+    case errc::basic_colon_in_user_id: return "A Basic user-id cannot contain a colon";
+    case errc::basic_token_too_large: return "The Basic credentials are too large";
+    case errc::bearer_missing_token: return "The Bearer credentials carry no token";
+    case errc::bearer_invalid_syntax: return "The bearer token is not a valid b64token";
+    case errc::multiple_token_methods: return "The access token was sent by more than one method";
+    case errc::body_too_large: return "The request body is too large";
+    case errc::malformed_form_body: return "The form-encoded parameters are malformed";
+    case errc::invalid_challenge_value: return "A challenge parameter has a character its syntax does not allow";
+    case errc::empty_challenge: return "A challenge needs at least one parameter";
+    case errc::random_failure: return "The random generator failed";
+    case errc::crypto_failure: return "A cryptographic operation failed";
+    }
+    return "Unknown apiauth error";
+}
+
+class error_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "apiauth"; }
+    std::string message(int ev) const override { return errc_message(static_cast<errc>(ev)); }
+};
+
+}  // namespace detail
+
+inline const std::error_category& error_category() noexcept
+{
+    static const detail::error_category_impl category;
+    return category;
+}
+
+/** The HTTP status code that answers a request which failed with `ec`.
+
+    400 malformed request (RFC 6750 §3.1 invalid_request), 401 missing or bad
+    credentials (RFC 9110 §15.5.2: send a challenge with it), 413 body too
+    large, 431 header field too large (RFC 6585 §5), 500 for failures that are
+    the server's own. A code from another category, or success, gives 500 / 200.
+*/
+inline int http_status(std::error_code ec) noexcept
+{
+    if (!ec) return 200;
+    if (ec.category() != error_category()) return 500;
+    switch (static_cast<errc>(ec.value())) {
+    case errc::header_too_large: return 431;
+    case errc::body_too_large: return 413;
+    case errc::duplicate_authorization:
+    case errc::invalid_field_value:
+    case errc::malformed_credentials:
+    case errc::duplicate_parameter:
+    case errc::too_many_parameters:
+    case errc::malformed_challenge:
+    case errc::bearer_missing_token:
+    case errc::bearer_invalid_syntax:
+    case errc::multiple_token_methods:
+    case errc::malformed_form_body: return 400;
+    case errc::no_credentials:
+    case errc::unsupported_scheme:
+    case errc::base64_invalid_character:
+    case errc::base64_invalid_length:
+    case errc::base64_invalid_padding:
+    case errc::base64_noncanonical:
+    case errc::basic_missing_token:
+    case errc::basic_missing_colon:
+    case errc::basic_control_character:
+    case errc::basic_invalid_utf8:
+    case errc::basic_invalid_form_encoding:
+    case errc::basic_token_too_large: return 401;
+    case errc::buffer_too_small:
+    case errc::basic_colon_in_user_id:
+    case errc::invalid_challenge_value:
+    case errc::empty_challenge:
+    case errc::random_failure:
+    case errc::crypto_failure: return 500;
+    }
+    return 500;
+}
+
+/** The OAuth 2.0 `error` value for `ec`, or "" when none may be sent.
+
+    RFC 6750 §3.1: a request that lacks authentication information
+    (no_credentials, unsupported_scheme) gets a challenge with no `error`;
+    malformed requests are "invalid_request"; bad tokens "invalid_token".
+    Basic decoding failures are "invalid_client" (RFC 6749 §5.2), the only
+    OAuth context in which Basic credentials occur. base64 errors are
+    "invalid_token"; the token endpoint reports every client-authentication
+    failure as "invalid_client" itself. Server-side failures: "server_error".
+*/
+inline std::string_view oauth_error(std::error_code ec) noexcept
+{
+    if (!ec) return "";
+    if (ec.category() != error_category()) return "server_error";
+    switch (static_cast<errc>(ec.value())) {
+    case errc::no_credentials:
+    case errc::unsupported_scheme: return "";
+    case errc::header_too_large:
+    case errc::body_too_large:
+    case errc::duplicate_authorization:
+    case errc::invalid_field_value:
+    case errc::malformed_credentials:
+    case errc::duplicate_parameter:
+    case errc::too_many_parameters:
+    case errc::malformed_challenge:
+    case errc::bearer_missing_token:
+    case errc::bearer_invalid_syntax:
+    case errc::multiple_token_methods:
+    case errc::malformed_form_body: return "invalid_request";
+    case errc::base64_invalid_character:
+    case errc::base64_invalid_length:
+    case errc::base64_invalid_padding:
+    case errc::base64_noncanonical: return "invalid_token";
+    case errc::basic_missing_token:
+    case errc::basic_missing_colon:
+    case errc::basic_control_character:
+    case errc::basic_invalid_utf8:
+    case errc::basic_invalid_form_encoding:
+    case errc::basic_token_too_large: return "invalid_client";
+    case errc::buffer_too_small:
+    case errc::basic_colon_in_user_id:
+    case errc::invalid_challenge_value:
+    case errc::empty_challenge:
+    case errc::random_failure:
+    case errc::crypto_failure: return "server_error";
+    }
+    return "server_error";
+}
+
+}  // namespace apiauth
+
+#endif  // APIAUTH_ERROR_HPP

@@ -1,0 +1,417 @@
+// apiauth/http/basic.hpp — the "Basic" scheme (RFC 7617) and OAuth 2.0 client
+// passwords sent with it (RFC 6749 §2.3.1).
+#ifndef APIAUTH_HTTP_BASIC_HPP
+#define APIAUTH_HTTP_BASIC_HPP
+
+#include <apiauth/detail/ascii.hpp>
+#include <apiauth/detail/bytes.hpp>
+#include <apiauth/detail/utf8.hpp>
+#include <apiauth/encoding/base64.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/credentials.hpp>
+#include <apiauth/http/request.hpp>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/grammar/alnum_chars.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <string_view>
+
+namespace apiauth::detail {
+struct basic_access;
+}
+
+namespace apiauth::http {
+
+/** How the octets of a user-id and password are interpreted (RFC 7617 §2.1). */
+enum class charset_policy {
+    octets,          ///< no check: any octets but CTLs (RFC 7617 leaves the encoding undefined)
+    utf8,            ///< must be UTF-8 (what `charset="UTF-8"` in our challenge asks for); the default
+    utf8_or_latin1,  ///< UTF-8 if it is valid UTF-8, else taken as ISO-8859-1 (flagged; see latin1_to_utf8)
+};
+
+/** Options for decoding Basic credentials. The defaults are strict. */
+struct basic_options {
+    charset_policy charset = charset_policy::utf8;
+    /// Accept a token68 whose '=' padding is missing (RFC 4648 §3.2 loosened;
+    /// some clients omit it). Wrong padding is still refused.
+    bool allow_missing_padding = false;
+    /// Longest token68 accepted; longer is basic_token_too_large.
+    std::size_t max_token_size = 4096;
+};
+
+/// What the octets of decoded credentials turned out to be.
+enum class text_encoding {
+    unchecked,  ///< charset_policy::octets: not inspected
+    utf8,       ///< valid UTF-8 (ASCII included)
+    latin1,     ///< not UTF-8; accepted as ISO-8859-1 under utf8_or_latin1
+};
+
+/** A decoded user-id and password. Owns its octets and wipes them.
+
+    `user_id()` and `password()` view into this object: they are valid while
+    it lives and is not moved from. Up to 128 decoded octets are kept inline
+    (no allocation); longer credentials are kept on the heap. The storage is
+    overwritten with zeros (OPENSSL_cleanse) on destruction and on move.
+*/
+class basic_credentials {
+public:
+    basic_credentials() noexcept = default;
+    basic_credentials(const basic_credentials& o) { assign(o); }
+    basic_credentials& operator=(const basic_credentials& o)
+    {
+        if (this != &o) {
+            clear();
+            assign(o);
+        }
+        return *this;
+    }
+    basic_credentials(basic_credentials&& o) noexcept { take(o); }
+    basic_credentials& operator=(basic_credentials&& o) noexcept
+    {
+        if (this != &o) {
+            clear();
+            take(o);
+        }
+        return *this;
+    }
+    ~basic_credentials() { clear(); }
+
+    /// The user-id octets (for OAuth: the client_id). Never contains ':' unless form-decoded.
+    std::string_view user_id() const noexcept { return {data() + user_off_, user_len_}; }
+    /// The password octets (for OAuth: the client_secret). May contain ':'.
+    std::string_view password() const noexcept { return {data() + pass_off_, pass_len_}; }
+    /// Whether the octets were checked to be UTF-8, or taken as Latin-1.
+    text_encoding encoding() const noexcept { return encoding_; }
+
+private:
+    friend struct detail::basic_access;
+    static constexpr std::size_t inline_capacity = 128;
+
+    const char* data() const noexcept { return heap_ ? heap_.get() : inline_.data(); }
+    char* data() noexcept { return heap_ ? heap_.get() : inline_.data(); }
+
+    bool reserve(std::size_t n) noexcept
+    {
+        if (n <= inline_capacity) return true;
+        heap_.reset(new (std::nothrow) char[n]);
+        capacity_ = heap_ ? n : 0;
+        return heap_ != nullptr;
+    }
+
+    void clear() noexcept
+    {
+        if (heap_) {
+            detail::wipe(heap_.get(), capacity_);
+            heap_.reset();
+        }
+        detail::wipe(inline_.data(), used_);
+        capacity_ = used_ = user_off_ = user_len_ = pass_off_ = pass_len_ = 0;
+    }
+
+    void take(basic_credentials& o) noexcept
+    {
+        if (!o.heap_) std::memcpy(inline_.data(), o.inline_.data(), o.used_);
+        heap_ = std::move(o.heap_);
+        used_ = o.used_;
+        capacity_ = o.capacity_;
+        user_off_ = o.user_off_;
+        user_len_ = o.user_len_;
+        pass_off_ = o.pass_off_;
+        pass_len_ = o.pass_len_;
+        encoding_ = o.encoding_;
+        o.capacity_ = 0;
+        o.clear();
+    }
+
+    void assign(const basic_credentials& o)
+    {
+        if (o.heap_) {
+            heap_.reset(new char[o.capacity_]);
+            capacity_ = o.capacity_;
+            std::memcpy(heap_.get(), o.heap_.get(), capacity_);
+        } else {
+            std::memcpy(inline_.data(), o.inline_.data(), o.used_);
+        }
+        used_ = o.used_;
+        user_off_ = o.user_off_;
+        user_len_ = o.user_len_;
+        pass_off_ = o.pass_off_;
+        pass_len_ = o.pass_len_;
+        encoding_ = o.encoding_;
+    }
+
+    std::array<char, inline_capacity> inline_{};
+    std::unique_ptr<char[]> heap_;
+    std::size_t capacity_ = 0;  // of heap_
+    std::size_t used_ = 0;      // octets written (wiped by clear)
+    std::size_t user_off_ = 0, user_len_ = 0, pass_off_ = 0, pass_len_ = 0;
+    text_encoding encoding_ = text_encoding::unchecked;
+};
+
+}  // namespace apiauth::http
+
+namespace apiauth::detail {
+
+struct basic_access {
+    using basic_credentials = http::basic_credentials;
+    using basic_options = http::basic_options;
+    using charset_policy = http::charset_policy;
+    using text_encoding = http::text_encoding;
+
+    // Base64-decodes the token68, splits it at the first ':', and checks CTLs.
+    static result<basic_credentials> decode(std::string_view token68, const basic_options& opt) noexcept
+    {
+        if (token68.size() > opt.max_token_size) return errc::basic_token_too_large;
+        basic_credentials c;
+        const std::size_t cap = base64::decoded_size_max(token68.size());
+        if (!c.reserve(cap)) return std::make_error_code(std::errc::not_enough_memory);
+        auto n = base64::decode(token68, {reinterpret_cast<std::byte*>(c.data()), cap},
+                                base64_options{.allow_missing_padding = opt.allow_missing_padding});
+        if (!n) return n.error();
+        c.used_ = *n;
+        const std::string_view all(c.data(), *n);
+        const std::size_t colon = all.find(':');
+        if (colon == std::string_view::npos) return errc::basic_missing_colon;
+        if (has_ctl(all)) return errc::basic_control_character;
+        c.user_off_ = 0;
+        c.user_len_ = colon;
+        c.pass_off_ = colon + 1;
+        c.pass_len_ = *n - colon - 1;
+        return c;
+    }
+
+    static std::error_code check_charset(basic_credentials& c, charset_policy p) noexcept
+    {
+        if (p == charset_policy::octets) {
+            c.encoding_ = text_encoding::unchecked;
+            return {};
+        }
+        const bool utf8 = is_utf8(c.user_id()) && is_utf8(c.password());
+        if (!utf8 && p == charset_policy::utf8) return errc::basic_invalid_utf8;
+        c.encoding_ = utf8 ? text_encoding::utf8 : text_encoding::latin1;
+        return {};
+    }
+
+    // RFC 6749 Appendix B: application/x-www-form-urlencoded decoding of one
+    // half, in place ('+' is SP, %XX an octet). Boost.URL validates the
+    // escapes; the decoding loop is ours because it writes into the buffer it
+    // reads (decode_view re-reads its position when advancing). Each step
+    // reads its input octets before writing one octet at or behind them.
+    static bool form_decode(char* base, std::size_t& off, std::size_t& len) noexcept
+    {
+        if (!boost::urls::make_pct_string_view(std::string_view(base + off, len))) return false;
+        const auto hex = [](char h) -> unsigned {
+            return h <= '9' ? static_cast<unsigned>(h - '0') : static_cast<unsigned>((h | 0x20) - 'a' + 10);
+        };
+        char* p = base + off;
+        std::size_t w = 0;
+        for (std::size_t r = 0; r < len; ++w) {
+            const char ch = p[r];
+            if (ch == '%') {
+                p[w] = static_cast<char>((hex(p[r + 1]) << 4) | hex(p[r + 2]));
+                r += 3;
+            } else {
+                p[w] = ch == '+' ? ' ' : ch;
+                ++r;
+            }
+        }
+        wipe(p + w, len - w);
+        len = w;
+        return true;
+    }
+
+    static result<basic_credentials> decode_client(std::string_view token68, const basic_options& opt,
+                                                   bool raw) noexcept
+    {
+        auto c = decode(token68, opt);
+        if (!c || raw) {
+            if (c) {
+                if (auto e = check_charset(*c, opt.charset)) return e;
+            }
+            return c;
+        }
+        if (!form_decode(c->data(), c->user_off_, c->user_len_) || !form_decode(c->data(), c->pass_off_, c->pass_len_))
+            return errc::basic_invalid_form_encoding;
+        // %00-%1F and %7F decode to CTLs; client-id and client-secret are *VSCHAR
+        // (RFC 6749 A.1, A.2) and RFC 7617 §2 forbids CTLs in either half.
+        if (has_ctl(c->user_id()) || has_ctl(c->password())) return errc::basic_control_character;
+        if (auto e = check_charset(*c, opt.charset)) return e;
+        return c;
+    }
+};
+
+// Octets the application/x-www-form-urlencoded serializer leaves as they are
+// (WHATWG URL §5.2: ALPHA DIGIT * - . _); SP becomes '+', all else %XX.
+inline constexpr boost::urls::grammar::lut_chars form_unreserved =
+    boost::urls::grammar::lut_chars(boost::urls::grammar::alnum_chars) + "*-._";
+
+inline std::string form_encode(std::string_view s)
+{
+    boost::urls::encoding_opts eo;
+    eo.space_as_plus = true;
+    return boost::urls::encode(s, form_unreserved, eo);
+}
+
+}  // namespace apiauth::detail
+
+namespace apiauth::http {
+
+/** Decode the token68 of Basic credentials into user-id and password.
+
+    Base64-decodes strictly (RFC 4648 §4 alphabet, padding required unless
+    `opt.allow_missing_padding`, zero pad bits), splits at the first ':'
+    (the password may contain ':'), and refuses control characters. The
+    result owns its octets; it allocates only past 128 decoded octets.
+
+    Errors: basic_token_too_large; the base64 errors (base64_invalid_character,
+    base64_invalid_length, base64_invalid_padding, base64_noncanonical);
+    basic_missing_colon; basic_control_character (any CTL, RFC 7617 §2);
+    basic_invalid_utf8 under charset_policy::utf8 (the default).
+    Empty user-id or password are syntactically valid (RFC 7617 §2): the
+    verifier decides.
+
+    @par Example
+    @code
+    auto c = apiauth::http::decode_basic("QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+    assert(c && c->user_id() == "Aladdin" && c->password() == "open sesame");
+    @endcode
+
+    @par BNF
+    @code
+    credentials       = "Basic" 1*SP token68      ; token68 = base64 (RFC 4648 §4) of user-pass
+    user-pass         = user-id ":" password
+    user-id           = *<TEXT excluding ":" and CTLs>
+    password          = *<TEXT excluding CTLs>
+    @endcode
+
+    @par Specification RFC 7617 §2, §2.1; RFC 4648 §3.2, §3.3, §3.5, §4.
+
+    @see extract_basic, decode_oauth_client_basic, encode_basic.
+*/
+inline result<basic_credentials> decode_basic(std::string_view token68, basic_options opt = {}) noexcept
+{
+    auto c = detail::basic_access::decode(token68, opt);
+    if (!c) return c;
+    if (auto e = detail::basic_access::check_charset(*c, opt.charset)) return e;
+    return c;
+}
+
+/** Options for OAuth 2.0 client authentication with Basic (RFC 6749 §2.3.1). */
+struct oauth_basic_options {
+    basic_options basic{};
+    /// Compatibility switch for clients that send client_id and client_secret
+    /// without the form-encoding RFC 6749 §2.3.1 requires: take the halves as
+    /// they are. Set it per client, not globally: with it a secret containing
+    /// '+' or '%' from an RFC-conforming client no longer matches.
+    bool raw = false;
+};
+
+/** Decode Basic credentials carrying an OAuth 2.0 client_id and client_secret.
+
+    As decode_basic, then form-decodes each half (RFC 6749 §2.3.1 and
+    Appendix B: '+' is a space, %XX an octet, using Boost.URL), so that a
+    client_id may contain ':' (sent as %3A). A malformed %-escape is
+    basic_invalid_form_encoding (a client-authentication failure: 401
+    invalid_client at the token endpoint); an escape that decodes to a
+    control character is basic_control_character. Decoding happens once and
+    in place (a secret sent as `a%2525b` is `a%25b`).
+
+    @par Specification RFC 6749 §2.3.1, Appendix B; RFC 7617 §2.
+
+    @see decode_basic, encode_oauth_client_basic.
+*/
+inline result<basic_credentials> decode_oauth_client_basic(std::string_view token68,
+                                                           oauth_basic_options opt = {}) noexcept
+{
+    return detail::basic_access::decode_client(token68, opt.basic, opt.raw);
+}
+
+/** Read the Basic credentials of a request: header, then decode_basic.
+
+    Errors before decoding: no_credentials (no Authorization field),
+    duplicate_authorization (more than one field line, RFC 9110 §5.3), the
+    parse_credentials errors, unsupported_scheme (a scheme other than Basic,
+    matched case-insensitively), basic_missing_token (no token68, or
+    auth-params instead). Every failure but the first and those of
+    parse_credentials should be answered 401 with a Basic challenge.
+
+    @par Specification RFC 7617 §2; RFC 9110 §11.4, §5.3.
+*/
+inline result<basic_credentials> extract_basic(const request_view& req, basic_options opt = {},
+                                               parse_options popt = {}) noexcept
+{
+    if (req.authorization.empty()) return errc::no_credentials;
+    if (req.authorization.size() > 1) return errc::duplicate_authorization;
+    auto c = parse_credentials(req.authorization.front(), popt);
+    if (!c) return c.error();
+    if (!c->is("Basic")) return errc::unsupported_scheme;
+    if (c->token68.empty()) return errc::basic_missing_token;
+    return decode_basic(c->token68, opt);
+}
+
+/** Build the `Authorization` field value "Basic <base64(user-id:password)>".
+
+    Refuses a user-id containing ':' (basic_colon_in_user_id: RFC 7617 §2
+    says it cannot be encoded) and control characters in either part
+    (basic_control_character). Octets are encoded as given: pass UTF-8 to
+    match `charset="UTF-8"`.
+
+    @par Specification RFC 7617 §2.
+*/
+inline result<std::string> encode_basic(std::string_view user_id, std::string_view password)
+{
+    if (user_id.find(':') != std::string_view::npos) return errc::basic_colon_in_user_id;
+    if (detail::has_ctl(user_id) || detail::has_ctl(password)) return errc::basic_control_character;
+    std::string user_pass;
+    user_pass.reserve(user_id.size() + 1 + password.size());
+    user_pass.append(user_id).append(1, ':').append(password);
+    std::string out = "Basic " + base64::encode(user_pass);
+    detail::wipe(user_pass.data(), user_pass.size());
+    return out;
+}
+
+/** Build "Basic …" for an OAuth 2.0 client: form-encode client_id and
+    client_secret (RFC 6749 Appendix B), then encode as Basic. Never fails
+    on ':' since a ':' in the client_id is sent as %3A.
+
+    @par Specification RFC 6749 §2.3.1, Appendix B.
+*/
+inline result<std::string> encode_oauth_client_basic(std::string_view client_id, std::string_view client_secret)
+{
+    std::string id = detail::form_encode(client_id);
+    std::string secret = detail::form_encode(client_secret);
+    auto r = encode_basic(id, secret);
+    detail::wipe(secret.data(), secret.size());
+    return r;
+}
+
+/** ISO-8859-1 octets as UTF-8 (each octet is the code point of the same
+    value). For credentials decoded under charset_policy::utf8_or_latin1
+    whose encoding() is latin1. Allocates. */
+inline std::string latin1_to_utf8(std::string_view latin1)
+{
+    std::string out;
+    out.reserve(latin1.size() * 2);
+    for (const char ch : latin1) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x80) {
+            out.push_back(ch);
+        } else {
+            out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        }
+    }
+    return out;
+}
+
+}  // namespace apiauth::http
+
+#endif  // APIAUTH_HTTP_BASIC_HPP

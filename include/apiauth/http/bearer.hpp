@@ -1,0 +1,216 @@
+// apiauth/http/bearer.hpp — finding the bearer token of a request (RFC 6750 §2).
+#ifndef APIAUTH_HTTP_BEARER_HPP
+#define APIAUTH_HTTP_BEARER_HPP
+
+#include <apiauth/detail/ascii.hpp>
+#include <apiauth/detail/auth_grammar.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/credentials.hpp>
+#include <apiauth/http/request.hpp>
+
+#include <boost/url/decode_view.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace apiauth::http {
+
+/** Which transmission methods of RFC 6750 §2 a resource accepts.
+
+    The header method is always on (§2.1: resource servers MUST support it).
+    The form-body method (§2.2) and the query method (§2.3, removed by
+    OAuth 2.1, "SHOULD NOT be used") are off unless asked for.
+*/
+struct bearer_options {
+    bool allow_form_body = false;      ///< accept `access_token` in a form-encoded POST/PUT/PATCH body
+    bool allow_query = false;          ///< accept `access_token` in the request-target query
+    std::size_t max_body_size = 8192;  ///< longest body read when the body method is on (body_too_large)
+    parse_options header{};            ///< bounds for the Authorization field value
+};
+
+/// How the token arrived.
+enum class bearer_method { header, form_body, query };
+
+/** A bearer token found in a request.
+
+    For the header method, `value()` views into the Authorization field
+    value (no allocation). A token from the body or query is form-decoded
+    once and owned here when decoding changed it.
+*/
+class bearer_token {
+public:
+    bearer_token(std::string_view view, bearer_method m) noexcept : view_(view), method_(m) {}
+    bearer_token(std::string decoded, bearer_method m) noexcept : decoded_(std::move(decoded)), method_(m)
+    {
+        owned_ = true;
+    }
+
+    std::string_view value() const noexcept { return owned_ ? std::string_view(decoded_) : view_; }
+    bearer_method method() const noexcept { return method_; }
+
+    /// RFC 6750 §2.3: a 2xx answer to a request that used the query method
+    /// SHOULD carry `Cache-Control: private`; this returns "private" then, else "".
+    std::string_view cache_control() const noexcept { return method_ == bearer_method::query ? "private" : ""; }
+
+private:
+    std::string_view view_;
+    std::string decoded_;
+    bearer_method method_;
+    bool owned_ = false;
+};
+
+namespace detail_bearer {
+
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+inline bool is_b64token(std::string_view s) noexcept
+{
+    return !s.empty() && detail::scan_token68(s, 0) == s.size();
+}
+
+struct form_lookup {
+    std::size_t count = 0;   // occurrences of access_token
+    bool malformed = false;  // not valid form encoding
+    bool has_value = false;
+    boost::urls::pct_string_view value;
+};
+
+// Finds `access_token` in application/x-www-form-urlencoded text (only '&'
+// separates pairs; '+' is a space). Keys are compared after decoding.
+inline form_lookup find_access_token(std::string_view text) noexcept
+{
+    form_lookup r;
+    // Cheap filter: a request without the parameter pays one substring search.
+    if (text.find("access_token") == std::string_view::npos && text.find('%') == std::string_view::npos) return r;
+    auto q = boost::urls::parse_query(text);
+    if (!q) {
+        r.malformed = true;
+        return r;
+    }
+    boost::urls::encoding_opts eo;
+    eo.space_as_plus = true;
+    for (auto p : *q) {
+        if (boost::urls::decode_view(p.key, eo) != "access_token") continue;
+        if (++r.count == 1) {
+            r.has_value = p.has_value;
+            r.value = p.value;
+        }
+    }
+    return r;
+}
+
+inline bool body_method_allowed(std::string_view method) noexcept
+{
+    // RFC 6750 §2.2: a method whose request body has defined semantics; GET MUST NOT be used.
+    return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+inline std::string_view query_of(std::string_view target) noexcept
+{
+    const auto q = target.find('?');
+    if (q == std::string_view::npos) return {};
+    std::string_view s = target.substr(q + 1);
+    return s.substr(0, s.find('#'));
+}
+
+}  // namespace detail_bearer
+
+/** Find the bearer token of a request by the methods of RFC 6750 §2.
+
+    Header (§2.1): `Authorization: Bearer <b64token>`, scheme matched
+    case-insensitively, `1*SP` before the token, padding kept. Body (§2.2,
+    if `opt.allow_form_body`): `access_token` in a POST, PUT or PATCH body
+    whose media type is application/x-www-form-urlencoded (parameters such
+    as charset ignored). Query (§2.3, if `opt.allow_query`): `access_token`
+    in the target's query. A token from the body or query must also be a
+    b64token.
+
+    More than one method is multiple_token_methods (§2: clients MUST NOT),
+    and so is a token in the body or query next to an Authorization field of
+    another scheme. A token in a disabled method counts for this check
+    (never as credentials), so `Bearer x` plus `?access_token=y` is refused
+    even with the query method off.
+
+    Errors: no_credentials (nothing found: answer 401 without `error`,
+    §3.1), unsupported_scheme (only another scheme: same answer),
+    duplicate_authorization, the parse_credentials errors,
+    bearer_missing_token (`Bearer` alone), bearer_invalid_syntax (not a
+    b64token, e.g. `Bearer a=b`), duplicate_parameter (access_token twice),
+    multiple_token_methods, body_too_large, malformed_form_body.
+    http_status() gives 400 for each malformed request (invalid_request).
+    The header path does not allocate.
+
+    @par BNF
+    @code
+    credentials = "Bearer" 1*SP b64token
+    b64token    = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    @endcode
+
+    @par Specification RFC 6750 §2.1, §2.2, §2.3, §3.1.
+
+    @see parse_credentials, write_bearer_challenge.
+*/
+inline result<bearer_token> extract_bearer(const request_view& req, bearer_options opt = {}) noexcept
+{
+    std::string_view header_token;
+    bool other_scheme = false;
+    if (req.authorization.size() > 1) return errc::duplicate_authorization;
+    if (req.authorization.size() == 1) {
+        auto c = parse_credentials(req.authorization.front(), opt.header);
+        if (!c) return c.error();
+        if (c->is("Bearer")) {
+            if (!c->token68.empty())
+                header_token = c->token68;
+            else if (!c->params.empty())
+                return errc::bearer_invalid_syntax;
+            else
+                return errc::bearer_missing_token;
+        } else {
+            other_scheme = true;
+        }
+    }
+
+    // Form body: only a form-encoded body of a method with body semantics.
+    detail_bearer::form_lookup body;
+    const bool body_applies =
+        detail_bearer::body_method_allowed(req.method) &&
+        detail::iequals(detail::media_type(req.content_type), "application/x-www-form-urlencoded");
+    if (body_applies) {
+        if (opt.allow_form_body && req.body.size() > opt.max_body_size) return errc::body_too_large;
+        if (req.body.size() <= opt.max_body_size) body = detail_bearer::find_access_token(req.body);
+        if (opt.allow_form_body && body.malformed) return errc::malformed_form_body;
+    }
+    detail_bearer::form_lookup query = detail_bearer::find_access_token(detail_bearer::query_of(req.target));
+    if (opt.allow_query && query.malformed) return errc::malformed_form_body;
+
+    const int methods = (header_token.empty() ? 0 : 1) + (body.count ? 1 : 0) + (query.count ? 1 : 0);
+    if (methods > 1 || (other_scheme && methods > 0)) return errc::multiple_token_methods;
+    if (!header_token.empty()) return bearer_token(header_token, bearer_method::header);
+
+    const auto from_form = [](const detail_bearer::form_lookup& f, bearer_method m) -> result<bearer_token> {
+        if (f.count > 1) return errc::duplicate_parameter;
+        if (!f.has_value || f.value.empty()) return errc::bearer_missing_token;  // RFC 6749 §3.2: empty is absent
+        boost::urls::encoding_opts eo;
+        eo.space_as_plus = true;
+        std::string decoded;
+        const bool plain =
+            f.value.decoded_size() == f.value.size() && std::string_view(f.value).find('+') == std::string_view::npos;
+        std::string_view v = f.value;
+        if (!plain) {
+            decoded.reserve(f.value.decoded_size());
+            for (char ch : boost::urls::decode_view(f.value, eo)) decoded.push_back(ch);
+            v = decoded;
+        }
+        if (!detail_bearer::is_b64token(v)) return errc::bearer_invalid_syntax;
+        if (plain) return bearer_token(v, m);
+        return bearer_token(std::move(decoded), m);
+    };
+    if (body.count && opt.allow_form_body) return from_form(body, bearer_method::form_body);
+    if (query.count && opt.allow_query) return from_form(query, bearer_method::query);
+    return other_scheme ? errc::unsupported_scheme : errc::no_credentials;
+}
+
+}  // namespace apiauth::http
+
+#endif  // APIAUTH_HTTP_BEARER_HPP
