@@ -97,3 +97,12 @@ TEST_CASE("http_status and oauth_error give one answer for each code", "[error]"
     CHECK(apiauth::http_status(std::make_error_code(std::errc::not_enough_memory)) == 500);
     CHECK(apiauth::oauth_error(std::make_error_code(std::errc::not_enough_memory)) == "server_error");
 }
+
+TEST_CASE("error_name gives the enumerator's name", "[error]")
+{
+    CHECK(apiauth::error_name(errc::basic_missing_colon) == "basic_missing_colon");
+    CHECK(apiauth::error_name(errc::crypto_failure) == "crypto_failure");
+    CHECK(apiauth::error_name(std::error_code{}).empty());
+    CHECK(apiauth::error_name(std::make_error_code(std::errc::not_enough_memory)).empty());
+    for (errc e : all_codes) CHECK_FALSE(apiauth::error_name(e).empty());
+}

@@ -140,6 +140,46 @@ inline const std::error_category& error_category() noexcept
     return category;
 }
 
+/** The enumerator name of an apiauth error ("bearer_missing_token"), for
+    logs and metrics; "" for success or a code of another category. */
+inline std::string_view error_name(std::error_code ec) noexcept
+{
+    if (!ec || ec.category() != error_category()) return "";
+    switch (static_cast<errc>(ec.value())) {
+    case errc::no_credentials: return "no_credentials";
+    case errc::unsupported_scheme: return "unsupported_scheme";
+    case errc::duplicate_authorization: return "duplicate_authorization";
+    case errc::header_too_large: return "header_too_large";
+    case errc::invalid_field_value: return "invalid_field_value";
+    case errc::malformed_credentials: return "malformed_credentials";
+    case errc::duplicate_parameter: return "duplicate_parameter";
+    case errc::too_many_parameters: return "too_many_parameters";
+    case errc::malformed_challenge: return "malformed_challenge";
+    case errc::base64_invalid_character: return "base64_invalid_character";
+    case errc::base64_invalid_length: return "base64_invalid_length";
+    case errc::base64_invalid_padding: return "base64_invalid_padding";
+    case errc::base64_noncanonical: return "base64_noncanonical";
+    case errc::buffer_too_small: return "buffer_too_small";
+    case errc::basic_missing_token: return "basic_missing_token";
+    case errc::basic_missing_colon: return "basic_missing_colon";
+    case errc::basic_control_character: return "basic_control_character";
+    case errc::basic_invalid_utf8: return "basic_invalid_utf8";
+    case errc::basic_invalid_form_encoding: return "basic_invalid_form_encoding";
+    case errc::basic_colon_in_user_id: return "basic_colon_in_user_id";
+    case errc::basic_token_too_large: return "basic_token_too_large";
+    case errc::bearer_missing_token: return "bearer_missing_token";
+    case errc::bearer_invalid_syntax: return "bearer_invalid_syntax";
+    case errc::multiple_token_methods: return "multiple_token_methods";
+    case errc::body_too_large: return "body_too_large";
+    case errc::malformed_form_body: return "malformed_form_body";
+    case errc::invalid_challenge_value: return "invalid_challenge_value";
+    case errc::empty_challenge: return "empty_challenge";
+    case errc::random_failure: return "random_failure";
+    case errc::crypto_failure: return "crypto_failure";
+    }
+    return "";
+}
+
 /** The HTTP status code that answers a request which failed with `ec`.
 
     400 malformed request (RFC 6750 §3.1 invalid_request), 401 missing or bad
