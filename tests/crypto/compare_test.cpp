@@ -1,0 +1,56 @@
+// Tests for apiauth/crypto/compare.hpp and crypto/hash.hpp.
+#include <apiauth/crypto/compare.hpp>
+#include <apiauth/crypto/hash.hpp>
+#include <apiauth/encoding/base64.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+namespace crypto = apiauth::crypto;
+using apiauth::detail::as_bytes;
+
+TEST_CASE("equal: constant-time comparison of equal-length values", "[crypto][compare]")
+{
+    CHECK(crypto::equal(as_bytes("abcdef"), as_bytes("abcdef")));
+    CHECK_FALSE(crypto::equal(as_bytes("abcdef"), as_bytes("abcdeg")));
+    CHECK_FALSE(crypto::equal(as_bytes("abcdef"), as_bytes("bbcdef")));
+    CHECK_FALSE(crypto::equal(as_bytes("abcdef"), as_bytes("abcde")));  // length is public: unequal
+    CHECK(crypto::equal(as_bytes(""), as_bytes("")));
+}
+
+TEST_CASE("secret_equal: lengths are hidden behind SHA-256 digests (spec digest case E88)", "[crypto][compare]")
+{
+    CHECK(crypto::secret_equal("gX1fBat3bV", "gX1fBat3bV"));
+    CHECK_FALSE(crypto::secret_equal("abc", "abcd"));
+    CHECK_FALSE(crypto::secret_equal("abcd", "abc"));
+    CHECK_FALSE(crypto::secret_equal("", "a"));
+    CHECK(crypto::secret_equal("", ""));
+    const std::string a(1000, 'x');
+    std::string b = a;
+    b[999] = 'y';
+    CHECK_FALSE(crypto::secret_equal(a, b));
+    CHECK(crypto::secret_equal(a, std::string(1000, 'x')));
+}
+
+TEST_CASE("digest: FIPS 180-4 example values for SHA-256/384/512 of \"abc\"", "[crypto][hash]")
+{
+    const auto hex = [](const crypto::digest_value& d) {
+        std::string s;
+        const char* digits = "0123456789abcdef";
+        for (std::size_t i = 0; i < d.size; ++i) {
+            s += digits[static_cast<unsigned>(d.bytes[i]) >> 4];
+            s += digits[static_cast<unsigned>(d.bytes[i]) & 15];
+        }
+        return s;
+    };
+    CHECK(hex(crypto::digest(crypto::hash::sha256, as_bytes("abc"))) ==
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(hex(crypto::digest(crypto::hash::sha384, as_bytes("abc"))) ==
+          "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+    CHECK(hex(crypto::digest(crypto::hash::sha512, as_bytes("abc"))) ==
+          "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd"
+          "454d4423643ce80e2a9ac94fa54ca49f");
+    CHECK(crypto::digest_size(crypto::hash::sha384) == 48);
+    CHECK(crypto::block_size(crypto::hash::sha512) == 128);
+}

@@ -1,0 +1,277 @@
+// Tests for apiauth/encoding/base64.hpp: RFC 4648 vectors, every rejection
+// path, and a differential test against OpenSSL's EVP_EncodeBlock/EVP_DecodeBlock.
+#include <apiauth/encoding/base64.hpp>
+
+#include <catch2/catch.hpp>
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstddef>
+#include <random>
+#include <string>
+#include <vector>
+
+using apiauth::errc;
+namespace b64 = apiauth::base64;
+namespace b64url = apiauth::base64url;
+
+namespace {
+
+struct vector_case {
+    std::string_view plain, std64, url;
+};
+
+// RFC 4648 §10.
+constexpr vector_case rfc4648_vectors[] = {
+    {"", "", ""},
+    {"f", "Zg==", "Zg"},
+    {"fo", "Zm8=", "Zm8"},
+    {"foo", "Zm9v", "Zm9v"},
+    {"foob", "Zm9vYg==", "Zm9vYg"},
+    {"fooba", "Zm9vYmE=", "Zm9vYmE"},
+    {"foobar", "Zm9vYmFy", "Zm9vYmFy"},
+};
+
+std::error_code decode_error(std::string_view s, apiauth::base64_options o = {})
+{
+    auto r = b64::decode(s, o);
+    return r ? std::error_code{} : r.error();
+}
+
+std::error_code decode_url_error(std::string_view s)
+{
+    auto r = b64url::decode(s);
+    return r ? std::error_code{} : r.error();
+}
+
+}  // namespace
+
+TEST_CASE("RFC 4648 §10 test vectors, base64 and base64url", "[base64]")
+{
+    for (const auto& v : rfc4648_vectors) {
+        INFO("plain: " << v.plain);
+        CHECK(b64::encode(v.plain) == v.std64);
+        CHECK(b64url::encode(v.plain) == v.url);
+        CHECK(b64::decode(v.std64).value() == v.plain);
+        CHECK(b64url::decode(v.url).value() == v.plain);
+        CHECK(b64::encoded_size(v.plain.size()) == v.std64.size());
+        CHECK(b64url::encoded_size(v.plain.size()) == v.url.size());
+    }
+}
+
+TEST_CASE("RFC 4648 §4 and §5: the two alphabets differ in exactly two characters", "[base64]")
+{
+    const std::string bytes = "\xfb\xff\xbf";  // 111110 111111 111110 111111
+    CHECK(b64::encode(bytes) == "+/+/");
+    CHECK(b64url::encode(bytes) == "-_-_");
+    CHECK(b64::decode("+/+/").value() == bytes);
+    CHECK(b64url::decode("-_-_").value() == bytes);
+    CHECK(decode_error("-_-_") == errc::base64_invalid_character);
+    CHECK(decode_url_error("+/+/") == errc::base64_invalid_character);
+}
+
+TEST_CASE("RFC 4648 §3.3: characters outside the alphabet are rejected", "[base64]")
+{
+    CHECK(decode_error("Zm9v Yg==") == errc::base64_invalid_character);   // space
+    CHECK(decode_error("Zm9v\nYg==") == errc::base64_invalid_character);  // line feed (§3.1)
+    CHECK(decode_error("Zm9v\r\nYg==") == errc::base64_invalid_character);
+    CHECK(decode_error(" Zm9v") == errc::base64_invalid_character);
+    CHECK(decode_error("Zm9v\t") == errc::base64_invalid_character);
+    CHECK(decode_error("Zm9!") == errc::base64_invalid_character);
+    CHECK(decode_error(std::string_view("Zm\0v", 4)) == errc::base64_invalid_character);
+    CHECK(decode_error("Zm9v\xc3\xa9") == errc::base64_invalid_character);
+    CHECK(decode_url_error("Zm9v%3d") == errc::base64_invalid_character);  // percent-encoded padding
+    CHECK(decode_url_error("Zm9v.") == errc::base64_invalid_character);
+}
+
+TEST_CASE("RFC 4648 §3.2: base64 requires padding unless told otherwise", "[base64]")
+{
+    CHECK(decode_error("Zg") == errc::base64_invalid_padding);
+    CHECK(decode_error("Zm8") == errc::base64_invalid_padding);
+    CHECK(decode_error("Zg=") == errc::base64_invalid_padding);    // one '=' short
+    CHECK(decode_error("Zm9v=") == errc::base64_invalid_padding);  // superfluous
+    CHECK(decode_error("Zm9v==") == errc::base64_invalid_padding);
+    CHECK(decode_error("Zm8==") == errc::base64_invalid_padding);  // one too many
+    CHECK(decode_error("Zg===") == errc::base64_invalid_padding);
+    CHECK(decode_error("====") == errc::base64_invalid_padding);
+    CHECK(decode_error("=") == errc::base64_invalid_padding);
+    CHECK(decode_error("Zg==Zg==") == errc::base64_invalid_padding);  // padding in the middle
+    CHECK(decode_error("Z=g=") == errc::base64_invalid_padding);
+
+    const apiauth::base64_options loose{.allow_missing_padding = true};
+    CHECK(b64::decode("Zg", loose).value() == "f");
+    CHECK(b64::decode("Zm8", loose).value() == "fo");
+    CHECK(b64::decode("Zm8=", loose).value() == "fo");                  // padding that is present still works
+    CHECK(decode_error("Zg=", loose) == errc::base64_invalid_padding);  // present but wrong
+    CHECK(decode_error("Zm9v=", loose) == errc::base64_invalid_padding);
+}
+
+TEST_CASE("RFC 7515 §2: base64url is never padded", "[base64]")
+{
+    CHECK(decode_url_error("Zg==") == errc::base64_invalid_padding);
+    CHECK(decode_url_error("Zm8=") == errc::base64_invalid_padding);
+    CHECK(decode_url_error("Zm9v=") == errc::base64_invalid_padding);
+    CHECK(decode_url_error("=") == errc::base64_invalid_padding);
+}
+
+TEST_CASE("RFC 4648 §4: a length of 4k+1 characters is impossible", "[base64]")
+{
+    CHECK(decode_error("Z") == errc::base64_invalid_length);
+    CHECK(decode_error("Zm9vY") == errc::base64_invalid_length);
+    CHECK(decode_error("Zm9vY===") == errc::base64_invalid_length);
+    CHECK(decode_url_error("Z") == errc::base64_invalid_length);
+    CHECK(decode_url_error("Zm9vYmFyZ") == errc::base64_invalid_length);
+}
+
+TEST_CASE("RFC 4648 §3.5: non-zero pad bits are rejected (one encoding per byte string)", "[base64]")
+{
+    // "Zg==" is canonical for "f"; Zh, Zi, … Zv decode to "f" in lenient decoders.
+    CHECK(decode_error("Zh==") == errc::base64_noncanonical);
+    CHECK(decode_error("Zv==") == errc::base64_noncanonical);
+    CHECK(decode_error("Zm9=") == errc::base64_noncanonical);          // "fo" is Zm8=
+    CHECK(decode_error("dXNlcjpwYXN=") == errc::base64_noncanonical);  // case B28
+    CHECK(decode_url_error("Zh") == errc::base64_noncanonical);
+    CHECK(decode_url_error("Zm9") == errc::base64_noncanonical);
+    // every wrong low bit of the last character, for both final-quantum sizes
+    const std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (std::size_t v = 0; v < 64; ++v) {
+        const std::string two = std::string("Z") + alphabet[v];
+        const std::string three = std::string("Zm") + alphabet[v];
+        CHECK(b64url::decode(two).has_value() == ((v & 0x0F) == 0));
+        CHECK(b64url::decode(three).has_value() == ((v & 0x03) == 0));
+    }
+}
+
+TEST_CASE("Errors are reported in a fixed order: alphabet, length, padding, pad bits", "[base64]")
+{
+    CHECK(decode_error("Z!") == errc::base64_invalid_character);  // and it is also too short
+    CHECK(decode_error("Zm9vY!==") == errc::base64_invalid_character);
+    CHECK(decode_error("Zm9vY=") == errc::base64_invalid_length);  // length before padding
+    CHECK(decode_error("Zh=") == errc::base64_invalid_padding);    // padding before pad bits
+}
+
+TEST_CASE("Span API: exact sizes, buffer_too_small, and nothing written on error", "[base64]")
+{
+    std::array<std::byte, 6> out{};
+    auto n = b64::decode("Zm9vYmFy", out);
+    REQUIRE(n);
+    CHECK(*n == 6);
+    std::array<std::byte, 5> small{};
+    CHECK(b64::decode("Zm9vYmFy", small).error() == errc::buffer_too_small);
+    CHECK(b64url::decode("Zm9vYmE", std::span<std::byte>(small.data(), 4)).error() == errc::buffer_too_small);
+
+    std::array<std::byte, 8> guard;
+    guard.fill(std::byte{0x5A});
+    CHECK(b64::decode("Zm9v!mFy", guard).error() == errc::base64_invalid_character);
+    for (auto b : guard) CHECK(b == std::byte{0x5A});
+
+    std::array<char, 8> enc{};
+    const std::array<std::byte, 6> src{std::byte{'f'}, std::byte{'o'}, std::byte{'o'},
+                                       std::byte{'b'}, std::byte{'a'}, std::byte{'r'}};
+    CHECK(b64::encode(src, enc).value() == 8);
+    CHECK(std::string_view(enc.data(), 8) == "Zm9vYmFy");
+    CHECK(b64::encode(src, std::span<char>(enc.data(), 7)).error() == errc::buffer_too_small);
+    CHECK(b64url::encode(std::span(src).first(4), std::span<char>(enc.data(), 6)).value() == 6);
+    CHECK(b64url::encode(std::span(src).first(4), std::span<char>(enc.data(), 5)).error() == errc::buffer_too_small);
+    CHECK(b64::decoded_size_max(8) >= 6);
+}
+
+namespace {
+
+// Independent oracle: OpenSSL accepts `s` and re-encoding its output with
+// OpenSSL gives back `s` exactly. That is the definition of "strict,
+// canonical, padded base64" used by apiauth, expressed through another
+// implementation.
+bool openssl_accepts_canonical(std::string_view s, std::string* out)
+{
+    if (s.size() % 4 != 0) return false;
+    for (char c : s)
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return false;  // EVP_DecodeBlock skips these
+    std::vector<unsigned char> buf(s.size() / 4 * 3 + 3);
+    const int n =
+        EVP_DecodeBlock(buf.data(), reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
+    if (n < 0) return false;
+    std::size_t pads = 0;
+    while (pads < s.size() && s[s.size() - 1 - pads] == '=') ++pads;
+    if (pads > 2 || static_cast<std::size_t>(n) < pads) return false;
+    const std::size_t len = static_cast<std::size_t>(n) - pads;
+    std::vector<unsigned char> re(len / 3 * 4 + 5);
+    const int m = EVP_EncodeBlock(re.data(), buf.data(), static_cast<int>(len));
+    if (std::string_view(reinterpret_cast<const char*>(re.data()), static_cast<std::size_t>(m)) != s) return false;
+    out->assign(reinterpret_cast<const char*>(buf.data()), len);
+    return true;
+}
+
+std::string to_url(std::string_view padded)
+{
+    std::string s(padded);
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("Differential: encoding equals OpenSSL EVP_EncodeBlock on 100,000 random inputs", "[base64][differential]")
+{
+    std::mt19937_64 rng(20261128);
+    std::vector<unsigned char> ref(200);
+    for (int iter = 0; iter < 100000; ++iter) {
+        const std::size_t len = rng() % 130;
+        std::string bytes(len, '\0');
+        for (auto& c : bytes) c = static_cast<char>(rng());
+        const int m =
+            EVP_EncodeBlock(ref.data(), reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(len));
+        const std::string_view expected(reinterpret_cast<const char*>(ref.data()), static_cast<std::size_t>(m));
+        const std::string ours = b64::encode(bytes);
+        REQUIRE(ours == expected);
+        REQUIRE(b64url::encode(bytes) == to_url(expected));
+        REQUIRE(b64::decode(ours).value() == bytes);
+        REQUIRE(b64url::decode(to_url(expected)).value() == bytes);
+    }
+}
+
+TEST_CASE("Differential: strict decoding accepts exactly OpenSSL's canonical encodings (100,000 random strings)",
+          "[base64][differential]")
+{
+    std::mt19937_64 rng(4648);
+    const std::string_view pool = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const std::string_view odd = "= -_\n.%";
+    std::size_t accepted = 0;
+    for (int iter = 0; iter < 100000; ++iter) {
+        std::string s;
+        if (iter % 2 == 0) {
+            // Random strings: mostly alphabet, sometimes '=', whitespace or foreign characters.
+            const std::size_t len = rng() % 17;
+            for (std::size_t i = 0; i < len; ++i) s += (rng() % 8 == 0) ? odd[rng() % odd.size()] : pool[rng() % 64];
+        } else {
+            // A valid encoding with one mutation: a changed, dropped or added character.
+            std::string bytes(rng() % 20, '\0');
+            for (auto& c : bytes) c = static_cast<char>(rng());
+            s = b64::encode(bytes);
+            const std::size_t at = s.empty() ? 0 : rng() % s.size();
+            switch (rng() % 4) {
+            case 0:
+                if (!s.empty()) s[at] = pool[rng() % 64];
+                break;
+            case 1:
+                if (!s.empty()) s.erase(at, 1);
+                break;
+            case 2: s.insert(at, 1, odd[rng() % odd.size()]); break;
+            default: break;  // unchanged
+            }
+        }
+        std::string expected;
+        const bool oracle = openssl_accepts_canonical(s, &expected);
+        auto ours = b64::decode(s);
+        INFO("input: \"" << s << "\"");
+        REQUIRE(ours.has_value() == oracle);
+        if (oracle) {
+            REQUIRE(*ours == expected);
+            ++accepted;
+            // base64url is the same language under the alphabet change, without padding.
+            REQUIRE(b64url::decode(to_url(s)).value() == expected);
+        }
+    }
+    CHECK(accepted > 30000);  // the test exercises both answers substantially
+}

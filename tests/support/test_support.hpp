@@ -1,0 +1,66 @@
+// Helpers shared by the tests: hex, and where the Wycheproof vectors are.
+#ifndef APIAUTH_TESTS_SUPPORT_HPP
+#define APIAUTH_TESTS_SUPPORT_HPP
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace apiauth::test {
+
+inline std::string from_hex(std::string_view h)
+{
+    if (h.size() % 2 != 0) throw std::invalid_argument("odd hex length");
+    const auto nib = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        throw std::invalid_argument("bad hex digit");
+    };
+    std::string out(h.size() / 2, '\0');
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>(nib(h[2 * i]) << 4 | nib(h[2 * i + 1]));
+    return out;
+}
+
+inline std::string to_hex(std::string_view b)
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : b) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+/// The Wycheproof folder: $APIAUTH_WYCHEPROOF_DIR, else the path CMake
+/// configured (../shared/vectors/wycheproof beside the repository).
+inline std::filesystem::path wycheproof_dir()
+{
+    if (const char* e = std::getenv("APIAUTH_WYCHEPROOF_DIR")) return e;
+#ifdef APIAUTH_WYCHEPROOF_DIR
+    return APIAUTH_WYCHEPROOF_DIR;
+#else
+    return {};
+#endif
+}
+
+/// The parsed vector file, or nothing when the folder or file is absent
+/// (the caller reports the skip with WARN).
+inline std::optional<nlohmann::json> load_wycheproof(const std::string& file)
+{
+    const auto p = wycheproof_dir() / file;
+    std::ifstream in(p);
+    if (!in) return std::nullopt;
+    return nlohmann::json::parse(in);
+}
+
+}  // namespace apiauth::test
+
+#endif
