@@ -67,6 +67,20 @@ enum class errc {
     invalid_challenge_value = 400,  ///< realm/scope/error/error_uri outside its character set
     empty_challenge,                ///< a challenge would have no auth-param
 
+    // ---- API keys (research/api-keys.md §8.5) ----------------------------
+    api_key_malformed = 600,      ///< not the key grammar (bound, structure, alphabet)
+    api_key_unknown_prefix,       ///< prefix not in the configured allow-list
+    api_key_unsupported_version,  ///< version character not supported
+    api_key_bad_checksum,         ///< CRC-32 does not match: a typo or a forgery, caught before any lookup
+    api_key_not_found,            ///< no record for the key id (the MAC is computed all the same)
+    api_key_bad_secret,           ///< the verifier does not match
+    api_key_revoked,              ///< the key was revoked (reported only after the MAC matched)
+    api_key_expired,              ///< past expires_at (plus skew)
+    api_key_not_yet_valid,        ///< before not_before (minus skew)
+    api_key_prefix_mismatch,      ///< the record was issued for another prefix
+    api_key_unknown_pepper,       ///< the record's pepper version is not in the ring: fail closed
+    invalid_configuration,        ///< refused when a key, ring or policy is built (short pepper, bad prefix…)
+
     // ---- OpenSSL --------------------------------------------------------
     random_failure = 900,  ///< RAND_bytes failed
     crypto_failure,        ///< an OpenSSL call failed for a reason other than the input
@@ -120,6 +134,18 @@ inline const char* errc_message(errc e) noexcept
     case errc::malformed_form_body: return "The form-encoded parameters are malformed";
     case errc::invalid_challenge_value: return "A challenge parameter has a character its syntax does not allow";
     case errc::empty_challenge: return "A challenge needs at least one parameter";
+    case errc::api_key_malformed: return "The API key is malformed";
+    case errc::api_key_unknown_prefix: return "The API key prefix is not accepted here";
+    case errc::api_key_unsupported_version: return "The API key format version is not supported";
+    case errc::api_key_bad_checksum: return "The API key checksum does not match";
+    case errc::api_key_not_found: return "The API key is not valid";
+    case errc::api_key_bad_secret: return "The API key is not valid";
+    case errc::api_key_revoked: return "The API key was revoked";
+    case errc::api_key_expired: return "The API key expired";
+    case errc::api_key_not_yet_valid: return "The API key is not valid yet";
+    case errc::api_key_prefix_mismatch: return "The API key prefix does not match its record";
+    case errc::api_key_unknown_pepper: return "The API key record uses an unknown pepper version";
+    case errc::invalid_configuration: return "The configuration was refused";
     case errc::random_failure: return "The random generator failed";
     case errc::crypto_failure: return "A cryptographic operation failed";
     }
@@ -174,6 +200,18 @@ inline std::string_view error_name(std::error_code ec) noexcept
     case errc::malformed_form_body: return "malformed_form_body";
     case errc::invalid_challenge_value: return "invalid_challenge_value";
     case errc::empty_challenge: return "empty_challenge";
+    case errc::api_key_malformed: return "api_key_malformed";
+    case errc::api_key_unknown_prefix: return "api_key_unknown_prefix";
+    case errc::api_key_unsupported_version: return "api_key_unsupported_version";
+    case errc::api_key_bad_checksum: return "api_key_bad_checksum";
+    case errc::api_key_not_found: return "api_key_not_found";
+    case errc::api_key_bad_secret: return "api_key_bad_secret";
+    case errc::api_key_revoked: return "api_key_revoked";
+    case errc::api_key_expired: return "api_key_expired";
+    case errc::api_key_not_yet_valid: return "api_key_not_yet_valid";
+    case errc::api_key_prefix_mismatch: return "api_key_prefix_mismatch";
+    case errc::api_key_unknown_pepper: return "api_key_unknown_pepper";
+    case errc::invalid_configuration: return "invalid_configuration";
     case errc::random_failure: return "random_failure";
     case errc::crypto_failure: return "crypto_failure";
     }
@@ -215,7 +253,19 @@ inline int http_status(std::error_code ec) noexcept
     case errc::basic_control_character:
     case errc::basic_invalid_utf8:
     case errc::basic_invalid_form_encoding:
-    case errc::basic_token_too_large: return 401;
+    case errc::basic_token_too_large:
+    case errc::api_key_malformed:
+    case errc::api_key_unknown_prefix:
+    case errc::api_key_unsupported_version:
+    case errc::api_key_bad_checksum:
+    case errc::api_key_not_found:
+    case errc::api_key_bad_secret:
+    case errc::api_key_revoked:
+    case errc::api_key_expired:
+    case errc::api_key_not_yet_valid:
+    case errc::api_key_prefix_mismatch: return 401;
+    case errc::api_key_unknown_pepper:
+    case errc::invalid_configuration:
     case errc::buffer_too_small:
     case errc::basic_colon_in_user_id:
     case errc::invalid_challenge_value:
@@ -232,9 +282,10 @@ inline int http_status(std::error_code ec) noexcept
     (no_credentials, unsupported_scheme) gets a challenge with no `error`;
     malformed requests are "invalid_request"; bad tokens "invalid_token".
     Basic decoding failures are "invalid_client" (RFC 6749 §5.2), the only
-    OAuth context in which Basic credentials occur. base64 errors are
-    "invalid_token"; the token endpoint reports every client-authentication
-    failure as "invalid_client" itself. Server-side failures: "server_error".
+    OAuth context in which Basic credentials occur. base64 and API key
+    errors are "invalid_token" (both occur in bearer credentials); the token
+    endpoint reports every client-authentication failure as "invalid_client"
+    itself. Server-side failures: "server_error".
 */
 inline std::string_view oauth_error(std::error_code ec) noexcept
 {
@@ -258,13 +309,25 @@ inline std::string_view oauth_error(std::error_code ec) noexcept
     case errc::base64_invalid_character:
     case errc::base64_invalid_length:
     case errc::base64_invalid_padding:
-    case errc::base64_noncanonical: return "invalid_token";
+    case errc::base64_noncanonical:
+    case errc::api_key_malformed:
+    case errc::api_key_unknown_prefix:
+    case errc::api_key_unsupported_version:
+    case errc::api_key_bad_checksum:
+    case errc::api_key_not_found:
+    case errc::api_key_bad_secret:
+    case errc::api_key_revoked:
+    case errc::api_key_expired:
+    case errc::api_key_not_yet_valid:
+    case errc::api_key_prefix_mismatch: return "invalid_token";
     case errc::basic_missing_token:
     case errc::basic_missing_colon:
     case errc::basic_control_character:
     case errc::basic_invalid_utf8:
     case errc::basic_invalid_form_encoding:
     case errc::basic_token_too_large: return "invalid_client";
+    case errc::api_key_unknown_pepper:
+    case errc::invalid_configuration:
     case errc::buffer_too_small:
     case errc::basic_colon_in_user_id:
     case errc::invalid_challenge_value:

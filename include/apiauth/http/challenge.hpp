@@ -55,11 +55,11 @@ namespace apiauth::http {
 
 /** The parameters of a Bearer challenge (RFC 6750 §3). Empty members are left out. */
 struct bearer_challenge {
-    std::string_view realm;              ///< any printable ASCII; '"' and '\' are escaped
-    std::string_view scope;              ///< space-delimited scope-tokens (%x21 / %x23-5B / %x5D-7E)
-    std::string_view error;              ///< 1*( %x20-21 / %x23-5B / %x5D-7E ), e.g. "invalid_token"
-    std::string_view error_description;  ///< human text; characters outside the allowed set are replaced
-    std::string_view error_uri;          ///< an absolute or relative URI, %x21 / %x23-5B / %x5D-7E only
+    std::string_view realm{};              ///< any printable ASCII; '"' and '\' are escaped
+    std::string_view scope{};              ///< space-delimited scope-tokens (%x21 / %x23-5B / %x5D-7E)
+    std::string_view error{};              ///< 1*( %x20-21 / %x23-5B / %x5D-7E ), e.g. "invalid_token"
+    std::string_view error_description{};  ///< human text; characters outside the allowed set are replaced
+    std::string_view error_uri{};          ///< an absolute or relative URI, %x21 / %x23-5B / %x5D-7E only
 };
 
 /** Write `Basic realm="…"` and, unless `utf8` is false, `, charset="UTF-8"`.

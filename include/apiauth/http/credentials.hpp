@@ -99,8 +99,8 @@ private:
 
 /// One auth-param: a name (compare it case-insensitively) and its value.
 struct auth_param {
-    std::string_view name;
-    param_value value;
+    std::string_view name{};
+    param_value value{};
 };
 
 /** The auth-params of one credentials or challenge, validated and unique.
@@ -185,9 +185,9 @@ private:
     Views into the field value that was parsed; the caller keeps it alive.
 */
 struct credentials_view {
-    std::string_view scheme;   ///< as written; compare with is()
-    std::string_view token68;  ///< non-empty when the credentials are a token68
-    auth_params_view params;   ///< non-empty when they are auth-params
+    std::string_view scheme{};   ///< as written; compare with is()
+    std::string_view token68{};  ///< non-empty when the credentials are a token68
+    auth_params_view params{};   ///< non-empty when they are auth-params
 
     /// ASCII case-insensitive scheme match (RFC 9110 §11.1).
     bool is(std::string_view name) const noexcept { return detail::iequals(scheme, name); }

@@ -20,11 +20,11 @@ namespace apiauth {
     parser removed leading and trailing whitespace (RFC 9110 §5.5).
 */
 struct request_view {
-    std::string_view method;                          ///< "GET", "POST", … (case-sensitive, RFC 9110 §9.1)
-    std::string_view target;                          ///< origin-form: "/path?query"
-    std::span<const std::string_view> authorization;  ///< every Authorization field line (0, 1 or more)
-    std::string_view content_type;                    ///< Content-Type field value, or empty
-    std::string_view body;                            ///< the whole request body, or empty
+    std::string_view method{};                          ///< "GET", "POST", … (case-sensitive, RFC 9110 §9.1)
+    std::string_view target{};                          ///< origin-form: "/path?query"
+    std::span<const std::string_view> authorization{};  ///< every Authorization field line (0, 1 or more)
+    std::string_view content_type{};                    ///< Content-Type field value, or empty
+    std::string_view body{};                            ///< the whole request body, or empty
 };
 
 }  // namespace apiauth
