@@ -112,7 +112,8 @@ private:
             detail::wipe(heap_.get(), capacity_);
             heap_.reset();
         }
-        detail::wipe(inline_.data(), used_);
+        // used_ counts heap octets too (and still does after take() moved heap_ out).
+        detail::wipe(inline_.data(), used_ < inline_capacity ? used_ : inline_capacity);
         capacity_ = used_ = user_off_ = user_len_ = pass_off_ = pass_len_ = 0;
     }
 
@@ -379,13 +380,16 @@ inline result<std::string> encode_basic(std::string_view user_id, std::string_vi
 }
 
 /** Build "Basic …" for an OAuth 2.0 client: form-encode client_id and
-    client_secret (RFC 6749 Appendix B), then encode as Basic. Never fails
-    on ':' since a ':' in the client_id is sent as %3A.
+    client_secret (RFC 6749 Appendix B), then encode as Basic. A ':' in the
+    client_id is fine (it is sent as %3A); control characters are refused
+    (basic_control_character), as the decoder refuses them.
 
     @par Specification RFC 6749 §2.3.1, Appendix B.
 */
 inline result<std::string> encode_oauth_client_basic(std::string_view client_id, std::string_view client_secret)
 {
+    // Form-encoding would carry a CTL as %XX, which decode_oauth_client_basic refuses.
+    if (detail::has_ctl(client_id) || detail::has_ctl(client_secret)) return errc::basic_control_character;
     std::string id = detail::form_encode(client_id);
     std::string secret = detail::form_encode(client_secret);
     auto r = encode_basic(id, secret);

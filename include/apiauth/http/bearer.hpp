@@ -9,9 +9,12 @@
 #include <apiauth/http/request.hpp>
 
 #include <boost/url/decode_view.hpp>
-#include <boost/url/parse_query.hpp>
+#include <boost/url/grammar/parse.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/query_rule.hpp>
 
 #include <cstddef>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -83,19 +86,26 @@ inline form_lookup find_access_token(std::string_view text) noexcept
     form_lookup r;
     // Cheap filter: a request without the parameter pays one substring search.
     if (text.find("access_token") == std::string_view::npos && text.find('%') == std::string_view::npos) return r;
-    auto q = boost::urls::parse_query(text);
-    if (!q) {
+    // Not parse_query(): Boost.URL 1.81 rebuilds its view from text.data() with
+    // strlen and reads past `text` (boostorg/url#757). query_rule validates the
+    // same grammar without that step; the pairs are split here.
+    if (!boost::urls::grammar::parse(text, boost::urls::query_rule)) {
         r.malformed = true;
         return r;
     }
     boost::urls::encoding_opts eo;
     eo.space_as_plus = true;
-    for (auto p : *q) {
-        if (boost::urls::decode_view(p.key, eo) != "access_token") continue;
-        if (++r.count == 1) {
-            r.has_value = p.has_value;
-            r.value = p.value;
+    while (true) {
+        const std::size_t amp = text.find('&');
+        const std::string_view pair = text.substr(0, amp);
+        const std::size_t eq = pair.find('=');
+        const auto key = boost::urls::make_pct_string_view(pair.substr(0, eq));  // validated: cannot fail
+        if (key && boost::urls::decode_view(*key, eo) == "access_token" && ++r.count == 1) {
+            r.has_value = eq != std::string_view::npos;
+            if (const auto v = boost::urls::make_pct_string_view(r.has_value ? pair.substr(eq + 1) : "")) r.value = *v;
         }
+        if (amp == std::string_view::npos) break;
+        text.remove_prefix(amp + 1);
     }
     return r;
 }
@@ -130,7 +140,8 @@ inline std::string_view query_of(std::string_view target) noexcept
     and so is a token in the body or query next to an Authorization field of
     another scheme. A token in a disabled method counts for this check
     (never as credentials), so `Bearer x` plus `?access_token=y` is refused
-    even with the query method off.
+    even with the query method off; a disabled body longer than
+    `opt.max_body_size` is not scanned for it (the bound holds first).
 
     Errors: no_credentials (nothing found: answer 401 without `error`,
     §3.1), unsupported_scheme (only another scheme: same answer),
@@ -139,7 +150,9 @@ inline std::string_view query_of(std::string_view target) noexcept
     b64token, e.g. `Bearer a=b`), duplicate_parameter (access_token twice),
     multiple_token_methods, body_too_large, malformed_form_body.
     http_status() gives 400 for each malformed request (invalid_request).
-    The header path does not allocate.
+    The header path does not allocate; a body or query token that decoding
+    changes is copied, and if that allocation fails the answer is
+    std::errc::not_enough_memory (500), never an exception.
 
     @par BNF
     @code
@@ -198,8 +211,12 @@ inline result<bearer_token> extract_bearer(const request_view& req, bearer_optio
             f.value.decoded_size() == f.value.size() && std::string_view(f.value).find('+') == std::string_view::npos;
         std::string_view v = f.value;
         if (!plain) {
-            decoded.reserve(f.value.decoded_size());
-            for (char ch : boost::urls::decode_view(f.value, eo)) decoded.push_back(ch);
+            try {
+                decoded.reserve(f.value.decoded_size());
+            } catch (const std::bad_alloc&) {
+                return std::make_error_code(std::errc::not_enough_memory);
+            }
+            for (char ch : boost::urls::decode_view(f.value, eo)) decoded.push_back(ch);  // within capacity
             v = decoded;
         }
         if (!detail_bearer::is_b64token(v)) return errc::bearer_invalid_syntax;

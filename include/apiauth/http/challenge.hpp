@@ -53,13 +53,14 @@ inline bool is_scope(std::string_view s) noexcept
 
 namespace apiauth::http {
 
-/** The parameters of a Bearer challenge (RFC 6750 §3). Empty members are left out. */
+/** The parameters of a Bearer challenge (RFC 6750 §3), in the order they are written.
+    Empty members are left out. */
 struct bearer_challenge {
     std::string_view realm{};              ///< any printable ASCII; '"' and '\' are escaped
-    std::string_view scope{};              ///< space-delimited scope-tokens (%x21 / %x23-5B / %x5D-7E)
     std::string_view error{};              ///< 1*( %x20-21 / %x23-5B / %x5D-7E ), e.g. "invalid_token"
     std::string_view error_description{};  ///< human text; characters outside the allowed set are replaced
     std::string_view error_uri{};          ///< an absolute or relative URI, %x21 / %x23-5B / %x5D-7E only
+    std::string_view scope{};              ///< space-delimited scope-tokens (%x21 / %x23-5B / %x5D-7E)
 };
 
 /** Write `Basic realm="…"` and, unless `utf8` is false, `, charset="UTF-8"`.
@@ -161,10 +162,12 @@ inline result<std::string> write_bearer_challenge(const bearer_challenge& c)
 
     RFC 6750 §3.1: when the request carried no usable credentials
     (oauth_error(ec) is empty: no_credentials, unsupported_scheme) the
-    challenge has no error information; otherwise `error` is
-    oauth_error(ec) and `error_description` is ec.message(). `scope` is
-    included for insufficient_scope answers or whenever given. Pair it with
-    http_status(ec).
+    challenge has no error information; a server-side failure
+    ("server_error", a 500) has none either, since it is not about the
+    token. Otherwise `error` is oauth_error(ec) and `error_description` is
+    ec.message(). `scope` is included whenever given (RFC 6750 §3.1 for
+    insufficient_scope). Pair it with http_status(ec). Meant for errors of
+    the bearer path; Basic failures are answered with write_basic_challenge.
 
     @par Example
     @code
@@ -194,8 +197,9 @@ using challenge_view = credentials_view;
     each line may hold several challenges, and commas inside quoted-strings
     are data. Empty list elements are skipped (up to
     `opt.max_empty_elements`). After a comma, a token followed by `=` is a
-    parameter of the current challenge; any other token starts a new
-    challenge, which may have no parameters (`Basic`). The result views into
+    parameter of the current challenge (also right after a scheme:
+    `Basic, realm="x"`); any other token starts a new challenge, which may
+    have no parameters (`Basic`). The result views into
     the lines, which must outlive it; the vector is the only allocation.
 
     Errors: header_too_large (a line over `opt.max_size`),
@@ -246,6 +250,22 @@ inline result<std::vector<challenge_view>> parse_challenges(std::span<const std:
             if (out.size() == opt.max_challenges) return errc::too_many_parameters;
             i = se;
             std::size_t k = detail::skip_ows(s, i);
+            if (k < s.size() && s[k] == ',') {
+                // "Basic, realm=x": a token followed by '=' after the comma can only be
+                // a parameter of this challenge, the leading comma an empty element.
+                std::size_t j = k, lead = 0;
+                while (j < s.size() && (s[j] == ',' || s[j] == ' ' || s[j] == '\t')) lead += s[j++] == ',';
+                detail::raw_param probe;
+                if (j < s.size() && detail::scan_auth_param(s, j, probe) != std::string_view::npos) {
+                    if ((empties += lead) > opt.max_empty_elements) return errc::too_many_parameters;
+                    auto r = detail::scan_params(s, j, true, opt, errc::malformed_challenge, empties);
+                    if (!r) return fail(static_cast<errc>(r.error().value()));
+                    ch.params = detail::params_access::make(s.substr(r->first, r->end - r->first), r->count);
+                    out.push_back(ch);
+                    i = r->end;
+                    continue;
+                }
+            }
             if (k == s.size() || s[k] == ',') {  // a challenge without parameters
                 out.push_back(ch);
                 i = k;

@@ -326,10 +326,13 @@ inline result<credentials_view> parse_credentials(std::string_view field_value, 
     }
     std::size_t empties = 0;
     // A list may open with empty elements: "Foo , a=b" (RFC 9110 §5.6.1).
+    const std::size_t list_start = i;
     while (i < s.size() && (s[i] == ',' || s[i] == ' ' || s[i] == '\t')) {
         if (s[i] == ',' && ++empties > opt.max_empty_elements) return errc::too_many_parameters;
         ++i;
     }
+    // HTAB (OWS) may stand next to a list comma, never alone after the 1*SP: "Foo \ta=b".
+    if (i != list_start && empties == 0) return fail(errc::malformed_credentials);
     if (i == s.size()) return c;
     auto r = detail::scan_params(s, i, false, opt, errc::malformed_credentials, empties);
     if (!r) return fail(static_cast<errc>(r.error().value()));
