@@ -150,7 +150,7 @@ TEST_CASE("Errors are reported in a fixed order: alphabet, length, padding, pad 
     CHECK(decode_error("Zh=") == errc::base64_invalid_padding);    // padding before pad bits
 }
 
-TEST_CASE("Span API: exact sizes, buffer_too_small, and nothing written on error", "[base64]")
+TEST_CASE("Span API: exact sizes, and buffer_too_small only for valid input", "[base64]")
 {
     std::array<std::byte, 6> out{};
     auto n = b64::decode("Zm9vYmFy", out);
@@ -160,11 +160,9 @@ TEST_CASE("Span API: exact sizes, buffer_too_small, and nothing written on error
     CHECK(b64::decode("Zm9vYmFy", small).error() == errc::buffer_too_small);
     CHECK(b64url::decode("Zm9vYmE", std::span<std::byte>(small.data(), 4)).error() == errc::buffer_too_small);
 
-    std::array<std::byte, 8> guard;
-    guard.fill(std::byte{0x5A});
-    CHECK(b64::decode("Zm9v!mFy", guard).error() == errc::base64_invalid_character);
-    for (auto b : guard) CHECK(b == std::byte{0x5A});
-
+    // Invalid input is reported as invalid even when the buffer is also too small.
+    CHECK(b64::decode("Zm9v!mFy", small).error() == errc::base64_invalid_character);
+    CHECK(b64::decode("Zm9vYmF", small).error() == errc::base64_invalid_padding);
     std::array<char, 8> enc{};
     const std::array<std::byte, 6> src{std::byte{'f'}, std::byte{'o'}, std::byte{'o'},
                                        std::byte{'b'}, std::byte{'a'}, std::byte{'r'}};

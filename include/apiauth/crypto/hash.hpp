@@ -101,9 +101,26 @@ public:
         }
     }
 
+    // Copies only the active context (112 bytes for SHA-256, not the union's 216).
+    sha_state(const sha_state& o) noexcept : h_(o.h_) { copy_from(o); }
+    sha_state& operator=(const sha_state& o) noexcept
+    {
+        h_ = o.h_;
+        copy_from(o);
+        return *this;
+    }
+
     crypto::hash algorithm() const noexcept { return h_; }
 
 private:
+    void copy_from(const sha_state& o) noexcept
+    {
+        if (h_ == crypto::hash::sha256)
+            u_.s256 = o.u_.s256;
+        else
+            u_.s512 = o.u_.s512;
+    }
+
     crypto::hash h_ = crypto::hash::sha256;
     union {
         SHA256_CTX s256;

@@ -48,6 +48,7 @@ private:
     explicit hmac_stream(const hmac_key& k) noexcept;
     const hmac_key* key_;
     detail::sha_state inner_;
+    bool finished_ = false;  // after finish() the state no longer holds the keyed ipad state
 #else
     explicit hmac_stream(const hmac_key& k) noexcept;
     const hmac_key* key_;
@@ -176,11 +177,18 @@ inline hmac_key::~hmac_key()
 
 inline hmac_stream::hmac_stream(const hmac_key& k) noexcept : key_(&k), inner_(k.inner_) {}
 
-inline hmac_stream::hmac_stream(hmac_stream&& o) noexcept : key_(o.key_), inner_(o.inner_) {}
+inline hmac_stream::hmac_stream(hmac_stream&& o) noexcept : key_(o.key_), inner_(o.inner_), finished_(o.finished_)
+{
+    o.finished_ = true;
+    detail::wipe(&o.inner_, sizeof o.inner_);
+}
 
+// An unfinished stream may still hold the keyed ipad state (secret-equivalent):
+// wipe it. After finish() SHA*_Final has wiped the buffered block and the
+// chaining value left is the inner hash, which reveals nothing of the key.
 inline hmac_stream::~hmac_stream()
 {
-    detail::wipe(&inner_, sizeof inner_);
+    if (!finished_) detail::wipe(&inner_, sizeof inner_);
 }
 
 inline void hmac_stream::update(std::span<const std::byte> data) noexcept
@@ -194,6 +202,7 @@ inline digest_value hmac_stream::finish() noexcept
     const std::size_t n = digest_size(key_->h_);
     unsigned char ih[64];
     inner_.finish(ih);
+    finished_ = true;
     detail::sha_state outer = key_->outer_;
     outer.update(ih, n);
     outer.finish(reinterpret_cast<unsigned char*>(d.bytes.data()));

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace apiauth::detail {
@@ -109,6 +110,28 @@ constexpr bool has_ctl(std::string_view s) noexcept
     for (char c : s)
         if (is(c, cc_ctl)) return true;
     return false;
+}
+
+/// True when every octet of `s` is printable ASCII (%x20-7E): then `s` has no
+/// CTL and is UTF-8. Eight octets a step (the common case of credentials).
+inline bool is_printable_ascii(std::string_view s) noexcept
+{
+    constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        const std::uint64_t below_20 = (w - ones * 0x20) & ~w & highs;  // some octet < 0x20
+        const std::uint64_t from_7f = ((w + ones) | w) & highs;         // some octet >= 0x7F
+        if ((below_20 | from_7f) != 0) return false;
+    }
+    for (; i < n; ++i) {
+        const auto c = static_cast<unsigned char>(p[i]);
+        if (c < 0x20 || c >= 0x7F) return false;
+    }
+    return true;
 }
 
 /// Media type of a Content-Type value without parameters, OWS-trimmed (RFC 9110 §8.3.1).

@@ -40,7 +40,12 @@ namespace detail {
 struct base64_alphabet {
     std::array<char, 64> enc;
     std::array<std::uint8_t, 256> dec;  // 0..63, or 0xFF for "not in the alphabet"
+    // dec shifted into place for each position of a quantum, so a quantum is
+    // four loads and three ORs; bit 24 marks a character outside the alphabet.
+    std::array<std::array<std::uint32_t, 256>, 4> quad;
 };
+
+inline constexpr std::uint32_t quad_invalid = 1u << 24;
 
 constexpr base64_alphabet make_alphabet(char c62, char c63)
 {
@@ -51,6 +56,9 @@ constexpr base64_alphabet make_alphabet(char c62, char c63)
     a.enc[63] = c63;
     for (auto& d : a.dec) d = 0xFF;
     for (std::size_t i = 0; i < 64; ++i) a.dec[static_cast<unsigned char>(a.enc[i])] = static_cast<std::uint8_t>(i);
+    for (std::size_t c = 0; c < 256; ++c)
+        for (std::size_t k = 0; k < 4; ++k)
+            a.quad[k][c] = a.dec[c] == 0xFF ? quad_invalid : std::uint32_t{a.dec[c]} << (18 - 6 * k);
     return a;
 }
 
@@ -89,25 +97,19 @@ inline std::size_t base64_encode(const base64_alphabet& a, bool pad, std::span<c
     return o;
 }
 
-// Validates `in` completely, then decodes it into `out`. On error nothing is
-// promised about `out` beyond the first `out.size()` bytes having been written
-// with some value.
-inline result<std::size_t> base64_decode(const base64_alphabet& a, padding_rule rule, std::string_view in,
-                                         std::span<std::byte> out) noexcept
+// The first error of `in` in the documented order (alphabet, length,
+// padding, pad bits), or success. The slow path: decoding only calls it once
+// something is known to be wrong or the output does not fit.
+inline std::error_code base64_check(const base64_alphabet& a, padding_rule rule, std::string_view in) noexcept
 {
     const std::size_t n = in.size();
     std::size_t pad = 0;
     while (pad < n && pad < 3 && in[n - 1 - pad] == '=') ++pad;
     const std::size_t body = n - pad;
     const auto* s = reinterpret_cast<const unsigned char*>(in.data());
-
     // Alphabet first, so that "ab!d" reports the character, not the length.
-    std::uint8_t bad = 0;
-    for (std::size_t i = 0; i < body; ++i) bad |= a.dec[s[i]];
-    if (bad & 0x80) {
-        for (std::size_t i = 0; i < body; ++i)
-            if (a.dec[s[i]] == 0xFF) return s[i] == '=' ? errc::base64_invalid_padding : errc::base64_invalid_character;
-    }
+    for (std::size_t i = 0; i < body; ++i)
+        if (a.dec[s[i]] == 0xFF) return s[i] == '=' ? errc::base64_invalid_padding : errc::base64_invalid_character;
     const std::size_t rem = body % 4;
     if (rem == 1) return errc::base64_invalid_length;
     if (pad > 2) return errc::base64_invalid_padding;
@@ -126,25 +128,55 @@ inline result<std::size_t> base64_decode(const base64_alphabet& a, padding_rule 
     // RFC 4648 §3.5: the bits of the last character that carry no data must be zero.
     if (rem == 2 && (a.dec[s[body - 1]] & 0x0F) != 0) return errc::base64_noncanonical;
     if (rem == 3 && (a.dec[s[body - 1]] & 0x03) != 0) return errc::base64_noncanonical;
+    return {};
+}
 
+// Decodes `in` into `out` in one pass, folding the alphabet check into the
+// decoding loop; any doubt goes to base64_check for the precise error. On
+// error the first bytes of `out` may have been written.
+inline result<std::size_t> base64_decode(const base64_alphabet& a, padding_rule rule, std::string_view in,
+                                         std::span<std::byte> out) noexcept
+{
+    const std::size_t n = in.size();
+    std::size_t pad = 0;
+    while (pad < n && pad < 3 && in[n - 1 - pad] == '=') ++pad;
+    const std::size_t body = n - pad;
+    const std::size_t rem = body % 4;
     const std::size_t size = body / 4 * 3 + (rem == 0 ? 0 : rem - 1);
-    if (out.size() < size) return errc::buffer_too_small;
+    const auto slow = [&]() -> result<std::size_t> {
+        if (auto e = base64_check(a, rule, in)) return e;
+        return errc::buffer_too_small;
+    };
+    if (rem == 1 || pad > 2 || out.size() < size) return slow();
 
+    const auto* s = reinterpret_cast<const unsigned char*>(in.data());
     auto* o = reinterpret_cast<unsigned char*>(out.data());
+    std::uint32_t bad = 0;
     std::size_t i = 0, w = 0;
     for (; i + 4 <= body; i += 4) {
-        const std::uint32_t v = (std::uint32_t{a.dec[s[i]]} << 18) | (std::uint32_t{a.dec[s[i + 1]]} << 12) |
-                                (std::uint32_t{a.dec[s[i + 2]]} << 6) | a.dec[s[i + 3]];
-        o[w++] = static_cast<unsigned char>(v >> 16);
-        o[w++] = static_cast<unsigned char>(v >> 8);
-        o[w++] = static_cast<unsigned char>(v);
+        const std::uint32_t v = a.quad[0][s[i]] | a.quad[1][s[i + 1]] | a.quad[2][s[i + 2]] | a.quad[3][s[i + 3]];
+        bad |= v;
+        o[w] = static_cast<unsigned char>(v >> 16);
+        o[w + 1] = static_cast<unsigned char>(v >> 8);
+        o[w + 2] = static_cast<unsigned char>(v);
+        w += 3;
     }
+    std::uint32_t last = 0;
     if (rem != 0) {
-        std::uint32_t v = (std::uint32_t{a.dec[s[i]]} << 18) | (std::uint32_t{a.dec[s[i + 1]]} << 12);
-        if (rem == 3) v |= std::uint32_t{a.dec[s[i + 2]]} << 6;
+        std::uint32_t v = a.quad[0][s[i]] | a.quad[1][s[i + 1]];
+        if (rem == 3) v |= a.quad[2][s[i + 2]];
+        bad |= v;
+        last = a.dec[s[i + rem - 1]];
         o[w++] = static_cast<unsigned char>(v >> 16);
         if (rem == 3) o[w++] = static_cast<unsigned char>(v >> 8);
     }
+    if (bad & quad_invalid) return slow();
+    const std::size_t want_pad = rem == 0 ? 0 : 4 - rem;
+    const bool pad_ok = rule == padding_rule::required   ? pad == want_pad
+                        : rule == padding_rule::optional ? (pad == 0 || pad == want_pad)
+                                                         : pad == 0;
+    const bool canonical = rem == 0 || (last & (rem == 2 ? 0x0Fu : 0x03u)) == 0;
+    if (!pad_ok || !canonical) return slow();
     return w;
 }
 
@@ -202,7 +234,8 @@ inline std::string encode(std::string_view in)
     Errors: base64_invalid_character, base64_invalid_length,
     base64_invalid_padding, base64_noncanonical (see the file comment);
     buffer_too_small when `out` cannot hold the result (decoded_size_max
-    always suffices). Validates all of `in` before writing.
+    always suffices), reported only for otherwise valid input. On error the
+    contents of `out` are unspecified.
 
     @par Specification RFC 4648 §3.2, §3.3, §3.5, §4.
 */

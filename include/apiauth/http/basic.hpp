@@ -167,38 +167,66 @@ struct basic_access {
     using charset_policy = http::charset_policy;
     using text_encoding = http::text_encoding;
 
-    // Base64-decodes the token68, splits it at the first ':', and checks CTLs.
-    static result<basic_credentials> decode(std::string_view token68, const basic_options& opt) noexcept
-    {
-        if (token68.size() > opt.max_token_size) return errc::basic_token_too_large;
-        basic_credentials c;
-        const std::size_t cap = base64::decoded_size_max(token68.size());
-        if (!c.reserve(cap)) return std::make_error_code(std::errc::not_enough_memory);
-        auto n = base64::decode(token68, {reinterpret_cast<std::byte*>(c.data()), cap},
-                                base64_options{.allow_missing_padding = opt.allow_missing_padding});
-        if (!n) return n.error();
-        c.used_ = *n;
-        const std::string_view all(c.data(), *n);
-        const std::size_t colon = all.find(':');
-        if (colon == std::string_view::npos) return errc::basic_missing_colon;
-        if (has_ctl(all)) return errc::basic_control_character;
-        c.user_off_ = 0;
-        c.user_len_ = colon;
-        c.pass_off_ = colon + 1;
-        c.pass_len_ = *n - colon - 1;
-        return c;
-    }
+    // The result is built in place and returned by name on every path, so the
+    // credentials are neither moved nor copied (each move would copy and wipe).
+    using credentials_result = result<basic_credentials>;
 
-    static std::error_code check_charset(basic_credentials& c, charset_policy p) noexcept
+    static void fail(credentials_result& r, std::error_code e) noexcept { r = credentials_result(e); }
+
+    // RFC 7617 §2: no CTL in either half; then the charset policy. Printable
+    // ASCII (the usual case) settles both at once.
+    static std::error_code check_text(basic_credentials& c, charset_policy p) noexcept
     {
+        const std::string_view user = c.user_id(), pass = c.password();
+        if (is_printable_ascii(user) && is_printable_ascii(pass)) {
+            c.encoding_ = p == charset_policy::octets ? text_encoding::unchecked : text_encoding::utf8;
+            return {};
+        }
+        if (has_ctl(user) || has_ctl(pass)) return errc::basic_control_character;
         if (p == charset_policy::octets) {
             c.encoding_ = text_encoding::unchecked;
             return {};
         }
-        const bool utf8 = is_utf8(c.user_id()) && is_utf8(c.password());
+        const bool utf8 = is_utf8(user) && is_utf8(pass);
         if (!utf8 && p == charset_policy::utf8) return errc::basic_invalid_utf8;
         c.encoding_ = utf8 ? text_encoding::utf8 : text_encoding::latin1;
         return {};
+    }
+
+    // Base64-decodes the token68, splits it at the first ':' and checks the text.
+    static credentials_result decode(std::string_view token68, const basic_options& opt) noexcept
+    {
+        credentials_result r{boost::system::in_place_value};
+        basic_credentials& c = *r;
+        if (token68.size() > opt.max_token_size) {
+            fail(r, errc::basic_token_too_large);
+            return r;
+        }
+        const std::size_t cap = base64::decoded_size_max(token68.size());
+        if (!c.reserve(cap)) {
+            fail(r, std::make_error_code(std::errc::not_enough_memory));
+            return r;
+        }
+        c.used_ = cap;  // the decoder may write up to cap octets before it knows of an error
+        auto n = base64::decode(token68, {reinterpret_cast<std::byte*>(c.data()), cap},
+                                base64_options{.allow_missing_padding = opt.allow_missing_padding});
+        if (!n) {
+            fail(r, n.error());
+            return r;
+        }
+        c.used_ = *n;
+        const std::string_view all(c.data(), *n);
+        const std::size_t colon = all.find(':');
+        if (colon == std::string_view::npos) {
+            fail(r, errc::basic_missing_colon);
+            return r;
+        }
+        c.user_off_ = 0;
+        c.user_len_ = colon;
+        c.pass_off_ = colon + 1;
+        c.pass_len_ = *n - colon - 1;
+        if (auto e = check_text(c, opt.charset)) fail(r, e);
+        return r;
     }
 
     // RFC 6749 Appendix B: application/x-www-form-urlencoded decoding of one
@@ -229,23 +257,19 @@ struct basic_access {
         return true;
     }
 
-    static result<basic_credentials> decode_client(std::string_view token68, const basic_options& opt,
-                                                   bool raw) noexcept
+    static credentials_result decode_client(std::string_view token68, const basic_options& opt, bool raw) noexcept
     {
-        auto c = decode(token68, opt);
-        if (!c || raw) {
-            if (c) {
-                if (auto e = check_charset(*c, opt.charset)) return e;
-            }
-            return c;
+        credentials_result r = decode(token68, opt);
+        if (!r || raw) return r;
+        basic_credentials& c = *r;
+        if (!form_decode(c.data(), c.user_off_, c.user_len_) || !form_decode(c.data(), c.pass_off_, c.pass_len_)) {
+            fail(r, errc::basic_invalid_form_encoding);
+            return r;
         }
-        if (!form_decode(c->data(), c->user_off_, c->user_len_) || !form_decode(c->data(), c->pass_off_, c->pass_len_))
-            return errc::basic_invalid_form_encoding;
         // %00-%1F and %7F decode to CTLs; client-id and client-secret are *VSCHAR
         // (RFC 6749 A.1, A.2) and RFC 7617 §2 forbids CTLs in either half.
-        if (has_ctl(c->user_id()) || has_ctl(c->password())) return errc::basic_control_character;
-        if (auto e = check_charset(*c, opt.charset)) return e;
-        return c;
+        if (auto e = check_text(c, opt.charset)) fail(r, e);
+        return r;
     }
 };
 
@@ -299,10 +323,7 @@ namespace apiauth::http {
 */
 inline result<basic_credentials> decode_basic(std::string_view token68, basic_options opt = {}) noexcept
 {
-    auto c = detail::basic_access::decode(token68, opt);
-    if (!c) return c;
-    if (auto e = detail::basic_access::check_charset(*c, opt.charset)) return e;
-    return c;
+    return detail::basic_access::decode(token68, opt);
 }
 
 /** Options for OAuth 2.0 client authentication with Basic (RFC 6749 §2.3.1). */
