@@ -69,8 +69,10 @@ private:
     does no heap allocation and no provider dispatch; this uses OpenSSL's
     low-level SHA API (deprecated in 3.0, not FIPS-provider aware).
     With APIAUTH_USE_EVP — keyed EVP_MAC_CTXs are kept in a small pool,
-    re-initialised per MAC (EVP_MAC_init with no key); a context is copied
-    (allocating) only when every pooled one is in use at that moment.
+    re-initialised per MAC (EVP_MAC_init with no key); OpenSSL 3.0 still
+    allocates twice per MAC inside that re-initialisation and the final
+    step (measured), and a context is copied (allocating more) only when
+    every pooled one is in use at that moment.
 
     The key may have any length, including zero (RFC 2104 §2); callers that
     need a minimum (JOSE, RFC 7518 §3.2; API key peppers) enforce it when

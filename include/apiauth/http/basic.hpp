@@ -149,7 +149,7 @@ private:
         encoding_ = o.encoding_;
     }
 
-    std::array<char, inline_capacity> inline_{};
+    std::array<char, inline_capacity> inline_;  // only the first used_ octets are ever read, copied or wiped
     std::unique_ptr<char[]> heap_;
     std::size_t capacity_ = 0;  // of heap_
     std::size_t used_ = 0;      // octets written (wiped by clear)
