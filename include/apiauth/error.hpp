@@ -67,6 +67,36 @@ enum class errc {
     invalid_challenge_value = 400,  ///< realm/scope/error/error_uri outside its character set
     empty_challenge,                ///< a challenge would have no auth-param
 
+    // ---- JOSE: JWS, JWT, keys (RFC 7515, 7518, 7519, 8725) -------------
+    token_too_large = 500,        ///< longer than the configured bound
+    jws_malformed,                ///< not three base64url segments (RFC 7515 §7.1)
+    jws_invalid_header,           ///< JOSE header not a JSON object, bad JSON or UTF-8, or a member of the wrong type
+    duplicate_member,             ///< a JSON member name occurs twice (RFC 7515 §4, RFC 7519 §4)
+    unsupported_algorithm,        ///< alg unknown, or "none" (RFC 8725 §3.2)
+    unsupported_critical_header,  ///< crit lists an unknown extension or is malformed (RFC 7515 §4.1.11)
+    unknown_key,                  ///< no key matches the header's kid and alg
+    ambiguous_key,                ///< the header does not select one key
+    algorithm_mismatch,           ///< the key for kid is bound to another alg (RFC 8725 §3.1)
+    bad_signature_length,         ///< not the exact length of the algorithm (RFC 7518 §3.2, §3.4)
+    bad_signature,                ///< the signature or MAC does not verify
+    invalid_claims,               ///< payload is not a JSON object (RFC 7519 §7.2)
+    invalid_claim_type,           ///< a registered claim has the wrong JSON type
+    missing_claim,                ///< a claim the policy requires is absent
+    wrong_token_type,             ///< typ is not the expected media type (RFC 8725 §3.11)
+    wrong_issuer,                 ///< iss differs from the expected issuer
+    wrong_audience,               ///< aud does not contain the expected audience
+    token_expired,                ///< now is past exp plus leeway
+    token_not_yet_valid,          ///< now is before nbf minus leeway
+    token_issued_in_future,       ///< iat is later than now plus leeway
+    insufficient_scope,           ///< valid token, scope too narrow (RFC 6750 §3.1)
+    invalid_key,                  ///< PEM, DER or JWK that cannot be used
+    weak_key,                     ///< HMAC key shorter than the hash, RSA under 2048 bits
+    key_algorithm_mismatch,       ///< key type, curve or JWK alg differs from the algorithm
+    key_use_not_allowed,          ///< JWK use or key_ops forbid the operation
+    private_key_not_allowed,      ///< private members in a verification key
+    not_a_signing_key,            ///< a public key used to sign
+    invalid_key_set,              ///< JWKS without keys, or with duplicate kid
+
     // ---- API keys (research/api-keys.md §8.5) ----------------------------
     api_key_malformed = 600,      ///< not the key grammar (bound, structure, alphabet)
     api_key_unknown_prefix,       ///< prefix not in the configured allow-list
@@ -134,6 +164,34 @@ inline const char* errc_message(errc e) noexcept
     case errc::malformed_form_body: return "The form-encoded parameters are malformed";
     case errc::invalid_challenge_value: return "A challenge parameter has a character its syntax does not allow";
     case errc::empty_challenge: return "A challenge needs at least one parameter";
+    case errc::token_too_large: return "The token is too large";
+    case errc::jws_malformed: return "The token is not a compact JWS";
+    case errc::jws_invalid_header: return "The token header is not valid";
+    case errc::duplicate_member: return "The token has a duplicate JSON member";
+    case errc::unsupported_algorithm: return "The token algorithm is not supported";
+    case errc::unsupported_critical_header: return "The token has a critical header this verifier does not understand";
+    case errc::unknown_key: return "No key is known for the token";
+    case errc::ambiguous_key: return "More than one key could verify the token";
+    case errc::algorithm_mismatch: return "The token algorithm does not match its key";
+    case errc::bad_signature_length: return "The token signature has the wrong length";
+    case errc::bad_signature: return "The token signature is not valid";
+    case errc::invalid_claims: return "The token claims are not a JSON object";
+    case errc::invalid_claim_type: return "A token claim has the wrong type";
+    case errc::missing_claim: return "A required token claim is missing";
+    case errc::wrong_token_type: return "The token type is not accepted here";
+    case errc::wrong_issuer: return "The token issuer is not accepted here";
+    case errc::wrong_audience: return "The token audience does not include this resource";
+    case errc::token_expired: return "The token expired";
+    case errc::token_not_yet_valid: return "The token is not valid yet";
+    case errc::token_issued_in_future: return "The token was issued in the future";
+    case errc::insufficient_scope: return "The token does not grant the required scope";
+    case errc::invalid_key: return "The key is not valid";
+    case errc::weak_key: return "The key is too weak";
+    case errc::key_algorithm_mismatch: return "The key does not fit the algorithm";
+    case errc::key_use_not_allowed: return "The key may not be used this way";
+    case errc::private_key_not_allowed: return "A private key was given where a public key is expected";
+    case errc::not_a_signing_key: return "The key cannot sign";
+    case errc::invalid_key_set: return "The key set is not valid";
     case errc::api_key_malformed: return "The API key is malformed";
     case errc::api_key_unknown_prefix: return "The API key prefix is not accepted here";
     case errc::api_key_unsupported_version: return "The API key format version is not supported";
@@ -200,6 +258,34 @@ inline std::string_view error_name(std::error_code ec) noexcept
     case errc::malformed_form_body: return "malformed_form_body";
     case errc::invalid_challenge_value: return "invalid_challenge_value";
     case errc::empty_challenge: return "empty_challenge";
+    case errc::token_too_large: return "token_too_large";
+    case errc::jws_malformed: return "jws_malformed";
+    case errc::jws_invalid_header: return "jws_invalid_header";
+    case errc::duplicate_member: return "duplicate_member";
+    case errc::unsupported_algorithm: return "unsupported_algorithm";
+    case errc::unsupported_critical_header: return "unsupported_critical_header";
+    case errc::unknown_key: return "unknown_key";
+    case errc::ambiguous_key: return "ambiguous_key";
+    case errc::algorithm_mismatch: return "algorithm_mismatch";
+    case errc::bad_signature_length: return "bad_signature_length";
+    case errc::bad_signature: return "bad_signature";
+    case errc::invalid_claims: return "invalid_claims";
+    case errc::invalid_claim_type: return "invalid_claim_type";
+    case errc::missing_claim: return "missing_claim";
+    case errc::wrong_token_type: return "wrong_token_type";
+    case errc::wrong_issuer: return "wrong_issuer";
+    case errc::wrong_audience: return "wrong_audience";
+    case errc::token_expired: return "token_expired";
+    case errc::token_not_yet_valid: return "token_not_yet_valid";
+    case errc::token_issued_in_future: return "token_issued_in_future";
+    case errc::insufficient_scope: return "insufficient_scope";
+    case errc::invalid_key: return "invalid_key";
+    case errc::weak_key: return "weak_key";
+    case errc::key_algorithm_mismatch: return "key_algorithm_mismatch";
+    case errc::key_use_not_allowed: return "key_use_not_allowed";
+    case errc::private_key_not_allowed: return "private_key_not_allowed";
+    case errc::not_a_signing_key: return "not_a_signing_key";
+    case errc::invalid_key_set: return "invalid_key_set";
     case errc::api_key_malformed: return "api_key_malformed";
     case errc::api_key_unknown_prefix: return "api_key_unknown_prefix";
     case errc::api_key_unsupported_version: return "api_key_unsupported_version";
@@ -222,8 +308,10 @@ inline std::string_view error_name(std::error_code ec) noexcept
 
     400 malformed request (RFC 6750 §3.1 invalid_request), 401 missing or bad
     credentials (RFC 9110 §15.5.2: send a challenge with it), 413 body too
-    large, 431 header field too large (RFC 6585 §5), 500 for failures that are
-    the server's own. A code from another category, or success, gives 500 / 200.
+    large, 431 header field too large (RFC 6585 §5), 403 valid credentials
+    without the required scope (RFC 6750 §3.1), 500 for failures that are
+    the server's own (including keys and policies refused when built). A code from another category, or success, gives
+   500 / 200.
 */
 inline int http_status(std::error_code ec) noexcept
 {
@@ -242,6 +330,7 @@ inline int http_status(std::error_code ec) noexcept
     case errc::bearer_invalid_syntax:
     case errc::multiple_token_methods:
     case errc::malformed_form_body: return 400;
+    case errc::insufficient_scope: return 403;
     case errc::no_credentials:
     case errc::unsupported_scheme:
     case errc::base64_invalid_character:
@@ -254,6 +343,26 @@ inline int http_status(std::error_code ec) noexcept
     case errc::basic_invalid_utf8:
     case errc::basic_invalid_form_encoding:
     case errc::basic_token_too_large:
+    case errc::token_too_large:
+    case errc::jws_malformed:
+    case errc::jws_invalid_header:
+    case errc::duplicate_member:
+    case errc::unsupported_algorithm:
+    case errc::unsupported_critical_header:
+    case errc::unknown_key:
+    case errc::ambiguous_key:
+    case errc::algorithm_mismatch:
+    case errc::bad_signature_length:
+    case errc::bad_signature:
+    case errc::invalid_claims:
+    case errc::invalid_claim_type:
+    case errc::missing_claim:
+    case errc::wrong_token_type:
+    case errc::wrong_issuer:
+    case errc::wrong_audience:
+    case errc::token_expired:
+    case errc::token_not_yet_valid:
+    case errc::token_issued_in_future:
     case errc::api_key_malformed:
     case errc::api_key_unknown_prefix:
     case errc::api_key_unsupported_version:
@@ -264,6 +373,13 @@ inline int http_status(std::error_code ec) noexcept
     case errc::api_key_expired:
     case errc::api_key_not_yet_valid:
     case errc::api_key_prefix_mismatch: return 401;
+    case errc::invalid_key:
+    case errc::weak_key:
+    case errc::key_algorithm_mismatch:
+    case errc::key_use_not_allowed:
+    case errc::private_key_not_allowed:
+    case errc::not_a_signing_key:
+    case errc::invalid_key_set:
     case errc::api_key_unknown_pepper:
     case errc::invalid_configuration:
     case errc::buffer_too_small:
@@ -292,6 +408,7 @@ inline std::string_view oauth_error(std::error_code ec) noexcept
     if (!ec) return "";
     if (ec.category() != error_category()) return "server_error";
     switch (static_cast<errc>(ec.value())) {
+    case errc::insufficient_scope: return "insufficient_scope";
     case errc::no_credentials:
     case errc::unsupported_scheme: return "";
     case errc::header_too_large:
@@ -310,6 +427,26 @@ inline std::string_view oauth_error(std::error_code ec) noexcept
     case errc::base64_invalid_length:
     case errc::base64_invalid_padding:
     case errc::base64_noncanonical:
+    case errc::token_too_large:
+    case errc::jws_malformed:
+    case errc::jws_invalid_header:
+    case errc::duplicate_member:
+    case errc::unsupported_algorithm:
+    case errc::unsupported_critical_header:
+    case errc::unknown_key:
+    case errc::ambiguous_key:
+    case errc::algorithm_mismatch:
+    case errc::bad_signature_length:
+    case errc::bad_signature:
+    case errc::invalid_claims:
+    case errc::invalid_claim_type:
+    case errc::missing_claim:
+    case errc::wrong_token_type:
+    case errc::wrong_issuer:
+    case errc::wrong_audience:
+    case errc::token_expired:
+    case errc::token_not_yet_valid:
+    case errc::token_issued_in_future:
     case errc::api_key_malformed:
     case errc::api_key_unknown_prefix:
     case errc::api_key_unsupported_version:
@@ -326,6 +463,13 @@ inline std::string_view oauth_error(std::error_code ec) noexcept
     case errc::basic_invalid_utf8:
     case errc::basic_invalid_form_encoding:
     case errc::basic_token_too_large: return "invalid_client";
+    case errc::invalid_key:
+    case errc::weak_key:
+    case errc::key_algorithm_mismatch:
+    case errc::key_use_not_allowed:
+    case errc::private_key_not_allowed:
+    case errc::not_a_signing_key:
+    case errc::invalid_key_set:
     case errc::api_key_unknown_pepper:
     case errc::invalid_configuration:
     case errc::buffer_too_small:
