@@ -302,9 +302,11 @@ TEST_CASE("Differential: long inputs with one bad character anywhere (the AVX2 b
         REQUIRE(ours.has_value() == oracle);
         if (oracle) REQUIRE(*ours == expected);
         // The same language in the other alphabet, where the translation keeps it
-        // one: '-', '_' or '=' in a mutated input mean different things there.
+        // one: '-', '_' or '=' in a mutated input mean different things there,
+        // and base64url needs no padding, so lengths of 4k+2 and 4k+3 are fine.
         auto url = b64url::decode(to_url(s));
-        if (oracle || s.find_first_of("-_=") == std::string::npos) REQUIRE(url.has_value() == oracle);
+        if (oracle || (s.find_first_of("-_=") == std::string::npos && s.size() % 4 == 0))
+            REQUIRE(url.has_value() == oracle);
         if (oracle) REQUIRE(*url == expected);
         // Decoding into a buffer of exactly the decoded size (no slack for block stores).
         if (oracle) {
