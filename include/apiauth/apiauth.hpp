@@ -17,4 +17,8 @@
 #include <apiauth/http/credentials.hpp>
 #include <apiauth/http/request.hpp>
 
+#include <apiauth/api_key.hpp>
+
+#include <apiauth/stores/memory.hpp>
+
 #endif  // APIAUTH_APIAUTH_HPP
