@@ -9,13 +9,21 @@
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/crypto/hash.hpp>
 #include <apiauth/crypto/hmac.hpp>
+#include <apiauth/crypto/keys.hpp>
 #include <apiauth/crypto/random.hpp>
+#include <apiauth/crypto/signature.hpp>
 
 #include <apiauth/http/basic.hpp>
 #include <apiauth/http/bearer.hpp>
 #include <apiauth/http/challenge.hpp>
 #include <apiauth/http/credentials.hpp>
 #include <apiauth/http/request.hpp>
+
+#include <apiauth/jose/algorithm.hpp>
+#include <apiauth/jose/claims.hpp>
+#include <apiauth/jose/jwk.hpp>
+#include <apiauth/jose/jws.hpp>
+#include <apiauth/jose/jwt.hpp>
 
 #include <apiauth/api_key.hpp>
 

@@ -175,7 +175,7 @@ inline const char* errc_message(errc e) noexcept
     case errc::algorithm_mismatch: return "The token algorithm does not match its key";
     case errc::bad_signature_length: return "The token signature has the wrong length";
     case errc::bad_signature: return "The token signature is not valid";
-    case errc::invalid_claims: return "The token claims are not a JSON object";
+    case errc::invalid_claims: return "The token claims are not a valid JSON object";
     case errc::invalid_claim_type: return "A token claim has the wrong type";
     case errc::missing_claim: return "A required token claim is missing";
     case errc::wrong_token_type: return "The token type is not accepted here";

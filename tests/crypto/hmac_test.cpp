@@ -161,11 +161,11 @@ TEST_CASE("HMAC equals OpenSSL's one-shot HMAC() for every key and message lengt
         const EVP_MD* md = h == crypto::hash::sha256   ? EVP_sha256()
                            : h == crypto::hash::sha384 ? EVP_sha384()
                                                        : EVP_sha512();
-        for (std::size_t klen : {0, 1, 31, 32, 63, 64, 65, 127, 128, 129, 300}) {
+        for (std::size_t klen : {0u, 1u, 31u, 32u, 63u, 64u, 65u, 127u, 128u, 129u, 300u}) {
             std::string key(klen, '\0');
             for (auto& c : key) c = static_cast<char>(rng());
             const crypto::hmac_key k(h, key);
-            for (std::size_t mlen : {0, 1, 55, 56, 64, 111, 112, 128, 200, 1000}) {
+            for (std::size_t mlen : {0u, 1u, 55u, 56u, 64u, 111u, 112u, 128u, 200u, 1000u}) {
                 std::string msg(mlen, '\0');
                 for (auto& c : msg) c = static_cast<char>(rng());
                 unsigned char ref[64];

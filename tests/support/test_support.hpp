@@ -32,7 +32,8 @@ inline std::string to_hex(std::string_view b)
 {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out;
-    for (unsigned char c : b) {
+    for (const char ch : b) {
+        const auto c = static_cast<unsigned char>(ch);
         out += digits[c >> 4];
         out += digits[c & 15];
     }

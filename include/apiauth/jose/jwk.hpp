@@ -1,0 +1,755 @@
+// apiauth/jose/jwk.hpp — keys bound to one algorithm (RFC 8725 §3.1), built
+// once from a secret, PEM or JWK (RFC 7517, RFC 7518 §6, RFC 8037 §2), and
+// key sets that choose a key for a token without trusting the token.
+#ifndef APIAUTH_JOSE_JWK_HPP
+#define APIAUTH_JOSE_JWK_HPP
+
+#include <apiauth/crypto/hmac.hpp>
+#include <apiauth/crypto/keys.hpp>
+#include <apiauth/crypto/random.hpp>
+#include <apiauth/crypto/signature.hpp>
+#include <apiauth/detail/bytes.hpp>
+#include <apiauth/detail/ecdsa_der.hpp>
+#include <apiauth/detail/json.hpp>
+#include <apiauth/encoding/base64.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/jose/algorithm.hpp>
+
+#include <nlohmann/json.hpp>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include <concepts>
+#include <cstddef>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace apiauth::jose {
+
+/** How a JWK becomes a key. */
+struct jwk_options {
+    /// The algorithm to bind the key to when the JWK has no "alg". Needed for
+    /// "oct" and "RSA" keys without one (their kty allows several
+    /// algorithms, and guessing is what RFC 8725 §3.1 forbids); EC keys
+    /// follow their "crv", OKP Ed25519 keys are EdDSA. When both are given
+    /// they must agree (key_algorithm_mismatch).
+    std::optional<algorithm> alg{};
+    /// Accept private members (RSA d, p, q, dp, dq, qi; EC and OKP d) and so
+    /// build a signing key. Off: a private JWK in a verification key set is
+    /// refused (private_key_not_allowed), which catches a secret pasted where
+    /// a public key belongs. "oct" keys are secret by nature and always allowed.
+    bool allow_private = false;
+};
+
+/** A key bound to exactly one JWS algorithm and an optional `kid`.
+
+    Built once: the secret is keyed into an HMAC state, PEM and JWK are
+    parsed into OpenSSL objects with verification contexts prepared (see
+    crypto/signature.hpp); verify() and sign() never parse anything. Keys
+    are refused when built if they are weak (HMAC shorter than its hash,
+    RFC 7518 §3.2; RSA under 2048 bits, §3.3), are larger than the JWS
+    layer handles (RSA over 8192 bits: invalid_key), do not fit the algorithm
+    (RSA key for ES256, P-384 key for ES256), fail OpenSSL's public-key
+    check (point not on the curve), or are marked for another use.
+
+    Copies share the parsed key (a reference count). All const members are
+    thread-safe. The factories never throw on bad input; they may throw
+    std::bad_alloc.
+*/
+class key {
+public:
+    /** An HMAC key (HS256/384/512) from secret octets; refused (weak_key) if
+        shorter than the hash output (RFC 7518 §3.2), key_algorithm_mismatch
+        for a non-HMAC algorithm. */
+    static result<key> from_secret(algorithm a, std::span<const std::byte> secret, std::string_view kid = {});
+    static result<key> from_secret(algorithm a, std::string_view secret, std::string_view kid = {})
+    {
+        return from_secret(a, detail::as_bytes(secret), kid);
+    }
+
+    /** A key from PEM: a public key (SubjectPublicKeyInfo) verifies; a private
+        key (PKCS#8, or traditional RSA/EC, unencrypted) verifies and signs. */
+    static result<key> from_pem(algorithm a, std::string_view pem, std::string_view kid = {});
+
+    /** A key from one JWK (JSON text or a parsed object). kty "oct", "RSA",
+        "EC" (P-256, P-384, P-521, secp256k1) or "OKP" (Ed25519). Honours
+        "alg", "kid", "use" (must be "sig") and "key_ops" ("verify" needed to
+        verify, "sign" to sign). Members are strict base64url; EC
+        coordinates and private values must have the full length of the curve
+        (RFC 7518 §6.2.1.2), RSA integers the minimal length (§6.3.1.1).
+        Duplicate JSON members are invalid_key. */
+    static result<key> from_jwk(std::string_view jwk_json, jwk_options opt = {});
+    /// As above, from a parsed object (a template only so that a std::string
+    /// argument picks the text overload instead of converting to json).
+    template <class Json>
+    requires std::same_as<Json, nlohmann::json>
+    static result<key> from_jwk(const Json& jwk, jwk_options opt = {}) { return from_jwk_object(jwk, opt); }
+
+    /** A new random key for `a` (HMAC: hash-length secret from the CSPRNG;
+        RSA: 2048 bits; EC on the algorithm's curve; Ed25519). */
+    static result<key> generate(algorithm a, std::string_view kid = {});
+
+    algorithm alg() const noexcept { return p_->alg; }
+    std::string_view kid() const noexcept { return p_->kid; }
+    bool has_kid() const noexcept { return p_->has_kid; }
+    /// Holds private material and key_ops (if given) include "sign".
+    bool can_sign() const noexcept { return p_->is_private && p_->sign_allowed; }
+    /// key_ops (if given) include "verify".
+    bool can_verify() const noexcept { return p_->verify_allowed; }
+
+    /** The exact length of a JWS signature with this key: the hash length for
+        HMAC, the modulus length for RSA, 2 × coordinate for ECDSA
+        (64/96/132), 64 for Ed25519. */
+    std::size_t signature_size() const noexcept { return p_->sig_size; }
+
+    /** True if `signature` (JWS form: the MAC, the RSA signature, ECDSA R‖S,
+        or the Ed25519 signature) is valid for `message`. A signature of any
+        other length is false before any cryptography runs. MACs are compared
+        in constant time. False as well if the key may not verify. */
+    bool verify(std::span<const std::byte> message, std::span<const std::byte> signature) const noexcept;
+
+    /** Sign `message` into `out` (at least signature_size() bytes) in JWS form;
+        returns the length. not_a_signing_key without private material or when
+        key_ops exclude "sign"; buffer_too_small; crypto_failure. */
+    result<std::size_t> sign(std::span<const std::byte> message, std::span<std::byte> out) const noexcept;
+
+    /** The key as a JWK object: kty, alg, use "sig", kid (if any) and the
+        public members; private members only if `include_private`. An HMAC key
+        has no public form: key_use_not_allowed unless `include_private`. */
+    result<nlohmann::json> to_jwk(bool include_private = false) const;
+
+private:
+    struct impl {
+        algorithm alg = algorithm::hs256;
+        std::string kid;
+        bool has_kid = false;
+        bool is_private = false;
+        bool verify_allowed = true;
+        bool sign_allowed = true;
+        std::size_t sig_size = 0;
+        std::optional<crypto::hmac_key> hmac;
+        std::vector<std::byte> secret;  // HMAC only, for to_jwk(true); wiped
+        crypto::pkey pk;
+        std::shared_ptr<const crypto::signature_verifier> verifier;
+        std::shared_ptr<const crypto::signature_signer> signer;
+        ~impl() { detail::wipe(secret.data(), secret.size()); }
+    };
+    explicit key(std::shared_ptr<const impl> p) noexcept : p_(std::move(p)) {}
+    static result<key> from_pkey(algorithm a, crypto::pkey k, bool is_private, std::string_view kid, bool has_kid,
+                                 bool verify_allowed, bool sign_allowed);
+    static result<key> from_jwk_object(const nlohmann::json& jwk, jwk_options opt);
+    static result<key> from_hmac(algorithm a, std::span<const std::byte> secret, std::string_view kid, bool has_kid,
+                                 bool verify_allowed, bool sign_allowed);
+    friend class key_set;
+    std::shared_ptr<const impl> p_;
+};
+
+/** The keys a verifier trusts, and the rule that picks one for a token.
+
+    Selection (RFC 7515 §4.1.4, RFC 8725 §3.1, §3.10): when the token header
+    has a `kid`, the key with that kid, whose algorithm must equal the
+    header's `alg` exactly (else algorithm_mismatch); without a kid, the one
+    key bound to that `alg` (none: unknown_key; several: ambiguous_key — an
+    error, not a guess). A `jwk`, `jku`, `x5u` or `x5c` in a token header is
+    never used: keys come only from this set. Kids are unique in a set. A
+    token whose header names a kid is only verified by the key with that
+    kid: give keys loaded from PEM a kid when tokens carry one. Keys whose
+    key_ops exclude "verify" are never selected.
+*/
+class key_set {
+public:
+    key_set() = default;
+    /// A set of one key.
+    key_set(key k) { keys_.push_back(std::move(k)); }
+
+    /// A set from keys; invalid_key_set if two share a kid.
+    static result<key_set> make(std::vector<key> keys);
+
+    /** A set from a JWK Set document ({"keys":[…]}, RFC 7517 §5). Keys marked
+        for encryption ("use":"enc") or with a non-JWS "alg" (e.g. "RSA-OAEP")
+        are skipped, as RFC 7517 §5 lets a reader ignore keys it does not
+        understand; any other key that does not load fails the whole set.
+        invalid_key_set for a document without "keys", with duplicate kids, or
+        with no usable key. */
+    static result<key_set> from_jwks(std::string_view jwks_json, jwk_options opt = {});
+    // (opt.alg applies to the keys of its family that have no "alg"; others infer theirs or fail.)
+
+    /// Adds a key; invalid_key_set if its kid is already in the set.
+    result<void> add(key k);
+
+    /** The key for a token whose header has `alg` and, if `has_kid`, `kid`
+        (see the class comment). No allocation. */
+    result<const key*> select(algorithm alg, std::string_view kid, bool has_kid) const noexcept
+    {
+        if (has_kid) {
+            for (const key& k : keys_) {
+                if (k.can_verify() && k.has_kid() && k.kid() == kid) {
+                    if (k.alg() != alg) return errc::algorithm_mismatch;
+                    return &k;
+                }
+            }
+            return errc::unknown_key;
+        }
+        const key* found = nullptr;
+        for (const key& k : keys_) {
+            if (k.alg() != alg || !k.can_verify()) continue;
+            if (found) return errc::ambiguous_key;
+            found = &k;
+        }
+        if (!found) return errc::unknown_key;
+        return found;
+    }
+
+    /// The public keys as a JWK Set document; HMAC keys are left out.
+    nlohmann::json to_public_jwks() const;
+
+    std::size_t size() const noexcept { return keys_.size(); }
+    bool empty() const noexcept { return keys_.empty(); }
+    auto begin() const noexcept { return keys_.begin(); }
+    auto end() const noexcept { return keys_.end(); }
+
+private:
+    std::vector<key> keys_;
+};
+
+// ------------------------------------------------------------------------
+// Implementation
+
+namespace detail_jwk {
+
+inline crypto::signature_scheme scheme_of(algorithm a) noexcept
+{
+    switch (family(a)) {
+    case key_family::rsa: return is_pss(a) ? crypto::signature_scheme::rsa_pss : crypto::signature_scheme::rsa_pkcs1v15;
+    case key_family::ecdsa: return crypto::signature_scheme::ecdsa;
+    default: return crypto::signature_scheme::ed25519;
+    }
+}
+
+// BIGNUM from unsigned big-endian octets; the caller frees.
+inline BIGNUM* to_bn(const std::string& b) noexcept
+{
+    return BN_bin2bn(reinterpret_cast<const unsigned char*>(b.data()), static_cast<int>(b.size()), nullptr);
+}
+
+// Octets of an integer key parameter, minimal length (or `pad` octets when non-zero).
+inline std::optional<std::string> bn_param(const crypto::pkey& k, const char* name, std::size_t pad = 0)
+{
+    BIGNUM* bn = nullptr;
+    if (EVP_PKEY_get_bn_param(k.get(), name, &bn) != 1) {
+        ERR_clear_error();
+        return std::nullopt;
+    }
+    const std::size_t n = pad ? pad : static_cast<std::size_t>(BN_num_bytes(bn));
+    std::string out(n == 0 ? 1 : n, '\0');  // the value 0 is one zero octet
+    const int w = BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size()));
+    BN_clear_free(bn);
+    if (w < 0) return std::nullopt;
+    return out;
+}
+
+inline std::string group_name(const crypto::pkey& k)
+{
+    char buf[64] = {};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(k.get(), OSSL_PKEY_PARAM_GROUP_NAME, buf, sizeof buf, &len) != 1) {
+        ERR_clear_error();
+        return {};
+    }
+    return std::string(buf, len);
+}
+
+// EVP_PKEY from OSSL_PARAMs (RSA or EC components).
+inline crypto::pkey from_params(const char* type, OSSL_PARAM* params, bool priv) noexcept
+{
+    EVP_PKEY_CTX* c = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+    EVP_PKEY* k = nullptr;
+    if (c && EVP_PKEY_fromdata_init(c) == 1)
+        EVP_PKEY_fromdata(c, &k, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params);
+    EVP_PKEY_CTX_free(c);
+    ERR_clear_error();
+    return crypto::pkey(k);
+}
+
+// (2^e)^d ≡ 2 (mod n): d inverts e for n. The check an RSA private key without
+// its factors allows (OpenSSL's pairwise check needs p and q). d is secret: the
+// exponentiation by d is constant-time.
+inline bool rsa_d_matches(const BIGNUM* n, const BIGNUM* e, BIGNUM* d) noexcept
+{
+    BN_CTX* ctx = BN_CTX_new();
+    BIGNUM* two = BN_new();
+    BIGNUM* c = BN_new();
+    if (d) BN_set_flags(d, BN_FLG_CONSTTIME);
+    const bool ok = ctx && two && c && d && BN_set_word(two, 2) == 1 && BN_mod_exp(c, two, e, n, ctx) == 1 &&
+                    BN_mod_exp(c, c, d, n, ctx) == 1 && BN_cmp(c, two) == 0;
+    BN_free(two);
+    BN_clear_free(c);
+    BN_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
+// A strict base64url member of a JWK, or nothing (absent, not a string, bad encoding).
+struct b64_member {
+    bool present = false;
+    bool valid = false;
+    std::string bytes;
+    ~b64_member() { apiauth::detail::wipe(bytes.data(), bytes.size()); }
+};
+
+inline b64_member member(const nlohmann::json& j, const char* name)
+{
+    b64_member m;
+    const auto it = j.find(name);
+    if (it == j.end()) return m;
+    m.present = true;
+    if (!it->is_string()) return m;
+    auto d = base64url::decode(it->get_ref<const std::string&>());
+    if (!d) return m;
+    m.bytes = std::move(*d);
+    m.valid = true;
+    return m;
+}
+
+}  // namespace detail_jwk
+
+inline result<key> key::from_hmac(algorithm a, std::span<const std::byte> secret, std::string_view kid, bool has_kid,
+                                  bool verify_allowed, bool sign_allowed)
+{
+    if (family(a) != key_family::hmac) return errc::key_algorithm_mismatch;
+    const crypto::hash h = *hash_of(a);
+    if (secret.size() < crypto::digest_size(h)) return errc::weak_key;  // RFC 7518 §3.2
+    auto p = std::make_shared<impl>();
+    p->alg = a;
+    p->kid = std::string(kid);
+    p->has_kid = has_kid;
+    p->is_private = true;
+    p->verify_allowed = verify_allowed;
+    p->sign_allowed = sign_allowed;
+    p->sig_size = crypto::digest_size(h);
+    p->hmac.emplace(h, secret);
+    p->secret.assign(secret.begin(), secret.end());
+    return key(std::move(p));
+}
+
+inline result<key> key::from_secret(algorithm a, std::span<const std::byte> secret, std::string_view kid)
+{
+    return from_hmac(a, secret, kid, !kid.empty(), true, true);
+}
+
+inline result<key> key::from_pkey(algorithm a, crypto::pkey k, bool is_private, std::string_view kid, bool has_kid,
+                                  bool verify_allowed, bool sign_allowed)
+{
+    switch (family(a)) {
+    case key_family::hmac: return errc::key_algorithm_mismatch;
+    case key_family::rsa:
+        if (k.type() != EVP_PKEY_RSA && !(k.type() == EVP_PKEY_RSA_PSS && is_pss(a)))
+            return errc::key_algorithm_mismatch;
+        if (k.bits() < 2048) return errc::weak_key;  // RFC 7518 §3.3, §3.5
+        // Larger than the JWS layer's signature buffers (jws.hpp: RSA up to 8192 bits) can hold.
+        if (k.bits() > 8192) return errc::invalid_key;
+        break;
+    case key_family::ecdsa:
+        if (k.type() != EVP_PKEY_EC || detail_jwk::group_name(k) != curve_of(a)->openssl_group)
+            return errc::key_algorithm_mismatch;
+        break;
+    case key_family::eddsa:
+        if (k.type() != EVP_PKEY_ED25519) return errc::key_algorithm_mismatch;
+        break;
+    }
+    if (!crypto::public_check(k)) return errc::invalid_key;
+
+    auto p = std::make_shared<impl>();
+    p->alg = a;
+    p->kid = std::string(kid);
+    p->has_kid = has_kid;
+    p->is_private = is_private;
+    p->verify_allowed = verify_allowed;
+    p->sign_allowed = sign_allowed;
+    switch (family(a)) {
+    case key_family::rsa: p->sig_size = static_cast<std::size_t>(EVP_PKEY_get_size(k.get())); break;
+    case key_family::ecdsa: p->sig_size = 2 * curve_of(a)->coordinate_size; break;
+    default: p->sig_size = 64; break;
+    }
+    const crypto::hash h = hash_of(a).value_or(crypto::hash::sha512);
+    auto v = crypto::signature_verifier::make(k, detail_jwk::scheme_of(a), h);
+    if (!v) return v.error();
+    p->verifier = std::move(*v);
+    if (is_private) {
+        auto s = crypto::signature_signer::make(k, detail_jwk::scheme_of(a), h);
+        if (!s) return s.error();
+        p->signer = std::move(*s);
+    }
+    p->pk = std::move(k);
+    return key(std::move(p));
+}
+
+inline result<key> key::from_pem(algorithm a, std::string_view pem, std::string_view kid)
+{
+    if (family(a) == key_family::hmac) return errc::key_algorithm_mismatch;
+    auto l = crypto::load_pem(pem);
+    if (!l) return l.error();
+    return from_pkey(a, std::move(l->key), l->is_private, kid, !kid.empty(), true, true);
+}
+
+inline result<key> key::from_jwk(std::string_view jwk_json, jwk_options opt)
+{
+    const auto j = detail::parse_json_unique(jwk_json);
+    if (!j) return errc::invalid_key;
+    return from_jwk_object(*j, opt);
+}
+
+inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt)
+{
+    if (!j.is_object()) return errc::invalid_key;
+    const std::string* kty = detail::json_string(j, "kty");
+    if (!kty) return errc::invalid_key;
+
+    // alg: the JWK's, the caller's, or (EC, OKP) the one the curve implies.
+    std::optional<algorithm> a = opt.alg;
+    if (const auto it = j.find("alg"); it != j.end()) {
+        if (!it->is_string()) return errc::invalid_key;
+        const auto named = parse_algorithm(it->get_ref<const std::string&>());
+        if (!named || (a && *a != *named)) return errc::key_algorithm_mismatch;
+        a = named;
+    }
+    const std::string* crv = detail::json_string(j, "crv");
+    if (!a && *kty == "EC" && crv) {
+        for (algorithm c : {algorithm::es256, algorithm::es384, algorithm::es512, algorithm::es256k})
+            if (curve_of(c)->jwk_crv == *crv) a = c;
+    }
+    if (!a && *kty == "OKP" && crv && *crv == "Ed25519") a = algorithm::eddsa;
+    if (!a) return errc::invalid_key;  // RFC 8725 §3.1: the key's algorithm cannot be guessed
+
+    const key_family f = family(*a);
+    if ((*kty == "oct") != (f == key_family::hmac) || (*kty == "RSA") != (f == key_family::rsa) ||
+        (*kty == "EC") != (f == key_family::ecdsa) || (*kty == "OKP") != (f == key_family::eddsa))
+        return errc::key_algorithm_mismatch;
+
+    // use and key_ops (RFC 7517 §4.2, §4.3).
+    if (const auto it = j.find("use"); it != j.end())
+        if (!it->is_string() || it->get_ref<const std::string&>() != "sig") return errc::key_use_not_allowed;
+    bool verify_allowed = true, sign_allowed = true;
+    if (const auto it = j.find("key_ops"); it != j.end()) {
+        if (!it->is_array()) return errc::invalid_key;
+        verify_allowed = sign_allowed = false;
+        std::vector<std::string> seen;
+        for (const auto& op : *it) {
+            if (!op.is_string()) return errc::invalid_key;
+            const auto& s = op.get_ref<const std::string&>();
+            for (const auto& x : seen)
+                if (x == s) return errc::invalid_key;  // "Duplicate key operation values MUST NOT be present"
+            seen.push_back(s);
+            verify_allowed = verify_allowed || s == "verify";
+            sign_allowed = sign_allowed || s == "sign";
+        }
+        if (!verify_allowed && !sign_allowed) return errc::key_use_not_allowed;
+    }
+    std::string kid;
+    bool has_kid = false;
+    if (const auto it = j.find("kid"); it != j.end()) {
+        if (!it->is_string()) return errc::invalid_key;
+        kid = it->get_ref<const std::string&>();
+        has_kid = true;
+    }
+
+    using detail_jwk::member;
+    if (f == key_family::hmac) {
+        const auto k = member(j, "k");
+        if (!k.valid) return errc::invalid_key;
+        return from_hmac(*a, detail::as_bytes(k.bytes), kid, has_kid, verify_allowed, sign_allowed);
+    }
+
+    crypto::pkey pk;
+    bool priv = false;
+    bool pairwise = true;  // OpenSSL's pairwise check applies (not to an RSA key without p and q)
+    if (f == key_family::rsa) {
+        if (j.contains("oth")) return errc::invalid_key;  // multi-prime RSA is not supported
+        const auto n = member(j, "n"), e = member(j, "e"), d = member(j, "d");
+        if (!n.valid || !e.valid || n.bytes.empty() || e.bytes.empty()) return errc::invalid_key;
+        // RFC 7518 §6.3.1.1-2: the minimum number of octets (no leading zero).
+        if (n.bytes[0] == '\0' || e.bytes[0] == '\0') return errc::invalid_key;
+        const char* crt[] = {"p", "q", "dp", "dq", "qi"};
+        bool any_private = d.present;
+        for (const char* c : crt) any_private = any_private || j.contains(c);
+        if (any_private && !opt.allow_private) return errc::private_key_not_allowed;
+        if (any_private && !d.valid) return errc::invalid_key;
+        priv = any_private;
+        OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+        std::vector<BIGNUM*> bns;
+        bool ok = bld != nullptr;
+        const auto push = [&](const char* name, const std::string& bytes) {
+            BIGNUM* bn = detail_jwk::to_bn(bytes);
+            bns.push_back(bn);
+            ok = ok && bn && OSSL_PARAM_BLD_push_BN(bld, name, bn) == 1;
+        };
+        push(OSSL_PKEY_PARAM_RSA_N, n.bytes);
+        push(OSSL_PKEY_PARAM_RSA_E, e.bytes);
+        if (priv) {
+            push(OSSL_PKEY_PARAM_RSA_D, d.bytes);
+            const auto p = member(j, "p"), q = member(j, "q"), dp = member(j, "dp"), dq = member(j, "dq"),
+                       qi = member(j, "qi");
+            const bool all = p.valid && q.valid && dp.valid && dq.valid && qi.valid;
+            const bool none = !p.present && !q.present && !dp.present && !dq.present && !qi.present;
+            if (!all && !none) ok = false;  // RFC 7518 §6.3.2: the CRT members come together
+            pairwise = all;                 // §6.3.2: "d" alone is a private key too
+            if (all) {
+                push(OSSL_PKEY_PARAM_RSA_FACTOR1, p.bytes);
+                push(OSSL_PKEY_PARAM_RSA_FACTOR2, q.bytes);
+                push(OSSL_PKEY_PARAM_RSA_EXPONENT1, dp.bytes);
+                push(OSSL_PKEY_PARAM_RSA_EXPONENT2, dq.bytes);
+                push(OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi.bytes);
+            }
+        }
+        OSSL_PARAM* params = ok ? OSSL_PARAM_BLD_to_param(bld) : nullptr;
+        if (params) pk = detail_jwk::from_params("RSA", params, priv);
+        if (ok && pk && priv && !pairwise) ok = detail_jwk::rsa_d_matches(bns[0], bns[1], bns[2]);
+        OSSL_PARAM_free(params);
+        OSSL_PARAM_BLD_free(bld);
+        for (BIGNUM* bn : bns) BN_clear_free(bn);
+        if (!ok || !pk) return errc::invalid_key;
+    } else if (f == key_family::ecdsa) {
+        const curve_info ci = *curve_of(*a);
+        if (!crv || *crv != ci.jwk_crv) return errc::key_algorithm_mismatch;
+        const auto x = member(j, "x"), y = member(j, "y"), d = member(j, "d");
+        if (!x.valid || !y.valid || x.bytes.size() != ci.coordinate_size || y.bytes.size() != ci.coordinate_size)
+            return errc::invalid_key;
+        if (d.present && !opt.allow_private) return errc::private_key_not_allowed;
+        if (d.present && (!d.valid || d.bytes.size() != ci.coordinate_size)) return errc::invalid_key;
+        priv = d.present;
+        std::string point = "\x04" + x.bytes + y.bytes;
+        OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+        BIGNUM* dbn = priv ? detail_jwk::to_bn(d.bytes) : nullptr;
+        bool ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, ci.openssl_group, 0) == 1 &&
+                  OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) == 1 &&
+                  (!priv || (dbn && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, dbn) == 1));
+        OSSL_PARAM* params = ok ? OSSL_PARAM_BLD_to_param(bld) : nullptr;
+        if (params) pk = detail_jwk::from_params("EC", params, priv);
+        OSSL_PARAM_free(params);
+        OSSL_PARAM_BLD_free(bld);
+        BN_clear_free(dbn);
+        if (!pk) return errc::invalid_key;
+    } else {
+        if (!crv || *crv != "Ed25519") return errc::key_algorithm_mismatch;
+        const auto x = member(j, "x"), d = member(j, "d");
+        if (!x.valid || x.bytes.size() != 32) return errc::invalid_key;
+        if (d.present && !opt.allow_private) return errc::private_key_not_allowed;
+        if (d.present && (!d.valid || d.bytes.size() != 32)) return errc::invalid_key;
+        priv = d.present;
+        const auto* xb = reinterpret_cast<const unsigned char*>(x.bytes.data());
+        pk =
+            crypto::pkey(priv ? EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                                             reinterpret_cast<const unsigned char*>(d.bytes.data()), 32)
+                              : EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, xb, 32));
+        ERR_clear_error();
+        if (!pk) return errc::invalid_key;
+        if (priv) {  // the public key derived from d must be x
+            unsigned char derived[32];
+            std::size_t len = sizeof derived;
+            if (EVP_PKEY_get_raw_public_key(pk.get(), derived, &len) != 1 || len != 32 ||
+                !crypto::equal({reinterpret_cast<const std::byte*>(derived), 32}, detail::as_bytes(x.bytes)))
+                return errc::invalid_key;
+        }
+    }
+    if (priv && pairwise) {  // a private key must match its public part (OpenSSL's pairwise check)
+        EVP_PKEY_CTX* c = EVP_PKEY_CTX_new_from_pkey(nullptr, pk.get(), nullptr);
+        const bool ok = c && EVP_PKEY_pairwise_check(c) == 1;
+        EVP_PKEY_CTX_free(c);
+        ERR_clear_error();
+        if (!ok) return errc::invalid_key;
+    }
+    // key_ops that leave a key nothing to do: a public key that may not verify.
+    if (!verify_allowed && !(priv && sign_allowed)) return errc::key_use_not_allowed;
+    return from_pkey(*a, std::move(pk), priv, kid, has_kid, verify_allowed, sign_allowed);
+}
+
+inline result<key> key::generate(algorithm a, std::string_view kid)
+{
+    if (family(a) == key_family::hmac) {
+        std::vector<std::byte> secret(crypto::digest_size(*hash_of(a)));
+        if (auto r = crypto::random_bytes(secret); !r) return r.error();
+        auto k = from_secret(a, secret, kid);
+        detail::wipe(secret.data(), secret.size());
+        return k;
+    }
+    EVP_PKEY* pk = nullptr;
+    switch (family(a)) {
+    case key_family::rsa: pk = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(2048)); break;
+    case key_family::ecdsa: pk = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve_of(a)->openssl_group); break;
+    default: pk = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    }
+    ERR_clear_error();
+    if (!pk) return errc::crypto_failure;
+    return from_pkey(a, crypto::pkey(pk), true, kid, !kid.empty(), true, true);
+}
+
+inline bool key::verify(std::span<const std::byte> message, std::span<const std::byte> signature) const noexcept
+{
+    const impl& p = *p_;
+    if (!p.verify_allowed || signature.size() != p.sig_size) return false;
+    switch (family(p.alg)) {
+    case key_family::hmac: return p.hmac->verify(message, signature);
+    case key_family::ecdsa: {
+        unsigned char der[detail::ecdsa_der_max];
+        const std::size_t n = detail::ecdsa_rs_to_der(signature, der);
+        return p.verifier->verify(message, {reinterpret_cast<const std::byte*>(der), n});
+    }
+    default: return p.verifier->verify(message, signature);
+    }
+}
+
+inline result<std::size_t> key::sign(std::span<const std::byte> message, std::span<std::byte> out) const noexcept
+{
+    const impl& p = *p_;
+    if (!can_sign()) return errc::not_a_signing_key;
+    if (out.size() < p.sig_size) return errc::buffer_too_small;
+    switch (family(p.alg)) {
+    case key_family::hmac: {
+        const auto d = p.hmac->compute(message);
+        std::memcpy(out.data(), d.bytes.data(), d.size);
+        return d.size;
+    }
+    case key_family::ecdsa: {
+        std::byte der[detail::ecdsa_der_max + 16];
+        auto n = p.signer->sign(message, der);
+        if (!n) return n.error();
+        if (!detail::ecdsa_der_to_rs({der, *n}, p.sig_size / 2, out)) return errc::crypto_failure;
+        return p.sig_size;
+    }
+    default: {
+        if (out.size() < p.signer->max_size()) return errc::buffer_too_small;
+        return p.signer->sign(message, out);
+    }
+    }
+}
+
+inline result<nlohmann::json> key::to_jwk(bool include_private) const
+{
+    const impl& p = *p_;
+    nlohmann::json j;
+    const auto b64 = [](const std::string& s) { return base64url::encode(s); };
+    switch (family(p.alg)) {
+    case key_family::hmac:
+        if (!include_private) return make_error_code(errc::key_use_not_allowed);
+        j["kty"] = "oct";
+        j["k"] = base64url::encode(p.secret);
+        break;
+    case key_family::rsa: {
+        j["kty"] = "RSA";
+        const auto n = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_RSA_N),
+                   e = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_RSA_E);
+        if (!n || !e) return make_error_code(errc::crypto_failure);
+        j["n"] = b64(*n);
+        j["e"] = b64(*e);
+        if (include_private && p.is_private) {
+            const std::pair<const char*, const char*> priv[] = {
+                {"d", OSSL_PKEY_PARAM_RSA_D},          {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
+                {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
+                {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
+            for (const auto& [member, param] : priv)
+                if (auto v = detail_jwk::bn_param(p.pk, param)) j[member] = b64(*v);
+        }
+        break;
+    }
+    case key_family::ecdsa: {
+        const curve_info ci = *curve_of(p.alg);
+        j["kty"] = "EC";
+        j["crv"] = std::string(ci.jwk_crv);
+        const auto x = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_EC_PUB_X, ci.coordinate_size);
+        const auto y = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_EC_PUB_Y, ci.coordinate_size);
+        if (!x || !y) return make_error_code(errc::crypto_failure);
+        j["x"] = b64(*x);
+        j["y"] = b64(*y);
+        if (include_private && p.is_private)
+            if (auto d = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_PRIV_KEY, ci.coordinate_size)) j["d"] = b64(*d);
+        break;
+    }
+    case key_family::eddsa: {
+        j["kty"] = "OKP";
+        j["crv"] = "Ed25519";
+        unsigned char raw[32];
+        std::size_t len = sizeof raw;
+        if (EVP_PKEY_get_raw_public_key(p.pk.get(), raw, &len) != 1) return make_error_code(errc::crypto_failure);
+        j["x"] = base64url::encode(std::span<const std::byte>(reinterpret_cast<std::byte*>(raw), len));
+        if (include_private && p.is_private) {
+            len = sizeof raw;
+            if (EVP_PKEY_get_raw_private_key(p.pk.get(), raw, &len) == 1)
+                j["d"] = base64url::encode(std::span<const std::byte>(reinterpret_cast<std::byte*>(raw), len));
+            detail::wipe(raw, sizeof raw);
+        }
+        break;
+    }
+    }
+    j["alg"] = std::string(name(p.alg));
+    j["use"] = "sig";
+    if (p.has_kid) j["kid"] = p.kid;
+    return j;
+}
+
+inline result<void> key_set::add(key k)
+{
+    if (k.has_kid())
+        for (const key& o : keys_)
+            if (o.has_kid() && o.kid() == k.kid()) return errc::invalid_key_set;
+    keys_.push_back(std::move(k));
+    return {};
+}
+
+inline result<key_set> key_set::make(std::vector<key> keys)
+{
+    key_set s;
+    for (key& k : keys)
+        if (auto r = s.add(std::move(k)); !r) return r.error();
+    return s;
+}
+
+inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_options opt)
+{
+    const auto j = detail::parse_json_unique(jwks_json);
+    if (!j || !j->is_object()) return errc::invalid_key_set;
+    const auto it = j->find("keys");
+    if (it == j->end() || !it->is_array()) return errc::invalid_key_set;
+    key_set s;
+    for (const auto& jwk : *it) {
+        if (!jwk.is_object()) return errc::invalid_key_set;
+        if (const std::string* use = detail::json_string(jwk, "use"); use && *use == "enc") continue;
+        if (const std::string* alg = detail::json_string(jwk, "alg"); alg && !parse_algorithm(*alg)) continue;
+        // opt.alg is the default for keys of its family only: an RS256 default
+        // does not stop the EC keys of the same set from following their crv.
+        jwk_options per_key = opt;
+        if (opt.alg) {
+            const std::string* kty = detail::json_string(jwk, "kty");
+            const key_family f = family(*opt.alg);
+            const bool fits =
+                kty && ((*kty == "oct" && f == key_family::hmac) || (*kty == "RSA" && f == key_family::rsa) ||
+                        (*kty == "EC" && f == key_family::ecdsa) || (*kty == "OKP" && f == key_family::eddsa));
+            if (!fits) per_key.alg.reset();
+        }
+        auto k = key::from_jwk_object(jwk, per_key);
+        if (!k) return k.error();
+        if (auto r = s.add(std::move(*k)); !r) return r.error();
+    }
+    if (s.empty()) return errc::invalid_key_set;
+    return s;
+}
+
+inline nlohmann::json key_set::to_public_jwks() const
+{
+    nlohmann::json keys = nlohmann::json::array();
+    for (const key& k : keys_)
+        if (auto j = k.to_jwk(false)) keys.push_back(std::move(*j));
+    return nlohmann::json{{"keys", std::move(keys)}};
+}
+
+}  // namespace apiauth::jose
+
+#endif  // APIAUTH_JOSE_JWK_HPP
