@@ -4,6 +4,10 @@
 //   apiauth explain www-authenticate '<value>' ['<value>' ...]
 //   apiauth challenge basic --realm R [--no-charset]
 //   apiauth challenge bearer [--realm R] [--error E] [--description D] [--uri U] [--scope S]
+//   apiauth jwk generate --alg ALG [--kid K]
+//   apiauth jwk public <private-jwk-file>
+//   apiauth jwt sign --key <jwk-file> [--typ T] [--lifetime SECONDS] [--claims JSON]
+//   apiauth jwt verify <token> --keys <jwk-or-jwks-file> [--iss X] [--aud Y] [--typ T] [--leeway S] [--require a,b]
 //   apiauth help [command]
 //
 // Every subcommand is one row of the `commands` table at the end of this file: the words that
@@ -19,9 +23,15 @@
 
 #include <apiauth/apiauth.hpp>
 
+#include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstddef>
+#include <ctime>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <span>
@@ -34,6 +44,8 @@
 namespace {
 
 namespace http = apiauth::http;
+namespace jose = apiauth::jose;
+namespace jwt = apiauth::jose::jwt;
 
 enum exit_status : int { exit_ok = 0, exit_rejected = 1, exit_usage = 2, exit_internal = 3 };
 
@@ -176,6 +188,10 @@ void print_overview(std::ostream& out)
            "\n"
            "commands:\n";
     print_command_list(out);
+    // The `key` commands parse their own arguments (examples/cli_key.cpp).
+    out << "  key generate | verify | basic | import-stormpath\n"
+           "                              API keys: generate, verify, the Basic form, Stormpath import\n"
+           "                              (apiauth key --help)\n";
     out << "\n"
            "exit status: 0 accepted (or written), 1 rejected, 2 usage error\n";
 }
@@ -575,6 +591,299 @@ int run_challenge_bearer(const command& cmd, const parsed_args& args)
     return print_written(cmd, http::write_bearer_challenge(c));
 }
 
+// ---- jwk and jwt -----------------------------------------------------------------------------
+
+/// The whole of a file, or nothing if it cannot be read.
+std::optional<std::string> read_file(std::string_view path)
+{
+    std::ifstream in{std::string(path), std::ios::binary};
+    if (!in) return std::nullopt;
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) return std::nullopt;
+    return text;
+}
+
+/// A whole number of seconds in [min, max], or nothing.
+std::optional<long long> parse_seconds(std::string_view s, long long min, long long max)
+{
+    long long v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size() || v < min || v > max) return std::nullopt;
+    return v;
+}
+
+/// "HS256, HS384, …, EdDSA".
+std::string algorithm_list()
+{
+    using enum jose::algorithm;
+    std::string out;
+    for (const jose::algorithm a :
+         {hs256, hs384, hs512, rs256, rs384, rs512, ps256, ps384, ps512, es256, es384, es512, es256k, eddsa})
+        out.append(out.empty() ? "" : ", ").append(jose::name(a));
+    return out;
+}
+
+/// A refusal by the library, on stderr: exit status 1.
+int refused(const command& cmd, std::string_view what, std::error_code ec)
+{
+    std::cerr << "apiauth " << cmd.path << ": " << what << ": " << describe_error(ec) << ": " << ec.message() << '\n';
+    return exit_rejected;
+}
+
+int run_jwk_generate(const command& cmd, const parsed_args& args)
+{
+    const auto alg_name = args.value("--alg");
+    if (!alg_name) return usage_error(cmd, "--alg is required (one of " + algorithm_list() + ")");
+    const auto alg = jose::parse_algorithm(*alg_name);
+    if (!alg)
+        return usage_error(cmd, "unknown algorithm '" + printable(*alg_name) +
+                                    "' (names are case-sensitive: " + algorithm_list() + "; there is no 'none')");
+    const auto k = jose::key::generate(*alg, args.value("--kid").value_or(""));
+    if (!k) return refused(cmd, "cannot generate the key", k.error());
+    const auto secret = k->to_jwk(true);
+    if (!secret) return refused(cmd, "cannot export the key", secret.error());
+
+    const bool hmac = jose::family(*alg) == jose::key_family::hmac;
+    std::cerr << "apiauth " << cmd.path << ": the " << (hmac ? "secret" : "private")
+              << " JWK below must stay secret: store it like a password, never publish it\n";
+    std::cout << (hmac ? "secret JWK (kty oct: signs and verifies; there is no public form)" : "private JWK") << ":\n"
+              << secret->dump() << '\n';
+    if (hmac) return exit_ok;
+    const auto pub = k->to_jwk(false);
+    if (!pub) return refused(cmd, "cannot export the public key", pub.error());
+    std::cout << "\npublic JWK:\n"
+              << pub->dump() << "\n\npublic JWKS:\n"
+              << nlohmann::json{{"keys", nlohmann::json::array({*pub})}}.dump() << '\n';
+    return exit_ok;
+}
+
+int run_jwk_public(const command& cmd, const parsed_args& args)
+{
+    const std::string_view path = args.operands.front();
+    const auto text = read_file(path);
+    if (!text) return usage_error(cmd, "cannot read " + printable(path));
+    const auto k = jose::key::from_jwk(*text, {.allow_private = true});
+    if (!k) return refused(cmd, "not a usable JWK", k.error());
+    const auto pub = k->to_jwk(false);
+    if (!pub) {
+        std::cerr << "apiauth " << cmd.path << ": " << name(k->alg())
+                  << " is an HMAC key: a shared secret, with no public form to publish\n";
+        return exit_rejected;
+    }
+    std::cout << "public JWK:\n"
+              << pub->dump() << "\n\npublic JWKS:\n"
+              << nlohmann::json{{"keys", nlohmann::json::array({*pub})}}.dump() << '\n';
+    return exit_ok;
+}
+
+int run_jwt_sign(const command& cmd, const parsed_args& args)
+{
+    const auto key_path = args.value("--key");
+    if (!key_path) return usage_error(cmd, "--key is required");
+    std::chrono::seconds lifetime{0};
+    if (const auto l = args.value("--lifetime")) {
+        const auto v = parse_seconds(*l, 1, 100LL * 366 * 24 * 3600);
+        if (!v) return usage_error(cmd, "--lifetime must be a whole number of seconds, at least 1");
+        lifetime = std::chrono::seconds(*v);
+    }
+    nlohmann::json claims = nlohmann::json::object();
+    if (const auto c = args.value("--claims")) {
+        claims = nlohmann::json::parse(*c, nullptr, /*allow_exceptions=*/false);
+        if (claims.is_discarded() || !claims.is_object()) return usage_error(cmd, "--claims must be a JSON object");
+    }
+    const auto text = read_file(*key_path);
+    if (!text) return usage_error(cmd, "cannot read " + printable(*key_path));
+    auto k = jose::key::from_jwk(*text, {.allow_private = true});
+    if (!k) return refused(cmd, "not a usable JWK", k.error());
+    const auto s = jwt::signer::make(std::move(*k), std::string(args.value("--typ").value_or("JWT")));
+    if (!s) return refused(cmd, "cannot sign with this key", s.error());
+    const auto token = s->sign(std::move(claims), {.lifetime = lifetime, .set_iat = true, .set_jti = true});
+    if (!token) return refused(cmd, "cannot sign", token.error());
+    std::cout << *token << '\n';
+    return exit_ok;
+}
+
+/// A NumericDate as a number, then as a UTC time and relative to `now` when it is a plausible one.
+std::string describe_date(double t, double now)
+{
+    std::string out;
+    char buf[32];
+    if (std::isfinite(t) && t == std::floor(t) && std::fabs(t) < 9e15) {
+        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(t));
+        out.assign(buf, ec == std::errc() ? end : buf);
+    } else {
+        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, t);
+        out.assign(buf, ec == std::errc() ? end : buf);
+    }
+    if (!std::isfinite(t) || t < 0 || t > 253402300799.0) return out;  // up to 9999-12-31T23:59:59Z
+    const std::time_t secs = static_cast<std::time_t>(t);
+    std::tm tm{};
+    if (gmtime_r(&secs, &tm) == nullptr || std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) return out;
+    const long long d = std::llround(t - now);
+    const long long a = d < 0 ? -d : d;
+    const std::string span = a < 120         ? std::to_string(a) + " s"
+                             : a < 2 * 3600  ? std::to_string(a / 60) + " min"
+                             : a < 2 * 86400 ? std::to_string(a / 3600) + " h"
+                                             : std::to_string(a / 86400) + " days";
+    out += std::string(" (") + buf + ", " + (d == 0 ? "now" : d > 0 ? "in " + span : span + " ago") + ")";
+    return out;
+}
+
+/// alg, kid and typ of a JOSE header, as written in the token (when verification failed, unverified).
+void print_header(std::string_view token)
+{
+    heading("header");
+    const auto header = apiauth::base64url::decode(token.substr(0, token.find('.')));
+    const auto h = header ? nlohmann::json::parse(*header, nullptr, false) : nlohmann::json();
+    if (!header || h.is_discarded() || !h.is_object()) {
+        row("(cannot be read)", header ? "not a JSON object" : describe_error(header.error()), 2);
+        return;
+    }
+    for (const char* name : {"alg", "kid", "typ"}) {
+        const auto it = h.find(name);
+        if (it == h.end()) {
+            row(name, "(absent)", 2);
+        } else {
+            row(name,
+                it->is_string() ? quoted(std::string_view(it->get_ref<const std::string&>()), true)
+                                : printable(it->dump()),
+                2);
+        }
+    }
+    for (const char* name : {"crit", "jwk", "jku", "x5u", "x5c"})
+        if (h.contains(name)) row(name, "present (" + printable(h.at(name).dump().substr(0, 60), true) + ")", 2);
+}
+
+/// The registered claims of a verified token.
+void print_claims(const jwt::claims& c, double now)
+{
+    heading("claims (verified)");
+    const auto str = [](std::string_view label, std::optional<std::string_view> v) {
+        if (v) row(label, quoted(*v, true), 2);
+    };
+    const auto date = [&](std::string_view label, std::optional<double> v) {
+        if (v) row(label, describe_date(*v, now), 2);
+    };
+    str("iss", c.iss());
+    str("sub", c.sub());
+    if (c.has_registered("aud") == true) {
+        std::string list;
+        for (std::string_view a : c.aud()) list += (list.empty() ? "" : ", ") + quoted(a, true);
+        row("aud", list.empty() ? "(empty list)" : list, 2);
+    }
+    date("exp", c.exp());
+    date("nbf", c.nbf());
+    date("iat", c.iat());
+    str("jti", c.jti());
+    str("scope", c.scope());
+    str("client_id", c.client_id());
+}
+
+/// The registered claims of a token that was refused, read from the payload as it is: signed, but
+/// refused by the policy, when `signature_valid`; else what anyone may have written.
+void print_unverified_claims(std::string_view token, double now, bool signature_valid)
+{
+    const std::size_t dot1 = token.find('.');
+    const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
+    if (dot2 == std::string_view::npos) return;
+    heading(signature_valid ? "claims (the signature is valid, the claims are refused)"
+                            : "claims (NOT verified: as the token states them)");
+    const auto payload = apiauth::base64url::decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    const auto j = payload ? nlohmann::json::parse(*payload, nullptr, false) : nlohmann::json();
+    if (!payload || j.is_discarded() || !j.is_object()) {
+        row("(cannot be read)", payload ? "not a JSON object" : describe_error(payload.error()), 2);
+        return;
+    }
+    std::size_t shown = 0;
+    for (const std::string_view name : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "client_id"}) {
+        const auto it = j.find(name);
+        if (it == j.end()) continue;
+        ++shown;
+        const bool date = name == "exp" || name == "nbf" || name == "iat";
+        if (date && it->is_number())
+            row(name, describe_date(it->get<double>(), now), 2);
+        else if (it->is_string())
+            row(name, quoted(std::string_view(it->get_ref<const std::string&>()), true), 2);
+        else
+            row(name, printable(it->dump(), true), 2);
+    }
+    if (shown == 0) row("(none)", "no registered claim", 2);
+}
+
+/// The keys of a file holding one JWK or a JWK Set ({"keys":[…]}).
+apiauth::result<jose::key_set> load_verification_keys(std::string_view text)
+{
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.contains("keys")) return jose::key_set::from_jwks(text);
+    auto k = jose::key::from_jwk(text);
+    if (!k) return k.error();
+    return jose::key_set(std::move(*k));
+}
+
+/// "a,b,,c" as {"a", "b", "c"}.
+std::vector<std::string> split_list(std::string_view s)
+{
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        const std::size_t comma = s.find(',');
+        if (const std::string_view item = s.substr(0, comma); !item.empty()) out.emplace_back(item);
+        s = comma == std::string_view::npos ? std::string_view() : s.substr(comma + 1);
+    }
+    return out;
+}
+
+int run_jwt_verify(const command& cmd, const parsed_args& args)
+{
+    const std::string_view token = args.operands.front();
+    const auto keys_path = args.value("--keys");
+    if (!keys_path) return usage_error(cmd, "--keys is required (a JWK or a JWK Set file)");
+    jwt::policy policy;
+    policy.issuer = std::string(args.value("--iss").value_or(""));
+    if (const auto aud = args.value("--aud")) policy.audience = std::string(*aud);
+    policy.typ = std::string(args.value("--typ").value_or(""));
+    if (const auto l = args.value("--leeway")) {
+        const auto v = parse_seconds(*l, 0, 24 * 3600);
+        if (!v) return usage_error(cmd, "--leeway must be a whole number of seconds from 0 to 86400");
+        policy.leeway = std::chrono::seconds(*v);
+    }
+    if (const auto r = args.value("--require")) policy.require.values = split_list(*r);
+    const auto text = read_file(*keys_path);
+    if (!text) return usage_error(cmd, "cannot read " + printable(*keys_path));
+    auto keys = load_verification_keys(*text);
+    if (!keys) {
+        std::cerr << "apiauth " << cmd.path << ": cannot use the keys in " << printable(*keys_path) << ": "
+                  << describe_error(keys.error()) << ": " << keys.error().message() << '\n';
+        return exit_usage;
+    }
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+    row("token", octets(token.size()) + ": " + preview(token));
+    row("keys",
+        std::to_string(keys->size()) + (keys->size() == 1 ? " key from " : " keys from ") + printable(*keys_path));
+    std::string required;
+    for (const std::string& r : policy.require.values) required += (required.empty() ? "" : ", ") + r;
+    row("policy", "require " + (required.empty() ? std::string("nothing") : required) + "; leeway " +
+                      std::to_string(policy.leeway.count()) + " s");
+    if (!policy.issuer.empty()) row("iss", "must be " + quoted(std::string_view(policy.issuer)), 2);
+    if (!policy.audience.empty())
+        row("aud", "must contain " + quoted(std::string_view(policy.audience.values.front())), 2);
+    if (!policy.typ.empty()) row("typ", "must be the media type " + quoted(std::string_view(policy.typ)), 2);
+
+    const jwt::verifier v{std::move(*keys), std::move(policy)};
+    const auto r = v.verify(token);
+    print_header(token);
+    if (!r) {
+        // Did the signature check out, and only the claims policy refuse the token?
+        print_unverified_claims(token, now, jose::jws::verify(token, v.keys()).has_value());
+        return report_rejection(r.error(), scheme_kind::bearer);
+    }
+    print_claims(r->claims(), now);
+    std::cout << '\n';
+    row("verified with", std::string(name(r->alg())) +
+                             (r->key().has_kid() ? " key " + quoted(r->key().kid()) : std::string(" key (no kid)")));
+    return report_acceptance();
+}
+
 // ---- help ------------------------------------------------------------------------------------
 
 int run_help(const command& self, const parsed_args& args)
@@ -656,6 +965,84 @@ example:
   apiauth challenge bearer --realm example --error invalid_token --description 'The token expired'
 )";
 
+constexpr std::string_view jwk_generate_usage =
+    R"(usage: apiauth jwk generate --alg ALG [--kid K]
+
+Generate a signing key for a JWS algorithm and print it as a JWK (RFC 7517): the
+private JWK, which is a secret (a warning says so on stderr), then the public JWK
+and a JWK Set ({"keys":[...]}, RFC 7517 §5) to publish. An HMAC key (HS256,
+HS384, HS512) is a shared secret with no public form: only the secret JWK is
+printed. RSA keys have 2048 bits; EC keys are on the algorithm's curve.
+
+options:
+  --alg ALG   HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512
+              ES256 ES384 ES512 ES256K EdDSA (case-sensitive; there is no 'none')
+  --kid K     the key id, written into the JWK and into the tokens it signs
+
+exit status: 0 written, 1 refused, 2 usage error
+
+example:
+  apiauth jwk generate --alg ES256 --kid 2024-01
+)";
+
+constexpr std::string_view jwk_public_usage =
+    R"(usage: apiauth jwk public <private-jwk-file>
+
+Read a private JWK and print its public JWK and a JWK Set holding it, to publish
+(RFC 7517 §4, §5). Private members (d, p, q, dp, dq, qi) are never printed. An
+HMAC (kty oct) key has no public form and is refused.
+
+exit status: 0 written, 1 refused, 2 usage error
+)";
+
+constexpr std::string_view jwt_sign_usage =
+    R"(usage: apiauth jwt sign --key <jwk-file> [--typ T] [--lifetime SECONDS] [--claims JSON]
+
+Sign a JWT (RFC 7519) with a private (or HMAC) JWK and print the compact token.
+The header is {"alg": the key's algorithm, "typ": T, "kid": the key's kid}. The
+claims are --claims (a JSON object, {} by default) with "iat" (now) and a random
+"jti" added, and "exp" = now + SECONDS when --lifetime is given; a claim already
+in --claims is kept as it is.
+
+options:
+  --key FILE          a JWK with private members, or an HMAC (oct) JWK
+  --typ T             the header typ (default JWT; e.g. at+jwt for RFC 9068 access tokens)
+  --lifetime SECONDS  add exp = iat + SECONDS
+  --claims JSON       the claims, e.g. '{"iss":"https://as.example","sub":"alice"}'
+
+exit status: 0 written, 1 refused, 2 usage error
+
+example:
+  apiauth jwt sign --key private.jwk --lifetime 600 --claims '{"sub":"alice","aud":"https://api.example"}'
+)";
+
+constexpr std::string_view jwt_verify_usage =
+    R"(usage: apiauth jwt verify <token> --keys FILE [--iss X] [--aud Y] [--typ T] [--leeway S] [--require a,b]
+
+Verify a JWT as a resource server would (RFC 7519 §7.2, RFC 8725): three segments,
+strict base64url, a JOSE header whose alg is the key's own ("none" never is), the
+key chosen from the file by kid, else by alg, the signature, then the claims: types,
+required claims, issuer, audience, exp, nbf and iat against the clock. Print the
+header (alg, kid, typ), the registered claims and the verdict; when the token is
+refused, the error, the HTTP status, the OAuth error and the WWW-Authenticate value
+to answer with (RFC 6750 §3), and the claims as the token states them (unverified).
+
+options:
+  --keys FILE     one public (or HMAC) JWK, or a JWK Set {"keys":[...]}; a private JWK is
+                  refused (a secret where a public key belongs): see apiauth jwk public
+  --iss X         iss must be exactly X
+  --aud Y         aud (a string or an array) must contain Y
+  --typ T         the header typ must be the media type T (e.g. at+jwt; case-insensitive,
+                  "application/" optional)
+  --leeway S      allowed clock skew in seconds for exp, nbf and iat (default 0)
+  --require a,b   the claims that must be present (default: exp; --require '' for none)
+
+exit status: 0 accepted, 1 rejected, 2 usage error
+
+example:
+  apiauth jwt verify "$token" --keys jwks.json --iss https://as.example --aud https://api.example
+)";
+
 constexpr std::string_view help_usage =
     R"(usage: apiauth help [command]
 
@@ -667,6 +1054,10 @@ constexpr option_spec challenge_basic_options[] = {{"--realm", true}, {"--no-cha
 constexpr option_spec challenge_bearer_options[] = {
     {"--realm", true}, {"--error", true}, {"--description", true}, {"--uri", true}, {"--scope", true},
 };
+constexpr option_spec jwk_generate_options[] = {{"--alg", true}, {"--kid", true}};
+constexpr option_spec jwt_sign_options[] = {{"--key", true}, {"--typ", true}, {"--lifetime", true}, {"--claims", true}};
+constexpr option_spec jwt_verify_options[] = {{"--keys", true}, {"--iss", true},    {"--aud", true},
+                                              {"--typ", true},  {"--leeway", true}, {"--require", true}};
 
 constexpr command commands[] = {
     {"explain authorization", "what an Authorization value is, and what a server answers", explain_authorization_usage,
@@ -682,6 +1073,12 @@ constexpr command commands[] = {
      run_challenge_basic},
     {"challenge bearer", "write a Bearer challenge", challenge_bearer_usage, challenge_bearer_options, 0, 0,
      run_challenge_bearer},
+    {"jwk generate", "generate a signing key; print its JWK, public JWK and JWKS", jwk_generate_usage,
+     jwk_generate_options, 0, 0, run_jwk_generate},
+    {"jwk public", "print the public JWK and JWKS of a private JWK", jwk_public_usage, {}, 1, 1, run_jwk_public},
+    {"jwt sign", "sign a JWT with a JWK", jwt_sign_usage, jwt_sign_options, 0, 0, run_jwt_sign},
+    {"jwt verify", "verify a JWT, and say what a resource server answers", jwt_verify_usage, jwt_verify_options, 1, 1,
+     run_jwt_verify},
     {"help", "list the commands, or show one command's usage", help_usage, {}, 0, any_number, run_help},
 };
 
@@ -692,9 +1089,12 @@ std::span<const command> all_commands() noexcept
 
 }  // namespace
 
+int cli_key(int argc, char** argv);  // examples/cli_key.cpp
+
 int main(int argc, char** argv)
 {
     try {
+        if (argc > 1 && std::string_view(argv[1]) == "key") return cli_key(argc - 1, argv + 1);
         const std::vector<std::string_view> args(argv + 1, argv + argc);
         return dispatch(args);
     } catch (const std::exception& e) {

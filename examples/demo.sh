@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # examples/demo.sh — a short walk through what apiauth makes of Authorization and
-# WWW-Authenticate values, using the `apiauth` command-line tool.
+# WWW-Authenticate values, and of JWTs, using the `apiauth` command-line tool.
 #
 #   usage: examples/demo.sh path/to/apiauth      (`./dev demo` builds the tool and runs this)
 #
@@ -67,6 +67,33 @@ expect() {
             ;;
     esac
 }
+
+# expect_kept accept|reject FILE <apiauth arguments…>: as expect, and keep what the tool wrote on
+# stdout in FILE for the examples that follow (what it wrote on stderr is shown, not kept).
+expect_kept() {
+    local want=$1 file=$2 status
+    shift 2
+    examples=$((examples + 1))
+    echo
+    show_command "$@"
+    "$cli" "$@" >"$file" 2>"$file.stderr"
+    status=$?
+    cat "$file.stderr" "$file" | sed 's/^./    &/'
+    case "$want:$status" in
+        accept:0 | reject:1) ;;
+        *)
+            failures=$((failures + 1))
+            printf '%sdemo: UNEXPECTED: this example should be %sed, but apiauth exited with status %d%s\n' \
+                "$red" "$want" "$status" "$plain"
+            ;;
+    esac
+}
+
+# The line after the line "LABEL:" in FILE (the JSON documents `apiauth jwk` prints).
+document_after() { awk -v label="$1:" '$0 == label { getline; print; exit }' "$2"; }
+
+# base64url without padding (RFC 7515 §2) of standard input.
+base64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
 section "1. Credentials a server accepts"
 
@@ -140,6 +167,72 @@ say "What the server wrote, read back as a client would: two field lines, two ch
 basic_header=$("$cli" challenge basic --realm example)
 bearer_header=$("$cli" challenge bearer --realm example --error insufficient_scope --scope 'read write')
 expect accept explain www-authenticate "$basic_header" "$bearer_header"
+
+section "5. JWT: keys, signed tokens, and what a resource server decides"
+
+# The keys and tokens live in a temporary directory, the working directory of this section.
+cli=$(realpath "$cli")
+jwt_dir=$(mktemp -d)
+trap 'rm -rf "$jwt_dir"' EXIT
+cd "$jwt_dir" || exit 2
+
+say "An ES256 signing key (ECDSA on P-256, RFC 7518 §3.4), its id 'demo-es256'. The private JWK is a secret;" \
+    "this one only lives in a temporary directory for the demo."
+expect_kept accept generated.txt jwk generate --alg ES256 --kid demo-es256
+document_after "private JWK" generated.txt >es256.jwk
+
+say "What the authorization server publishes for resource servers: the public JWK Set (RFC 7517 §5); no 'd'."
+expect_kept accept public.txt jwk public es256.jwk
+document_after "public JWKS" public.txt >jwks.json
+
+say "An access token (typ at+jwt, RFC 9068) for alice, valid for 10 minutes; iat and a random jti are added."
+expect_kept accept token.txt jwt sign --key es256.jwk --typ at+jwt --lifetime 600 \
+    --claims '{"iss":"https://as.example","sub":"alice","aud":"https://api.example","scope":"read"}'
+token=$(<token.txt)
+
+say "The resource server checks it against the JWK Set: signature, typ, issuer, audience, expiry."
+expect accept jwt verify "$token" --keys jwks.json --iss https://as.example --aud https://api.example --typ at+jwt
+
+say "The same token at another API: the audience does not match (RFC 7519 §4.1.3), even though the signature does."
+expect reject jwt verify "$token" --keys jwks.json --iss https://as.example --aud https://other.example --typ at+jwt
+
+say "The payload rewritten to make alice an admin for 100 years, the signature kept: bad_signature," \
+    "decided before any claim is read (a forged expired token would not be reported as expired either)."
+IFS=. read -r jwt_header jwt_payload jwt_signature <<<"$token"
+forged_payload=$(printf '%s' '{"iss":"https://as.example","sub":"admin","aud":"https://api.example","exp":4102444800}' | base64url)
+expect reject jwt verify "$jwt_header.$forged_payload.$jwt_signature" --keys jwks.json --aud https://api.example
+
+say "The same claims as an unsecured JWS ('alg: none', RFC 7519 §6): there is no such algorithm to verify with" \
+    "(RFC 8725 §3.2), whatever the keys."
+none_header=$(printf '%s' '{"alg":"none","typ":"at+jwt"}' | base64url)
+expect reject jwt verify "$none_header.$jwt_payload." --keys jwks.json --aud https://api.example
+
+section "6. API keys: one string, checked before any lookup, stored only as a verifier"
+
+# Still in the temporary directory of section 5. The pepper is the server's secret HMAC key
+# (research/api-keys.md §3.3); a real one lives in a secret store, never beside the records.
+pepper=$(openssl rand -hex 32)
+
+say "A new key with the prefix acme_sk: printed once. Only the record (key id, HMAC verifier, dates) is stored."
+expect_kept accept generated-key.txt key generate --prefix acme_sk --pepper-hex "$pepper" --record-out record.json
+api_key=$(awk '$1 == "token" { print $2 }' generated-key.txt)
+
+say "The key presented whole (X-API-Key, or as a bearer credential): one lookup by its public key id, then a" \
+    "constant-time comparison of HMAC-SHA-256(pepper, \"apikey-v1:\" ‖ key) with the stored verifier."
+expect accept key verify "$api_key" --record record.json --pepper-hex "$pepper" --prefix acme_sk
+
+say "The same key split for HTTP Basic (and OAuth client_id / client_secret): id as user-id, secret as password."
+expect_kept accept basic-form.txt key basic "$api_key"
+basic_authorization=$(awk '$1 == "authorization" { $1 = ""; sub(/^ /, ""); print }' basic-form.txt)
+expect accept key verify --authorization "$basic_authorization" --record record.json --pepper-hex "$pepper" \
+    --prefix acme_sk
+
+say "One character of the secret changed: the CRC-32 checksum catches it, with no store lookup at all (lookups 0)."
+tampered_key="${api_key:0:40}$([ "${api_key:40:1}" = A ] && echo B || echo A)${api_key:41}"
+expect reject key verify "$tampered_key" --record record.json --pepper-hex "$pepper" --prefix acme_sk
+
+say "A key with another prefix (valid checksum, not on this server's allow-list): refused before any lookup too."
+expect reject key verify "$api_key" --record record.json --pepper-hex "$pepper" --prefix other_sk
 
 echo
 if [ "$failures" -ne 0 ]; then
