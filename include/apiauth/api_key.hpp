@@ -225,7 +225,7 @@ inline result<api_key_view> parse_api_key(std::string_view token) noexcept;
 /** An API key in the clear: the one time it exists outside its holder.
 
     Move-only. Stores up to 100 characters inline (no allocation) and
-    overwrites them (OPENSSL_cleanse) on destruction and when moved from.
+    overwrites them (detail::wipe) on destruction and when moved from.
     It cannot be streamed (operator<< is deleted), has no std::formatter
     and no conversion: the characters are reached only through reveal().
 */
@@ -495,45 +495,8 @@ inline bool same_public(std::string_view a, std::string_view b) noexcept
     return x == y;
 }
 
-// Zero a small buffer that held a key, inline: memset, then an empty asm that
-// claims to read the memory, so the stores cannot be removed as dead (the
-// technique of Linux's memzero_explicit). detail::wipe, OPENSSL_cleanse, is a
-// call through a volatile function pointer: a few ns the hot path saves.
-inline void wipe_key(void* p, std::size_t n) noexcept
-{
-#if defined(__GNUC__) || defined(__clang__)
-    std::memset(p, 0, n);
-    __asm__ volatile("" : : "r"(p) : "memory");
-#else
-    detail::wipe(p, n);
-#endif
-}
-
 // Compared against on a miss so that an unknown id costs what a wrong secret costs.
 inline constexpr mac32 dummy_verifier{};
-
-// Constant-time equality of two 32-byte verifiers, as libsodium's crypto_verify_32:
-// the XOR of four 64-bit words OR-ed together, then one test. The empty asm makes
-// the compiler materialise the whole reduction before the test, so no early exit
-// can be introduced, and keeps the comparison of a miss that nothing reads. No call and no byte loop: CRYPTO_memcmp
-// (crypto::equal) costs ~25 ns for 32 bytes here, a tenth of the whole verification.
-inline bool equal_mac(const mac32& a, const mac32& b) noexcept
-{
-    std::uint64_t d = 0;
-    for (std::size_t i = 0; i < 32; i += 8) {
-        std::uint64_t x, y;
-        std::memcpy(&x, a.data() + i, 8);
-        std::memcpy(&y, b.data() + i, 8);
-        d |= x ^ y;
-    }
-#if defined(__GNUC__) || defined(__clang__)
-    __asm__ volatile("" : "+r"(d));  // volatile: kept even where the result is unused (a miss)
-#else
-    volatile std::uint64_t v = d;
-    d = v;
-#endif
-    return d == 0;
-}
 
 inline bool finish_mac(crypto::hmac_stream& s, mac32& out) noexcept
 {
@@ -570,7 +533,7 @@ public:
     }
     framed_key(const framed_key&) = delete;
     framed_key& operator=(const framed_key&) = delete;
-    ~framed_key() { wipe_key(token_data(), capacity); }
+    ~framed_key() { wipe(token_data(), capacity); }
 
     /// Where the token goes (capacity octets); then set_size.
     char* token_data() noexcept { return buf_.data() + frame_lead + domain_v1.size(); }
@@ -804,11 +767,11 @@ result<verified_api_key> check_record(std::shared_ptr<const api_key_record> rec,
     inner_mac inner;
     mac32 m;
     if (auto e = verifier_mac(r.verifier, cred, ring, inner, obs, m)) return e;
-    const bool current = equal_mac(m, r.verifier.mac);
+    const bool current = crypto::equal_32(m, r.verifier.mac);
     bool previous = false;
     if (r.previous && now() < r.previous->valid_until) {
         if (auto e = verifier_mac(r.previous->verifier, cred, ring, inner, obs, m)) return e;
-        previous = equal_mac(m, r.previous->verifier.mac);
+        previous = crypto::equal_32(m, r.previous->verifier.mac);
     }
     // A record of the other format can only match through a broken store: never accept it.
     if (!(current || previous) || r.format != format) return errc::api_key_bad_secret;
@@ -843,7 +806,7 @@ void dummy_mac(const Credential& cred, const pepper_ring& ring, const api_key_op
     obs.mac();
     // The results are discarded; the asm in equal_mac keeps the comparison, and
     // the clock is read through a call the compiler cannot remove.
-    (void)equal_mac(m, dummy_verifier);
+    (void)crypto::equal_32(m, dummy_verifier);
     (void)verification_time(opt);
 }
 

@@ -54,3 +54,29 @@ TEST_CASE("digest: FIPS 180-4 example values for SHA-256/384/512 of \"abc\"", "[
     CHECK(crypto::digest_size(crypto::hash::sha384) == 48);
     CHECK(crypto::block_size(crypto::hash::sha512) == 128);
 }
+
+TEST_CASE("equal_32: constant-time 32-byte equality sees a one-bit difference at every position", "[crypto][compare]")
+{
+    std::array<std::byte, 32> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<std::byte>(i * 37 + 1);
+    const std::array<std::byte, 32> b = a;
+    CHECK(crypto::equal_32(a, b));
+    for (std::size_t i = 0; i < 32; ++i) {
+        for (int bit = 0; bit < 8; ++bit) {
+            auto c = a;
+            c[i] ^= static_cast<std::byte>(1 << bit);
+            if (crypto::equal_32(a, c)) FAIL_CHECK("difference at byte " << i << " bit " << bit << " not seen");
+        }
+    }
+    CHECK_FALSE(crypto::equal_32(a, std::array<std::byte, 32>{}));
+}
+
+TEST_CASE("detail::wipe zeroes the bytes it is given and nothing else", "[crypto][compare]")
+{
+    std::array<unsigned char, 48> buf;
+    buf.fill(0xAB);
+    apiauth::detail::wipe(buf.data() + 8, 32);
+    for (std::size_t i = 0; i < buf.size(); ++i) CHECK(buf[i] == ((i >= 8 && i < 40) ? 0 : 0xAB));
+    apiauth::detail::wipe(buf.data(), 0);  // nothing to do
+    CHECK(buf[0] == 0xAB);
+}

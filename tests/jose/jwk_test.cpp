@@ -9,6 +9,8 @@
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
 
+#include "../support/jose_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <openssl/bio.h>
@@ -32,34 +34,16 @@ namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 using apiauth::errc;
 using apiauth::detail::as_bytes;
+using apiauth::test::b64;
+using apiauth::test::b64d;
+using apiauth::test::name;
+using apiauth::test::outcome;
+using apiauth::test::segments;
+using apiauth::test::split;
 using jose::algorithm;
 using nlohmann::json;
 
 namespace {
-
-template <class R> std::string outcome(const R& r)
-{
-    if (r) return "ok";
-    const std::string_view n = apiauth::error_name(r.error());
-    return n.empty() ? std::string(r.error().category().name()) + ":" + r.error().message() : std::string(n);
-}
-
-std::string name(errc e)
-{
-    return std::string(apiauth::error_name(e));
-}
-
-std::string b64(std::string_view s)
-{
-    return apiauth::base64url::encode(s);
-}
-
-std::string b64d(std::string_view s)
-{
-    auto r = apiauth::base64url::decode(s);
-    REQUIRE(r.has_value());
-    return *r;
-}
 
 constexpr std::array all_algorithms = {algorithm::hs256,  algorithm::hs384, algorithm::hs512, algorithm::rs256,
                                        algorithm::rs384,  algorithm::rs512, algorithm::ps256, algorithm::ps384,

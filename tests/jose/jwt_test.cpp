@@ -9,6 +9,8 @@
 #include <apiauth/jose/jws.hpp>
 #include <apiauth/jose/jwt.hpp>
 
+#include "../support/jose_support.hpp"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -29,47 +31,16 @@ namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 namespace jwt = apiauth::jose::jwt;
 using apiauth::errc;
+using apiauth::test::b64;
+using apiauth::test::b64d;
+using apiauth::test::name;
+using apiauth::test::outcome;
+using apiauth::test::segments;
+using apiauth::test::split;
 using jose::algorithm;
 using nlohmann::json;
 
 namespace {
-
-template <class R> std::string outcome(const R& r)
-{
-    if (r) return "ok";
-    const std::string_view n = apiauth::error_name(r.error());
-    return n.empty() ? std::string(r.error().category().name()) + ":" + r.error().message() : std::string(n);
-}
-
-std::string name(errc e)
-{
-    return std::string(apiauth::error_name(e));
-}
-
-std::string b64(std::string_view s)
-{
-    return apiauth::base64url::encode(s);
-}
-
-std::string b64d(std::string_view s)
-{
-    auto r = apiauth::base64url::decode(s);
-    REQUIRE(r.has_value());
-    return *r;
-}
-
-struct segments {
-    std::string header, payload, signature;
-    std::string join() const { return header + "." + payload + "." + signature; }
-};
-
-segments split(std::string_view t)
-{
-    const auto d1 = t.find('.');
-    const auto d2 = t.find('.', d1 + 1);
-    REQUIRE(d2 != std::string_view::npos);
-    return {std::string(t.substr(0, d1)), std::string(t.substr(d1 + 1, d2 - d1 - 1)), std::string(t.substr(d2 + 1))};
-}
 
 // The signature of `input` by k, base64url.
 std::string signature_of(std::string_view input, const jose::key& k)

@@ -10,6 +10,8 @@
 #include <apiauth/jose/jws.hpp>
 #include <apiauth/jose/jwt.hpp>
 
+#include "../support/jose_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -23,50 +25,17 @@ namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 namespace jwt = apiauth::jose::jwt;
 using apiauth::errc;
+using apiauth::test::b64;
+using apiauth::test::b64d;
+using apiauth::test::name;
+using apiauth::test::outcome;
+using apiauth::test::segments;
+using apiauth::test::split;
 using jose::algorithm;
 
 namespace {
 
 // ---- helpers -----------------------------------------------------------------------------------------------
-
-// "ok", or the name of the error (errc name, else category:message), so that Catch prints it.
-template <class R> std::string outcome(const R& r)
-{
-    if (r) return "ok";
-    const std::string_view n = apiauth::error_name(r.error());
-    return n.empty() ? std::string(r.error().category().name()) + ":" + r.error().message() : std::string(n);
-}
-
-std::string name(errc e)
-{
-    return std::string(apiauth::error_name(e));
-}
-
-std::string b64(std::string_view s)
-{
-    return apiauth::base64url::encode(s);
-}
-
-std::string b64d(std::string_view s)
-{
-    auto r = apiauth::base64url::decode(s);
-    REQUIRE(r.has_value());
-    return *r;
-}
-
-struct segments {
-    std::string header, payload, signature;
-    std::string join() const { return header + "." + payload + "." + signature; }
-};
-
-segments split(std::string_view t)
-{
-    const auto d1 = t.find('.');
-    const auto d2 = t.find('.', d1 + 1);
-    REQUIRE(d1 != std::string_view::npos);
-    REQUIRE(d2 != std::string_view::npos);
-    return {std::string(t.substr(0, d1)), std::string(t.substr(d1 + 1, d2 - d1 - 1)), std::string(t.substr(d2 + 1))};
-}
 
 // A clock stopped at `seconds` after the epoch.
 jwt::clock_function at(double seconds)

@@ -50,6 +50,7 @@
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/jose/jwk.hpp>
 
+#include "../support/jose_support.hpp"
 #include "../support/test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -69,22 +70,16 @@
 namespace jose = apiauth::jose;
 using apiauth::errc;
 using apiauth::detail::as_bytes;
+using apiauth::test::b64;
+using apiauth::test::b64d;
 using apiauth::test::from_hex;
+using apiauth::test::name;
+using apiauth::test::outcome;
+using apiauth::test::segments;
+using apiauth::test::split;
 using jose::algorithm;
 
 namespace {
-
-template <class R> std::string outcome(const R& r)
-{
-    if (r) return "ok";
-    const std::string_view n = apiauth::error_name(r.error());
-    return n.empty() ? std::string(r.error().category().name()) + ":" + r.error().message() : std::string(n);
-}
-
-std::string name(errc e)
-{
-    return std::string(apiauth::error_name(e));
-}
 
 // Reasons for documented deviations (used as keys of the pinned counts).
 constexpr std::string_view reason_hmac_weak = "HMAC key shorter than the hash refused (weak_key, RFC 7518 §3.2)";

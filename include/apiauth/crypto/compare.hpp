@@ -7,7 +7,10 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -24,6 +27,33 @@ inline bool equal(std::span<const std::byte> a, std::span<const std::byte> b) no
 {
     if (a.size() != b.size()) return false;
     return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+/** Constant-time equality of two 32-byte values (MACs, verifiers), inline.
+
+    As libsodium's crypto_verify_32: the XOR of four 64-bit words OR-ed
+    together, then one test; an empty asm makes the compiler materialise the
+    whole reduction before the test, so no early exit can appear, and keeps
+    a comparison whose result is unused (a dummy comparison on a miss). For
+    hot paths where a call to CRYPTO_memcmp is a tenth of the work (API key
+    verification); crypto::equal is the general form.
+*/
+inline bool equal_32(const std::array<std::byte, 32>& a, const std::array<std::byte, 32>& b) noexcept
+{
+    std::uint64_t d = 0;
+    for (std::size_t i = 0; i < 32; i += 8) {
+        std::uint64_t x, y;
+        std::memcpy(&x, a.data() + i, 8);
+        std::memcpy(&y, b.data() + i, 8);
+        d |= x ^ y;
+    }
+#if defined(__GNUC__) || defined(__clang__)
+    __asm__ volatile("" : "+r"(d));
+#else
+    volatile std::uint64_t v = d;
+    d = v;
+#endif
+    return d == 0;
 }
 
 /** Constant-time equality of two secrets whose lengths are secret too.

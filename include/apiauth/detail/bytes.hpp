@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 
 #include <cstddef>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -20,10 +21,19 @@ inline std::string_view as_chars(std::span<const std::byte> b) noexcept
     return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
-/// Overwrite memory holding a secret; the call cannot be optimised away (OPENSSL_cleanse).
+/// Overwrite memory holding a secret with zeros, in a way the compiler may
+/// not remove as dead stores: memset followed by an empty asm that claims to
+/// read the memory (Linux's memzero_explicit), inline; OPENSSL_cleanse (a call
+/// through a volatile function pointer) where that asm is not available.
 inline void wipe(void* p, std::size_t n) noexcept
 {
-    if (n != 0) OPENSSL_cleanse(p, n);
+    if (n == 0) return;
+#if defined(__GNUC__) || defined(__clang__)
+    std::memset(p, 0, n);
+    __asm__ volatile("" : : "r"(p) : "memory");
+#else
+    OPENSSL_cleanse(p, n);
+#endif
 }
 
 }  // namespace apiauth::detail

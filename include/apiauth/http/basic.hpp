@@ -59,7 +59,7 @@ enum class text_encoding {
     `user_id()` and `password()` view into this object: they are valid while
     it lives and is not moved from. Up to 128 decoded octets are kept inline
     (no allocation); longer credentials are kept on the heap. The storage is
-    overwritten with zeros (OPENSSL_cleanse) on destruction and on move.
+    overwritten with zeros (detail::wipe) on destruction and on move.
 */
 class basic_credentials {
 public:
