@@ -204,7 +204,9 @@ model_verdict model(std::string_view t, const jose::key_set& keys, const jose::j
     if (!syntax_ok || !simdjson_accepts(*header)) return fail(errc::jws_invalid_header);
     const auto h = nlohmann::ordered_json::parse(*header);
     if (!h.is_object()) return fail(errc::jws_invalid_header);
-    if (!apiauth::detail::parse_json_unique(*header) || container_depth(h) > 64) return fail(errc::duplicate_member);
+    // Past 64 levels of nesting the header is malformed; else a repeated name is a duplicate.
+    if (container_depth(h) > 64) return fail(errc::jws_invalid_header);
+    if (!apiauth::detail::parse_json_unique(*header)) return fail(errc::duplicate_member);
 
     std::optional<std::string> alg_name, kid, typ;
     const nlohmann::ordered_json* crit = nullptr;
@@ -256,7 +258,14 @@ model_verdict model(std::string_view t, const jose::key_set& keys, const jose::j
     v.alg = *alg;
 
     const std::string_view sig_b64 = t.substr(dots[1] + 1);
-    if (sig_b64.size() != (chosen->signature_size() * 4 + 2) / 3) return fail(errc::bad_signature_length);
+    if (sig_b64.size() != (chosen->signature_size() * 4 + 2) / 3) {
+        // The wrong length, but a segment that is not base64url at all is named for that.
+        if (const auto bad = base64url::decode(sig_b64); !bad) {
+            v.error = bad.error();
+            return v;
+        }
+        return fail(errc::bad_signature_length);
+    }
     const auto sig = base64url::decode(sig_b64);
     if (!sig) {
         v.error = sig.error();
