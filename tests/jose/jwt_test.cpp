@@ -1174,3 +1174,31 @@ TEST_CASE("jwt::claims: large claims sets (heap storage) and moves keep every ac
     CHECK(moved.claims().aud().size() == 2);
     CHECK(moved.claims().json() == R"({"sub":"small","aud":["x","y"]})");
 }
+
+TEST_CASE("crypto/signature.hpp context pools: more threads than pooled contexts verify RS256, PS256, ES256 and "
+          "EdDSA at once",
+          "[jose][jwt]")
+{
+    // Eight contexts are pooled per key; twelve threads force the fallback copies too.
+    for (const algorithm a : {algorithm::rs256, algorithm::ps256, algorithm::es256, algorithm::eddsa}) {
+        INFO(jose::name(a));
+        const auto k = jose::key::generate(a, "pool").value();
+        const auto s = jwt::signer::make(k).value();
+        const auto good = s.sign(json{{"sub", "alice"}, {"exp", 4102444800}}).value();
+        auto forged = good;
+        forged[forged.find('.') + 3] ^= 1;  // a payload character changed
+        const jwt::verifier v{jose::key_set(jose::key::from_jwk(k.to_jwk(false).value()).value()), {}};
+        std::atomic<int> failures{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 12; ++t)
+            threads.emplace_back([&] {
+                for (int i = 0; i < 6; ++i) {
+                    const auto r = v.verify(good);
+                    if (!r || r->claims().sub() != "alice") ++failures;
+                    if (v.verify(forged).has_value()) ++failures;
+                }
+            });
+        for (auto& th : threads) th.join();
+        CHECK(failures.load() == 0);
+    }
+}
