@@ -117,7 +117,7 @@ enum class errc {
 };
 
 /** The `std::error_category` of `errc`; its name is "apiauth". */
-const std::error_category& error_category() noexcept;
+inline const std::error_category& error_category() noexcept;
 
 inline std::error_code make_error_code(errc e) noexcept
 {
@@ -133,87 +133,130 @@ namespace apiauth {
 
 namespace detail {
 
-inline const char* errc_message(errc e) noexcept
+// What apiauth says about each error, in one place: its name, its message,
+// the HTTP status that answers it and the OAuth 2.0 error value ("" when none
+// may be sent). A new errc gets one row here; tests/error_test.cpp checks
+// every row (safe message, consistent status and OAuth error).
+struct errc_info {
+    errc code;
+    std::string_view name;
+    const char* message;
+    int status;
+    std::string_view oauth;
+};
+
+inline constexpr errc_info errc_table[] = {
+    {errc::no_credentials, "no_credentials", "No credentials were sent", 401, ""},
+    {errc::unsupported_scheme, "unsupported_scheme", "The authentication scheme is not supported here", 401, ""},
+    {errc::duplicate_authorization, "duplicate_authorization", "More than one Authorization header field was sent", 400,
+     "invalid_request"},
+    {errc::header_too_large, "header_too_large", "The header field value is too large", 431, "invalid_request"},
+    {errc::invalid_field_value, "invalid_field_value", "The header field value contains a control character", 400,
+     "invalid_request"},
+    {errc::malformed_credentials, "malformed_credentials", "The credentials are malformed", 400, "invalid_request"},
+    {errc::duplicate_parameter, "duplicate_parameter", "A parameter occurs more than once", 400, "invalid_request"},
+    {errc::too_many_parameters, "too_many_parameters", "Too many parameters", 400, "invalid_request"},
+    {errc::malformed_challenge, "malformed_challenge", "The challenge is malformed", 400, "invalid_request"},
+    {errc::base64_invalid_character, "base64_invalid_character",
+     "The base64 data contains a character outside its alphabet", 401, "invalid_token"},
+    {errc::base64_invalid_length, "base64_invalid_length", "The base64 data has an impossible length", 401,
+     "invalid_token"},
+    {errc::base64_invalid_padding, "base64_invalid_padding", "The base64 padding is missing, misplaced or not allowed",
+     401, "invalid_token"},
+    {errc::base64_noncanonical, "base64_noncanonical", "The base64 data has non-zero pad bits", 401, "invalid_token"},
+    {errc::buffer_too_small, "buffer_too_small", "The output buffer is too small", 500, "server_error"},
+    {errc::basic_missing_token, "basic_missing_token", "Basic credentials need exactly one token68", 401,
+     "invalid_client"},
+    {errc::basic_missing_colon, "basic_missing_colon", "The Basic user-pass has no colon", 401, "invalid_client"},
+    {errc::basic_control_character, "basic_control_character",
+     "The Basic user-id or password contains a control character", 401, "invalid_client"},
+    {errc::basic_invalid_utf8, "basic_invalid_utf8", "The Basic user-id or password is not valid UTF-8", 401,
+     "invalid_client"},
+    {errc::basic_invalid_form_encoding, "basic_invalid_form_encoding",
+     "The client credentials are not valid form encoding", 401, "invalid_client"},
+    {errc::basic_colon_in_user_id, "basic_colon_in_user_id", "A Basic user-id cannot contain a colon", 500,
+     "server_error"},
+    {errc::basic_token_too_large, "basic_token_too_large", "The Basic credentials are too large", 401,
+     "invalid_client"},
+    {errc::bearer_missing_token, "bearer_missing_token", "The Bearer credentials carry no token", 400,
+     "invalid_request"},
+    {errc::bearer_invalid_syntax, "bearer_invalid_syntax", "The bearer token is not a valid b64token", 400,
+     "invalid_request"},
+    {errc::multiple_token_methods, "multiple_token_methods", "The access token was sent by more than one method", 400,
+     "invalid_request"},
+    {errc::body_too_large, "body_too_large", "The request body is too large", 413, "invalid_request"},
+    {errc::malformed_form_body, "malformed_form_body", "The form-encoded parameters are malformed", 400,
+     "invalid_request"},
+    {errc::invalid_challenge_value, "invalid_challenge_value",
+     "A challenge parameter has a character its syntax does not allow", 500, "server_error"},
+    {errc::empty_challenge, "empty_challenge", "A challenge needs at least one parameter", 500, "server_error"},
+    {errc::token_too_large, "token_too_large", "The token is too large", 401, "invalid_token"},
+    {errc::jws_malformed, "jws_malformed", "The token is not a compact JWS", 401, "invalid_token"},
+    {errc::jws_invalid_header, "jws_invalid_header", "The token header is not valid", 401, "invalid_token"},
+    {errc::duplicate_member, "duplicate_member", "The token has a duplicate JSON member", 401, "invalid_token"},
+    {errc::unsupported_algorithm, "unsupported_algorithm", "The token algorithm is not supported", 401,
+     "invalid_token"},
+    {errc::unsupported_critical_header, "unsupported_critical_header",
+     "The token has a critical header this verifier does not understand", 401, "invalid_token"},
+    {errc::unknown_key, "unknown_key", "No key is known for the token", 401, "invalid_token"},
+    {errc::ambiguous_key, "ambiguous_key", "More than one key could verify the token", 401, "invalid_token"},
+    {errc::algorithm_mismatch, "algorithm_mismatch", "The token algorithm does not match its key", 401,
+     "invalid_token"},
+    {errc::bad_signature_length, "bad_signature_length", "The token signature has the wrong length", 401,
+     "invalid_token"},
+    {errc::bad_signature, "bad_signature", "The token signature is not valid", 401, "invalid_token"},
+    {errc::invalid_claims, "invalid_claims", "The token claims are not a valid JSON object", 401, "invalid_token"},
+    {errc::invalid_claim_type, "invalid_claim_type", "A token claim has the wrong type", 401, "invalid_token"},
+    {errc::missing_claim, "missing_claim", "A required token claim is missing", 401, "invalid_token"},
+    {errc::wrong_token_type, "wrong_token_type", "The token type is not accepted here", 401, "invalid_token"},
+    {errc::wrong_issuer, "wrong_issuer", "The token issuer is not accepted here", 401, "invalid_token"},
+    {errc::wrong_audience, "wrong_audience", "The token audience does not include this resource", 401, "invalid_token"},
+    {errc::token_expired, "token_expired", "The token expired", 401, "invalid_token"},
+    {errc::token_not_yet_valid, "token_not_yet_valid", "The token is not valid yet", 401, "invalid_token"},
+    {errc::token_issued_in_future, "token_issued_in_future", "The token was issued in the future", 401,
+     "invalid_token"},
+    {errc::insufficient_scope, "insufficient_scope", "The token does not grant the required scope", 403,
+     "insufficient_scope"},
+    {errc::invalid_key, "invalid_key", "The key is not valid", 500, "server_error"},
+    {errc::weak_key, "weak_key", "The key is too weak", 500, "server_error"},
+    {errc::key_algorithm_mismatch, "key_algorithm_mismatch", "The key does not fit the algorithm", 500, "server_error"},
+    {errc::key_use_not_allowed, "key_use_not_allowed", "The key may not be used this way", 500, "server_error"},
+    {errc::private_key_not_allowed, "private_key_not_allowed", "A private key was given where a public key is expected",
+     500, "server_error"},
+    {errc::not_a_signing_key, "not_a_signing_key", "The key cannot sign", 500, "server_error"},
+    {errc::invalid_key_set, "invalid_key_set", "The key set is not valid", 500, "server_error"},
+    {errc::api_key_malformed, "api_key_malformed", "The API key is malformed", 401, "invalid_token"},
+    {errc::api_key_unknown_prefix, "api_key_unknown_prefix", "The API key prefix is not accepted here", 401,
+     "invalid_token"},
+    {errc::api_key_unsupported_version, "api_key_unsupported_version", "The API key format version is not supported",
+     401, "invalid_token"},
+    {errc::api_key_bad_checksum, "api_key_bad_checksum", "The API key checksum does not match", 401, "invalid_token"},
+    {errc::api_key_not_found, "api_key_not_found", "The API key is not valid", 401, "invalid_token"},
+    {errc::api_key_bad_secret, "api_key_bad_secret", "The API key is not valid", 401, "invalid_token"},
+    {errc::api_key_revoked, "api_key_revoked", "The API key was revoked", 401, "invalid_token"},
+    {errc::api_key_expired, "api_key_expired", "The API key expired", 401, "invalid_token"},
+    {errc::api_key_not_yet_valid, "api_key_not_yet_valid", "The API key is not valid yet", 401, "invalid_token"},
+    {errc::api_key_prefix_mismatch, "api_key_prefix_mismatch", "The API key prefix does not match its record", 401,
+     "invalid_token"},
+    {errc::api_key_unknown_pepper, "api_key_unknown_pepper", "The API key record uses an unknown pepper version", 500,
+     "server_error"},
+    {errc::invalid_configuration, "invalid_configuration", "The configuration was refused", 500, "server_error"},
+    {errc::random_failure, "random_failure", "The random generator failed", 500, "server_error"},
+    {errc::crypto_failure, "crypto_failure", "A cryptographic operation failed", 500, "server_error"},
+};
+
+inline const errc_info* find_errc(std::error_code ec) noexcept
 {
-    switch (e) {
-    case errc::no_credentials: return "No credentials were sent";
-    case errc::unsupported_scheme: return "The authentication scheme is not supported here";
-    case errc::duplicate_authorization: return "More than one Authorization header field was sent";
-    case errc::header_too_large: return "The header field value is too large";
-    case errc::invalid_field_value: return "The header field value contains a control character";
-    case errc::malformed_credentials: return "The credentials are malformed";
-    case errc::duplicate_parameter: return "A parameter occurs more than once";
-    case errc::too_many_parameters: return "Too many parameters";
-    case errc::malformed_challenge: return "The challenge is malformed";
-    case errc::base64_invalid_character: return "The base64 data contains a character outside its alphabet";
-    case errc::base64_invalid_length: return "The base64 data has an impossible length";
-    case errc::base64_invalid_padding: return "The base64 padding is missing, misplaced or not allowed";
-    case errc::base64_noncanonical: return "The base64 data has non-zero pad bits";
-    case errc::buffer_too_small: return "The output buffer is too small";
-    case errc::basic_missing_token: return "Basic credentials need exactly one token68";
-    case errc::basic_missing_colon: return "The Basic user-pass has no colon";
-    case errc::basic_control_character: return "The Basic user-id or password contains a control character";
-    case errc::basic_invalid_utf8: return "The Basic user-id or password is not valid UTF-8";
-    case errc::basic_invalid_form_encoding: return "The client credentials are not valid form encoding";
-    case errc::basic_colon_in_user_id: return "A Basic user-id cannot contain a colon";
-    case errc::basic_token_too_large: return "The Basic credentials are too large";
-    case errc::bearer_missing_token: return "The Bearer credentials carry no token";
-    case errc::bearer_invalid_syntax: return "The bearer token is not a valid b64token";
-    case errc::multiple_token_methods: return "The access token was sent by more than one method";
-    case errc::body_too_large: return "The request body is too large";
-    case errc::malformed_form_body: return "The form-encoded parameters are malformed";
-    case errc::invalid_challenge_value: return "A challenge parameter has a character its syntax does not allow";
-    case errc::empty_challenge: return "A challenge needs at least one parameter";
-    case errc::token_too_large: return "The token is too large";
-    case errc::jws_malformed: return "The token is not a compact JWS";
-    case errc::jws_invalid_header: return "The token header is not valid";
-    case errc::duplicate_member: return "The token has a duplicate JSON member";
-    case errc::unsupported_algorithm: return "The token algorithm is not supported";
-    case errc::unsupported_critical_header: return "The token has a critical header this verifier does not understand";
-    case errc::unknown_key: return "No key is known for the token";
-    case errc::ambiguous_key: return "More than one key could verify the token";
-    case errc::algorithm_mismatch: return "The token algorithm does not match its key";
-    case errc::bad_signature_length: return "The token signature has the wrong length";
-    case errc::bad_signature: return "The token signature is not valid";
-    case errc::invalid_claims: return "The token claims are not a valid JSON object";
-    case errc::invalid_claim_type: return "A token claim has the wrong type";
-    case errc::missing_claim: return "A required token claim is missing";
-    case errc::wrong_token_type: return "The token type is not accepted here";
-    case errc::wrong_issuer: return "The token issuer is not accepted here";
-    case errc::wrong_audience: return "The token audience does not include this resource";
-    case errc::token_expired: return "The token expired";
-    case errc::token_not_yet_valid: return "The token is not valid yet";
-    case errc::token_issued_in_future: return "The token was issued in the future";
-    case errc::insufficient_scope: return "The token does not grant the required scope";
-    case errc::invalid_key: return "The key is not valid";
-    case errc::weak_key: return "The key is too weak";
-    case errc::key_algorithm_mismatch: return "The key does not fit the algorithm";
-    case errc::key_use_not_allowed: return "The key may not be used this way";
-    case errc::private_key_not_allowed: return "A private key was given where a public key is expected";
-    case errc::not_a_signing_key: return "The key cannot sign";
-    case errc::invalid_key_set: return "The key set is not valid";
-    case errc::api_key_malformed: return "The API key is malformed";
-    case errc::api_key_unknown_prefix: return "The API key prefix is not accepted here";
-    case errc::api_key_unsupported_version: return "The API key format version is not supported";
-    case errc::api_key_bad_checksum: return "The API key checksum does not match";
-    case errc::api_key_not_found: return "The API key is not valid";
-    case errc::api_key_bad_secret: return "The API key is not valid";
-    case errc::api_key_revoked: return "The API key was revoked";
-    case errc::api_key_expired: return "The API key expired";
-    case errc::api_key_not_yet_valid: return "The API key is not valid yet";
-    case errc::api_key_prefix_mismatch: return "The API key prefix does not match its record";
-    case errc::api_key_unknown_pepper: return "The API key record uses an unknown pepper version";
-    case errc::invalid_configuration: return "The configuration was refused";
-    case errc::random_failure: return "The random generator failed";
-    case errc::crypto_failure: return "A cryptographic operation failed";
-    }
-    return "Unknown apiauth error";
+    if (ec.category() != error_category()) return nullptr;
+    for (const errc_info& i : errc_table)
+        if (static_cast<int>(i.code) == ec.value()) return &i;
+    return nullptr;
 }
 
 class error_category_impl final : public std::error_category {
 public:
     const char* name() const noexcept override { return "apiauth"; }
-    std::string message(int ev) const override { return errc_message(static_cast<errc>(ev)); }
+    std::string message(int ev) const override;
 };
 
 }  // namespace detail
@@ -224,84 +267,19 @@ inline const std::error_category& error_category() noexcept
     return category;
 }
 
+inline std::string detail::error_category_impl::message(int ev) const
+{
+    for (const errc_info& i : errc_table)
+        if (static_cast<int>(i.code) == ev) return i.message;
+    return "Unknown apiauth error";
+}
+
 /** The enumerator name of an apiauth error ("bearer_missing_token"), for
     logs and metrics; "" for success or a code of another category. */
 inline std::string_view error_name(std::error_code ec) noexcept
 {
-    if (!ec || ec.category() != error_category()) return "";
-    switch (static_cast<errc>(ec.value())) {
-    case errc::no_credentials: return "no_credentials";
-    case errc::unsupported_scheme: return "unsupported_scheme";
-    case errc::duplicate_authorization: return "duplicate_authorization";
-    case errc::header_too_large: return "header_too_large";
-    case errc::invalid_field_value: return "invalid_field_value";
-    case errc::malformed_credentials: return "malformed_credentials";
-    case errc::duplicate_parameter: return "duplicate_parameter";
-    case errc::too_many_parameters: return "too_many_parameters";
-    case errc::malformed_challenge: return "malformed_challenge";
-    case errc::base64_invalid_character: return "base64_invalid_character";
-    case errc::base64_invalid_length: return "base64_invalid_length";
-    case errc::base64_invalid_padding: return "base64_invalid_padding";
-    case errc::base64_noncanonical: return "base64_noncanonical";
-    case errc::buffer_too_small: return "buffer_too_small";
-    case errc::basic_missing_token: return "basic_missing_token";
-    case errc::basic_missing_colon: return "basic_missing_colon";
-    case errc::basic_control_character: return "basic_control_character";
-    case errc::basic_invalid_utf8: return "basic_invalid_utf8";
-    case errc::basic_invalid_form_encoding: return "basic_invalid_form_encoding";
-    case errc::basic_colon_in_user_id: return "basic_colon_in_user_id";
-    case errc::basic_token_too_large: return "basic_token_too_large";
-    case errc::bearer_missing_token: return "bearer_missing_token";
-    case errc::bearer_invalid_syntax: return "bearer_invalid_syntax";
-    case errc::multiple_token_methods: return "multiple_token_methods";
-    case errc::body_too_large: return "body_too_large";
-    case errc::malformed_form_body: return "malformed_form_body";
-    case errc::invalid_challenge_value: return "invalid_challenge_value";
-    case errc::empty_challenge: return "empty_challenge";
-    case errc::token_too_large: return "token_too_large";
-    case errc::jws_malformed: return "jws_malformed";
-    case errc::jws_invalid_header: return "jws_invalid_header";
-    case errc::duplicate_member: return "duplicate_member";
-    case errc::unsupported_algorithm: return "unsupported_algorithm";
-    case errc::unsupported_critical_header: return "unsupported_critical_header";
-    case errc::unknown_key: return "unknown_key";
-    case errc::ambiguous_key: return "ambiguous_key";
-    case errc::algorithm_mismatch: return "algorithm_mismatch";
-    case errc::bad_signature_length: return "bad_signature_length";
-    case errc::bad_signature: return "bad_signature";
-    case errc::invalid_claims: return "invalid_claims";
-    case errc::invalid_claim_type: return "invalid_claim_type";
-    case errc::missing_claim: return "missing_claim";
-    case errc::wrong_token_type: return "wrong_token_type";
-    case errc::wrong_issuer: return "wrong_issuer";
-    case errc::wrong_audience: return "wrong_audience";
-    case errc::token_expired: return "token_expired";
-    case errc::token_not_yet_valid: return "token_not_yet_valid";
-    case errc::token_issued_in_future: return "token_issued_in_future";
-    case errc::insufficient_scope: return "insufficient_scope";
-    case errc::invalid_key: return "invalid_key";
-    case errc::weak_key: return "weak_key";
-    case errc::key_algorithm_mismatch: return "key_algorithm_mismatch";
-    case errc::key_use_not_allowed: return "key_use_not_allowed";
-    case errc::private_key_not_allowed: return "private_key_not_allowed";
-    case errc::not_a_signing_key: return "not_a_signing_key";
-    case errc::invalid_key_set: return "invalid_key_set";
-    case errc::api_key_malformed: return "api_key_malformed";
-    case errc::api_key_unknown_prefix: return "api_key_unknown_prefix";
-    case errc::api_key_unsupported_version: return "api_key_unsupported_version";
-    case errc::api_key_bad_checksum: return "api_key_bad_checksum";
-    case errc::api_key_not_found: return "api_key_not_found";
-    case errc::api_key_bad_secret: return "api_key_bad_secret";
-    case errc::api_key_revoked: return "api_key_revoked";
-    case errc::api_key_expired: return "api_key_expired";
-    case errc::api_key_not_yet_valid: return "api_key_not_yet_valid";
-    case errc::api_key_prefix_mismatch: return "api_key_prefix_mismatch";
-    case errc::api_key_unknown_pepper: return "api_key_unknown_pepper";
-    case errc::invalid_configuration: return "invalid_configuration";
-    case errc::random_failure: return "random_failure";
-    case errc::crypto_failure: return "crypto_failure";
-    }
-    return "";
+    const detail::errc_info* i = ec ? detail::find_errc(ec) : nullptr;
+    return i ? i->name : std::string_view{};
 }
 
 /** The HTTP status code that answers a request which failed with `ec`.
@@ -310,86 +288,14 @@ inline std::string_view error_name(std::error_code ec) noexcept
     credentials (RFC 9110 §15.5.2: send a challenge with it), 413 body too
     large, 431 header field too large (RFC 6585 §5), 403 valid credentials
     without the required scope (RFC 6750 §3.1), 500 for failures that are
-    the server's own (including keys and policies refused when built). A code from another category, or success, gives
-   500 / 200.
+    the server's own (including keys and policies refused when built). A
+    code from another category gives 500, success 200.
 */
 inline int http_status(std::error_code ec) noexcept
 {
     if (!ec) return 200;
-    if (ec.category() != error_category()) return 500;
-    switch (static_cast<errc>(ec.value())) {
-    case errc::header_too_large: return 431;
-    case errc::body_too_large: return 413;
-    case errc::duplicate_authorization:
-    case errc::invalid_field_value:
-    case errc::malformed_credentials:
-    case errc::duplicate_parameter:
-    case errc::too_many_parameters:
-    case errc::malformed_challenge:
-    case errc::bearer_missing_token:
-    case errc::bearer_invalid_syntax:
-    case errc::multiple_token_methods:
-    case errc::malformed_form_body: return 400;
-    case errc::insufficient_scope: return 403;
-    case errc::no_credentials:
-    case errc::unsupported_scheme:
-    case errc::base64_invalid_character:
-    case errc::base64_invalid_length:
-    case errc::base64_invalid_padding:
-    case errc::base64_noncanonical:
-    case errc::basic_missing_token:
-    case errc::basic_missing_colon:
-    case errc::basic_control_character:
-    case errc::basic_invalid_utf8:
-    case errc::basic_invalid_form_encoding:
-    case errc::basic_token_too_large:
-    case errc::token_too_large:
-    case errc::jws_malformed:
-    case errc::jws_invalid_header:
-    case errc::duplicate_member:
-    case errc::unsupported_algorithm:
-    case errc::unsupported_critical_header:
-    case errc::unknown_key:
-    case errc::ambiguous_key:
-    case errc::algorithm_mismatch:
-    case errc::bad_signature_length:
-    case errc::bad_signature:
-    case errc::invalid_claims:
-    case errc::invalid_claim_type:
-    case errc::missing_claim:
-    case errc::wrong_token_type:
-    case errc::wrong_issuer:
-    case errc::wrong_audience:
-    case errc::token_expired:
-    case errc::token_not_yet_valid:
-    case errc::token_issued_in_future:
-    case errc::api_key_malformed:
-    case errc::api_key_unknown_prefix:
-    case errc::api_key_unsupported_version:
-    case errc::api_key_bad_checksum:
-    case errc::api_key_not_found:
-    case errc::api_key_bad_secret:
-    case errc::api_key_revoked:
-    case errc::api_key_expired:
-    case errc::api_key_not_yet_valid:
-    case errc::api_key_prefix_mismatch: return 401;
-    case errc::invalid_key:
-    case errc::weak_key:
-    case errc::key_algorithm_mismatch:
-    case errc::key_use_not_allowed:
-    case errc::private_key_not_allowed:
-    case errc::not_a_signing_key:
-    case errc::invalid_key_set:
-    case errc::api_key_unknown_pepper:
-    case errc::invalid_configuration:
-    case errc::buffer_too_small:
-    case errc::basic_colon_in_user_id:
-    case errc::invalid_challenge_value:
-    case errc::empty_challenge:
-    case errc::random_failure:
-    case errc::crypto_failure: return 500;
-    }
-    return 500;
+    const detail::errc_info* i = detail::find_errc(ec);
+    return i ? i->status : 500;
 }
 
 /** The OAuth 2.0 `error` value for `ec`, or "" when none may be sent.
@@ -401,85 +307,13 @@ inline int http_status(std::error_code ec) noexcept
     OAuth context in which Basic credentials occur. base64 and API key
     errors are "invalid_token" (both occur in bearer credentials); the token
     endpoint reports every client-authentication failure as "invalid_client"
-    itself. Server-side failures: "server_error".
+    itself. Server-side failures, and codes of other categories: "server_error".
 */
 inline std::string_view oauth_error(std::error_code ec) noexcept
 {
     if (!ec) return "";
-    if (ec.category() != error_category()) return "server_error";
-    switch (static_cast<errc>(ec.value())) {
-    case errc::insufficient_scope: return "insufficient_scope";
-    case errc::no_credentials:
-    case errc::unsupported_scheme: return "";
-    case errc::header_too_large:
-    case errc::body_too_large:
-    case errc::duplicate_authorization:
-    case errc::invalid_field_value:
-    case errc::malformed_credentials:
-    case errc::duplicate_parameter:
-    case errc::too_many_parameters:
-    case errc::malformed_challenge:
-    case errc::bearer_missing_token:
-    case errc::bearer_invalid_syntax:
-    case errc::multiple_token_methods:
-    case errc::malformed_form_body: return "invalid_request";
-    case errc::base64_invalid_character:
-    case errc::base64_invalid_length:
-    case errc::base64_invalid_padding:
-    case errc::base64_noncanonical:
-    case errc::token_too_large:
-    case errc::jws_malformed:
-    case errc::jws_invalid_header:
-    case errc::duplicate_member:
-    case errc::unsupported_algorithm:
-    case errc::unsupported_critical_header:
-    case errc::unknown_key:
-    case errc::ambiguous_key:
-    case errc::algorithm_mismatch:
-    case errc::bad_signature_length:
-    case errc::bad_signature:
-    case errc::invalid_claims:
-    case errc::invalid_claim_type:
-    case errc::missing_claim:
-    case errc::wrong_token_type:
-    case errc::wrong_issuer:
-    case errc::wrong_audience:
-    case errc::token_expired:
-    case errc::token_not_yet_valid:
-    case errc::token_issued_in_future:
-    case errc::api_key_malformed:
-    case errc::api_key_unknown_prefix:
-    case errc::api_key_unsupported_version:
-    case errc::api_key_bad_checksum:
-    case errc::api_key_not_found:
-    case errc::api_key_bad_secret:
-    case errc::api_key_revoked:
-    case errc::api_key_expired:
-    case errc::api_key_not_yet_valid:
-    case errc::api_key_prefix_mismatch: return "invalid_token";
-    case errc::basic_missing_token:
-    case errc::basic_missing_colon:
-    case errc::basic_control_character:
-    case errc::basic_invalid_utf8:
-    case errc::basic_invalid_form_encoding:
-    case errc::basic_token_too_large: return "invalid_client";
-    case errc::invalid_key:
-    case errc::weak_key:
-    case errc::key_algorithm_mismatch:
-    case errc::key_use_not_allowed:
-    case errc::private_key_not_allowed:
-    case errc::not_a_signing_key:
-    case errc::invalid_key_set:
-    case errc::api_key_unknown_pepper:
-    case errc::invalid_configuration:
-    case errc::buffer_too_small:
-    case errc::basic_colon_in_user_id:
-    case errc::invalid_challenge_value:
-    case errc::empty_challenge:
-    case errc::random_failure:
-    case errc::crypto_failure: return "server_error";
-    }
-    return "server_error";
+    const detail::errc_info* i = detail::find_errc(ec);
+    return i ? i->oauth : "server_error";
 }
 
 }  // namespace apiauth
