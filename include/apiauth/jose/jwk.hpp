@@ -63,7 +63,10 @@ struct jwk_options {
 
     Copies share the parsed key (a reference count). All const members are
     thread-safe. The factories never throw on bad input; they may throw
-    std::bad_alloc.
+    std::bad_alloc. The public-key check is OpenSSL's: for RSA it tests that
+    the modulus is not prime with random Miller-Rabin bases, so a malformed
+    modulus (not a product of two large primes) may be refused on one call
+    and accepted on another; a real RSA key always passes.
 */
 class key {
 public:
