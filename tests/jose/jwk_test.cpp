@@ -1015,3 +1015,27 @@ TEST_CASE("jose::key_set::to_public_jwks: public members only, HMAC keys left ou
     }
     CHECK(jose::key_set().to_public_jwks() == json{{"keys", json::array()}});
 }
+
+TEST_CASE("RFC 7518 §6.3.1: an RSA public key needs an odd n and an odd e with 3 <= e < n, decided the same way "
+          "every time",
+          "[jose][jwk]")
+{
+    json j = jose::key::generate(algorithm::rs256).value().to_jwk(false).value();
+    const std::string n = b64d(j["n"].get<std::string>());
+    const auto with = [&](std::string_view member, std::string bytes) {
+        json k = j;
+        k[std::string(member)] = b64(bytes);
+        return outcome(jose::key::from_jwk(k));
+    };
+    CHECK(with("e", std::string("\x01", 1)) == name(errc::invalid_key));          // e = 1
+    CHECK(with("e", std::string("\x01\x00\x00", 3)) == name(errc::invalid_key));  // e = 65536, even
+    CHECK(with("e", std::string("\x03", 1)) == "ok");                             // e = 3 (Wycheproof: valid)
+    std::string even_n = n;
+    even_n.back() = static_cast<char>(even_n.back() & ~1);
+    CHECK(with("n", even_n) == name(errc::invalid_key));
+    CHECK(with("e", n + "\x01") == name(errc::invalid_key));  // e > n
+    // The same JWK gets the same answer every time (no randomized check).
+    std::string odd = n;
+    std::swap(odd[5], odd[100]);  // a modulus that is no product of two primes, still odd
+    for (int i = 0; i < 200; ++i) CHECK(with("n", odd) == "ok");
+}

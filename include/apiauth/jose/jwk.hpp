@@ -63,10 +63,11 @@ struct jwk_options {
 
     Copies share the parsed key (a reference count). All const members are
     thread-safe. The factories never throw on bad input; they may throw
-    std::bad_alloc. The public-key check is OpenSSL's: for RSA it tests that
-    the modulus is not prime with random Miller-Rabin bases, so a malformed
-    modulus (not a product of two large primes) may be refused on one call
-    and accepted on another; a real RSA key always passes.
+    std::bad_alloc. Public keys are checked deterministically: OpenSSL's
+    EVP_PKEY_public_check for EC (point on the curve, not the identity) and
+    Ed25519; for RSA n odd and e odd with 3 <= e < n (OpenSSL's RSA check
+    adds a randomized primality test of n, whose verdict on a malformed
+    modulus varies from call to call).
 */
 class key {
 public:
@@ -260,6 +261,21 @@ inline std::optional<std::string> bn_param(const crypto::pkey& k, const char* na
     return out;
 }
 
+// An RSA public key that can verify: n odd, e odd with 3 <= e < n (the
+// deterministic part of SP 800-56B §6.4.2.2's public-key checks).
+inline bool rsa_public_sane(const crypto::pkey& k) noexcept
+{
+    BIGNUM* n = nullptr;
+    BIGNUM* e = nullptr;
+    const bool got = EVP_PKEY_get_bn_param(k.get(), OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+                     EVP_PKEY_get_bn_param(k.get(), OSSL_PKEY_PARAM_RSA_E, &e) == 1;
+    const bool ok = got && BN_is_odd(n) && BN_is_odd(e) && !BN_is_one(e) && BN_cmp(e, n) < 0;
+    BN_free(n);
+    BN_free(e);
+    ERR_clear_error();
+    return ok;
+}
+
 inline std::string group_name(const crypto::pkey& k)
 {
     char buf[64] = {};
@@ -369,7 +385,12 @@ inline result<key> key::from_pkey(algorithm a, crypto::pkey k, bool is_private, 
         if (k.type() != EVP_PKEY_ED25519) return errc::key_algorithm_mismatch;
         break;
     }
-    if (!crypto::public_check(k)) return errc::invalid_key;
+    // RSA: deterministic checks here. OpenSSL's EVP_PKEY_public_check also tests
+    // that n is not prime with random Miller-Rabin bases, whose verdict on a
+    // malformed modulus changes from call to call (fuzz_jwk found one refused 8
+    // times in 2000); a key must load the same way every time.
+    if (family(a) == key_family::rsa ? !detail_jwk::rsa_public_sane(k) : !crypto::public_check(k))
+        return errc::invalid_key;
 
     auto p = std::make_shared<impl>();
     p->alg = a;
