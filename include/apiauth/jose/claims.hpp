@@ -344,6 +344,12 @@ struct claims_access {
                static_cast<std::uint32_t>(static_cast<unsigned char>(n[2])) << 16;
     }
 
+    // A registered name's bit, computed at compile time.
+    template <std::size_t N> static consteval std::uint32_t bit_of(const char (&name)[N]) noexcept
+    {
+        return claims::registered_bit(std::string_view(name, N - 1));
+    }
+
     static std::error_code fill(claims& c, simdjson::dom::object o, std::vector<std::string_view>& scratch) noexcept
     {
         // The first 16 names, kept as pointer and length in arrays left
@@ -367,25 +373,26 @@ struct claims_access {
                 many = true;
             }
             std::error_code e;
+            std::uint32_t bit = 0;  // registered_bit(key), known from the dispatch
             const simdjson::dom::element v = field.value;
             if (key.size() == 3) {
                 switch (name3(key.data())) {
-                case name3("iss"): e = read_string(v, c, c.iss_); break;
-                case name3("sub"): e = read_string(v, c, c.sub_); break;
-                case name3("jti"): e = read_string(v, c, c.jti_); break;
-                case name3("exp"): e = read_number(v, c.exp_); break;
-                case name3("nbf"): e = read_number(v, c.nbf_); break;
-                case name3("iat"): e = read_number(v, c.iat_); break;
-                case name3("aud"): e = read_aud(v, c); break;
+                case name3("iss"): e = read_string(v, c, c.iss_), bit = bit_of("iss"); break;
+                case name3("sub"): e = read_string(v, c, c.sub_), bit = bit_of("sub"); break;
+                case name3("jti"): e = read_string(v, c, c.jti_), bit = bit_of("jti"); break;
+                case name3("exp"): e = read_number(v, c.exp_), bit = bit_of("exp"); break;
+                case name3("nbf"): e = read_number(v, c.nbf_), bit = bit_of("nbf"); break;
+                case name3("iat"): e = read_number(v, c.iat_), bit = bit_of("iat"); break;
+                case name3("aud"): e = read_aud(v, c), bit = bit_of("aud"); break;
                 default: break;
                 }
             } else if (key == "scope") {
-                e = read_string(v, c, c.scope_);
+                e = read_string(v, c, c.scope_), bit = bit_of("scope");
             } else if (key == "client_id") {
-                e = read_string(v, c, c.client_id_);
+                e = read_string(v, c, c.client_id_), bit = bit_of("client_id");
             }
             if (e) return e;
-            c.present_ |= claims::registered_bit(key);  // 0 for other names
+            c.present_ |= bit;
             const auto t = v.type();
             if (t == simdjson::dom::element_type::OBJECT || t == simdjson::dom::element_type::ARRAY)
                 if (auto de = check_members(v, scratch, errc::invalid_claims, 1)) return de;
