@@ -12,7 +12,7 @@
 //    bit-by-bit CRC-32 written here, re-encoded in base62;
 //  - hash_api_key succeeds exactly when parse_api_key does;
 //  - CRC-32 (tables and the carry-less kernel) equals the bit-by-bit CRC on the input;
-//  - the Basic fast path decoder (SSSE3 and scalar) equals base64::decode or declines, and
+//  - the Basic fast path decoder (AVX2 blocks and scalar) equals base64::decode or declines, and
 //    verify_basic_api_key (fast path) answers as the general path does.
 #include <apiauth/api_key.hpp>
 #include <apiauth/encoding/base64.hpp>

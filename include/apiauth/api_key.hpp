@@ -525,7 +525,7 @@ inline constexpr std::size_t frame_lead = 16;
 
 class framed_key {
 public:
-    static constexpr std::size_t capacity = api_key_max_size + 4;
+    static constexpr std::size_t capacity = api_key_max_size + base64_avx2_overwrite;
 
     framed_key() noexcept
     {
@@ -1231,64 +1231,18 @@ result<verified_api_key> verify_basic_general(const request_view& req, const Sto
     return verify_pair(c->user_id(), c->password(), store, ring, opt, obs);
 }
 
-#if defined(APIAUTH_CRC32_CLMUL)  // x86-64 with GCC or Clang: target attributes and cpu checks
-#define APIAUTH_BASE64_SSSE3 1
-
-// Blocks of 16 base64 characters (RFC 4648 §4 alphabet, no '=') to 12 octets
-// each, with SSSE3 (W. Muła and D. Lemire, "Faster Base64 Encoding and Decoding
-// Using AVX2 Instructions", ACM TOW 2018, the SSE variant): each character is
-// classified by a pair of nibble lookups — mask_lut[low nibble] has bit h set
-// when (h, low) is in the alphabet — and mapped to its value by adding
-// shift_lut[high nibble] (with '/' corrected); then two multiply-adds pack four
-// 6-bit values into 24 bits. Writes 16 octets per block (4 past the 12 it
-// produces). Returns false if any character is outside the alphabet.
-__attribute__((target("ssse3"))) inline bool base64_decode_ssse3(const char* in, std::size_t blocks, char* out) noexcept
-{
-    const __m128i shift_lut = _mm_setr_epi8(0, 0, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m128i mask_lut = _mm_setr_epi8(
-        static_cast<char>(0xA8), static_cast<char>(0xF8), static_cast<char>(0xF8), static_cast<char>(0xF8),
-        static_cast<char>(0xF8), static_cast<char>(0xF8), static_cast<char>(0xF8), static_cast<char>(0xF8),
-        static_cast<char>(0xF8), static_cast<char>(0xF8), static_cast<char>(0xF0), 0x54, 0x50, 0x50, 0x50, 0x54);
-    const __m128i bit_lut = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, static_cast<char>(0x80), 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m128i pack = _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
-    const __m128i nibble = _mm_set1_epi8(0x0F);
-    __m128i bad = _mm_setzero_si128();
-    for (; blocks != 0; --blocks, in += 16, out += 12) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in));
-        const __m128i hi = _mm_and_si128(_mm_srli_epi32(x, 4), nibble);
-        const __m128i lo = _mm_and_si128(x, nibble);
-        const __m128i member = _mm_and_si128(_mm_shuffle_epi8(mask_lut, lo), _mm_shuffle_epi8(bit_lut, hi));
-        bad = _mm_or_si128(bad, _mm_cmpeq_epi8(member, _mm_setzero_si128()));
-        // '+' (0x2B) and '/' (0x2F) share a high nibble: '/' gets 16, not 19.
-        const __m128i slash = _mm_and_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('/')), _mm_set1_epi8(-3));
-        const __m128i v = _mm_add_epi8(x, _mm_add_epi8(_mm_shuffle_epi8(shift_lut, hi), slash));
-        const __m128i ab = _mm_maddubs_epi16(v, _mm_set1_epi32(0x01400140));  // a·64 + b
-        const __m128i abcd = _mm_madd_epi16(ab, _mm_set1_epi32(0x00011000));  // ab·4096 + cd
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_shuffle_epi8(abcd, pack));
-    }
-    return _mm_movemask_epi8(bad) == 0;
-}
-
-inline bool base64_ssse3_available() noexcept
-{
-    static const bool available = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("ssse3") != 0;
-    }();
-    return available;
-}
-#endif
-
-/// Room decode_basic_pair needs: the longest pair, plus the 4 octets a SIMD block writes past its end.
+/// Room decode_basic_pair needs: the longest pair, plus the octets a SIMD block writes past its end.
 inline constexpr std::size_t basic_pair_buffer_size = framed_key::capacity;
 
 // The fast path's decoder: `field` is "Basic" (any case), one SP and the
 // padded, canonical base64 (RFC 4648 §4) of 69..100 octets. Decodes into
 // `out` and returns the octet count, or 0 when the field is not of exactly
 // that form; the caller then takes the general path, which reports the error
-// (or accepts a form this decoder does not, e.g. several SPs). Blocks of 16
-// characters with SSSE3 where the processor has it (`simd`), the rest four
-// characters at a time; errors are or-ed together and tested once.
+// (or accepts a form this decoder does not, e.g. several SPs). Blocks of 32
+// characters with encoding/'s AVX2 block decoder where the processor has it
+// (`simd`; no table indexed by a character of the secret, no early exit),
+// the rest four characters at a time; errors are or-ed together and tested
+// once.
 inline std::size_t decode_basic_pair(std::string_view field, std::span<char, basic_pair_buffer_size> out,
                                      bool simd = true) noexcept
 {
@@ -1307,12 +1261,13 @@ inline std::size_t decode_basic_pair(std::string_view field, std::span<char, bas
     if (n < api_key_min_size || n > api_key_max_size) return 0;
     unsigned bad = 0;
     std::size_t i = 0, w = 0;
-#if defined(APIAUTH_BASE64_SSSE3)
-    if (simd && base64_ssse3_available()) {
-        const std::size_t blocks = full / 16;  // writes up to blocks·12 + 4 ≤ n + 4 octets
-        if (!base64_decode_ssse3(b64.data(), blocks, out.data())) return 0;
-        i = blocks * 16;
-        w = blocks * 12;
+#if defined(APIAUTH_BASE64_AVX2)
+    if (simd && cpu_has_avx2()) {
+        // Writes up to blocks·24 + 8 ≤ n + 8 octets: basic_pair_buffer_size has that room.
+        const std::size_t blocks = full / base64_avx2_block_chars;
+        if (!base64_decode_avx2(s, blocks, reinterpret_cast<unsigned char*>(out.data()), '+', '/')) return 0;
+        i = blocks * base64_avx2_block_chars;
+        w = blocks * base64_avx2_block_bytes;
     }
 #else
     (void)simd;

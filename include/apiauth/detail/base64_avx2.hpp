@@ -10,6 +10,12 @@
 // character blocks and reports whether every character was in the alphabet;
 // padding, the tail and every error are left to the scalar decoder, and the
 // tests and fuzz_base64 compare the two on random input.
+//
+// Constant time in the characters: each is classified by compares and mapped
+// by adding an offset, never by a table indexed by its value, and a bad
+// character does not end the loop early (validity is or-ed and tested once at
+// the end). The same loop therefore decodes public JOSE segments and the
+// secret half of an API key sent with HTTP Basic (api_key.hpp).
 #ifndef APIAUTH_DETAIL_BASE64_AVX2_HPP
 #define APIAUTH_DETAIL_BASE64_AVX2_HPP
 
@@ -23,6 +29,12 @@
 
 namespace apiauth::detail {
 
+// A block: 32 characters in, 24 bytes out, and 8 scratch bytes written past
+// them (defined with or without AVX2, so that buffers are sized the same).
+inline constexpr std::size_t base64_avx2_block_chars = 32;
+inline constexpr std::size_t base64_avx2_block_bytes = 24;
+inline constexpr std::size_t base64_avx2_overwrite = 8;
+
 #if defined(APIAUTH_BASE64_AVX2)
 
 inline bool cpu_has_avx2() noexcept
@@ -31,16 +43,14 @@ inline bool cpu_has_avx2() noexcept
     return has;
 }
 
-// Decodes 32-character blocks of `in` (the alphabet being A-Z a-z 0-9 plus
-// c62 and c63) while at least 32 characters remain and `out` has room for 32
-// bytes from the write position (24 are data, 8 are scratch that later
-// writes cover or leave unused). Returns the characters consumed (a multiple
-// of 32; 24 bytes written per 32). Stops early, before the block, when a
-// block holds a character outside the alphabet: the caller's scalar loop
-// then finds it.
-__attribute__((target("avx2"))) inline std::size_t base64_decode_avx2(const unsigned char* in, std::size_t n,
-                                                                      unsigned char* out, std::size_t out_room,
-                                                                      char c62, char c63) noexcept
+// Decodes `blocks` blocks of 32 characters of `in` (the alphabet being A-Z
+// a-z 0-9 plus c62 and c63) into 24 bytes each at `out`, which must have room
+// for blocks·24 + 8 bytes (each 32-byte store writes 8 scratch bytes past its
+// 24, which the next block or the caller overwrites, or which stay unused).
+// Returns whether every character was in the alphabet; the output is
+// meaningless otherwise.
+__attribute__((target("avx2"))) inline bool base64_decode_avx2(const unsigned char* in, std::size_t blocks,
+                                                               unsigned char* out, char c62, char c63) noexcept
 {
     const __m256i upper_lo = _mm256_set1_epi8('A' - 1), upper_hi = _mm256_set1_epi8('Z' + 1);
     const __m256i lower_lo = _mm256_set1_epi8('a' - 1), lower_hi = _mm256_set1_epi8('z' + 1);
@@ -60,9 +70,9 @@ __attribute__((target("avx2"))) inline std::size_t base64_decode_avx2(const unsi
                                              2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
     const __m256i pack_lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
 
-    std::size_t i = 0, w = 0;
-    while (i + 32 <= n && w + 32 <= out_room) {
-        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    __m256i all_valid = _mm256_set1_epi8(-1);
+    for (; blocks != 0; --blocks, in += 32, out += 24) {
+        const __m256i c = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in));
         // Signed compares: octets >= 0x80 are negative and fall in no class.
         const __m256i is_upper = _mm256_and_si256(_mm256_cmpgt_epi8(c, upper_lo), _mm256_cmpgt_epi8(upper_hi, c));
         const __m256i is_lower = _mm256_and_si256(_mm256_cmpgt_epi8(c, lower_lo), _mm256_cmpgt_epi8(lower_hi, c));
@@ -71,7 +81,7 @@ __attribute__((target("avx2"))) inline std::size_t base64_decode_avx2(const unsi
         const __m256i is_63 = _mm256_cmpeq_epi8(c, v63);
         const __m256i valid = _mm256_or_si256(_mm256_or_si256(is_upper, is_lower),
                                               _mm256_or_si256(is_digit, _mm256_or_si256(is_62, is_63)));
-        if (static_cast<std::uint32_t>(_mm256_movemask_epi8(valid)) != 0xFFFFFFFFu) break;
+        all_valid = _mm256_and_si256(all_valid, valid);
         __m256i off = _mm256_and_si256(is_upper, off_upper);
         off = _mm256_or_si256(off, _mm256_and_si256(is_lower, off_lower));
         off = _mm256_or_si256(off, _mm256_and_si256(is_digit, off_digit));
@@ -82,11 +92,9 @@ __attribute__((target("avx2"))) inline std::size_t base64_decode_avx2(const unsi
         const __m256i quads = _mm256_madd_epi16(pairs, mul_quads);              // 8 x 24 bits
         const __m256i bytes = _mm256_shuffle_epi8(quads, shuffle);              // 12 bytes per 128-bit lane
         const __m256i packed = _mm256_permutevar8x32_epi32(bytes, pack_lanes);  // 24 bytes first
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + w), packed);
-        i += 32;
-        w += 24;
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), packed);
     }
-    return i;
+    return static_cast<std::uint32_t>(_mm256_movemask_epi8(all_valid)) == 0xFFFFFFFFu;
 }
 
 #endif  // APIAUTH_BASE64_AVX2

@@ -20,6 +20,7 @@
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/error.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -156,9 +157,16 @@ inline result<std::size_t> base64_decode(const base64_alphabet& a, padding_rule 
     std::uint32_t bad = 0;
     std::size_t i = 0, w = 0;
 #if defined(APIAUTH_BASE64_AVX2)
-    if (body >= 32 && cpu_has_avx2()) {
-        i = base64_decode_avx2(s, body, o, out.size(), a.enc[62], a.enc[63]);
-        w = i / 4 * 3;
+    // Whole blocks while the input has them and `out` has room for what they
+    // write; a bad character among them sends the whole input to base64_check.
+    if (body >= base64_avx2_block_chars && out.size() >= base64_avx2_block_bytes + base64_avx2_overwrite &&
+        cpu_has_avx2()) {
+        const std::size_t blocks =
+            std::min(body / base64_avx2_block_chars,
+                     (out.size() - base64_avx2_overwrite) / base64_avx2_block_bytes);
+        if (!base64_decode_avx2(s, blocks, o, a.enc[62], a.enc[63])) return slow();
+        i = blocks * base64_avx2_block_chars;
+        w = blocks * base64_avx2_block_bytes;
     }
 #endif
     // Two quanta a step, stored with one 8-octet write while `out` has room
