@@ -661,8 +661,8 @@ constexpr bool valid_stormpath_secret(std::string_view s) noexcept
 {
     if (s.size() != 43) return false;
     bool ok = true;
-    for (const char c : s) ok &= std_alphabet.dec[static_cast<unsigned char>(c)] != 0xFF;
-    return ok && (std_alphabet.dec[static_cast<unsigned char>(s[42])] & 0x3) == 0;
+    for (const char c : s) ok &= base64_value_ct(c, '+', '/') != 0xFF;  // a secret: no table lookups
+    return ok && (base64_value_ct(s[42], '+', '/') & 0x3) == 0;
 }
 
 // Test hooks: verification reports its checksum and MAC steps to an observer,
@@ -1240,9 +1240,9 @@ inline constexpr std::size_t basic_pair_buffer_size = framed_key::capacity;
 // that form; the caller then takes the general path, which reports the error
 // (or accepts a form this decoder does not, e.g. several SPs). Blocks of 32
 // characters with encoding/'s AVX2 block decoder where the processor has it
-// (`simd`; no table indexed by a character of the secret, no early exit),
-// the rest four characters at a time; errors are or-ed together and tested
-// once.
+// (`simd`), the rest four characters at a time with base64_value_ct: no table
+// is indexed by a character of the secret and no error ends the loop early;
+// errors are or-ed together and tested once.
 inline std::size_t decode_basic_pair(std::string_view field, std::span<char, basic_pair_buffer_size> out,
                                      bool simd = true) noexcept
 {
@@ -1253,7 +1253,7 @@ inline std::size_t decode_basic_pair(std::string_view field, std::span<char, bas
         return 0;
     const std::string_view b64 = field.substr(6);
     if (b64.size() % 4 != 0) return 0;
-    const auto& dec = std_alphabet.dec;
+    const auto value = [](unsigned char c) noexcept { return base64_value_ct(static_cast<char>(c), '+', '/'); };
     const auto* s = reinterpret_cast<const unsigned char*>(b64.data());
     const std::size_t pad = s[b64.size() - 1] != '=' ? 0 : s[b64.size() - 2] != '=' ? 1 : 2;
     const std::size_t full = b64.size() - (pad == 0 ? 0 : 4);  // characters in groups without '='
@@ -1273,7 +1273,7 @@ inline std::size_t decode_basic_pair(std::string_view field, std::span<char, bas
     (void)simd;
 #endif
     for (; i < full; i += 4, w += 3) {
-        const unsigned a = dec[s[i]], b = dec[s[i + 1]], c = dec[s[i + 2]], d = dec[s[i + 3]];
+        const unsigned a = value(s[i]), b = value(s[i + 1]), c = value(s[i + 2]), d = value(s[i + 3]);
         bad |= a | b | c | d;
         const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
         out[w] = static_cast<char>(v >> 16);
@@ -1281,7 +1281,7 @@ inline std::size_t decode_basic_pair(std::string_view field, std::span<char, bas
         out[w + 2] = static_cast<char>(v);
     }
     if (pad != 0) {
-        const unsigned a = dec[s[i]], b = dec[s[i + 1]], c = pad == 1 ? dec[s[i + 2]] : 0;
+        const unsigned a = value(s[i]), b = value(s[i + 1]), c = pad == 1 ? value(s[i + 2]) : 0;
         bad |= a | b | c;
         // RFC 4648 §3.5: the unused bits of the last character are zero.
         if ((pad == 1 ? c & 0x03 : b & 0x0F) != 0) bad |= 0x80;

@@ -212,6 +212,19 @@ std::string to_url(std::string_view padded)
 
 }  // namespace
 
+TEST_CASE("base64_value_ct: the table's value for every octet, in both alphabets, without the table",
+          "[base64]")
+{
+    using apiauth::detail::base64_value_ct;
+    for (int c = 0; c < 256; ++c) {
+        const auto ch = static_cast<char>(c);
+        CHECK(base64_value_ct(ch, '+', '/') == apiauth::detail::std_alphabet.dec[static_cast<std::size_t>(c)]);
+        CHECK(base64_value_ct(ch, '-', '_') == apiauth::detail::url_alphabet.dec[static_cast<std::size_t>(c)]);
+    }
+    static_assert(base64_value_ct('A', '+', '/') == 0 && base64_value_ct('/', '+', '/') == 63);
+    static_assert(base64_value_ct('=', '+', '/') == 0xFF && base64_value_ct('-', '+', '/') == 0xFF);
+}
+
 TEST_CASE("Span API: a buffer of exactly the decoded size is never written past, whatever the length",
           "[base64]")
 {

@@ -68,6 +68,22 @@ constexpr base64_alphabet make_alphabet(char c62, char c63)
 inline constexpr base64_alphabet std_alphabet = make_alphabet('+', '/');
 inline constexpr base64_alphabet url_alphabet = make_alphabet('-', '_');
 
+// The value (0..63) of character `ch` in the alphabet A-Z a-z 0-9 c62 c63, or
+// 0xFF when it is not in it, as dec[] gives, but by arithmetic: no table is
+// read at an address the character selects, for decoding secrets (API key
+// secrets sent with HTTP Basic, api_key.hpp) where the SIMD blocks stop.
+constexpr unsigned base64_value_ct(char ch, char c62, char c63) noexcept
+{
+    const auto c = static_cast<unsigned char>(ch);
+    const unsigned u = static_cast<unsigned char>(c - 'A'), l = static_cast<unsigned char>(c - 'a'),
+                   d = static_cast<unsigned char>(c - '0');
+    const unsigned is_u = static_cast<unsigned>(u < 26), is_l = static_cast<unsigned>(l < 26),
+                   is_d = static_cast<unsigned>(d < 10), is_62 = static_cast<unsigned>(c == static_cast<unsigned char>(c62)),
+                   is_63 = static_cast<unsigned>(c == static_cast<unsigned char>(c63));
+    const unsigned valid = is_u | is_l | is_d | is_62 | is_63;
+    return is_u * u + is_l * (l + 26) + is_d * (d + 52) + is_62 * 62 + is_63 * 63 + (1 - valid) * 0xFF;
+}
+
 enum class padding_rule { required, optional, forbidden };
 
 constexpr std::size_t base64_encoded_size(std::size_t n, bool pad) noexcept
