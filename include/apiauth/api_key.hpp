@@ -809,7 +809,7 @@ void dummy_mac(const Credential& cred, const pepper_ring& ring, const api_key_op
     mac32 m{};
     (void)cred.mac(ring.current(), m);
     obs.mac();
-    // The results are discarded; the asm in equal_mac keeps the comparison, and
+    // The results are discarded; the asm in equal_32 keeps the comparison, and
     // the clock is read through a call the compiler cannot remove.
     (void)crypto::equal_32(m, dummy_verifier);
     (void)verification_time(opt);
@@ -1241,8 +1241,9 @@ inline constexpr std::size_t basic_pair_buffer_size = framed_key::capacity;
 // (or accepts a form this decoder does not, e.g. several SPs). Blocks of 32
 // characters with encoding/'s AVX2 block decoder where the processor has it
 // (`simd`), the rest four characters at a time with base64_value_ct: no table
-// is indexed by a character of the secret and no error ends the loop early;
-// errors are or-ed together and tested once.
+// is indexed by a character of the secret, and neither loop ends early at a bad
+// character (each tests its errors once, after it has run). Only this path is
+// table-free: a field it declines goes to the general path's base64_decode.
 inline std::size_t decode_basic_pair(std::string_view field, std::span<char, basic_pair_buffer_size> out,
                                      bool simd = true) noexcept
 {

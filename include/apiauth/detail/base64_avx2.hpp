@@ -8,14 +8,16 @@
 // compiled with a per-function target attribute so the rest of the library
 // needs no -mavx2, and is off with APIAUTH_NO_SIMD. It decodes whole 32-
 // character blocks and reports whether every character was in the alphabet;
-// padding, the tail and every error are left to the scalar decoder, and the
-// tests and fuzz_base64 compare the two on random input.
+// padding and the tail are left to the scalar decoder, and the precise error
+// of a bad block to base64_check; the tests and fuzz_base64 compare the paths
+// on random input.
 //
 // Constant time in the characters: each is classified by compares and mapped
 // by adding an offset, never by a table indexed by its value, and a bad
-// character does not end the loop early (validity is or-ed and tested once at
-// the end). The same loop therefore decodes public JOSE segments and the
-// secret half of an API key sent with HTTP Basic (api_key.hpp).
+// character does not end the loop early (the per-character validity masks are
+// and-ed across blocks and tested once at the end). The same loop therefore
+// decodes public JOSE segments and the secret half of an API key sent with
+// HTTP Basic (api_key.hpp).
 #ifndef APIAUTH_DETAIL_BASE64_AVX2_HPP
 #define APIAUTH_DETAIL_BASE64_AVX2_HPP
 
@@ -39,7 +41,12 @@ inline constexpr std::size_t base64_avx2_overwrite = 8;
 
 inline bool cpu_has_avx2() noexcept
 {
-    static const bool has = __builtin_cpu_supports("avx2");
+    // __builtin_cpu_init first: this may run from a static initialiser, before
+    // the one that fills in the CPU model.
+    static const bool has = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") != 0;
+    }();
     return has;
 }
 
