@@ -212,7 +212,7 @@ std::string to_url(std::string_view padded)
 
 }  // namespace
 
-TEST_CASE("base64_value_ct: the table's value for every octet, in both alphabets, without the table",
+TEST_CASE("RFC 4648 §4 and §5 alphabets: base64_value_ct gives the table's value for every octet, without the table",
           "[base64]")
 {
     using apiauth::detail::base64_value_ct;
