@@ -225,8 +225,7 @@ TEST_CASE("RFC 4648 §4 and §5 alphabets: base64_value_ct gives the table's val
     static_assert(base64_value_ct('=', '+', '/') == 0xFF && base64_value_ct('-', '+', '/') == 0xFF);
 }
 
-TEST_CASE("Span API: a buffer of exactly the decoded size is never written past, whatever the length",
-          "[base64]")
+TEST_CASE("Span API: a buffer of exactly the decoded size is never written past, whatever the length", "[base64]")
 {
     // The SIMD blocks write 8 scratch octets past each 24 they produce; they may
     // only run while `out` has that room, so a buffer of exactly the decoded

@@ -78,7 +78,8 @@ constexpr unsigned base64_value_ct(char ch, char c62, char c63) noexcept
     const unsigned u = static_cast<unsigned char>(c - 'A'), l = static_cast<unsigned char>(c - 'a'),
                    d = static_cast<unsigned char>(c - '0');
     const unsigned is_u = static_cast<unsigned>(u < 26), is_l = static_cast<unsigned>(l < 26),
-                   is_d = static_cast<unsigned>(d < 10), is_62 = static_cast<unsigned>(c == static_cast<unsigned char>(c62)),
+                   is_d = static_cast<unsigned>(d < 10),
+                   is_62 = static_cast<unsigned>(c == static_cast<unsigned char>(c62)),
                    is_63 = static_cast<unsigned>(c == static_cast<unsigned char>(c63));
     const unsigned valid = is_u | is_l | is_d | is_62 | is_63;
     return is_u * u + is_l * (l + 26) + is_d * (d + 52) + is_62 * 62 + is_63 * 63 + (1 - valid) * 0xFF;
@@ -178,8 +179,7 @@ inline result<std::size_t> base64_decode(const base64_alphabet& a, padding_rule 
     if (body >= base64_avx2_block_chars && out.size() >= base64_avx2_block_bytes + base64_avx2_overwrite &&
         cpu_has_avx2()) {
         const std::size_t blocks =
-            std::min(body / base64_avx2_block_chars,
-                     (out.size() - base64_avx2_overwrite) / base64_avx2_block_bytes);
+            std::min(body / base64_avx2_block_chars, (out.size() - base64_avx2_overwrite) / base64_avx2_block_bytes);
         if (!base64_decode_avx2(s, blocks, o, a.enc[62], a.enc[63])) return slow();
         i = blocks * base64_avx2_block_chars;
         w = blocks * base64_avx2_block_bytes;
