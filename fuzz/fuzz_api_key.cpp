@@ -14,6 +14,8 @@
 //  - CRC-32 (tables and the carry-less kernel) equals the bit-by-bit CRC on the input;
 //  - the Basic fast path decoder (AVX2 blocks and scalar) equals base64::decode or declines, and
 //    verify_basic_api_key (fast path) answers as the general path does.
+#include "fuzz_check.hpp"
+
 #include <apiauth/api_key.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/http/basic.hpp>
@@ -30,14 +32,6 @@
 #include <string_view>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
 
 using apiauth::errc;
 using apiauth::result;

@@ -12,6 +12,8 @@
 //    unpadded, both decode back to the input;
 //  - the span APIs write exactly the sizes they promise (exact-size heap buffers, so ASan sees any overrun) and
 //    refuse a buffer one byte short with buffer_too_small; the std::string APIs agree with the span APIs.
+#include "fuzz_check.hpp"
+
 #include <apiauth/encoding/base64.hpp>
 
 #include <openssl/evp.h>
@@ -26,14 +28,6 @@
 #include <string_view>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
 
 using apiauth::errc;
 

@@ -13,6 +13,8 @@
 //    encode_oauth_client_basic + decode_oauth_client_basic unchanged;
 //  - copies and moves of basic_credentials (inline and heap storage) keep their octets;
 //  - extract_basic agrees with parse_credentials + decode_basic.
+#include "fuzz_check.hpp"
+
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/http/basic.hpp>
 
@@ -25,14 +27,6 @@
 #include <utility>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
 
 using apiauth::errc;
 using apiauth::result;

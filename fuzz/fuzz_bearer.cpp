@@ -13,6 +13,8 @@
 //    (not decoded) lies within the query (before any '#') or within the body;
 //  - with both methods off only the header can give a token;
 //  - when some combination returns a header token, every combination that succeeds returns that same token.
+#include "fuzz_check.hpp"
+
 #include <apiauth/http/bearer.hpp>
 
 #include <cstddef>
@@ -24,14 +26,6 @@
 #include <string_view>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
 
 using apiauth::errc;
 using apiauth::http::bearer_method;

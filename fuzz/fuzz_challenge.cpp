@@ -14,6 +14,8 @@
 // output parses back to exactly one challenge of the same scheme whose parameters are the ones given, with the
 // same values (error_description as sanitized: equal when the input needed no change, else within
 // %x20-21 / %x23-5B / %x5D-7E). Any failure abort()s.
+#include "fuzz_check.hpp"
+
 #include <apiauth/http/challenge.hpp>
 
 #include <cstddef>
@@ -25,14 +27,6 @@
 #include <vector>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
 
 using apiauth::errc;
 using apiauth::http::challenge_view;
@@ -216,10 +210,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // Writers.
     const apiauth::http::bearer_challenge all{.realm = pieces[0],
-                                              .scope = pieces[4],
                                               .error = pieces[1],
                                               .error_description = pieces[2],
-                                              .error_uri = pieces[3]};
+                                              .error_uri = pieces[3],
+                                              .scope = pieces[4]};
     check_bearer_writer(all);
     for (std::size_t i = 0; i < n_pieces; ++i) {
         check_bearer_writer({.realm = pieces[i]});

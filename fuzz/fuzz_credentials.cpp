@@ -12,6 +12,8 @@
 //    case folding, found by find() (in any case) with the same value; each value views into the input; the
 //    unescaped value compares equal to itself, exactly and case-insensitively;
 //  - parsing is deterministic (a second parse gives the same views).
+#include "fuzz_check.hpp"
+
 #include <apiauth/http/credentials.hpp>
 
 #include <cstddef>
@@ -22,14 +24,6 @@
 #include <string_view>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
 
 using apiauth::errc;
 namespace d = apiauth::detail;

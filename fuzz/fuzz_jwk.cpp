@@ -19,6 +19,8 @@
 //    with the key, with its public export, and not on another message; a key whose key_ops
 //    exclude verify verifies nothing, one that cannot sign refuses to;
 //  - a set's public JWKS re-imports to a set of its non-HMAC keys.
+#include "fuzz_check.hpp"
+
 #include <apiauth/crypto/hash.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
@@ -44,14 +46,6 @@
 #include <utility>
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
 
 namespace jose = apiauth::jose;
 using apiauth::errc;

@@ -18,6 +18,8 @@
 //  - jwt::verifier (no claims policy) fails with the JWS error whenever jws::verify fails, and
 //    with a claims error or not at all when it passes; verifying again (its header cache) answers
 //    the same.
+#include "jose_fuzz_model.hpp"
+
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/jwk.hpp>
@@ -43,36 +45,15 @@
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
-
 namespace jose = apiauth::jose;
 namespace base64url = apiauth::base64url;
 using apiauth::errc;
 using jose::algorithm;
+using namespace apiauth_fuzz;
 
-// Shared with fuzz_jwt_verify and the seed corpus (fuzz/corpus/fuzz_jws_verify/).
-constexpr std::string_view hs256_secret = "fuzz-hs256-secret-0123456789abcdef";
-constexpr std::string_view es256_private_jwk =
-    R"({"alg":"ES256","crv":"P-256","d":"vHzeN8xiVo1-YeBu7dKaU9qL8Gk-tPQ_GZ-6G4rfDbo","kid":"es-1","kty":"EC",)"
-    R"("use":"sig","x":"C5YQOQU2gZ1e6JrS85MJTbyelJ5m4FRFhUyuFrWHGPE",)"
-    R"("y":"gRtt4yvs9Sl03AI3sHtbeP7ts53BjSongPb2bgQ5jI8"})";
 constexpr std::string_view understood_ext = "urn:example:ext";
 
-bool is(const std::error_code& ec, errc e)
-{
-    return ec == apiauth::make_error_code(e);
-}
-
-struct world {
-    std::optional<jose::key> hs;          // HS256, signs and verifies
-    std::optional<jose::key> es_private;  // ES256, signs
-    jose::key_set keys;                   // hs and the public half of es
+struct world : apiauth_fuzz::fuzz_keys {
     std::array<std::string_view, 1> crit{understood_ext};
     jose::jws_options strict{};
     jose::jws_options loose{};
@@ -82,19 +63,7 @@ const world& the_world()
 {
     static const std::unique_ptr<world> w = [] {
         auto x = std::make_unique<world>();
-        auto hs = jose::key::from_secret(algorithm::hs256, hs256_secret, "hs-1");
-        FUZZ_CHECK(hs.has_value());
-        x->hs = *hs;
-        auto es = jose::key::from_jwk(es256_private_jwk, {.allow_private = true});
-        FUZZ_CHECK(es.has_value() && es->can_sign());
-        x->es_private = *es;
-        auto pub_jwk = es->to_jwk(false);
-        FUZZ_CHECK(pub_jwk.has_value());
-        auto es_pub = jose::key::from_jwk(*pub_jwk);
-        FUZZ_CHECK(es_pub.has_value() && !es_pub->can_sign());
-        auto set = jose::key_set::make({*hs, *es_pub});
-        FUZZ_CHECK(set.has_value());
-        x->keys = std::move(*set);
+        static_cast<apiauth_fuzz::fuzz_keys&>(*x) = apiauth_fuzz::make_fuzz_keys();
         x->loose.typ = "JWT";
         x->loose.understood_critical = x->crit;
         return x;
@@ -103,68 +72,6 @@ const world& the_world()
 }
 
 // ---- the model ---------------------------------------------------------------------------------
-
-bool lower_equal(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto l = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (l(a[i]) != l(b[i])) return false;
-    }
-    return true;
-}
-
-// RFC 7515 §4.1.9: "application/" may be left out of a typ.
-bool same_media_type(std::string_view got, std::string_view want)
-{
-    const auto full = [](std::string_view s) {
-        return s.find('/') == std::string_view::npos ? "application/" + std::string(s) : std::string(s);
-    };
-    return lower_equal(full(got), full(want));
-}
-
-// nlohmann's verdict, except that its lexer takes a NUL octet for the end of the input (so
-// "{}\0junk" would pass); a raw NUL is never valid JSON.
-bool nlohmann_accepts(std::string_view json)
-{
-    return json.find('\0') == std::string_view::npos && nlohmann::ordered_json::accept(json);
-}
-
-// Deepest container below the top one (the top is level 0).
-int container_depth(const nlohmann::ordered_json& j, int level = 0)
-{
-    int deepest = level;
-    if (j.is_structured())
-        for (const auto& v : j)
-            if (v.is_structured()) deepest = std::max(deepest, container_depth(v, level + 1));
-    return deepest;
-}
-
-// simdjson may refuse what nlohmann reads only for these reasons: a number it cannot hold
-// (beyond 64-bit integers, beyond double), nesting beyond its depth limit, or a leading byte
-// order mark.
-void check_simdjson_refusal(std::string_view json, bool nlohmann_ok)
-{
-    simdjson::dom::parser p;
-    const simdjson::padded_string padded(json);
-    simdjson::dom::element e;
-    const auto err = p.parse(padded).get(e);
-    if (err == simdjson::SUCCESS) {
-        FUZZ_CHECK(nlohmann_ok);  // simdjson accepts only what nlohmann accepts
-        return;
-    }
-    if (!nlohmann_ok) return;
-    if (json.starts_with("\xEF\xBB\xBF")) return;  // nlohmann skips a byte order mark, RFC 8259 §8.1 allows either
-    FUZZ_CHECK(err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE || err == simdjson::DEPTH_ERROR);
-}
-
-bool simdjson_accepts(std::string_view json)
-{
-    simdjson::dom::parser p;
-    const simdjson::padded_string padded(json);
-    simdjson::dom::element e;
-    return p.parse(padded).get(e) == simdjson::SUCCESS;
-}
 
 bool registered_header(std::string_view n)
 {
@@ -200,8 +107,7 @@ model_verdict model(std::string_view t, const jose::key_set& keys, const jose::j
         return v;
     }
     const bool syntax_ok = nlohmann_accepts(*header);
-    check_simdjson_refusal(*header, syntax_ok);
-    if (!syntax_ok || !simdjson_accepts(*header)) return fail(errc::jws_invalid_header);
+    if (!simdjson_accepts(*header, syntax_ok) || !syntax_ok) return fail(errc::jws_invalid_header);
     const auto h = nlohmann::ordered_json::parse(*header);
     if (!h.is_object()) return fail(errc::jws_invalid_header);
     // Past 64 levels of nesting the header is malformed; else a repeated name is a duplicate.

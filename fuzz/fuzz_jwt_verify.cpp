@@ -17,6 +17,8 @@
 //  - an accepted token carries exp, iat, sub and tenant, the issuer, one of the audiences,
 //    exp/nbf/iat consistent with the clock, and registered claims equal to nlohmann's reading;
 //  - a second verifier without typ accepts whatever the first accepts, with the same claims.
+#include "jose_fuzz_model.hpp"
+
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/jwk.hpp>
@@ -43,25 +45,12 @@
 
 namespace {
 
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-            std::abort();                                                                                              \
-        }                                                                                                              \
-    } while (0)
-
 namespace jose = apiauth::jose;
 namespace jwt = apiauth::jose::jwt;
 namespace base64url = apiauth::base64url;
 using apiauth::errc;
 using jose::algorithm;
-
-constexpr std::string_view hs256_secret = "fuzz-hs256-secret-0123456789abcdef";
-constexpr std::string_view es256_private_jwk =
-    R"({"alg":"ES256","crv":"P-256","d":"vHzeN8xiVo1-YeBu7dKaU9qL8Gk-tPQ_GZ-6G4rfDbo","kid":"es-1","kty":"EC",)"
-    R"("use":"sig","x":"C5YQOQU2gZ1e6JrS85MJTbyelJ5m4FRFhUyuFrWHGPE",)"
-    R"("y":"gRtt4yvs9Sl03AI3sHtbeP7ts53BjSongPb2bgQ5jI8"})";
+using namespace apiauth_fuzz;
 
 constexpr double now = 1700000000;
 constexpr double leeway = 30;
@@ -72,40 +61,15 @@ constexpr std::string_view expected_typ = "at+jwt";
 
 constexpr std::uint8_t flag_typ = 0x01, flag_sign = 0x02, flag_es256 = 0x10;
 
-bool is(const std::error_code& ec, errc e)
-{
-    return ec == apiauth::make_error_code(e);
-}
-
 std::error_code code(errc e)
 {
     return apiauth::make_error_code(e);
 }
 
-struct world {
-    std::optional<jose::key> hs;
-    std::optional<jose::key> es_private;
-    jose::key_set keys;
-};
-
-const world& the_world()
+const apiauth_fuzz::fuzz_keys& the_world()
 {
-    static const std::unique_ptr<world> w = [] {
-        auto x = std::make_unique<world>();
-        auto hs = jose::key::from_secret(algorithm::hs256, hs256_secret, "hs-1");
-        FUZZ_CHECK(hs.has_value());
-        x->hs = *hs;
-        auto es = jose::key::from_jwk(es256_private_jwk, {.allow_private = true});
-        FUZZ_CHECK(es.has_value() && es->can_sign());
-        x->es_private = *es;
-        auto es_pub = jose::key::from_jwk(*es->to_jwk(false));
-        FUZZ_CHECK(es_pub.has_value());
-        auto set = jose::key_set::make({*hs, *es_pub});
-        FUZZ_CHECK(set.has_value());
-        x->keys = std::move(*set);
-        return x;
-    }();
-    return *w;
+    static const apiauth_fuzz::fuzz_keys w = apiauth_fuzz::make_fuzz_keys();
+    return w;
 }
 
 jwt::policy make_policy(bool with_typ)
@@ -122,58 +86,6 @@ jwt::policy make_policy(bool with_typ)
 }
 
 // ---- the model ---------------------------------------------------------------------------------
-
-bool lower_equal(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const auto l = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-        if (l(a[i]) != l(b[i])) return false;
-    }
-    return true;
-}
-
-bool same_media_type(std::string_view got, std::string_view want)
-{
-    const auto full = [](std::string_view s) {
-        return s.find('/') == std::string_view::npos ? "application/" + std::string(s) : std::string(s);
-    };
-    return lower_equal(full(got), full(want));
-}
-
-// nlohmann's verdict, except that its lexer takes a NUL octet for the end of the input (so
-// "{}\0junk" would pass); a raw NUL is never valid JSON.
-bool nlohmann_accepts(std::string_view json)
-{
-    return json.find('\0') == std::string_view::npos && nlohmann::ordered_json::accept(json);
-}
-
-int container_depth(const nlohmann::ordered_json& j, int level = 0)
-{
-    int deepest = level;
-    if (j.is_structured())
-        for (const auto& v : j)
-            if (v.is_structured()) deepest = std::max(deepest, container_depth(v, level + 1));
-    return deepest;
-}
-
-// simdjson's verdict on `json`; it may refuse what nlohmann reads only for a number it cannot
-// hold, nesting beyond its limit, or a leading byte order mark.
-bool simdjson_accepts(std::string_view json, bool nlohmann_ok)
-{
-    simdjson::dom::parser p;
-    const simdjson::padded_string padded(json);
-    simdjson::dom::element e;
-    const auto err = p.parse(padded).get(e);
-    if (err == simdjson::SUCCESS) {
-        FUZZ_CHECK(nlohmann_ok);
-        return true;
-    }
-    if (nlohmann_ok && !json.starts_with("\xEF\xBB\xBF"))
-        FUZZ_CHECK(err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE ||
-                   err == simdjson::DEPTH_ERROR);
-    return false;
-}
 
 // What the verifier must answer once the signature is valid: success, one exact error, or
 // (several problems in one claims set, found in member order) one of a few.
@@ -320,7 +232,7 @@ std::optional<std::string> header_typ(const jose::jws::verified& v)
 
 void check_token(std::string_view token, bool with_typ, bool signed_here)
 {
-    const world& w = the_world();
+    const apiauth_fuzz::fuzz_keys& w = the_world();
     const jwt::verifier v1{w.keys, make_policy(with_typ)};
     const jwt::verifier v2{w.keys, make_policy(false)};
     const auto r1 = v1.verify(token);
@@ -367,7 +279,7 @@ void check_token(std::string_view token, bool with_typ, bool signed_here)
 
 void check_claims_input(std::uint8_t flags, std::string_view claims)
 {
-    const world& w = the_world();
+    const apiauth_fuzz::fuzz_keys& w = the_world();
     static constexpr std::string_view headers[] = {R"({"typ":"at+jwt"})", R"({"typ":"JWT"})", "{}",
                                                    R"({"typ":"application/AT+JWT"})"};
     const jose::key& k = (flags & flag_es256) != 0 ? *w.es_private : *w.hs;
