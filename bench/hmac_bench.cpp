@@ -3,6 +3,7 @@
 // OpenSSL 3.0 offers (DESIGN.md, "What OpenSSL 3.0 costs here").
 #include "alloc_counter.hpp"
 #include "hmac_data.hpp"
+#include "hmac_floor.hpp"
 
 #include <apiauth/crypto/hmac.hpp>
 
@@ -26,41 +27,7 @@ using tag = std::array<unsigned char, 32>;
 
 // ---- the floor: pre-keyed SHA256_CTX structs, copied per MAC -----------------
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-
-class floor_key {
-public:
-    explicit floor_key(std::span<const unsigned char> key) noexcept
-    {
-        std::array<unsigned char, 64> k{};  // keys here are at most one block
-        std::copy_n(key.begin(), std::min<std::size_t>(key.size(), k.size()), k.begin());
-        std::array<unsigned char, 64> pad{};
-        for (std::size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<unsigned char>(k[i] ^ 0x36);
-        SHA256_Init(&inner_);
-        SHA256_Update(&inner_, pad.data(), pad.size());
-        for (std::size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<unsigned char>(k[i] ^ 0x5c);
-        SHA256_Init(&outer_);
-        SHA256_Update(&outer_, pad.data(), pad.size());
-    }
-
-    void compute(const unsigned char* msg, std::size_t n, unsigned char* out) const noexcept
-    {
-        SHA256_CTX c = inner_;
-        SHA256_Update(&c, msg, n);
-        unsigned char ih[SHA256_DIGEST_LENGTH];
-        SHA256_Final(ih, &c);
-        SHA256_CTX o = outer_;
-        SHA256_Update(&o, ih, sizeof ih);
-        SHA256_Final(out, &o);
-    }
-
-private:
-    SHA256_CTX inner_{};
-    SHA256_CTX outer_{};
-};
-
-#pragma GCC diagnostic pop
+using floor_key = apiauth_bench::hmac_sha256_floor;  // bench/hmac_floor.hpp
 
 // ---- EVP contexts, built once -------------------------------------------------
 

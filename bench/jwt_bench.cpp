@@ -14,6 +14,7 @@
 //   jwt/hs256_verify/{apiauth,floor}_1KiB  the same with an HS256 token of at most 1 KiB (a padded
 //                                        custom claim): the size bound of the zero-allocation target
 #include "alloc_counter.hpp"
+#include "hmac_floor.hpp"
 #include "jwt_data.hpp"
 
 #include <apiauth/encoding/base64.hpp>
@@ -48,38 +49,20 @@ using apiauth_bench::fail;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-// HMAC-SHA-256 from pre-keyed SHA256_CTX structs, copied per MAC (as hmac_bench.cpp's floor).
+// HMAC-SHA-256 from pre-keyed SHA256_CTX structs (bench/hmac_floor.hpp), then CRYPTO_memcmp.
 class hmac_floor {
 public:
-    explicit hmac_floor(std::string_view key) noexcept
-    {
-        std::array<unsigned char, 64> pad{};  // the key is 32 octets: one block, no hashing
-        for (std::size_t i = 0; i < pad.size(); ++i)
-            pad[i] = static_cast<unsigned char>((i < key.size() ? static_cast<unsigned char>(key[i]) : 0) ^ 0x36);
-        SHA256_Init(&inner_);
-        SHA256_Update(&inner_, pad.data(), pad.size());
-        for (std::size_t i = 0; i < pad.size(); ++i)
-            pad[i] = static_cast<unsigned char>((i < key.size() ? static_cast<unsigned char>(key[i]) : 0) ^ 0x5c);
-        SHA256_Init(&outer_);
-        SHA256_Update(&outer_, pad.data(), pad.size());
-    }
+    explicit hmac_floor(std::string_view key) noexcept : mac_(std::as_bytes(std::span(key.data(), key.size()))) {}
 
     bool verify(std::string_view msg, const unsigned char* tag) const noexcept
     {
-        SHA256_CTX c = inner_;
-        SHA256_Update(&c, msg.data(), msg.size());
-        unsigned char ih[SHA256_DIGEST_LENGTH];
-        SHA256_Final(ih, &c);
-        SHA256_CTX o = outer_;
-        SHA256_Update(&o, ih, sizeof ih);
         unsigned char mac[SHA256_DIGEST_LENGTH];
-        SHA256_Final(mac, &o);
+        mac_.compute(reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac);
         return CRYPTO_memcmp(mac, tag, sizeof mac) == 0;
     }
 
 private:
-    SHA256_CTX inner_{};
-    SHA256_CTX outer_{};
+    apiauth_bench::hmac_sha256_floor mac_;
 };
 
 inline void sha256(std::string_view msg, unsigned char* out) noexcept
