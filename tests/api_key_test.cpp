@@ -1886,8 +1886,8 @@ TEST_CASE("Basic fast path decoder: equals the strict base64 decoder, with and w
     CHECK(decoded > 50000);
     // Non-canonical pad bits, in each padded form, are declined (RFC 4648 §3.5).
     const std::string raw70(70, 'k'), raw71(71, 'k');
-    std::string one = apiauth::base64::encode(raw71);  // "xxx=": two pad bits
-    std::string two = apiauth::base64::encode(raw70);  // "xx==": four pad bits
+    std::string one = apiauth::base64::encode(raw71);  // ends in one "=": two pad bits
+    std::string two = apiauth::base64::encode(raw70);  // ends in "==": four pad bits
     REQUIRE((one.ends_with("=") && !one.ends_with("==")));
     REQUIRE(two.ends_with("=="));
     CHECK(fast_decode(one, true).has_value());
