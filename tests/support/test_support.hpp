@@ -2,6 +2,7 @@
 #ifndef APIAUTH_TESTS_SUPPORT_HPP
 #define APIAUTH_TESTS_SUPPORT_HPP
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -41,7 +42,7 @@ inline std::string to_hex(std::string_view b)
 }
 
 /// The Wycheproof folder: $APIAUTH_WYCHEPROOF_DIR, else the path CMake
-/// configured (../shared/vectors/wycheproof beside the repository).
+/// configured (tests/vectors/wycheproof in the repository).
 inline std::filesystem::path wycheproof_dir()
 {
     if (const char* e = std::getenv("APIAUTH_WYCHEPROOF_DIR")) return e;
@@ -52,13 +53,13 @@ inline std::filesystem::path wycheproof_dir()
 #endif
 }
 
-/// The parsed vector file, or nothing when the folder or file is absent
-/// (the caller reports the skip with WARN).
-inline std::optional<nlohmann::json> load_wycheproof(const std::string& file)
+/// The parsed vector file. The vectors ship with the repository, so a missing
+/// file fails the calling test (naming the path) instead of skipping it.
+inline nlohmann::json load_wycheproof(const std::string& file)
 {
     const auto p = wycheproof_dir() / file;
     std::ifstream in(p);
-    if (!in) return std::nullopt;
+    if (!in) FAIL("Wycheproof vectors not found: " << p.string() << " (tests/vectors/wycheproof, or APIAUTH_WYCHEPROOF_DIR)");
     return nlohmann::json::parse(in);
 }
 
