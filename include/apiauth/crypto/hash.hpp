@@ -50,9 +50,10 @@ constexpr const char* openssl_name(hash h) noexcept
 
 /// A digest or MAC value of up to 64 bytes. Not secret by itself; trivially copyable.
 struct digest_value {
-    std::array<std::byte, 64> bytes{};
-    std::size_t size = 0;
+    std::array<std::byte, 64> bytes{};  ///< the value in its first `size` bytes; the rest are zero
+    std::size_t size = 0;               ///< 32, 48 or 64
 
+    /// The value's `size` bytes.
     std::span<const std::byte> span() const noexcept { return {bytes.data(), size}; }
 };
 

@@ -32,11 +32,14 @@ class hmac_stream {
 public:
     hmac_stream(const hmac_stream&) = delete;
     hmac_stream& operator=(const hmac_stream&) = delete;
+    /// Takes over `o`'s state; `o` may then only be destroyed.
     hmac_stream(hmac_stream&& o) noexcept;
     hmac_stream& operator=(hmac_stream&&) = delete;
     ~hmac_stream();
 
+    /// Appends `data` to the message. Not after finish().
     void update(std::span<const std::byte> data) noexcept;
+    /// Appends the octets of `data` to the message. Not after finish().
     void update(std::string_view data) noexcept { update(detail::as_bytes(data)); }
 
     /// The MAC of everything passed to update(); digest_size(algorithm) bytes.
@@ -85,15 +88,22 @@ private:
 */
 class hmac_key {
 public:
+    /// Prepares a key for HMAC with `h` from `key` (any length, RFC 2104 §2).
     hmac_key(hash h, std::span<const std::byte> key);
+    /// Prepares a key for HMAC with `h` from the octets of `key`.
     hmac_key(hash h, std::string_view key) : hmac_key(h, detail::as_bytes(key)) {}
 
+    /// A second key with the same prepared state (copies the key material).
     hmac_key(const hmac_key& o);
+    /// Replaces this key's state with a copy of `o`'s, wiping the old one.
     hmac_key& operator=(const hmac_key& o);
+    /// Takes over `o`'s prepared state; `o` may then only be destroyed or assigned.
     hmac_key(hmac_key&& o) noexcept;
+    /// Takes over `o`'s prepared state, wiping this key's old one.
     hmac_key& operator=(hmac_key&& o) noexcept;
     ~hmac_key();
 
+    /// The hash function this key was prepared for.
     hash algorithm() const noexcept { return h_; }
 
     /// Length of a MAC in bytes (the digest size).
@@ -107,6 +117,7 @@ public:
         return s.finish();
     }
 
+    /// HMAC of the octets of `message`. No allocation in the default build.
     digest_value compute(std::string_view message) const noexcept { return compute(detail::as_bytes(message)); }
 
     /** True if `tag` is the HMAC of `message`, compared in constant time.

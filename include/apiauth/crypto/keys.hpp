@@ -23,17 +23,21 @@ public:
     pkey() noexcept = default;
     /// Takes ownership of `p` (may be null).
     explicit pkey(EVP_PKEY* p) noexcept : p_(p) {}
+    /// Shares `o`'s key (one more reference).
     pkey(const pkey& o) noexcept : p_(o.p_)
     {
         if (p_) EVP_PKEY_up_ref(p_);
     }
+    /// Shares `o`'s key, releasing the one held before.
     pkey& operator=(const pkey& o) noexcept
     {
         pkey t(o);
         std::swap(p_, t.p_);
         return *this;
     }
+    /// Takes over `o`'s reference; `o` becomes empty.
     pkey(pkey&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    /// Exchanges the keys of this and `o`.
     pkey& operator=(pkey&& o) noexcept
     {
         std::swap(p_, o.p_);
@@ -41,7 +45,9 @@ public:
     }
     ~pkey() { EVP_PKEY_free(p_); }
 
+    /// The OpenSSL key, still owned by this object (null when empty).
     EVP_PKEY* get() const noexcept { return p_; }
+    /// True when a key is held.
     explicit operator bool() const noexcept { return p_ != nullptr; }
 
     /// EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC, EVP_PKEY_ED25519, …
@@ -55,8 +61,8 @@ private:
 
 /** A key read from PEM, and whether it holds private material. */
 struct loaded_key {
-    pkey key;
-    bool is_private = false;
+    pkey key;                 ///< the parsed key
+    bool is_private = false;  ///< true when the PEM held private material
 };
 
 /** Read one key from PEM: a "PUBLIC KEY" (SubjectPublicKeyInfo), or a

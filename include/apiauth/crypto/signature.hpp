@@ -190,7 +190,9 @@ public:
         return ok;
     }
 
+    /// The public (or private) key signatures are checked against.
     const pkey& key() const noexcept { return key_; }
+    /// The scheme this verifier was built for.
     signature_scheme scheme() const noexcept { return scheme_; }
 
 private:
@@ -209,6 +211,8 @@ private:
     not on a hot path). */
 class signature_signer {
 public:
+    /// A signer for `key` under scheme `s` with hash `h` (ignored for Ed25519).
+    /// Refuses a key OpenSSL cannot prepare for signing (invalid_key).
     static result<std::shared_ptr<const signature_signer>> make(pkey key, signature_scheme s, hash h) noexcept
     {
         std::shared_ptr<signature_signer> v(new (std::nothrow) signature_signer());
@@ -255,6 +259,7 @@ public:
         return n;
     }
 
+    /// The private key this signer signs with.
     const pkey& key() const noexcept { return key_; }
 
 private:

@@ -267,6 +267,7 @@ inline std::string encode(std::span<const std::byte> in)
     return s;
 }
 
+/// Encode the octets of `in` (see the overload above) into a new string.
 inline std::string encode(std::string_view in)
 {
     return encode(detail::as_bytes(in));
@@ -330,6 +331,7 @@ inline std::string encode(std::span<const std::byte> in)
     return s;
 }
 
+/// Encode the octets of `in` (see the overload above) into a new string.
 inline std::string encode(std::string_view in)
 {
     return encode(detail::as_bytes(in));

@@ -44,12 +44,16 @@ struct parse_options {
 class param_value {
 public:
     constexpr param_value() noexcept = default;
+    /// A value over `raw` as it appears in the field (a quoted-string without
+    /// its DQUOTEs); `escaped` says whether it holds a quoted-pair.
     constexpr param_value(std::string_view raw, bool quoted, bool escaped) noexcept
         : raw_(raw), quoted_(quoted), escaped_(escaped)
     {
     }
 
+    /// The value as it appears in the field, quoted-pairs still escaped.
     constexpr std::string_view raw() const noexcept { return raw_; }
+    /// True if the value was a quoted-string rather than a token.
     constexpr bool is_quoted() const noexcept { return quoted_; }
     /// True if the quoted-string contains at least one quoted-pair.
     constexpr bool has_escapes() const noexcept { return escaped_; }
@@ -99,8 +103,8 @@ private:
 
 /// One auth-param: a name (compare it case-insensitively) and its value.
 struct auth_param {
-    std::string_view name{};
-    param_value value{};
+    std::string_view name{};  ///< the parameter name as sent
+    param_value value{};      ///< its value
 };
 
 /** The auth-params of one credentials or challenge, validated and unique.
@@ -111,22 +115,28 @@ struct auth_param {
 */
 class auth_params_view {
 public:
+    /// A forward iterator over the auth-params, in the order sent.
     class iterator {
     public:
-        using value_type = auth_param;
-        using difference_type = std::ptrdiff_t;
-        using iterator_category = std::forward_iterator_tag;
-        using pointer = const auth_param*;
-        using reference = const auth_param&;
+        using value_type = auth_param;                        ///< an auth-param
+        using difference_type = std::ptrdiff_t;               ///< distance between iterators
+        using iterator_category = std::forward_iterator_tag;  ///< forward only
+        using pointer = const auth_param*;                    ///< pointer to the current param
+        using reference = const auth_param&;                  ///< the current param
 
+        /// The end iterator.
         iterator() noexcept = default;
+        /// The current auth-param (valid until the iterator moves).
         reference operator*() const noexcept { return cur_; }
+        /// The current auth-param's members.
         pointer operator->() const noexcept { return &cur_; }
+        /// Moves to the next auth-param.
         iterator& operator++() noexcept
         {
             load();
             return *this;
         }
+        /// Moves to the next auth-param; returns the iterator as it was.
         iterator operator++(int) noexcept
         {
             auto t = *this;
@@ -157,9 +167,13 @@ public:
 
     constexpr auth_params_view() noexcept = default;
 
+    /// The first auth-param.
     iterator begin() const noexcept { return iterator(text_, size_); }
+    /// Past the last auth-param.
     iterator end() const noexcept { return iterator(); }
+    /// The number of auth-params.
     std::size_t size() const noexcept { return size_; }
+    /// True if there are none.
     bool empty() const noexcept { return size_ == 0; }
 
     /// The value of the parameter named `name` (ASCII case-insensitive), if present.

@@ -140,6 +140,7 @@ public:
         return true;
     }
 
+    /// The number of records held.
     std::size_t size() const
     {
         const std::shared_lock lock(mutex_);
