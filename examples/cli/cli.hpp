@@ -1,0 +1,169 @@
+// cli.hpp — what the command groups of the `apiauth` tool share: exit codes, the context the
+// commands run in, the report every command writes (aligned text for people, or one JSON
+// object with --json), and reading files.
+//
+// A command group is one file that defines `void add_<group>_commands(CLI::App&, context&)`,
+// declared below and called from main.cpp. Each subcommand's CLI11 callback runs the command
+// and stores its exit code in context::status. A usage problem found after parsing (a value
+// CLI11 cannot check) is thrown as usage_error; main.cpp prints it like a CLI11 parse error.
+#ifndef APIAUTH_EXAMPLES_CLI_CLI_HPP
+#define APIAUTH_EXAMPLES_CLI_CLI_HPP
+
+#include <apiauth/error.hpp>
+#include <apiauth/jose/jwk.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace apiauth_cli {
+
+/// The exit status of every command (documented in `apiauth --help` and README.md).
+enum class exit_code : int {
+    ok = 0,        ///< accepted, or written
+    rejected = 1,  ///< the input (header, token, key, value to write) was refused
+    usage = 2,     ///< the command line is wrong (CLI11 parse errors too)
+    internal = 3,  ///< anything else: I/O, OpenSSL, a store that cannot answer
+};
+
+/// What every command reads and writes besides its own options.
+struct context {
+    bool json = false;                 ///< --json: one JSON object on stdout instead of text
+    exit_code status = exit_code::ok;  ///< set by the command that ran
+};
+
+/// A problem with the command line found by a command itself; exit status 2.
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Command groups, in the order `apiauth --help` lists them. A new group (token, id-site, oidc)
+// is one file defining its add_*_commands and one line in main.cpp.
+void add_explain_commands(CLI::App& app, context& ctx);    // explain.cpp
+void add_challenge_commands(CLI::App& app, context& ctx);  // challenge.cpp
+void add_jwk_commands(CLI::App& app, context& ctx);        // jwk.cpp
+void add_jwt_commands(CLI::App& app, context& ctx);        // jwt.cpp
+void add_key_commands(CLI::App& app, context& ctx);        // key.cpp
+
+/** A subcommand of `parent` that runs `run()` and makes its result the exit status. `summary`
+    (one line) lists it in its parent's help; its own --help prints the summary, `details`,
+    the options and `footer` (its JSON fields, exit status, an example). It takes --json when
+    `reports` is set (every command that reports something does). */
+CLI::App* add_command(CLI::App& parent, context& ctx, std::string name, std::string_view summary,
+                      std::string_view details, std::string footer, std::function<exit_code()> run,
+                      bool reports = true);
+
+/// The help layout of every command: a blank line after the description, one line per
+/// subcommand in a list, and the top-level list showing each group's subcommands.
+std::shared_ptr<CLI::Formatter> make_help_formatter();
+
+/// A command group: needs one of its subcommands.
+CLI::App* add_group(CLI::App& parent, std::string name, std::string description);
+
+/// "apiauth jwt verify" for the App of `jwt verify`.
+std::string command_path(const CLI::App& app);
+
+/// The whole of a file, or nothing if it cannot be read.
+std::optional<std::string> read_file(std::string_view path);
+
+// ---- text ---------------------------------------------------------------------------------------
+
+/// `s` with control characters (and, unless `keep_non_ascii`, octets above 0x7E) escaped,
+/// so that nothing read from the input can move the cursor or break the terminal.
+std::string printable(std::string_view s, bool keep_non_ascii = false);
+/// `s` between double quotes, '"' and '\' escaped as quoted-pairs.
+std::string quoted(std::string_view s, bool keep_non_ascii = false);
+/// The first 12 characters of a token, then "…" if there is more.
+std::string preview(std::string_view token);
+/// "1 octet", "12 octets".
+std::string octets(std::size_t n);
+/// The library's name for an error ("bad_signature"), or category:value.
+std::string describe_error(std::error_code ec);
+
+// ---- reports ------------------------------------------------------------------------------------
+
+/** What one command says. In text mode (the default) the row/heading/line calls print at
+    once, as before CLI11; in JSON mode they print nothing and the command fills the object
+    instead, which finish() prints as one line on stdout with "command" and "verdict"
+    ("accepted" or "rejected") added. Secrets (passwords, client secrets, private keys given
+    as input) go into neither, only their lengths. */
+class report {
+public:
+    report(const context& ctx, std::string command);
+
+    bool json() const noexcept { return json_; }
+    const std::string& command() const noexcept { return command_; }
+
+    /// Text mode: one aligned "label  value" line.
+    void row(std::string_view label, std::string_view value, std::size_t indent = 0) const;
+    /// Text mode: a blank line, then `title`.
+    void heading(std::string_view title) const;
+    /// Text mode: `text` and a newline.
+    void line(std::string_view text) const;
+
+    /// The JSON object (filled in both modes; printed only in JSON mode).
+    nlohmann::json& operator[](const char* key) { return doc_[key]; }
+    nlohmann::json& doc() noexcept { return doc_; }
+
+    /// Prints the JSON object (JSON mode) with its verdict, and returns `code`.
+    exit_code finish(exit_code code);
+    /// A refusal by the library: "apiauth <command>: <what>: <error>: <message>" on stderr in
+    /// text mode; "error": {"name", "message"} in JSON mode. Exit status 1.
+    exit_code refuse(std::string_view what, std::error_code ec);
+
+private:
+    bool json_;
+    std::string command_;
+    nlohmann::json doc_ = nlohmann::json::object();
+};
+
+/// How a server that accepts Basic and Bearer answers: the challenge of the scheme the
+/// client tried, or both when it tried another one (none: no challenge is proposed).
+enum class scheme_kind { basic, bearer, other, none };
+
+/** The verdict block of a rejected credential or token: error name and message, HTTP status,
+    OAuth error and the WWW-Authenticate values to send (realm "example"). JSON: "error":
+    {"name", "message", "http_status", "oauth_error"} and "www_authenticate": [...]. */
+exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind);
+/// A blank line and "verdict  accepted" (text).
+exit_code report_acceptance(report& r);
+
+/// The error object of the JSON reports: {"name", "message"}.
+nlohmann::json error_json(std::error_code ec);
+
+// ---- keys (jwk.cpp; also used by jwt.cpp) -----------------------------------------------------
+
+/// The --alg and --kid options of the commands that read a key file.
+struct key_file_options {
+    std::string alg;  ///< for a key without "alg" (a JWK whose kty allows several, or PEM)
+    std::string kid;  ///< for a PEM key (a JWK carries its own)
+};
+
+/// Adds --alg and --kid (for keys without them) to `cmd`.
+void add_key_file_options(CLI::App& cmd, key_file_options& opt);
+
+/// What a key file is read for: signing (one private or HMAC key), publishing its public
+/// form (one key), or verifying (one public or HMAC key, or a JWK Set; private keys refused).
+enum class key_use { sign, publish, verify };
+
+/** The keys in the file `path`: a JWK, a JWK Set ({"keys": [...]}, verify only) or a PEM key
+    (recognised by its "-----BEGIN" line). A key without "alg" takes --alg; when it has none
+    and none is given (PEM keys, RSA and oct JWKs), or the file cannot be read, or --alg is not
+    an algorithm name, throws usage_error. What the library refuses is the error. */
+apiauth::result<apiauth::jose::key_set> load_keys(std::string_view path, const key_file_options& opt, key_use use);
+
+/// "HS256, HS384, …, EdDSA".
+std::string algorithm_list();
+
+}  // namespace apiauth_cli
+
+#endif
