@@ -3,7 +3,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <iterator>
+#include <map>
+#include <set>
 #include <string>
+#include <string_view>
 
 using apiauth::errc;
 
@@ -115,28 +120,180 @@ TEST_CASE("RFC 6750 §3: every message may be sent as error_description", "[erro
     }
 }
 
-TEST_CASE("http_status and oauth_error give one answer for each code", "[error]")
+namespace {
+
+using apiauth::endpoint;
+
+// The answer expected at each endpoint, columns in the order of apiauth::endpoint:
+// resource, token, revocation, introspection, id_site_callback, oidc_callback.
+struct expected {
+    int status;
+    const char* oauth;
+};
+using row = std::array<expected, 6>;
+
+// Written from the RFCs, independently of error.hpp's table:
+// RFC 6750 §3.1 (resource), RFC 6749 §5.2 (token), RFC 7009 §2.2.1, RFC 7662 §2.3,
+// RFC 9110 §15.5.2 (a 401 needs a challenge, which a browser callback cannot use).
+constexpr row malformed_request = {{{400, "invalid_request"}, {400, "invalid_request"}, {400, "invalid_request"},
+                                    {400, "invalid_request"}, {400, ""}, {400, ""}}};
+constexpr row header_too_large = {{{431, "invalid_request"}, {431, "invalid_request"}, {431, "invalid_request"},
+                                   {431, "invalid_request"}, {431, ""}, {431, ""}}};
+constexpr row body_too_large = {{{413, "invalid_request"}, {413, "invalid_request"}, {413, "invalid_request"},
+                                 {413, "invalid_request"}, {413, ""}, {413, ""}}};
+// Without credentials, or with Basic credentials that do not decode: a resource sends a challenge
+// without error (RFC 6750 §3.1; Basic has no error parameter); an OAuth endpoint says invalid_client.
+constexpr row client_authentication = {{{401, ""}, {401, "invalid_client"}, {401, "invalid_client"},
+                                        {401, "invalid_client"}, {400, ""}, {400, ""}}};
+// A presented API key, or base64 that is not strict: a bearer credential at a resource, client
+// authentication at an OAuth endpoint.
+constexpr row presented_key = {{{401, "invalid_token"}, {401, "invalid_client"}, {401, "invalid_client"},
+                                {401, "invalid_client"}, {400, ""}, {400, ""}}};
+// A JWS/JWT: the access token at a resource or as the caller's bearer token at revocation and
+// introspection; a grant at the token endpoint.
+constexpr row token = {{{401, "invalid_token"}, {400, "invalid_grant"}, {401, "invalid_token"},
+                        {401, "invalid_token"}, {400, ""}, {400, ""}}};
+constexpr row scope = {{{403, "insufficient_scope"}, {400, "invalid_scope"}, {403, "insufficient_scope"},
+                        {403, "insufficient_scope"}, {400, ""}, {400, ""}}};
+constexpr row server = {{{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"},
+                         {500, ""}, {500, ""}}};
+
+const std::map<errc, row>& expected_answers()
 {
+    static const std::map<errc, row> m = {
+        {errc::no_credentials, client_authentication},
+        {errc::unsupported_scheme, client_authentication},
+        {errc::duplicate_authorization, malformed_request},
+        {errc::header_too_large, header_too_large},
+        {errc::invalid_field_value, malformed_request},
+        {errc::malformed_credentials, malformed_request},
+        {errc::duplicate_parameter, malformed_request},
+        {errc::too_many_parameters, malformed_request},
+        {errc::malformed_challenge, malformed_request},
+        {errc::base64_invalid_character, presented_key},
+        {errc::base64_invalid_length, presented_key},
+        {errc::base64_invalid_padding, presented_key},
+        {errc::base64_noncanonical, presented_key},
+        {errc::buffer_too_small, server},
+        {errc::basic_missing_token, client_authentication},
+        {errc::basic_missing_colon, client_authentication},
+        {errc::basic_control_character, client_authentication},
+        {errc::basic_invalid_utf8, client_authentication},
+        {errc::basic_invalid_form_encoding, client_authentication},
+        {errc::basic_colon_in_user_id, server},
+        {errc::basic_token_too_large, client_authentication},
+        {errc::bearer_missing_token, malformed_request},
+        {errc::bearer_invalid_syntax, malformed_request},
+        {errc::multiple_token_methods, malformed_request},
+        {errc::body_too_large, body_too_large},
+        {errc::malformed_form_body, malformed_request},
+        {errc::invalid_challenge_value, server},
+        {errc::empty_challenge, server},
+        {errc::token_too_large, token},
+        {errc::jws_malformed, token},
+        {errc::jws_invalid_header, token},
+        {errc::duplicate_member, token},
+        {errc::unsupported_algorithm, token},
+        {errc::unsupported_critical_header, token},
+        {errc::unknown_key, token},
+        {errc::ambiguous_key, token},
+        {errc::algorithm_mismatch, token},
+        {errc::bad_signature_length, token},
+        {errc::bad_signature, token},
+        {errc::invalid_claims, token},
+        {errc::invalid_claim_type, token},
+        {errc::missing_claim, token},
+        {errc::wrong_token_type, token},
+        {errc::wrong_issuer, token},
+        {errc::wrong_audience, token},
+        {errc::token_expired, token},
+        {errc::token_not_yet_valid, token},
+        {errc::token_issued_in_future, token},
+        {errc::insufficient_scope, scope},
+        {errc::invalid_key, server},
+        {errc::weak_key, server},
+        {errc::key_algorithm_mismatch, server},
+        {errc::key_use_not_allowed, server},
+        {errc::private_key_not_allowed, server},
+        {errc::not_a_signing_key, server},
+        {errc::invalid_key_set, server},
+        {errc::api_key_malformed, presented_key},
+        {errc::api_key_unknown_prefix, presented_key},
+        {errc::api_key_unsupported_version, presented_key},
+        {errc::api_key_bad_checksum, presented_key},
+        {errc::api_key_not_found, presented_key},
+        {errc::api_key_bad_secret, presented_key},
+        {errc::api_key_revoked, presented_key},
+        {errc::api_key_expired, presented_key},
+        {errc::api_key_not_yet_valid, presented_key},
+        {errc::api_key_prefix_mismatch, presented_key},
+        {errc::api_key_unknown_pepper, server},
+        {errc::invalid_configuration, server},
+        {errc::random_failure, server},
+        {errc::crypto_failure, server},
+    };
+    return m;
+}
+
+constexpr endpoint all_endpoints[] = {endpoint::resource,      endpoint::token,
+                                      endpoint::revocation,    endpoint::introspection,
+                                      endpoint::id_site_callback, endpoint::oidc_callback};
+
+}  // namespace
+
+TEST_CASE("http_status and oauth_error: every code at every endpoint gets the answer its RFC gives", "[error]")
+{
+    REQUIRE(expected_answers().size() == std::size(all_codes));
     for (errc e : all_codes) {
-        const int s = apiauth::http_status(e);
-        const std::string_view o = apiauth::oauth_error(e);
-        INFO("errc " << static_cast<int>(e));
-        CHECK((s == 400 || s == 401 || s == 403 || s == 413 || s == 431 || s == 500));
-        if (s == 403) CHECK(o == "insufficient_scope");
-        if (s == 400 || s == 413 || s == 431) CHECK(o == "invalid_request");
-        if (s == 500) CHECK(o == "server_error");
+        const auto it = expected_answers().find(e);
+        INFO("errc " << apiauth::error_name(e));
+        REQUIRE(it != expected_answers().end());
+        for (std::size_t i = 0; i < std::size(all_endpoints); ++i) {
+            INFO("endpoint " << i);
+            CHECK(apiauth::http_status(e, all_endpoints[i]) == it->second[i].status);
+            CHECK(apiauth::oauth_error(e, all_endpoints[i]) == it->second[i].oauth);
+        }
+        // Without an endpoint, the answer is the resource's.
+        CHECK(apiauth::http_status(e) == it->second[0].status);
+        CHECK(apiauth::oauth_error(e) == it->second[0].oauth);
     }
-    // RFC 6750 §3.1: no error information when the request lacks credentials.
-    CHECK(apiauth::oauth_error(errc::no_credentials).empty());
-    CHECK(apiauth::oauth_error(errc::unsupported_scheme).empty());
-    CHECK(apiauth::http_status(errc::no_credentials) == 401);
-    CHECK(apiauth::http_status(errc::header_too_large) == 431);
-    CHECK(apiauth::http_status(errc::body_too_large) == 413);
-    CHECK(apiauth::http_status(errc::bearer_invalid_syntax) == 400);
-    CHECK(apiauth::oauth_error(errc::basic_missing_colon) == "invalid_client");
-    CHECK(apiauth::http_status(std::error_code{}) == 200);
-    CHECK(apiauth::http_status(std::make_error_code(std::errc::not_enough_memory)) == 500);
-    CHECK(apiauth::oauth_error(std::make_error_code(std::errc::not_enough_memory)) == "server_error");
+}
+
+TEST_CASE("http_status and oauth_error: success, and codes of another category, at every endpoint", "[error]")
+{
+    const auto foreign = std::make_error_code(std::errc::not_enough_memory);
+    for (std::size_t i = 0; i < std::size(all_endpoints); ++i) {
+        INFO("endpoint " << i);
+        CHECK(apiauth::http_status(std::error_code{}, all_endpoints[i]) == 200);
+        CHECK(apiauth::oauth_error(std::error_code{}, all_endpoints[i]).empty());
+        CHECK(apiauth::http_status(foreign, all_endpoints[i]) == server[i].status);
+        CHECK(apiauth::oauth_error(foreign, all_endpoints[i]) == server[i].oauth);
+    }
+}
+
+TEST_CASE("RFC 6750 §3.1 and RFC 6749 §5.2: each endpoint sends only the error values its RFC defines", "[error]")
+{
+    const std::set<std::string_view> resource = {"", "invalid_request", "invalid_token", "insufficient_scope"};
+    const std::set<std::string_view> oauth = {"",
+                                              "invalid_request",
+                                              "invalid_client",
+                                              "invalid_grant",
+                                              "invalid_scope",
+                                              "invalid_token",
+                                              "insufficient_scope",
+                                              "server_error"};
+    for (errc e : all_codes) {
+        INFO("errc " << apiauth::error_name(e));
+        CHECK(resource.count(apiauth::oauth_error(e, endpoint::resource)) == 1);
+        CHECK(oauth.count(apiauth::oauth_error(e, endpoint::token)) == 1);
+        CHECK(apiauth::oauth_error(e, endpoint::id_site_callback).empty());
+        CHECK(apiauth::oauth_error(e, endpoint::oidc_callback).empty());
+        // RFC 9110 §15.5.2: a 401 goes with a challenge; a browser at a callback gets none.
+        CHECK(apiauth::http_status(e, endpoint::id_site_callback) != 401);
+        CHECK(apiauth::http_status(e, endpoint::oidc_callback) != 401);
+        // RFC 6749 §5.2: at the token endpoint invalid_client is the only 401.
+        if (apiauth::http_status(e, endpoint::token) == 401) CHECK(apiauth::oauth_error(e, endpoint::token) == "invalid_client");
+    }
 }
 
 TEST_CASE("error_name gives the enumerator's name", "[error]")

@@ -116,6 +116,24 @@ enum class errc {
     crypto_failure,        ///< an OpenSSL call failed for a reason other than the input
 };
 
+/** Where a request met an error. The same failure is answered differently at each:
+    `http_status(ec, ep)` and `oauth_error(ec, ep)` give the answer, from one
+    table in this header that no flow writes again.
+
+    At revocation and introspection the table answers for the request and the
+    caller's own authentication. A token *parameter* that fails verification is
+    not an error there (RFC 7009 §2.2: 200; RFC 7662 §2.2: `{"active":false}`),
+    so a flow never asks this table about it.
+*/
+enum class endpoint {
+    resource,          ///< a protected resource: RFC 6750 §3 (Bearer) and Basic API keys
+    token,             ///< the token endpoint: RFC 6749 §5.2
+    revocation,        ///< the revocation endpoint: RFC 7009 §2.2.1 (client authentication as at the token endpoint)
+    introspection,     ///< the introspection endpoint: RFC 7662 §2.3 (client authentication, or a bearer token)
+    id_site_callback,  ///< the application's ID Site callback: a browser is redirected there; no OAuth error body
+    oidc_callback,     ///< an OAuth 2.0 / OpenID Connect client's redirect URI: a browser; no OAuth error body
+};
+
 /** The `std::error_category` of `errc`; its name is "apiauth". */
 inline const std::error_category& error_category() noexcept;
 
@@ -133,116 +151,138 @@ namespace apiauth {
 
 namespace detail {
 
-// What apiauth says about each error, in one place: its name, its message,
-// the HTTP status that answers it and the OAuth 2.0 error value ("" when none
-// may be sent). A new errc gets one row here; tests/error_test.cpp checks
-// every row (safe message, consistent status and OAuth error).
-struct errc_info {
-    errc code;
-    std::string_view name;
-    const char* message;
+// What kind of failure an error is. The answer to a request depends on the
+// kind and on the endpoint, not on the individual error: every error of a
+// kind is answered alike, so the answer leaks no more than the kind.
+enum class failure : unsigned char {
+    request,             // the request is malformed (RFC 6749 §5.2, RFC 6750 §3.1 invalid_request)
+    header_too_large,    // a header field over its bound (RFC 6585 §5)
+    body_too_large,      // the body over its bound (RFC 9110 §15.5.14)
+    no_credentials,      // no credentials of a scheme accepted here (RFC 6750 §3.1)
+    client_credentials,  // Basic credentials that cannot be decoded (RFC 7617, RFC 6749 §2.3.1)
+    encoding,            // base64 that is not strict: in Basic credentials or in a JWS segment
+    api_key,             // an API key, or an API key pair as client credentials, was refused
+    token,               // a bearer token (JWS/JWT) was refused
+    scope,               // valid credentials without the scope asked for
+    server,              // the server's own failure: configuration, keys, OpenSSL, another category
+    count_
+};
+
+// The answer to one kind of failure at one endpoint: the HTTP status and the
+// OAuth 2.0 `error` value ("" when none may be sent).
+struct answer {
     int status;
     std::string_view oauth;
 };
 
+inline constexpr std::size_t endpoint_count = 6;
+
+// Rows: failure kinds in the order above. Columns: resource, token, revocation,
+// introspection, id_site_callback, oidc_callback.
+// - Resource (RFC 6750 §3.1): only invalid_request, invalid_token and
+//   insufficient_scope may be sent; a request without Bearer credentials gets
+//   none, and a Basic challenge has no error parameter at all.
+// - Token, revocation, introspection (RFC 6749 §5.2, RFC 7009 §2.2.1, RFC 7662
+//   §2.3): every failure of client authentication is invalid_client with 401
+//   (the client used the Authorization header, so a challenge goes with it);
+//   a refused JWT presented as a grant is invalid_grant; a scope is invalid_scope.
+// - Callbacks: a browser arrives there. No OAuth error body, and never a 401,
+//   which would need a challenge (RFC 9110 §15.5.2): a refused callback is 400.
+inline constexpr answer answers[static_cast<std::size_t>(failure::count_)][endpoint_count] = {
+    /* request            */ {{400, "invalid_request"}, {400, "invalid_request"}, {400, "invalid_request"}, {400, "invalid_request"}, {400, ""}, {400, ""}},
+    /* header_too_large   */ {{431, "invalid_request"}, {431, "invalid_request"}, {431, "invalid_request"}, {431, "invalid_request"}, {431, ""}, {431, ""}},
+    /* body_too_large     */ {{413, "invalid_request"}, {413, "invalid_request"}, {413, "invalid_request"}, {413, "invalid_request"}, {413, ""}, {413, ""}},
+    /* no_credentials     */ {{401, ""}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
+    /* client_credentials */ {{401, ""}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
+    /* encoding           */ {{401, "invalid_token"}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
+    /* api_key            */ {{401, "invalid_token"}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
+    /* token              */ {{401, "invalid_token"}, {400, "invalid_grant"}, {401, "invalid_token"}, {401, "invalid_token"}, {400, ""}, {400, ""}},
+    /* scope              */ {{403, "insufficient_scope"}, {400, "invalid_scope"}, {403, "insufficient_scope"}, {403, "insufficient_scope"}, {400, ""}, {400, ""}},
+    /* server             */ {{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"}, {500, ""}, {500, ""}},
+};
+
+// What apiauth says about each error, in one place: its name, its message and
+// its kind of failure (which, with the endpoint, gives the HTTP answer). A new
+// errc gets one row here; tests/error_test.cpp lists every code with the
+// answer it expects at every endpoint.
+struct errc_info {
+    errc code;
+    std::string_view name;
+    const char* message;
+    failure kind;
+};
+
 inline constexpr errc_info errc_table[] = {
-    {errc::no_credentials, "no_credentials", "No credentials were sent", 401, ""},
-    {errc::unsupported_scheme, "unsupported_scheme", "The authentication scheme is not supported here", 401, ""},
-    {errc::duplicate_authorization, "duplicate_authorization", "More than one Authorization header field was sent", 400,
-     "invalid_request"},
-    {errc::header_too_large, "header_too_large", "The header field value is too large", 431, "invalid_request"},
-    {errc::invalid_field_value, "invalid_field_value", "The header field value contains a control character", 400,
-     "invalid_request"},
-    {errc::malformed_credentials, "malformed_credentials", "The credentials are malformed", 400, "invalid_request"},
-    {errc::duplicate_parameter, "duplicate_parameter", "A parameter occurs more than once", 400, "invalid_request"},
-    {errc::too_many_parameters, "too_many_parameters", "Too many parameters", 400, "invalid_request"},
-    {errc::malformed_challenge, "malformed_challenge", "The challenge is malformed", 400, "invalid_request"},
-    {errc::base64_invalid_character, "base64_invalid_character",
-     "The base64 data contains a character outside its alphabet", 401, "invalid_token"},
-    {errc::base64_invalid_length, "base64_invalid_length", "The base64 data has an impossible length", 401,
-     "invalid_token"},
-    {errc::base64_invalid_padding, "base64_invalid_padding", "The base64 padding is missing, misplaced or not allowed",
-     401, "invalid_token"},
-    {errc::base64_noncanonical, "base64_noncanonical", "The base64 data has non-zero pad bits", 401, "invalid_token"},
-    {errc::buffer_too_small, "buffer_too_small", "The output buffer is too small", 500, "server_error"},
-    {errc::basic_missing_token, "basic_missing_token", "Basic credentials need exactly one token68", 401,
-     "invalid_client"},
-    {errc::basic_missing_colon, "basic_missing_colon", "The Basic user-pass has no colon", 401, "invalid_client"},
-    {errc::basic_control_character, "basic_control_character",
-     "The Basic user-id or password contains a control character", 401, "invalid_client"},
-    {errc::basic_invalid_utf8, "basic_invalid_utf8", "The Basic user-id or password is not valid UTF-8", 401,
-     "invalid_client"},
-    {errc::basic_invalid_form_encoding, "basic_invalid_form_encoding",
-     "The client credentials are not valid form encoding", 401, "invalid_client"},
-    {errc::basic_colon_in_user_id, "basic_colon_in_user_id", "A Basic user-id cannot contain a colon", 500,
-     "server_error"},
-    {errc::basic_token_too_large, "basic_token_too_large", "The Basic credentials are too large", 401,
-     "invalid_client"},
-    {errc::bearer_missing_token, "bearer_missing_token", "The Bearer credentials carry no token", 400,
-     "invalid_request"},
-    {errc::bearer_invalid_syntax, "bearer_invalid_syntax", "The bearer token is not a valid b64token", 400,
-     "invalid_request"},
-    {errc::multiple_token_methods, "multiple_token_methods", "The access token was sent by more than one method", 400,
-     "invalid_request"},
-    {errc::body_too_large, "body_too_large", "The request body is too large", 413, "invalid_request"},
-    {errc::malformed_form_body, "malformed_form_body", "The form-encoded parameters are malformed", 400,
-     "invalid_request"},
-    {errc::invalid_challenge_value, "invalid_challenge_value",
-     "A challenge parameter has a character its syntax does not allow", 500, "server_error"},
-    {errc::empty_challenge, "empty_challenge", "A challenge needs at least one parameter", 500, "server_error"},
-    {errc::token_too_large, "token_too_large", "The token is too large", 401, "invalid_token"},
-    {errc::jws_malformed, "jws_malformed", "The token is not a compact JWS", 401, "invalid_token"},
-    {errc::jws_invalid_header, "jws_invalid_header", "The token header is not valid", 401, "invalid_token"},
-    {errc::duplicate_member, "duplicate_member", "The token has a duplicate JSON member", 401, "invalid_token"},
-    {errc::unsupported_algorithm, "unsupported_algorithm", "The token algorithm is not supported", 401,
-     "invalid_token"},
-    {errc::unsupported_critical_header, "unsupported_critical_header",
-     "The token has a critical header this verifier does not understand", 401, "invalid_token"},
-    {errc::unknown_key, "unknown_key", "No key is known for the token", 401, "invalid_token"},
-    {errc::ambiguous_key, "ambiguous_key", "More than one key could verify the token", 401, "invalid_token"},
-    {errc::algorithm_mismatch, "algorithm_mismatch", "The token algorithm does not match its key", 401,
-     "invalid_token"},
-    {errc::bad_signature_length, "bad_signature_length", "The token signature has the wrong length", 401,
-     "invalid_token"},
-    {errc::bad_signature, "bad_signature", "The token signature is not valid", 401, "invalid_token"},
-    {errc::invalid_claims, "invalid_claims", "The token claims are not a valid JSON object", 401, "invalid_token"},
-    {errc::invalid_claim_type, "invalid_claim_type", "A token claim has the wrong type", 401, "invalid_token"},
-    {errc::missing_claim, "missing_claim", "A required token claim is missing", 401, "invalid_token"},
-    {errc::wrong_token_type, "wrong_token_type", "The token type is not accepted here", 401, "invalid_token"},
-    {errc::wrong_issuer, "wrong_issuer", "The token issuer is not accepted here", 401, "invalid_token"},
-    {errc::wrong_audience, "wrong_audience", "The token audience does not include this resource", 401, "invalid_token"},
-    {errc::token_expired, "token_expired", "The token expired", 401, "invalid_token"},
-    {errc::token_not_yet_valid, "token_not_yet_valid", "The token is not valid yet", 401, "invalid_token"},
-    {errc::token_issued_in_future, "token_issued_in_future", "The token was issued in the future", 401,
-     "invalid_token"},
-    {errc::insufficient_scope, "insufficient_scope", "The token does not grant the required scope", 403,
-     "insufficient_scope"},
-    {errc::invalid_key, "invalid_key", "The key is not valid", 500, "server_error"},
-    {errc::weak_key, "weak_key", "The key is too weak", 500, "server_error"},
-    {errc::key_algorithm_mismatch, "key_algorithm_mismatch", "The key does not fit the algorithm", 500, "server_error"},
-    {errc::key_use_not_allowed, "key_use_not_allowed", "The key may not be used this way", 500, "server_error"},
-    {errc::private_key_not_allowed, "private_key_not_allowed", "A private key was given where a public key is expected",
-     500, "server_error"},
-    {errc::not_a_signing_key, "not_a_signing_key", "The key cannot sign", 500, "server_error"},
-    {errc::invalid_key_set, "invalid_key_set", "The key set is not valid", 500, "server_error"},
-    {errc::api_key_malformed, "api_key_malformed", "The API key is malformed", 401, "invalid_token"},
-    {errc::api_key_unknown_prefix, "api_key_unknown_prefix", "The API key prefix is not accepted here", 401,
-     "invalid_token"},
-    {errc::api_key_unsupported_version, "api_key_unsupported_version", "The API key format version is not supported",
-     401, "invalid_token"},
-    {errc::api_key_bad_checksum, "api_key_bad_checksum", "The API key checksum does not match", 401, "invalid_token"},
-    {errc::api_key_not_found, "api_key_not_found", "The API key is not valid", 401, "invalid_token"},
-    {errc::api_key_bad_secret, "api_key_bad_secret", "The API key is not valid", 401, "invalid_token"},
-    {errc::api_key_revoked, "api_key_revoked", "The API key was revoked", 401, "invalid_token"},
-    {errc::api_key_expired, "api_key_expired", "The API key expired", 401, "invalid_token"},
-    {errc::api_key_not_yet_valid, "api_key_not_yet_valid", "The API key is not valid yet", 401, "invalid_token"},
-    {errc::api_key_prefix_mismatch, "api_key_prefix_mismatch", "The API key prefix does not match its record", 401,
-     "invalid_token"},
-    {errc::api_key_unknown_pepper, "api_key_unknown_pepper", "The API key record uses an unknown pepper version", 500,
-     "server_error"},
-    {errc::invalid_configuration, "invalid_configuration", "The configuration was refused", 500, "server_error"},
-    {errc::random_failure, "random_failure", "The random generator failed", 500, "server_error"},
-    {errc::crypto_failure, "crypto_failure", "A cryptographic operation failed", 500, "server_error"},
+    {errc::no_credentials, "no_credentials", "No credentials were sent", failure::no_credentials},
+    {errc::unsupported_scheme, "unsupported_scheme", "The authentication scheme is not supported here", failure::no_credentials},
+    {errc::duplicate_authorization, "duplicate_authorization", "More than one Authorization header field was sent", failure::request},
+    {errc::header_too_large, "header_too_large", "The header field value is too large", failure::header_too_large},
+    {errc::invalid_field_value, "invalid_field_value", "The header field value contains a control character", failure::request},
+    {errc::malformed_credentials, "malformed_credentials", "The credentials are malformed", failure::request},
+    {errc::duplicate_parameter, "duplicate_parameter", "A parameter occurs more than once", failure::request},
+    {errc::too_many_parameters, "too_many_parameters", "Too many parameters", failure::request},
+    {errc::malformed_challenge, "malformed_challenge", "The challenge is malformed", failure::request},
+    {errc::base64_invalid_character, "base64_invalid_character", "The base64 data contains a character outside its alphabet", failure::encoding},
+    {errc::base64_invalid_length, "base64_invalid_length", "The base64 data has an impossible length", failure::encoding},
+    {errc::base64_invalid_padding, "base64_invalid_padding", "The base64 padding is missing, misplaced or not allowed", failure::encoding},
+    {errc::base64_noncanonical, "base64_noncanonical", "The base64 data has non-zero pad bits", failure::encoding},
+    {errc::buffer_too_small, "buffer_too_small", "The output buffer is too small", failure::server},
+    {errc::basic_missing_token, "basic_missing_token", "Basic credentials need exactly one token68", failure::client_credentials},
+    {errc::basic_missing_colon, "basic_missing_colon", "The Basic user-pass has no colon", failure::client_credentials},
+    {errc::basic_control_character, "basic_control_character", "The Basic user-id or password contains a control character", failure::client_credentials},
+    {errc::basic_invalid_utf8, "basic_invalid_utf8", "The Basic user-id or password is not valid UTF-8", failure::client_credentials},
+    {errc::basic_invalid_form_encoding, "basic_invalid_form_encoding", "The client credentials are not valid form encoding", failure::client_credentials},
+    {errc::basic_colon_in_user_id, "basic_colon_in_user_id", "A Basic user-id cannot contain a colon", failure::server},
+    {errc::basic_token_too_large, "basic_token_too_large", "The Basic credentials are too large", failure::client_credentials},
+    {errc::bearer_missing_token, "bearer_missing_token", "The Bearer credentials carry no token", failure::request},
+    {errc::bearer_invalid_syntax, "bearer_invalid_syntax", "The bearer token is not a valid b64token", failure::request},
+    {errc::multiple_token_methods, "multiple_token_methods", "The access token was sent by more than one method", failure::request},
+    {errc::body_too_large, "body_too_large", "The request body is too large", failure::body_too_large},
+    {errc::malformed_form_body, "malformed_form_body", "The form-encoded parameters are malformed", failure::request},
+    {errc::invalid_challenge_value, "invalid_challenge_value", "A challenge parameter has a character its syntax does not allow", failure::server},
+    {errc::empty_challenge, "empty_challenge", "A challenge needs at least one parameter", failure::server},
+    {errc::token_too_large, "token_too_large", "The token is too large", failure::token},
+    {errc::jws_malformed, "jws_malformed", "The token is not a compact JWS", failure::token},
+    {errc::jws_invalid_header, "jws_invalid_header", "The token header is not valid", failure::token},
+    {errc::duplicate_member, "duplicate_member", "The token has a duplicate JSON member", failure::token},
+    {errc::unsupported_algorithm, "unsupported_algorithm", "The token algorithm is not supported", failure::token},
+    {errc::unsupported_critical_header, "unsupported_critical_header", "The token has a critical header this verifier does not understand", failure::token},
+    {errc::unknown_key, "unknown_key", "No key is known for the token", failure::token},
+    {errc::ambiguous_key, "ambiguous_key", "More than one key could verify the token", failure::token},
+    {errc::algorithm_mismatch, "algorithm_mismatch", "The token algorithm does not match its key", failure::token},
+    {errc::bad_signature_length, "bad_signature_length", "The token signature has the wrong length", failure::token},
+    {errc::bad_signature, "bad_signature", "The token signature is not valid", failure::token},
+    {errc::invalid_claims, "invalid_claims", "The token claims are not a valid JSON object", failure::token},
+    {errc::invalid_claim_type, "invalid_claim_type", "A token claim has the wrong type", failure::token},
+    {errc::missing_claim, "missing_claim", "A required token claim is missing", failure::token},
+    {errc::wrong_token_type, "wrong_token_type", "The token type is not accepted here", failure::token},
+    {errc::wrong_issuer, "wrong_issuer", "The token issuer is not accepted here", failure::token},
+    {errc::wrong_audience, "wrong_audience", "The token audience does not include this resource", failure::token},
+    {errc::token_expired, "token_expired", "The token expired", failure::token},
+    {errc::token_not_yet_valid, "token_not_yet_valid", "The token is not valid yet", failure::token},
+    {errc::token_issued_in_future, "token_issued_in_future", "The token was issued in the future", failure::token},
+    {errc::insufficient_scope, "insufficient_scope", "The token does not grant the required scope", failure::scope},
+    {errc::invalid_key, "invalid_key", "The key is not valid", failure::server},
+    {errc::weak_key, "weak_key", "The key is too weak", failure::server},
+    {errc::key_algorithm_mismatch, "key_algorithm_mismatch", "The key does not fit the algorithm", failure::server},
+    {errc::key_use_not_allowed, "key_use_not_allowed", "The key may not be used this way", failure::server},
+    {errc::private_key_not_allowed, "private_key_not_allowed", "A private key was given where a public key is expected", failure::server},
+    {errc::not_a_signing_key, "not_a_signing_key", "The key cannot sign", failure::server},
+    {errc::invalid_key_set, "invalid_key_set", "The key set is not valid", failure::server},
+    {errc::api_key_malformed, "api_key_malformed", "The API key is malformed", failure::api_key},
+    {errc::api_key_unknown_prefix, "api_key_unknown_prefix", "The API key prefix is not accepted here", failure::api_key},
+    {errc::api_key_unsupported_version, "api_key_unsupported_version", "The API key format version is not supported", failure::api_key},
+    {errc::api_key_bad_checksum, "api_key_bad_checksum", "The API key checksum does not match", failure::api_key},
+    {errc::api_key_not_found, "api_key_not_found", "The API key is not valid", failure::api_key},
+    {errc::api_key_bad_secret, "api_key_bad_secret", "The API key is not valid", failure::api_key},
+    {errc::api_key_revoked, "api_key_revoked", "The API key was revoked", failure::api_key},
+    {errc::api_key_expired, "api_key_expired", "The API key expired", failure::api_key},
+    {errc::api_key_not_yet_valid, "api_key_not_yet_valid", "The API key is not valid yet", failure::api_key},
+    {errc::api_key_prefix_mismatch, "api_key_prefix_mismatch", "The API key prefix does not match its record", failure::api_key},
+    {errc::api_key_unknown_pepper, "api_key_unknown_pepper", "The API key record uses an unknown pepper version", failure::server},
+    {errc::invalid_configuration, "invalid_configuration", "The configuration was refused", failure::server},
+    {errc::random_failure, "random_failure", "The random generator failed", failure::server},
+    {errc::crypto_failure, "crypto_failure", "A cryptographic operation failed", failure::server},
 };
 
 inline const errc_info* find_errc(std::error_code ec) noexcept
@@ -282,38 +322,49 @@ inline std::string_view error_name(std::error_code ec) noexcept
     return i ? i->name : std::string_view{};
 }
 
-/** The HTTP status code that answers a request which failed with `ec`.
+namespace detail {
+inline const answer& answer_for(std::error_code ec, endpoint ep) noexcept
+{
+    const errc_info* i = find_errc(ec);
+    const failure k = i ? i->kind : failure::server;
+    auto e = static_cast<std::size_t>(ep);
+    if (e >= endpoint_count) e = 0;
+    return answers[static_cast<std::size_t>(k)][e];
+}
+}  // namespace detail
 
-    400 malformed request (RFC 6750 §3.1 invalid_request), 401 missing or bad
-    credentials (RFC 9110 §15.5.2: send a challenge with it), 413 body too
-    large, 431 header field too large (RFC 6585 §5), 403 valid credentials
-    without the required scope (RFC 6750 §3.1), 500 for failures that are
-    the server's own (including keys and policies refused when built). A
-    code from another category gives 500, success 200.
+/** The HTTP status code that answers a request which failed with `ec` at `ep`.
+
+    At a resource: 400 malformed request (RFC 6750 §3.1), 401 missing or bad
+    credentials (send a challenge with it, RFC 9110 §15.5.2), 403 valid
+    credentials without the scope (RFC 6750 §3.1), 413 body and 431 header
+    field too large (RFC 6585 §5), 500 the server's own failure (keys and
+    policies refused when built, OpenSSL, a code of another category). At the
+    token endpoint a refused grant or scope is 400 and client authentication
+    401 (RFC 6749 §5.2); at a callback a refused request is 400, never 401.
+    Success is 200.
 */
-inline int http_status(std::error_code ec) noexcept
+inline int http_status(std::error_code ec, endpoint ep = endpoint::resource) noexcept
 {
     if (!ec) return 200;
-    const detail::errc_info* i = detail::find_errc(ec);
-    return i ? i->status : 500;
+    return detail::answer_for(ec, ep).status;
 }
 
-/** The OAuth 2.0 `error` value for `ec`, or "" when none may be sent.
+/** The OAuth 2.0 `error` value that answers `ec` at `ep`, or "" when none may be sent.
 
-    RFC 6750 §3.1: a request that lacks authentication information
-    (no_credentials, unsupported_scheme) gets a challenge with no `error`;
-    malformed requests are "invalid_request"; bad tokens "invalid_token".
-    Basic decoding failures are "invalid_client" (RFC 6749 §5.2), the only
-    OAuth context in which Basic credentials occur. base64 and API key
-    errors are "invalid_token" (both occur in bearer credentials); the token
-    endpoint reports every client-authentication failure as "invalid_client"
-    itself. Server-side failures, and codes of other categories: "server_error".
+    At a resource (RFC 6750 §3.1): "invalid_request", "invalid_token" or
+    "insufficient_scope"; nothing for a request without Bearer credentials,
+    for refused Basic credentials (a Basic challenge has no error parameter)
+    or for the server's own failures. At the token, revocation and
+    introspection endpoints (RFC 6749 §5.2, RFC 7009, RFC 7662): every failure
+    of client authentication is "invalid_client", a refused JWT grant
+    "invalid_grant", a scope "invalid_scope", the server's own failures
+    "server_error". At a callback: nothing, since a browser is answered.
 */
-inline std::string_view oauth_error(std::error_code ec) noexcept
+inline std::string_view oauth_error(std::error_code ec, endpoint ep = endpoint::resource) noexcept
 {
     if (!ec) return "";
-    const detail::errc_info* i = detail::find_errc(ec);
-    return i ? i->oauth : "server_error";
+    return detail::answer_for(ec, ep).oauth;
 }
 
 }  // namespace apiauth

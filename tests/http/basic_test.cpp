@@ -109,7 +109,7 @@ TEST_CASE("RFC 7617 §2: a user-pass without ':' is refused with 401 and a Basic
     const auto c = from_header("Basic dXNlcg==");
     REQUIRE(c.has_error());
     CHECK(c.error() == errc::basic_missing_colon);
-    CHECK(apiauth::oauth_error(c.error()) == "invalid_client");
+    CHECK(apiauth::oauth_error(c.error(), apiauth::endpoint::token) == "invalid_client");
     check_basic_401(c.error());
 }
 
@@ -230,7 +230,7 @@ TEST_CASE("RFC 7617 §2: 'Basic' without a token68 is refused with 401 and a Bas
         const auto c = from_header(v);
         REQUIRE(c.has_error());
         CHECK(c.error() == errc::basic_missing_token);
-        CHECK(apiauth::oauth_error(c.error()) == "invalid_client");
+        CHECK(apiauth::oauth_error(c.error(), apiauth::endpoint::token) == "invalid_client");
         check_basic_401(c.error());
     }
 }
@@ -254,7 +254,7 @@ TEST_CASE("RFC 7617 §2: a control character in the user-id or password is refus
         const auto c = from_header(v);
         REQUIRE(c.has_error());
         CHECK(c.error() == errc::basic_control_character);
-        CHECK(apiauth::oauth_error(c.error()) == "invalid_client");
+        CHECK(apiauth::oauth_error(c.error(), apiauth::endpoint::token) == "invalid_client");
         check_basic_401(c.error());
     }
 }
@@ -276,7 +276,7 @@ TEST_CASE("RFC 7617 §2.1: Latin-1 credentials under each charset policy (case B
     const auto utf8 = decode_basic(token);
     REQUIRE(utf8.has_error());
     CHECK(utf8.error() == errc::basic_invalid_utf8);
-    CHECK(apiauth::oauth_error(utf8.error()) == "invalid_client");
+    CHECK(apiauth::oauth_error(utf8.error(), apiauth::endpoint::token) == "invalid_client");
     check_basic_401(utf8.error());
 
     const auto fallback = decode_basic(token, {.charset = charset_policy::utf8_or_latin1});
@@ -307,7 +307,7 @@ TEST_CASE("RFC 7617 §2: encode_basic refuses a user-id containing ':' (case B40
         REQUIRE(r.has_error());
         CHECK(r.error() == errc::basic_colon_in_user_id);
         CHECK(apiauth::http_status(r.error()) == 500);  // a caller's mistake, not the client's
-        CHECK(apiauth::oauth_error(r.error()) == "server_error");
+        CHECK(apiauth::oauth_error(r.error(), apiauth::endpoint::token) == "server_error");
     }
 }
 
@@ -412,7 +412,7 @@ TEST_CASE("RFC 7617 §2: a token68 of max_token_size decodes, one more is basic_
     REQUIRE(over.has_error());
     CHECK(over.error() == errc::basic_token_too_large);
     CHECK(apiauth::http_status(over.error()) == 401);
-    CHECK(apiauth::oauth_error(over.error()) == "invalid_client");
+    CHECK(apiauth::oauth_error(over.error(), apiauth::endpoint::token) == "invalid_client");
 
     const basic_options small{.max_token_size = 8};
     const auto small_at = decode_basic("dXNlcjpw", small);  // "user:p"
@@ -601,7 +601,7 @@ TEST_CASE("RFC 6749 App. B: an invalid %-escape is basic_invalid_form_encoding (
     REQUIRE(raw_secret.has_error());
     CHECK(raw_secret.error() == errc::basic_invalid_form_encoding);
     CHECK(apiauth::http_status(raw_secret.error()) == 401);
-    CHECK(apiauth::oauth_error(raw_secret.error()) == "invalid_client");
+    CHECK(apiauth::oauth_error(raw_secret.error(), apiauth::endpoint::token) == "invalid_client");
 
     const auto with_raw = decode_oauth_client_basic("Y2xpZW50OjUwJW9mZg==", {.raw = true});
     REQUIRE(with_raw.has_value());
@@ -661,7 +661,7 @@ TEST_CASE("RFC 7617 §2: an escape that decodes to a CTL is basic_control_charac
         const auto r = decode_oauth_client_basic(apiauth::base64::encode(user_pass));
         REQUIRE(r.has_error());
         CHECK(r.error() == errc::basic_control_character);
-        CHECK(apiauth::oauth_error(r.error()) == "invalid_client");
+        CHECK(apiauth::oauth_error(r.error(), apiauth::endpoint::token) == "invalid_client");
     }
     // Without decoding, "%00" is three harmless characters.
     const auto raw = decode_oauth_client_basic("YzolMDA=", {.raw = true});
