@@ -3,6 +3,7 @@
 #define APIAUTH_APIAUTH_HPP
 
 #include <apiauth/error.hpp>
+#include <apiauth/version.hpp>
 
 #include <apiauth/encoding/base64.hpp>
 
