@@ -72,17 +72,24 @@ const apiauth_fuzz::fuzz_keys& the_world()
     return w;
 }
 
+// Declared claims (jwt::policy::declare), read in the verification pass: the model checks their
+// types, check_claims_equal their values against nlohmann's reading of the payload.
+constexpr jwt::string_claim decl_state{"state"};
+constexpr jwt::object_claim decl_err{"err"};
+constexpr jwt::strings_claim decl_amr{"amr"};
+
 jwt::policy make_policy(bool with_typ)
 {
-    return {.issuer = std::string(issuer),
-            .audience = {std::string(audiences[0]), std::string(audiences[1])},
-            .typ = with_typ ? std::string(expected_typ) : std::string(),
-            .leeway = std::chrono::seconds(static_cast<int>(leeway)),
-            .require = {std::string(required[0]), std::string(required[1]), std::string(required[2]),
-                        std::string(required[3])},
-            .clock = [] {
-                return std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(now)));
-            }};
+    return {
+        .issuer = std::string(issuer),
+        .audience = {std::string(audiences[0]), std::string(audiences[1])},
+        .typ = with_typ ? std::string(expected_typ) : std::string(),
+        .leeway = std::chrono::seconds(static_cast<int>(leeway)),
+        .require = {std::string(required[0]), std::string(required[1]), std::string(required[2]),
+                    std::string(required[3])},
+        .clock =
+            [] { return std::chrono::system_clock::time_point(std::chrono::seconds(static_cast<std::int64_t>(now))); },
+        .declare = {decl_state, decl_err, decl_amr}};
 }
 
 // ---- the model ---------------------------------------------------------------------------------
@@ -125,6 +132,10 @@ expectation model_claims(std::string_view payload_b64)
         bool bad_type = false;
         if (is_string_claim(name)) bad_type = !v.is_string();
         if (is_date_claim(name)) bad_type = !v.is_number();
+        if (name == "state") bad_type = !v.is_string();
+        if (name == "err") bad_type = !v.is_object();
+        if (name == "amr")
+            bad_type = !(v.is_array() && std::all_of(v.begin(), v.end(), [](const auto& a) { return a.is_string(); }));
         if (name == "aud")
             bad_type = !v.is_string() &&
                        !(v.is_array() && std::all_of(v.begin(), v.end(), [](const auto& a) { return a.is_string(); }));
@@ -172,6 +183,21 @@ void check_claims_equal(const jwt::claims& c, std::string_view payload_json)
     str("jti", c.jti());
     str("scope", c.scope());
     str("client_id", c.client_id());
+    str("state", c.get(decl_state));
+    if (j.contains("err")) {
+        const auto text = c.get(decl_err);
+        FUZZ_CHECK(text && nlohmann::json::parse(*text, nullptr, false) == j.at("err"));
+    } else {
+        FUZZ_CHECK(!c.get(decl_err));
+    }
+    if (j.contains("amr")) {
+        const auto list = c.get(decl_amr);
+        FUZZ_CHECK(list && list->size() == j.at("amr").size());
+        std::size_t i = 0;
+        for (std::string_view e : *list) FUZZ_CHECK(e == j.at("amr").at(i++).get_ref<const std::string&>());
+    } else {
+        FUZZ_CHECK(!c.get(decl_amr));
+    }
     const auto num = [&](const char* n, std::optional<double> got) {
         if (!j.contains(n)) {
             FUZZ_CHECK(!got);

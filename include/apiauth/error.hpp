@@ -96,6 +96,9 @@ enum class errc {
     private_key_not_allowed,      ///< private members in a verification key
     not_a_signing_key,            ///< a public key used to sign
     invalid_key_set,              ///< JWKS without keys, or with duplicate kid
+    key_alg_missing,              ///< a JWK without "alg" whose algorithm cannot be implied: bind one (jwk_options::alg)
+    unsupported_key_type,         ///< a JWK kty other than oct, RSA, EC, OKP (RFC 7518 §6.1)
+    json_invalid_utf8,            ///< JSON to be written holds a string that is not valid UTF-8
 
     // ---- API keys (research/api-keys.md §8.5) ----------------------------
     api_key_malformed = 600,      ///< not the key grammar (bound, structure, alphabet)
@@ -269,6 +272,9 @@ inline constexpr errc_info errc_table[] = {
     {errc::private_key_not_allowed, "private_key_not_allowed", "A private key was given where a public key is expected", failure::server},
     {errc::not_a_signing_key, "not_a_signing_key", "The key cannot sign", failure::server},
     {errc::invalid_key_set, "invalid_key_set", "The key set is not valid", failure::server},
+    {errc::key_alg_missing, "key_alg_missing", "The JWK has no alg and its algorithm cannot be implied; bind one with jwk_options alg or the CLI option --alg", failure::server},
+    {errc::unsupported_key_type, "unsupported_key_type", "The JWK key type is not supported", failure::server},
+    {errc::json_invalid_utf8, "json_invalid_utf8", "A JSON string to be written is not valid UTF-8", failure::server},
     {errc::api_key_malformed, "api_key_malformed", "The API key is malformed", failure::api_key},
     {errc::api_key_unknown_prefix, "api_key_unknown_prefix", "The API key prefix is not accepted here", failure::api_key},
     {errc::api_key_unsupported_version, "api_key_unsupported_version", "The API key format version is not supported", failure::api_key},

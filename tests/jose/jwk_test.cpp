@@ -445,15 +445,17 @@ TEST_CASE("jose::key::from_pem: garbage, other PEM blocks and encrypted keys are
 TEST_CASE("RFC 7517 §4.1 / RFC 8725 §3.1: the algorithm comes from the JWK alg or the caller, never a guess",
           "[jose][jwk]")
 {
-    // kty RSA and oct allow several algorithms: without "alg" and without jwk_options::alg, invalid_key.
+    // kty RSA and oct allow several algorithms: without "alg" and without jwk_options::alg,
+    // key_alg_missing, whose message says how to bind one.
     json rsa = public_jwk(algorithm::rs256);
     rsa.erase("alg");
-    CHECK(outcome(jose::key::from_jwk(rsa)) == name(errc::invalid_key));
+    CHECK(outcome(jose::key::from_jwk(rsa)) == name(errc::key_alg_missing));
+    CHECK(apiauth::make_error_code(errc::key_alg_missing).message().find("jwk_options") != std::string::npos);
     CHECK(jose::key::from_jwk(rsa, {.alg = algorithm::rs256}).value().alg() == algorithm::rs256);
     CHECK(jose::key::from_jwk(rsa, {.alg = algorithm::ps512}).value().alg() == algorithm::ps512);
     json oct = private_jwk(algorithm::hs256);
     oct.erase("alg");
-    CHECK(outcome(jose::key::from_jwk(oct)) == name(errc::invalid_key));
+    CHECK(outcome(jose::key::from_jwk(oct)) == name(errc::key_alg_missing));
     CHECK(jose::key::from_jwk(oct, {.alg = algorithm::hs256}).value().alg() == algorithm::hs256);
     // EC follows crv, OKP Ed25519 is EdDSA.
     json ec = public_jwk(algorithm::es384);
@@ -494,10 +496,12 @@ TEST_CASE("RFC 8725 §3.1: a JWK alg that differs from the caller's or from the 
     json oct = private_jwk(algorithm::hs256);
     oct.erase("alg");
     CHECK(outcome(jose::key::from_jwk(oct, {.alg = algorithm::rs256})) == name(errc::key_algorithm_mismatch));
-    // An unknown kty with an algorithm: the kty does not fit.
+    // An unknown kty (kty names are case-sensitive, RFC 7517 §4.1), with or without an algorithm.
     json odd = private_jwk(algorithm::hs256);
     odd["kty"] = "OCT";
-    CHECK(outcome(jose::key::from_jwk(odd)) == name(errc::key_algorithm_mismatch));
+    CHECK(outcome(jose::key::from_jwk(odd)) == name(errc::unsupported_key_type));
+    odd.erase("alg");
+    CHECK(outcome(jose::key::from_jwk(odd)) == name(errc::unsupported_key_type));
     // A non-string alg is not an algorithm name at all.
     json num = public_jwk(algorithm::rs256);
     num["alg"] = 256;
@@ -928,6 +932,93 @@ TEST_CASE("RFC 7517 §5: key_set::from_jwks skips encryption keys and non-JWS al
     CHECK(outcome(jose::key_set::from_jwks(only_enc.dump())) == name(errc::invalid_key_set));
 }
 
+TEST_CASE("RFC 7517 §5: key_set::from_jwks loads the usable keys and lists what it skipped, and why", "[jose][jwk]")
+{
+    json unknown_kty = public_jwk(algorithm::rs256);
+    unknown_kty["kty"] = "RSA-PQ";
+    unknown_kty["kid"] = "pq";
+    json enc = public_jwk(algorithm::es256);
+    enc["use"] = "enc";
+    enc["kid"] = "enc";
+    json wrap_only = public_jwk(algorithm::rs256);
+    wrap_only["key_ops"] = {"wrapKey"};
+    wrap_only["kid"] = "wrap";
+    json sign_only = public_jwk(algorithm::es384);  // a public key that may only sign: nothing to do here
+    sign_only["key_ops"] = {"sign"};
+    sign_only["kid"] = "sign-only";
+    json oaep = public_jwk(algorithm::rs256);
+    oaep["alg"] = "RSA-OAEP-256";
+    oaep.erase("kid");
+    const json doc = {{"keys", {unknown_kty, public_jwk(algorithm::rs256), enc, wrap_only, sign_only, oaep}}};
+    const auto set = jose::key_set::from_jwks(doc.dump());
+    INFO(outcome(set));
+    REQUIRE(set.has_value());
+    CHECK(set->size() == 1);
+    const auto& sk = set->skipped();
+    REQUIRE(sk.size() == 5);
+    CHECK((sk[0].index == 0 && sk[0].kid == "pq" && sk[0].why == errc::unsupported_key_type));
+    CHECK((sk[1].index == 2 && sk[1].kid == "enc" && sk[1].why == errc::key_use_not_allowed));
+    CHECK((sk[2].index == 3 && sk[2].kid == "wrap" && sk[2].why == errc::key_use_not_allowed));
+    CHECK((sk[3].index == 4 && sk[3].kid == "sign-only" && sk[3].why == errc::key_use_not_allowed));
+    CHECK((sk[4].index == 5 && sk[4].kid.empty() && sk[4].why == errc::unsupported_algorithm));
+    CHECK(jose::key_set(jose::key::generate(algorithm::hs256).value()).skipped().empty());
+
+    // Hygiene still fails the whole set, even beside keys that are skipped: a weak key,
+    // private members in a public set, a kid twice, an RSA key without alg.
+    const json weak = {{"kty", "RSA"}, {"alg", "RS256"}, {"n", b64(std::string(128, '\xC5'))}, {"e", "AQAB"}};
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {unknown_kty, public_jwk(algorithm::rs256), weak}}}.dump())) ==
+          name(errc::weak_key));
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {enc, private_jwk(algorithm::es256)}}}.dump())) ==
+          name(errc::private_key_not_allowed));
+    json twin = public_jwk(algorithm::rs256);
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {enc, twin, twin}}}.dump())) == name(errc::invalid_key_set));
+    json no_alg = public_jwk(algorithm::rs256);
+    no_alg.erase("alg");
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {enc, no_alg}}}.dump())) == name(errc::key_alg_missing));
+    // Nothing usable: the set fails, whatever was skipped.
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {unknown_kty, enc, wrap_only}}}.dump())) ==
+          name(errc::invalid_key_set));
+}
+
+TEST_CASE("jose::explain_jwk / explain_jwks: which member is wrong, the minimum size, how to bind an alg",
+          "[jose][jwk]")
+{
+    json rsa = public_jwk(algorithm::rs256);
+    CHECK(jose::explain_jwk(rsa.dump()) == "ok");
+    rsa.erase("alg");
+    CHECK(jose::explain_jwk(rsa.dump()) ==
+          R"(key_alg_missing: the JWK (kty "RSA") has no "alg"; bind one with jwk_options{.alg = algorithm::rs256} )"
+          "or the CLI's --alg");
+    const json weak_rsa = {{"kty", "RSA"}, {"alg", "RS256"}, {"n", b64(std::string(128, '\xC5'))}, {"e", "AQAB"}};
+    CHECK(jose::explain_jwk(weak_rsa.dump()) ==
+          "weak_key: n has 1024 bits; RSA keys need at least 2048 (RFC 7518 §3.3)");
+    const json weak_oct = {{"kty", "oct"}, {"alg", "HS384"}, {"k", b64(std::string(20, 'k'))}};
+    CHECK(jose::explain_jwk(weak_oct.dump()) == "weak_key: k has 20 octets; HS384 needs at least 48 (RFC 7518 §3.2)");
+    json short_x = public_jwk(algorithm::es256);
+    short_x["x"] = b64(std::string(31, 'x'));
+    CHECK(jose::explain_jwk(short_x.dump()) ==
+          R"(invalid_key: member "x" has 31 octets; P-256 needs exactly 32 (RFC 7518 §6.2.1.2))");
+    json bad_b64 = public_jwk(algorithm::rs256);
+    bad_b64["n"] = "AQAB=";
+    CHECK(jose::explain_jwk(bad_b64.dump()) == R"(invalid_key: member "n" is not strict base64url (RFC 7515 §2))");
+    CHECK(jose::explain_jwk(private_jwk(algorithm::es256).dump())
+              .rfind(R"(private_key_not_allowed: the JWK has the private member(s) "d")", 0) == 0);
+    json odd = public_jwk(algorithm::es256);
+    odd["kty"] = "PQ";
+    CHECK(jose::explain_jwk(odd.dump()).rfind(R"(unsupported_key_type: kty is "PQ")", 0) == 0);
+    // In a set: which key, by index and kid.
+    json weak_in_set = weak_rsa;
+    weak_in_set["kid"] = "old";
+    CHECK(jose::explain_jwks(json{{"keys", {public_jwk(algorithm::es256), weak_in_set}}}.dump()) ==
+          R"(keys[1] kid "old" weak_key: n has 1024 bits; RSA keys need at least 2048 (RFC 7518 §3.3))");
+    json enc = public_jwk(algorithm::es256);
+    enc["use"] = "enc";
+    enc["kid"] = "e1";
+    CHECK(jose::explain_jwks(json{{"keys", {enc, public_jwk(algorithm::rs256)}}}.dump()) ==
+          R"(ok: 1 key(s); skipped keys[0] kid "e1": key_use_not_allowed)");
+    CHECK(jose::explain_jwks("{}").rfind("invalid_key_set: not a JWK Set", 0) == 0);
+}
+
 TEST_CASE("RFC 7517 §5: key_set::from_jwks refuses malformed documents and duplicate kids", "[jose][jwk]")
 {
     const std::string ok_key = public_jwk(algorithm::es256).dump();
@@ -966,7 +1057,7 @@ TEST_CASE("RFC 7517 §5: one bad key fails the whole JWK Set, with that key's er
     // EC keys of the same set still follow their crv.
     json rsa = public_jwk(algorithm::rs256);
     rsa.erase("alg");
-    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {rsa}}}.dump())) == name(errc::invalid_key));
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {rsa}}}.dump())) == name(errc::key_alg_missing));
     CHECK(jose::key_set::from_jwks(json{{"keys", {rsa}}}.dump(), {.alg = algorithm::rs256}).has_value());
     json ec = public_jwk(algorithm::es256);
     ec.erase("alg");
@@ -978,7 +1069,7 @@ TEST_CASE("RFC 7517 §5: one bad key fails the whole JWK Set, with that key's er
     // An oct key without alg in a set whose default is RS256 still cannot guess its algorithm.
     const json oct = {{"kty", "oct"}, {"k", b64(std::string(32, 'k'))}};
     CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {rsa, oct}}}.dump(), {.alg = algorithm::rs256})) ==
-          name(errc::invalid_key));
+          name(errc::key_alg_missing));
     // A short HMAC key.
     const json weak = {{"kty", "oct"}, {"alg", "HS256"}, {"k", b64(std::string(16, 'k'))}};
     CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {weak}}}.dump())) == name(errc::weak_key));

@@ -49,6 +49,21 @@ inline std::optional<nlohmann::json> parse_json_unique(std::string_view text)
     return j;
 }
 
+/** `j` as compact JSON text; json_invalid_utf8 instead of nlohmann's
+    type_error 316 when a string in it is not valid UTF-8 (refusing is the
+    secure choice: "replace" would sign other text than the caller gave),
+    not_enough_memory instead of std::bad_alloc. Never throws. */
+inline result<std::string> dump_json(const nlohmann::json& j) noexcept
+{
+    try {
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+    } catch (const nlohmann::json::type_error&) {
+        return make_error_code(errc::json_invalid_utf8);
+    } catch (...) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
 /// The string member `name` of object `o`, if present and a string.
 inline const std::string* json_string(const nlohmann::json& o, const char* name)
 {
@@ -122,7 +137,12 @@ inline bool has_duplicate_member(simdjson::dom::element e, std::vector<std::stri
 inline std::error_code check_members(simdjson::dom::element e, std::vector<std::string_view>& scratch, errc too_deep,
                                      int depth = 0) noexcept
 {
-    if (!has_duplicate_member(e, scratch, depth)) return {};
+    try {  // scratch grows for objects of more than 16 members (reused, so once per thread)
+        if (!has_duplicate_member(e, scratch, depth)) return {};
+    } catch (...) {
+        scratch.clear();
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
     const auto deepest = [](auto&& self, simdjson::dom::element x, int d) -> int {
         if (d > max_json_depth) return d;
         int m = d;

@@ -20,6 +20,7 @@
 #include <new>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,24 +28,163 @@
 namespace apiauth::detail {
 struct claims_access;
 }
+namespace apiauth::jose::jwt {
+class verified;
+}
 
 namespace apiauth::jose::jwt {
 
 /// A NumericDate (RFC 7519 §2): seconds since 1970-01-01T00:00:00Z UTC, possibly fractional.
 using numeric_date = double;
 
-/** The claims of a verified JWT: the registered ones read once while
-    verifying, and the whole claims set as JSON for anything else.
+/** The JSON type a declared claim must have (jwt::policy::declare). */
+enum class claim_kind : std::uint8_t {
+    string,   ///< a JSON string; read as std::string_view (unescaped)
+    integer,  ///< a JSON integer that fits std::int64_t (a fraction or a larger number is the wrong type)
+    number,   ///< any JSON number, as double; a NumericDate (RFC 7519 §2) such as OpenID's auth_time
+    boolean,  ///< true or false
+    strings,  ///< an array of strings (OpenID's amr); read as string_array_view
+    object,   ///< a JSON object (ID Site's err); read as its JSON text, exactly as in the token
+};
 
-    Owns its data: the payload JSON and the registered string claims
-    (unescaped) live in an inline buffer of 2 KiB (no allocation for tokens
-    up to about 1.2 KiB), on the heap beyond that. Accessors return views
-    into this object, valid while it lives and is not moved from. Copying
-    is not offered (move it, or keep the verified result).
+/** The strings of a declared `strings` claim, in token order. A view into
+    the jwt::claims it came from. */
+class string_array_view {
+public:
+    class iterator {
+    public:
+        using value_type = std::string_view;
+        using difference_type = std::ptrdiff_t;
+        using iterator_category = std::forward_iterator_tag;
+        iterator() noexcept = default;
+        std::string_view operator*() const noexcept
+        {
+            std::size_t len = 0, shift = 0, i = 0;
+            unsigned char b;
+            do {
+                b = static_cast<unsigned char>(p_[i++]);
+                len |= static_cast<std::size_t>(b & 0x7f) << shift;
+                shift += 7;
+            } while (b & 0x80);
+            return {p_ + i, len};
+        }
+        iterator& operator++() noexcept
+        {
+            const std::string_view s = **this;
+            p_ = s.data() + s.size();
+            --left_;
+            return *this;
+        }
+        iterator operator++(int) noexcept
+        {
+            auto t = *this;
+            ++*this;
+            return t;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.left_ == b.left_; }
+
+    private:
+        friend class string_array_view;
+        iterator(const char* p, std::size_t left) noexcept : p_(p), left_(left) {}
+        const char* p_ = nullptr;
+        std::size_t left_ = 0;
+    };
+    std::size_t size() const noexcept { return n_; }
+    bool empty() const noexcept { return n_ == 0; }
+    iterator begin() const noexcept { return {p_, n_}; }
+    iterator end() const noexcept { return {p_, 0}; }
+    /// True when one of the strings equals `s`.
+    bool contains(std::string_view s) const noexcept
+    {
+        for (std::string_view e : *this)
+            if (e == s) return true;
+        return false;
+    }
+
+private:
+    friend class claims;
+    string_array_view(const char* p, std::size_t n) noexcept : p_(p), n_(n) {}
+    const char* p_ = nullptr;  // each element: its length as a base-128 varint, then its octets
+    std::size_t n_ = 0;
+};
+
+/** A claim outside the registered set, named once with its JSON type: the
+    handle an application declares in jwt::policy::declare and reads with
+    claims::get. The type travels with the name, so a claim cannot be
+    declared as one type and read as another.
+
+    @par Example
+    @code
+    constexpr jwt::string_claim state{"state"};
+    constexpr jwt::bool_claim is_new_sub{"isNewSub"};
+    constexpr jwt::object_claim err{"err"};
+    jwt::verifier v{keys, {.issuer = "https://login.example.com", .declare = {state.required(), is_new_sub, err}}};
+    auto r = v.verify(token);
+    std::optional<std::string_view> s = r->claims().get(state);   // always set: required
+    std::optional<bool> n = r->claims().get(is_new_sub);           // nullopt when absent
+    @endcode
+*/
+template <claim_kind K> class claim {
+public:
+    constexpr explicit claim(std::string_view name) noexcept : name_(name) {}
+    constexpr std::string_view name() const noexcept { return name_; }
+    /// The same claim, required: a token without it is missing_claim.
+    constexpr claim required() const noexcept
+    {
+        claim c = *this;
+        c.required_ = true;
+        return c;
+    }
+    constexpr bool is_required() const noexcept { return required_; }
+
+private:
+    std::string_view name_;
+    bool required_ = false;
+};
+
+using string_claim = claim<claim_kind::string>;    ///< read as std::string_view
+using int_claim = claim<claim_kind::integer>;      ///< read as std::int64_t
+using number_claim = claim<claim_kind::number>;    ///< read as double (NumericDate)
+using bool_claim = claim<claim_kind::boolean>;     ///< read as bool
+using strings_claim = claim<claim_kind::strings>;  ///< read as string_array_view
+using object_claim = claim<claim_kind::object>;    ///< read as the object's JSON text (std::string_view)
+
+/// What claims::get returns for a claim of kind K.
+template <claim_kind K> struct claim_value;
+template <> struct claim_value<claim_kind::string> {
+    using type = std::string_view;
+};
+template <> struct claim_value<claim_kind::integer> {
+    using type = std::int64_t;
+};
+template <> struct claim_value<claim_kind::number> {
+    using type = double;
+};
+template <> struct claim_value<claim_kind::boolean> {
+    using type = bool;
+};
+template <> struct claim_value<claim_kind::strings> {
+    using type = string_array_view;
+};
+template <> struct claim_value<claim_kind::object> {
+    using type = std::string_view;
+};
+
+/** The claims of a verified JWT: the registered ones and those the policy
+    declares (policy::declare), read once while verifying, and the whole
+    claims set as JSON for anything else.
+
+    Made only by jwt::verifier (it is part of the proof that a token was
+    verified). Owns its data: the payload JSON, the registered and declared
+    string claims (unescaped) and the declared claims' names live in an
+    inline buffer of 2 KiB (no allocation for tokens up to about 1.2 KiB),
+    on the heap beyond that; the values of up to 8 declared claims are held
+    inline too. Accessors return views into this object, valid while it
+    lives and is not moved from. Copying is not offered (move it, or keep
+    the verified result).
 */
 class claims {
 public:
-    claims() noexcept {}  // user-provided: value-initialisation must not zero the 2 KiB buffer
     claims(const claims&) = delete;
     claims& operator=(const claims&) = delete;
     claims(claims&& o) noexcept { take(o); }
@@ -158,6 +298,32 @@ public:
     /// The claims set as JSON text, exactly as decoded from the token.
     std::string_view json() const noexcept { return {data(), json_len_}; }
 
+    /** A claim the verifier's policy declared (policy::declare), read while
+        verifying: nothing when the token does not have it, else its value,
+        whose JSON type the verifier already checked (invalid_claim_type).
+        No allocation, no parsing. A claim that the policy did not declare,
+        or declared with another kind, is a programming error: it throws
+        std::invalid_argument naming the claim (as Boost.URL throws on a
+        violated precondition), never a quiet nullopt.
+        @par Specification RFC 7519 §4.2, §4.3 (public and private claim names). */
+    template <claim_kind K> std::optional<typename claim_value<K>::type> get(const claim<K>& c) const
+    {
+        const extra* e = find_extra(c.name());
+        if (e == nullptr || e->kind != K) not_declared(c.name());
+        if (!e->present) return std::nullopt;
+        if constexpr (K == claim_kind::string || K == claim_kind::object) {
+            return std::string_view(data() + e->off, e->len);
+        } else if constexpr (K == claim_kind::strings) {
+            return string_array_view(data() + e->off, e->len);
+        } else if constexpr (K == claim_kind::integer) {
+            return e->i;
+        } else if constexpr (K == claim_kind::number) {
+            return e->d;
+        } else {
+            return e->b;
+        }
+    }
+
     /** Any claim, converted with nlohmann/json: nothing if absent or not
         convertible to T. Parses json() on each call (allocates): for claims
         outside the registered set, off the hot path. */
@@ -176,6 +342,8 @@ public:
 
 private:
     friend struct apiauth::detail::claims_access;
+    friend class verified;
+    claims() noexcept {}  // user-provided: value-initialisation must not zero the 2 KiB buffer
     static constexpr std::size_t inline_capacity = 2048;
     struct str {
         std::uint32_t off = 0, len = 0;
@@ -186,6 +354,38 @@ private:
         bool present = false;
     };
     static constexpr std::size_t inline_aud = 8;
+    // One declared claim: its name (copied into the buffer, so that the claims
+    // outlive the verifier), its kind and its value. Trivial, so that the
+    // inline array is not zeroed per verification.
+    struct extra {
+        std::uint32_t name_off, name_len;
+        std::uint32_t off, len;  // string, object: the text; strings: the first element and the count
+        union {
+            std::int64_t i;
+            double d;
+            bool b;
+        };
+        claim_kind kind;
+        bool present;
+    };
+    static constexpr std::size_t inline_extras = 8;
+
+    const extra* extras() const noexcept { return extra_heap_ ? extra_heap_.get() : extra_inline_.data(); }
+    extra* extras() noexcept { return extra_heap_ ? extra_heap_.get() : extra_inline_.data(); }
+    const extra* find_extra(std::string_view name) const noexcept
+    {
+        const extra* x = extras();
+        for (std::size_t i = 0; i < extra_count_; ++i)
+            if (x[i].name_len == name.size() && std::string_view(data() + x[i].name_off, x[i].name_len) == name)
+                return &x[i];
+        return nullptr;
+    }
+    [[noreturn]] static void not_declared(std::string_view name)
+    {
+        throw std::invalid_argument("apiauth::jose::jwt::claims::get: the claim \"" + std::string(name) +
+                                    "\" is not declared with this kind in the verifier's jwt::policy::declare");
+    }
+    std::size_t capacity() const noexcept { return heap_ ? capacity_ : inline_capacity; }
 
     const char* data() const noexcept { return heap_ ? heap_.get() : inline_.data(); }
     char* data() noexcept { return heap_ ? heap_.get() : inline_.data(); }
@@ -225,7 +425,8 @@ private:
     {
         heap_.reset();
         aud_heap_.reset();
-        used_ = json_len_ = capacity_ = aud_count_ = 0;
+        extra_heap_.reset();
+        used_ = json_len_ = capacity_ = aud_count_ = extra_count_ = 0;
         present_ = 0;
     }
     void take(claims& o) noexcept
@@ -247,6 +448,10 @@ private:
         present_ = o.present_;
         aud_inline_ = o.aud_inline_;
         aud_heap_ = std::move(o.aud_heap_);
+        extra_count_ = o.extra_count_;
+        if (!o.extra_heap_ && extra_count_ != 0)
+            std::memcpy(static_cast<void*>(extra_inline_.data()), o.extra_inline_.data(), extra_count_ * sizeof(extra));
+        extra_heap_ = std::move(o.extra_heap_);
         o.release();
     }
 
@@ -259,11 +464,25 @@ private:
     std::uint32_t present_ = 0;  // registered_bit() of each registered claim read
     std::array<str, inline_aud> aud_inline_{};
     std::unique_ptr<str[]> aud_heap_;
+    std::size_t extra_count_ = 0;
+    std::array<extra, inline_extras> extra_inline_;  // only [0, extra_count_) is ever read
+    std::unique_ptr<extra[]> extra_heap_;            // when more than inline_extras are declared
 };
 
 }  // namespace apiauth::jose::jwt
 
 namespace apiauth::detail {
+
+// A claim the policy declares, as the verifier keeps it: the name, a
+// fingerprint of it (key_fingerprint), where the name lies in the verifier's
+// block of all declared names, its kind, and whether it is required.
+struct claim_decl {
+    std::string name;
+    std::uint32_t print = 0;
+    std::uint32_t name_off = 0;
+    jose::jwt::claim_kind kind = jose::jwt::claim_kind::string;
+    bool required = false;
+};
 
 // Fills a jwt::claims from the parsed claims set (RFC 7519 §4), in one pass
 // over its members: duplicate names (at this level by a fingerprint, below
@@ -273,6 +492,159 @@ namespace apiauth::detail {
 // 280 ns for a 180-byte claims set against 170 ns for DOM parse and fill.
 struct claims_access {
     using claims = jose::jwt::claims;
+
+    using kind = jose::jwt::claim_kind;
+
+    // Copies the declared claims' names (`names`: all of them, one after the
+    // other, as claim_decl::name_off says) into `c` (decode_into reserved
+    // room for them) and marks every declared claim absent. One allocation
+    // only when more than claims::inline_extras claims are declared.
+    static std::error_code begin_extras(claims& c, std::span<const claim_decl> decls, std::string_view names) noexcept
+    {
+        c.extra_count_ = 0;
+        if (decls.empty()) return {};
+        if (decls.size() > claims::inline_extras) {
+            c.extra_heap_.reset(new (std::nothrow) claims::extra[decls.size()]);
+            if (!c.extra_heap_) return std::make_error_code(std::errc::not_enough_memory);
+        }
+        const std::size_t base = c.append(names).off;
+        claims::extra* x = c.extras();
+        for (std::size_t i = 0; i < decls.size(); ++i) {
+            x[i].name_off = static_cast<std::uint32_t>(base + decls[i].name_off);
+            x[i].name_len = static_cast<std::uint32_t>(decls[i].name.size());
+            x[i].kind = decls[i].kind;
+            x[i].present = false;
+        }
+        c.extra_count_ = decls.size();
+        return {};
+    }
+
+    static bool present(const claims& c, std::size_t i) noexcept { return c.extras()[i].present; }
+
+    // Reads member `v` into declared claim `x`, checking its JSON type.
+    // `index` is the member's position in the object (for an object claim,
+    // whose text is found after the pass by member_value_span).
+    static std::error_code read_extra(simdjson::dom::element v, claims& c, claims::extra& x, std::size_t index) noexcept
+    {
+        switch (x.kind) {
+        case kind::string: {
+            std::string_view s;
+            if (v.get_string().get(s) != simdjson::SUCCESS) return errc::invalid_claim_type;
+            const claims::str r = c.append(s);
+            x.off = r.off;
+            x.len = r.len;
+            break;
+        }
+        case kind::integer:
+            if (v.get_int64().get(x.i) != simdjson::SUCCESS) return errc::invalid_claim_type;
+            break;
+        case kind::number:
+            if (v.get_double().get(x.d) != simdjson::SUCCESS) return errc::invalid_claim_type;
+            break;
+        case kind::boolean:
+            if (v.get_bool().get(x.b) != simdjson::SUCCESS) return errc::invalid_claim_type;
+            break;
+        case kind::strings: {
+            simdjson::dom::array a;
+            if (v.get_array().get(a) != simdjson::SUCCESS) return errc::invalid_claim_type;
+            x.off = static_cast<std::uint32_t>(c.used_);
+            std::uint32_t n = 0;
+            for (const auto e : a) {
+                std::string_view s;
+                if (e.get_string().get(s) != simdjson::SUCCESS) return errc::invalid_claim_type;
+                // Each element as a base-128 length and its octets. Room: an
+                // element costs at least its length plus 3 octets ("",) of the
+                // JSON text, the varint at most 3 below 2 MiB; checked anyway.
+                if (c.capacity() - c.used_ < s.size() + 10) return errc::token_too_large;
+                char* out = c.data() + c.used_;
+                std::size_t len = s.size(), i = 0;
+                do {
+                    out[i++] = static_cast<char>((len & 0x7f) | (len > 0x7f ? 0x80 : 0));
+                    len >>= 7;
+                } while (len != 0);
+                if (!s.empty()) std::memcpy(out + i, s.data(), s.size());
+                c.used_ += i + s.size();
+                ++n;
+            }
+            x.len = n;
+            break;
+        }
+        case kind::object:
+            if (v.type() != simdjson::dom::element_type::OBJECT) return errc::invalid_claim_type;
+            x.off = static_cast<std::uint32_t>(index);  // member_value_span turns it into the text
+            break;
+        }
+        x.present = true;
+        return {};
+    }
+
+    // Where the value of member number `index` of the object in `j` lies. `j`
+    // is text simdjson accepted as an object, so a lexical walk suffices: the
+    // DOM keeps members in text order but not their offsets. Only for object
+    // claims, once per verification that has one.
+    static bool member_value_span(std::string_view j, std::size_t index, std::size_t& begin, std::size_t& end) noexcept
+    {
+        std::size_t i = 0;
+        const std::size_t n = j.size();
+        const auto ws = [&] {
+            while (i < n && (j[i] == ' ' || j[i] == '\t' || j[i] == '\n' || j[i] == '\r')) ++i;
+        };
+        const auto skip_string = [&] {  // at '"'
+            for (++i; i < n;) {
+                const char ch = j[i++];
+                if (ch == '\\')
+                    ++i;
+                else if (ch == '"')
+                    return true;
+            }
+            return false;
+        };
+        const auto skip_value = [&] {
+            if (i >= n) return false;
+            if (j[i] == '"') return skip_string();
+            if (j[i] == '{' || j[i] == '[') {
+                int depth = 0;
+                while (i < n) {
+                    const char ch = j[i];
+                    if (ch == '"') {
+                        if (!skip_string()) return false;
+                        continue;
+                    }
+                    ++i;
+                    if (ch == '{' || ch == '[')
+                        ++depth;
+                    else if ((ch == '}' || ch == ']') && --depth == 0)
+                        return true;
+                }
+                return false;
+            }
+            while (i < n && j[i] != ',' && j[i] != '}' && j[i] != ' ' && j[i] != '\t' && j[i] != '\n' && j[i] != '\r')
+                ++i;
+            return true;
+        };
+        if (j.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // a byte order mark simdjson skips
+        ws();
+        if (i >= n || j[i] != '{') return false;
+        ++i;
+        for (std::size_t m = 0;; ++m) {
+            ws();
+            if (i >= n || j[i] != '"' || !skip_string()) return false;
+            ws();
+            if (i >= n || j[i] != ':') return false;
+            ++i;
+            ws();
+            const std::size_t b = i;
+            if (!skip_value()) return false;
+            if (m == index) {
+                begin = b;
+                end = i;
+                return true;
+            }
+            ws();
+            if (i >= n || j[i] != ',') return false;
+            ++i;
+        }
+    }
 
     static std::error_code read_string(simdjson::dom::element v, claims& c, claims::str& out) noexcept
     {
@@ -319,13 +691,15 @@ struct claims_access {
 
     // Decodes the base64url claims set straight into the claims buffer (no
     // copy later), followed by the zeroed padding simdjson reads past a
-    // document; the string claims go after it. Every string claim is at most
-    // as long as the JSON text, so twice the text plus the padding is always
-    // enough room.
-    static result<std::string_view> decode_into(claims& c, std::string_view payload_b64) noexcept
+    // document; the string claims go after it, and the declared claims'
+    // names (`names` octets). Every string claim is at most as long as the
+    // JSON text it came from, so twice the text plus the padding and the
+    // names is always enough room.
+    static result<std::string_view> decode_into(claims& c, std::string_view payload_b64, std::size_t names = 0) noexcept
     {
         const std::size_t max = base64url::decoded_size_max(payload_b64.size());
-        if (!c.reserve(2 * max + simdjson::SIMDJSON_PADDING)) return std::make_error_code(std::errc::not_enough_memory);
+        if (!c.reserve(2 * max + simdjson::SIMDJSON_PADDING + names))
+            return std::make_error_code(std::errc::not_enough_memory);
         auto n = base64url::decode(payload_b64, {reinterpret_cast<std::byte*>(c.data()), max});
         if (!n) return n.error();
         std::memset(c.data() + *n, 0, simdjson::SIMDJSON_PADDING);
@@ -350,8 +724,13 @@ struct claims_access {
         return claims::registered_bit(std::string_view(name, N - 1));
     }
 
-    static std::error_code fill(claims& c, simdjson::dom::object o, std::vector<std::string_view>& scratch) noexcept
+    // `culprit` is set to the name of the member at fault on an error (for
+    // verifier::explain); declared claims are read in the same pass.
+    static std::error_code fill(claims& c, simdjson::dom::object o, std::vector<std::string_view>& scratch,
+                                std::span<const claim_decl> decls, std::string_view& culprit) noexcept
     {
+        std::size_t index = 0;
+        bool objects = false;  // a declared object claim was read
         // The first 16 names, kept as pointer and length in arrays left
         // uninitialised (an array of string_view would be zeroed per call).
         const char* key_data[16];
@@ -361,11 +740,13 @@ struct claims_access {
         bool many = false;
         for (const auto field : o) {
             const std::string_view key = field.key;
+            const std::uint32_t fp = key_fingerprint(key);
             if (k < 16) {
-                const std::uint32_t fp = key_fingerprint(key);
                 for (std::size_t i = 0; i < k; ++i)
-                    if (prints[i] == fp && std::string_view(key_data[i], key_size[i]) == key)
+                    if (prints[i] == fp && std::string_view(key_data[i], key_size[i]) == key) {
+                        culprit = key;
                         return errc::duplicate_member;
+                    }
                 key_data[k] = key.data();
                 key_size[k] = key.size();
                 prints[k++] = fp;
@@ -391,11 +772,39 @@ struct claims_access {
             } else if (key == "client_id") {
                 e = read_string(v, c, c.client_id_), bit = bit_of("client_id");
             }
-            if (e) return e;
+            if (bit == 0 && !decls.empty()) {
+                for (std::size_t i = 0; i < decls.size(); ++i) {
+                    // The fingerprint holds the length: equal prints, equal lengths.
+                    if (decls[i].print != fp || std::memcmp(decls[i].name.data(), key.data(), key.size()) != 0)
+                        continue;
+                    claims::extra& x = c.extras()[i];
+                    e = read_extra(v, c, x, index);
+                    objects = objects || x.kind == kind::object;
+                    break;
+                }
+            }
+            if (e) {
+                culprit = key;
+                return e;
+            }
             c.present_ |= bit;
+            ++index;
             const auto t = v.type();
             if (t == simdjson::dom::element_type::OBJECT || t == simdjson::dom::element_type::ARRAY)
-                if (auto de = check_members(v, scratch, errc::invalid_claims, 1)) return de;
+                if (auto de = check_members(v, scratch, errc::invalid_claims, 1)) {
+                    culprit = key;
+                    return de;
+                }
+        }
+        if (objects) {  // the declared object claims' text, from the JSON in the buffer
+            claims::extra* x = c.extras();
+            for (std::size_t i = 0; i < c.extra_count_; ++i) {
+                if (x[i].kind != kind::object || !x[i].present) continue;
+                std::size_t b = 0, end = 0;
+                if (!member_value_span(c.json(), x[i].off, b, end)) return errc::invalid_claims;
+                x[i].off = static_cast<std::uint32_t>(b);
+                x[i].len = static_cast<std::uint32_t>(end - b);
+            }
         }
         // More than 16 names: check this level by sorting (allocation-free once warm).
         if (many) {
@@ -406,7 +815,10 @@ struct claims_access {
                 return std::make_error_code(std::errc::not_enough_memory);
             }
             std::sort(scratch.begin(), scratch.end());
-            if (std::adjacent_find(scratch.begin(), scratch.end()) != scratch.end()) return errc::duplicate_member;
+            if (const auto d = std::adjacent_find(scratch.begin(), scratch.end()); d != scratch.end()) {
+                culprit = *d;
+                return errc::duplicate_member;
+            }
         }
         return {};
     }

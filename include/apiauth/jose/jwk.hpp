@@ -11,6 +11,7 @@
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/ecdsa_der.hpp>
 #include <apiauth/detail/json.hpp>
+#include <apiauth/detail/utf8.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/algorithm.hpp>
@@ -39,9 +40,11 @@ namespace apiauth::jose {
 struct jwk_options {
     /// The algorithm to bind the key to when the JWK has no "alg". Needed for
     /// "oct" and "RSA" keys without one (their kty allows several
-    /// algorithms, and guessing is what RFC 8725 §3.1 forbids); EC keys
-    /// follow their "crv", OKP Ed25519 keys are EdDSA. When both are given
-    /// they must agree (key_algorithm_mismatch).
+    /// algorithms, and guessing is what RFC 8725 §3.1 forbids: without it
+    /// they are key_alg_missing); EC keys follow their "crv", OKP Ed25519
+    /// keys are EdDSA. When both are given they must agree
+    /// (key_algorithm_mismatch). In a JWK Set it applies to the keys of its
+    /// family only.
     std::optional<algorithm> alg{};
     /// Accept private members (RSA d, p, q, dp, dq, qi; EC and OKP d) and so
     /// build a signing key. Off: a private JWK in a verification key set is
@@ -85,9 +88,11 @@ public:
     static result<key> from_pem(algorithm a, std::string_view pem, std::string_view kid = {});
 
     /** A key from one JWK (JSON text or a parsed object). kty "oct", "RSA",
-        "EC" (P-256, P-384, P-521, secp256k1) or "OKP" (Ed25519). Honours
-        "alg", "kid", "use" (must be "sig") and "key_ops" ("verify" needed to
-        verify, "sign" to sign). Members are strict base64url; EC
+        "EC" (P-256, P-384, P-521, secp256k1) or "OKP" (Ed25519); any other is
+        unsupported_key_type. Honours "alg" (an oct or RSA key without one
+        is key_alg_missing unless jwk_options::alg binds one), "kid", "use"
+        (must be "sig") and "key_ops" ("verify" needed to verify, "sign" to
+        sign). Members are strict base64url; EC
         coordinates and private values must have the full length of the curve
         (RFC 7518 §6.2.1.2), RSA integers the minimal length (§6.3.1.1).
         Duplicate JSON members are invalid_key. */
@@ -157,6 +162,13 @@ private:
     std::shared_ptr<const impl> p_;
 };
 
+/** A JWK that key_set::from_jwks left out of the set, and why. */
+struct skipped_key {
+    std::size_t index;    ///< its position in the "keys" array
+    std::string kid;      ///< its "kid", if it has a string one
+    std::error_code why;  ///< unsupported_key_type, key_use_not_allowed ("use":"enc", key_ops) or unsupported_algorithm
+};
+
 /** The keys a verifier trusts, and the rule that picks one for a token.
 
     Selection (RFC 7515 §4.1.4, RFC 8725 §3.1, §3.10): when the token header
@@ -178,14 +190,21 @@ public:
     /// A set from keys; invalid_key_set if two share a kid.
     static result<key_set> make(std::vector<key> keys);
 
-    /** A set from a JWK Set document ({"keys":[…]}, RFC 7517 §5). Keys marked
-        for encryption ("use":"enc") or with a non-JWS "alg" (e.g. "RSA-OAEP")
-        are skipped, as RFC 7517 §5 lets a reader ignore keys it does not
-        understand; any other key that does not load fails the whole set.
+    /** A set from a JWK Set document ({"keys":[…]}, RFC 7517 §5). Keys that
+        cannot verify JWS signatures are left out and listed in skipped(), as
+        RFC 7517 §5 lets a reader ignore keys it does not understand: an
+        unknown "kty" (unsupported_key_type), "use" other than "sig" or
+        "key_ops" without "verify" (key_use_not_allowed), a non-JWS "alg"
+        such as "RSA-OAEP" (unsupported_algorithm). Any other key that does
+        not load fails the whole set with its error (weak_key, invalid_key,
+        private_key_not_allowed, key_alg_missing, …): those are a provider's
+        or an operator's mistake, not a key meant for something else.
         invalid_key_set for a document without "keys", with duplicate kids, or
-        with no usable key. */
+        with no usable key. opt.alg applies to the keys of its family only. */
     static result<key_set> from_jwks(std::string_view jwks_json, jwk_options opt = {});
-    // (opt.alg applies to the keys of its family that have no "alg"; others infer theirs or fail.)
+
+    /// The JWKs from_jwks left out, in document order (empty for other sets).
+    const std::vector<skipped_key>& skipped() const noexcept { return skipped_; }
 
     /// Adds a key; invalid_key_set if its kid is already in the set.
     result<void> add(key k);
@@ -223,7 +242,20 @@ public:
 
 private:
     std::vector<key> keys_;
+    std::vector<skipped_key> skipped_;
 };
+
+/** Why key::from_jwk(jwk_json, opt) fails, for a person: the error's name
+    and which member is wrong and how ("weak_key: n has 1024 bits; RSA keys
+    need at least 2048 (RFC 7518 §3.3)", "key_alg_missing: the JWK (kty
+    "RSA") has no "alg"; bind one with jwk_options{.alg = algorithm::rs256}
+    or the CLI's --alg"), or "ok". A separate call: loading keys pays
+    nothing for it. Quotes no key material. Allocates. */
+std::string explain_jwk(std::string_view jwk_json, jwk_options opt = {});
+
+/** As explain_jwk, for key_set::from_jwks: the error, and for an error of
+    one key, its index and kid; "ok" plus what was skipped otherwise. */
+std::string explain_jwks(std::string_view jwks_json, jwk_options opt = {});
 
 // ------------------------------------------------------------------------
 // Implementation
@@ -345,6 +377,7 @@ inline result<key> key::from_hmac(algorithm a, std::span<const std::byte> secret
                                   bool verify_allowed, bool sign_allowed)
 {
     if (family(a) != key_family::hmac) return errc::key_algorithm_mismatch;
+    if (!detail::is_utf8(kid)) return errc::invalid_key;  // a kid is a JSON string (RFC 7515 §4.1.4)
     const crypto::hash h = *hash_of(a);
     if (secret.size() < crypto::digest_size(h)) return errc::weak_key;  // RFC 7518 §3.2
     auto p = std::make_shared<impl>();
@@ -368,6 +401,7 @@ inline result<key> key::from_secret(algorithm a, std::span<const std::byte> secr
 inline result<key> key::from_pkey(algorithm a, crypto::pkey k, bool is_private, std::string_view kid, bool has_kid,
                                   bool verify_allowed, bool sign_allowed)
 {
+    if (!detail::is_utf8(kid)) return errc::invalid_key;  // a kid is a JSON string (RFC 7515 §4.1.4)
     switch (family(a)) {
     case key_family::hmac: return errc::key_algorithm_mismatch;
     case key_family::rsa:
@@ -437,6 +471,7 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
     if (!j.is_object()) return errc::invalid_key;
     const std::string* kty = detail::json_string(j, "kty");
     if (!kty) return errc::invalid_key;
+    if (*kty != "oct" && *kty != "RSA" && *kty != "EC" && *kty != "OKP") return errc::unsupported_key_type;
 
     // alg: the JWK's, the caller's, or (EC, OKP) the one the curve implies.
     std::optional<algorithm> a = opt.alg;
@@ -452,7 +487,10 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
             if (curve_of(c)->jwk_crv == *crv) a = c;
     }
     if (!a && *kty == "OKP" && crv && *crv == "Ed25519") a = algorithm::eddsa;
-    if (!a) return errc::invalid_key;  // RFC 8725 §3.1: the key's algorithm cannot be guessed
+    // RFC 8725 §3.1: the key's algorithm cannot be guessed. oct and RSA keys
+    // need an "alg" or jwk_options::alg; an EC or OKP key without one has a
+    // crv that implies none (invalid_key, as for any bad member).
+    if (!a) return *kty == "oct" || *kty == "RSA" ? errc::key_alg_missing : errc::invalid_key;
 
     const key_family f = family(*a);
     if ((*kty == "oct") != (f == key_family::hmac) || (*kty == "RSA") != (f == key_family::rsa) ||
@@ -743,10 +781,22 @@ inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_option
     const auto it = j->find("keys");
     if (it == j->end() || !it->is_array()) return errc::invalid_key_set;
     key_set s;
+    std::size_t index = 0;
     for (const auto& jwk : *it) {
+        const std::size_t at = index++;
         if (!jwk.is_object()) return errc::invalid_key_set;
-        if (const std::string* use = detail::json_string(jwk, "use"); use && *use == "enc") continue;
-        if (const std::string* alg = detail::json_string(jwk, "alg"); alg && !parse_algorithm(*alg)) continue;
+        const auto skip = [&](errc why) {
+            const std::string* kid = detail::json_string(jwk, "kid");
+            s.skipped_.push_back({at, kid ? *kid : std::string(), make_error_code(why)});
+        };
+        if (const std::string* use = detail::json_string(jwk, "use"); use && *use == "enc") {
+            skip(errc::key_use_not_allowed);
+            continue;
+        }
+        if (const std::string* alg = detail::json_string(jwk, "alg"); alg && !parse_algorithm(*alg)) {
+            skip(errc::unsupported_algorithm);
+            continue;
+        }
         // opt.alg is the default for keys of its family only: an RS256 default
         // does not stop the EC keys of the same set from following their crv.
         jwk_options per_key = opt;
@@ -759,6 +809,10 @@ inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_option
             if (!fits) per_key.alg.reset();
         }
         auto k = key::from_jwk_object(jwk, per_key);
+        if (!k && (k.error() == errc::unsupported_key_type || k.error() == errc::key_use_not_allowed)) {
+            skip(static_cast<errc>(k.error().value()));
+            continue;
+        }
         if (!k) return k.error();
         if (auto r = s.add(std::move(*k)); !r) return r.error();
     }
@@ -772,6 +826,145 @@ inline nlohmann::json key_set::to_public_jwks() const
     for (const key& k : keys_)
         if (auto j = k.to_jwk(false)) keys.push_back(std::move(*j));
     return nlohmann::json{{"keys", std::move(keys)}};
+}
+
+namespace detail_jwk {
+
+// The words for a JWK that from_jwk_object refused with `e`: found by looking
+// at the members again, off the loading path.
+inline std::string explain_object(const nlohmann::json& j, const jwk_options& opt, std::error_code e)
+{
+    const auto q = [](std::string_view v) { return "\"" + std::string(v.substr(0, 40)) + "\""; };
+    const std::string* kty = detail::json_string(j, "kty");
+    const std::string* alg = detail::json_string(j, "alg");
+    const std::string* crv = detail::json_string(j, "crv");
+    const std::string ktyq = kty ? q(*kty) : std::string("(none)");
+    const auto b64len = [&](const char* m) -> std::optional<std::size_t> {
+        const std::string* v = detail::json_string(j, m);
+        if (!v) return std::nullopt;
+        auto d = base64url::decode(*v);
+        if (!d) return std::nullopt;
+        const std::size_t n = d->size();
+        apiauth::detail::wipe(d->data(), d->size());
+        return n;
+    };
+    if (e == errc::key_alg_missing)
+        return "the JWK (kty " + ktyq + ") has no \"alg\"; bind one with jwk_options{.alg = algorithm::" +
+               (kty && *kty == "oct" ? std::string("hs256") : std::string("rs256")) + "} or the CLI's --alg";
+    if (e == errc::unsupported_key_type)
+        return "kty is " + ktyq + "; supported: \"oct\", \"RSA\", \"EC\", \"OKP\" (RFC 7518 §6.1, RFC 8037 §2)";
+    if (e == errc::weak_key) {
+        if (kty && *kty == "oct") {
+            const std::size_t need = alg && *alg == "HS512" ? 64 : alg && *alg == "HS384" ? 48 : 32;
+            return "k has " + std::to_string(b64len("k").value_or(0)) + " octets; " + (alg ? *alg : "HS256") +
+                   " needs at least " + std::to_string(need) + " (RFC 7518 §3.2)";
+        }
+        std::size_t bits = 8 * b64len("n").value_or(0);
+        if (const std::string* n = detail::json_string(j, "n")) {
+            auto d = base64url::decode(*n);
+            if (d && !d->empty())
+                for (unsigned c = static_cast<unsigned char>((*d)[0]); c < 0x80 && bits > 0; c = (c << 1) & 0xff)
+                    --bits;
+        }
+        return "n has " + std::to_string(bits) + " bits; RSA keys need at least 2048 (RFC 7518 §3.3)";
+    }
+    if (e == errc::private_key_not_allowed) {
+        std::string found;
+        for (const char* m : {"d", "p", "q", "dp", "dq", "qi"})
+            if (j.contains(m)) found += found.empty() ? q(m) : ", " + q(m);
+        return "the JWK has the private member(s) " + found +
+               " where a public key is expected; leave them out, or set jwk_options{.allow_private = true} to sign";
+    }
+    if (e == errc::key_use_not_allowed) {
+        if (const auto it = j.find("use"); it != j.end())
+            return "use is " + (it->is_string() ? q(it->get_ref<const std::string&>()) : std::string("not a string")) +
+                   "; a signature key has \"sig\" (RFC 7517 §4.2)";
+        return "key_ops allow neither \"verify\" nor (for a private key) \"sign\" (RFC 7517 §4.3)";
+    }
+    if (e == errc::key_algorithm_mismatch) {
+        std::string s = "alg " + (alg ? q(*alg) : std::string("(none)"));
+        if (opt.alg) s += ", jwk_options::alg " + q(name(*opt.alg));
+        s += ", kty " + ktyq;
+        if (crv) s += ", crv " + q(*crv);
+        return s + ": they do not fit together (RFC 7518 §6, RFC 8725 §3.1)";
+    }
+    if (e == errc::invalid_key) {
+        if (!j.is_object()) return "the JWK is not a JSON object (or has a duplicate member name)";
+        if (!kty) return "\"kty\" is missing or not a string (RFC 7517 §4.1)";
+        if (j.contains("alg") && !alg) return "\"alg\" is not a string";
+        if (j.contains("kid") && !detail::json_string(j, "kid")) return "\"kid\" is not a string";
+        if (j.contains("key_ops") && !j.at("key_ops").is_array()) return "\"key_ops\" is not an array";
+        const auto need = [&](const char* m) -> std::string {
+            if (!j.contains(m)) return std::string("member \"") + m + "\" is missing";
+            if (!b64len(m)) return std::string("member \"") + m + "\" is not strict base64url (RFC 7515 §2)";
+            return {};
+        };
+        std::vector<const char*> members;
+        if (*kty == "oct") members = {"k"};
+        if (*kty == "RSA") members = {"n", "e"};
+        if (*kty == "EC") members = {"x", "y"};
+        if (*kty == "OKP") members = {"x"};
+        for (const char* m : members)
+            if (auto w = need(m); !w.empty()) return w;
+        if ((*kty == "EC" || *kty == "OKP") && !alg && !opt.alg)
+            return "crv " + (crv ? q(*crv) : std::string("(none)")) +
+                   " implies no supported algorithm (P-256, P-384, P-521, secp256k1, Ed25519)";
+        if (*kty == "EC" && crv) {
+            const std::size_t size = *crv == "P-384" ? 48 : *crv == "P-521" ? 66 : 32;
+            for (const char* m : {"x", "y", "d"})
+                if (const auto n = b64len(m); n && *n != size)
+                    return std::string("member \"") + m + "\" has " + std::to_string(*n) + " octets; " + *crv +
+                           " needs exactly " + std::to_string(size) + " (RFC 7518 §6.2.1.2)";
+        }
+        if (*kty == "RSA")
+            for (const char* m : {"n", "e"})
+                if (const std::string* v = detail::json_string(j, m)) {
+                    auto d = base64url::decode(*v);
+                    if (d && !d->empty() && (*d)[0] == '\0')
+                        return std::string("member \"") + m + "\" has a leading zero octet (RFC 7518 §6.3.1)";
+                }
+        return "the key material was refused: an EC point off its curve, an RSA modulus or exponent that cannot "
+               "verify (n and e odd, 3 <= e < n), or private members that do not match the public ones";
+    }
+    return e.message();
+}
+
+}  // namespace detail_jwk
+
+inline std::string explain_jwk(std::string_view jwk_json, jwk_options opt)
+{
+    const auto k = key::from_jwk(jwk_json, opt);
+    if (k) return "ok";
+    const auto j = detail::parse_json_unique(jwk_json);
+    return std::string(error_name(k.error())) + ": " +
+           detail_jwk::explain_object(j ? *j : nlohmann::json(), opt, k.error());
+}
+
+inline std::string explain_jwks(std::string_view jwks_json, jwk_options opt)
+{
+    const auto set = key_set::from_jwks(jwks_json, opt);
+    if (set) {
+        std::string s = "ok: " + std::to_string(set->size()) + " key(s)";
+        for (const skipped_key& k : set->skipped())
+            s += "; skipped keys[" + std::to_string(k.index) + "]" + (k.kid.empty() ? "" : " kid \"" + k.kid + "\"") +
+                 ": " + std::string(error_name(k.why));
+        return s;
+    }
+    const std::string head = std::string(error_name(set.error())) + ": ";
+    const auto j = detail::parse_json_unique(jwks_json);
+    if (!j || !j->is_object() || !j->contains("keys") || !j->at("keys").is_array())
+        return head + "not a JWK Set: a JSON object with a \"keys\" array (RFC 7517 §5)";
+    const auto& keys = j->at("keys");
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (!keys[i].is_object()) return head + "keys[" + std::to_string(i) + "] is not a JSON object";
+        const auto one = explain_jwk(keys[i].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), opt);
+        if (one == "ok" || one.rfind(std::string(error_name(set.error())) + ":", 0) != 0) continue;
+        const std::string* kid = detail::json_string(keys[i], "kid");
+        return "keys[" + std::to_string(i) + "]" + (kid ? " kid \"" + *kid + "\"" : "") + " " + one;
+    }
+    if (set.error() == errc::invalid_key_set)
+        return head + "no usable key, or two keys with the same kid (RFC 7517 §4.5)";
+    return head + set.error().message();
 }
 
 }  // namespace apiauth::jose

@@ -39,16 +39,15 @@ struct jws_options {
 
 namespace jws {
 
+class verified;
+inline result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt) noexcept;
+
 /** A JWS whose signature checked out. Views into the token string, which the
     caller keeps alive; the key is the one from the key set (the set must
-    outlive this too). Owns nothing and never allocates. */
+    outlive this too). Owns nothing and never allocates. Only jws::verify
+    makes one (copies are fine: they prove the same thing). */
 class verified {
 public:
-    verified(algorithm a, const key* k, std::string_view compact, std::size_t dot1, std::size_t dot2) noexcept
-        : alg_(a), key_(k), token_(compact), dot1_(dot1), dot2_(dot2)
-    {
-    }
-
     algorithm alg() const noexcept { return alg_; }
     const jose::key& key() const noexcept { return *key_; }
     /// BASE64URL(header) "." BASE64URL(payload): the bytes the signature covers.
@@ -63,6 +62,11 @@ public:
     std::string header_json() const { return base64url::decode(header_b64()).value(); }
 
 private:
+    friend result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt) noexcept;
+    verified(algorithm a, const jose::key* k, std::string_view compact, std::size_t dot1, std::size_t dot2) noexcept
+        : alg_(a), key_(k), token_(compact), dot1_(dot1), dot2_(dot2)
+    {
+    }
     algorithm alg_;
     const jose::key* key_;
     std::string_view token_;
@@ -334,7 +338,8 @@ namespace apiauth::jose::jws {
 
     @see jwt::verifier, jws::sign.
 */
-inline result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt = {}) noexcept
+inline result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt = {}) noexcept;
+inline result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt) noexcept
 {
     try {
         auto p = detail::verify_compact(compact, keys, opt, detail::tls_jose_workspace());
@@ -352,25 +357,34 @@ inline result<verified> verify(std::string_view compact, const key_set& keys, co
     else it is added; the key's kid is added when the header has none. The
     header is serialized compactly (members sorted by name). Errors:
     jws_invalid_header for a header that is not a JSON object or has
-    duplicate names, key_algorithm_mismatch, not_a_signing_key.
+    duplicate names, key_algorithm_mismatch, not_a_signing_key,
+    json_invalid_utf8. Never throws (not_enough_memory).
 
     @par Specification RFC 7515 §5.1, §7.1.
 */
-inline result<std::string> sign(std::string_view header_json, std::span<const std::byte> payload, const key& k)
+inline result<std::string> sign(std::string_view header_json, std::span<const std::byte> payload, const key& k) noexcept
 {
-    if (!k.can_sign()) return errc::not_a_signing_key;
-    auto h = detail::parse_json_unique(header_json);
-    if (!h || !h->is_object()) return errc::jws_invalid_header;
-    if (const auto it = h->find("alg"); it != h->end()) {
-        if (!it->is_string() || it->get_ref<const std::string&>() != name(k.alg())) return errc::key_algorithm_mismatch;
-    } else {
-        (*h)["alg"] = std::string(name(k.alg()));
+    try {
+        if (!k.can_sign()) return errc::not_a_signing_key;
+        auto h = detail::parse_json_unique(header_json);
+        if (!h || !h->is_object()) return errc::jws_invalid_header;
+        if (const auto it = h->find("alg"); it != h->end()) {
+            if (!it->is_string() || it->get_ref<const std::string&>() != name(k.alg()))
+                return errc::key_algorithm_mismatch;
+        } else {
+            (*h)["alg"] = std::string(name(k.alg()));
+        }
+        if (k.has_kid() && !h->contains("kid")) (*h)["kid"] = std::string(k.kid());
+        auto text = detail::dump_json(*h);
+        if (!text) return text.error();
+        return detail::sign_encoded(base64url::encode(*text), payload, k);
+    } catch (...) {
+        return std::make_error_code(std::errc::not_enough_memory);
     }
-    if (k.has_kid() && !h->contains("kid")) (*h)["kid"] = std::string(k.kid());
-    return detail::sign_encoded(base64url::encode(h->dump()), payload, k);
 }
 
-inline result<std::string> sign(std::string_view header_json, std::string_view payload, const key& k)
+/// As above, for a payload given as text.
+inline result<std::string> sign(std::string_view header_json, std::string_view payload, const key& k) noexcept
 {
     return sign(header_json, detail::as_bytes(payload), k);
 }

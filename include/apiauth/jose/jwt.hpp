@@ -19,9 +19,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <functional>
 #include <initializer_list>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +47,22 @@ struct string_list {
     string_list(std::initializer_list<std::string> l) : values(l) {}
     bool empty() const noexcept { return values.empty(); }
 };
+
+/** A declared claim as jwt::policy::declare holds it: made from a typed
+    handle (string_claim, int_claim, …), so the name and the kind are stated
+    once, where the handle is defined. */
+struct claim_spec {
+    std::string name;
+    claim_kind kind;
+    bool required;
+    template <claim_kind K>
+    claim_spec(const claim<K>& c) : name(c.name()), kind(K), required(c.is_required())  // NOLINT: implicit on purpose
+    {
+    }
+};
+
+/// A last check on verified claims (policy::check): an error refuses the token with that error.
+using claims_check = std::function<std::error_code(const claims&)>;
 
 /** What a JWT must satisfy beyond its signature (RFC 7519 §4.1, §7.2; RFC 8725 §3.8-§3.12).
 
@@ -70,12 +89,45 @@ struct policy {
     std::size_t max_size = 16 * 1024;
     /// Header parameters the application processes itself and so may appear in `crit`.
     string_list understood_critical{};
+    /** Claims outside the registered set read in the same pass as the
+        registered ones, each with its JSON type (invalid_claim_type
+        otherwise) and, if `.required()`, present (missing_claim); read them
+        with claims::get(handle). Names must be distinct and not registered
+        (std::invalid_argument from the verifier). Up to 8 cost no
+        allocation. RFC 7519 §4.2, §4.3. */
+    std::vector<claim_spec> declare{};
+    /** Called last, on claims that passed every other check: a non-zero
+        error_code refuses the token with that code (e.g. an ID Site `err`
+        mapped to an error, a nonce that was not issued). It must not throw;
+        if it does, the token is refused with invalid_configuration. */
+    claims_check check{};
 };
 
-/** A verified JWT: its algorithm, the key that verified it, and its claims. */
+class verifier;
+
+}  // namespace apiauth::jose::jwt
+
+namespace apiauth::detail {
+// The key to jwt::verified's constructor, which only jwt::verifier can make
+// (the verified result is built in place inside boost::system::result, so the
+// constructor itself cannot be private; this key is).
+class jwt_verified_key {
+    friend class jose::jwt::verifier;
+    jwt_verified_key() noexcept = default;
+
+public:
+    jwt_verified_key(const jwt_verified_key&) = delete;
+    jwt_verified_key& operator=(const jwt_verified_key&) = delete;
+};
+}  // namespace apiauth::detail
+
+namespace apiauth::jose::jwt {
+
+/** A verified JWT: its algorithm, the key that verified it, and its claims.
+    Only jwt::verifier makes one: holding one means the token verified. */
 class verified {
 public:
-    verified() noexcept {}  // user-provided, like claims(): no zeroing of the inline buffer
+    explicit verified(const detail::jwt_verified_key&) noexcept {}  // no zeroing of the claims' inline buffer
     algorithm alg() const noexcept { return alg_; }
     /// The key from the verifier's key set (valid while the verifier lives).
     const jose::key& key() const noexcept { return *key_; }
@@ -100,7 +152,11 @@ private:
     strings); `require`d claims present (missing_claim); issuer
     (wrong_issuer); audience (wrong_audience); exp (token_expired: now ≥ exp
     + leeway), nbf (token_not_yet_valid: now + leeway < nbf), iat
-    (token_issued_in_future).
+    (token_issued_in_future); declared claims (policy::declare) are read
+    and type-checked with the registered ones, in the same pass; last, the
+    policy's `check` hook. Why a token failed, in words a person reads
+    (which claim, how late): explain(), a separate call that costs verify()
+    nothing.
 
     Performance contract (BENCHMARKS.md, the jwt verify rows): the JOSE header and
     claims are parsed with simdjson; keys were parsed when built; after a
@@ -119,17 +175,38 @@ private:
 */
 class verifier {
 public:
+    /** A verifier for `keys` and `p`. Throws std::invalid_argument for a
+        policy that declares a claim twice, an empty name, or a registered
+        claim (those have their own accessors; require them with `require`). */
     verifier(key_set keys, policy p) : keys_(std::move(keys)), policy_(std::move(p))
     {
+        for (const claim_spec& d : policy_.declare) {
+            if (d.name.empty() || claims::registered_bit(d.name) != 0)
+                throw std::invalid_argument("apiauth::jose::jwt::verifier: cannot declare the claim \"" + d.name +
+                                            "\" (empty or registered)");
+            for (const auto& o : decls_)
+                if (o.name == d.name)
+                    throw std::invalid_argument("apiauth::jose::jwt::verifier: the claim \"" + d.name +
+                                                "\" is declared twice");
+            decls_.push_back({d.name, detail::key_fingerprint(d.name), static_cast<std::uint32_t>(names_.size()),
+                              d.kind, d.required});
+            names_ += d.name;
+        }
         // Required claims: the registered ones become a bit mask checked
-        // against what the claims reader saw, the others are looked up.
+        // against what the claims reader saw, the declared ones are marked,
+        // the others are looked up.
         for (const auto& name : policy_.require.values) {
             const std::uint32_t bit = claims::registered_bit(name);
+            bool declared = false;
+            for (auto& d : decls_)
+                if (d.name == name) declared = d.required = true;
             if (bit != 0)
                 required_registered_ |= bit;
-            else
+            else if (!declared)
                 required_other_.push_back(name);
         }
+        for (const auto& d : decls_) any_required_decl_ = any_required_decl_ || d.required;
+
         for (const auto& s : policy_.understood_critical.values) crit_views_.push_back(s);
         jws_opt_.max_size = policy_.max_size;
         jws_opt_.typ = policy_.typ;
@@ -145,20 +222,42 @@ public:
     /// Verify `token`; see the class comment for the checks and errors.
     result<verified> verify(std::string_view token) const noexcept
     {
-        result<verified> r{boost::system::in_place_value};
+        const detail::jwt_verified_key key;
+        result<verified> r{boost::system::in_place_value, key};
         try {
-            if (auto e = run(token, *r, detail::tls_jose_workspace())) r = result<verified>(e);
+            if (auto e = run(token, *r, detail::tls_jose_workspace(), nullptr)) r = result<verified>(e);
         } catch (...) {  // the per-thread workspace's first allocation
             r = result<verified>(std::make_error_code(std::errc::not_enough_memory));
         }
         return r;
     }
 
+    /** Why verify(token) fails, for a person: the error's name and what was
+        wrong where ("missing_claim: the claim \"state\" is required by the
+        policy and absent", "token_expired: exp 1700000000 is 95 s before now
+        1700000125 (leeway 30 s)"), or "ok" when it verifies. Runs the same
+        checks again, so verify() pays nothing for it. The text quotes claim
+        names and values from the token (never key material): log it, do not
+        send it to the client. Allocates; may throw std::bad_alloc. */
+    std::string explain(std::string_view token) const
+    {
+        const detail::jwt_verified_key key;
+        result<verified> r{boost::system::in_place_value, key};
+        std::string why;
+        const std::error_code e = run(token, *r, detail::tls_jose_workspace(), &why);
+        if (!e) return "ok";
+        std::string out(error_name(e).empty() ? e.message() : std::string(error_name(e)));
+        out += ": ";
+        out += why.empty() ? e.message() : why;
+        return out;
+    }
+
     const key_set& keys() const noexcept { return keys_; }
     const jwt::policy& policy() const noexcept { return policy_; }
 
 private:
-    std::error_code run(std::string_view token, verified& out, detail::jose_workspace& ws) const noexcept
+    // `why`, when not null, receives the explanation of a failure (explain()).
+    std::error_code run(std::string_view token, verified& out, detail::jose_workspace& ws, std::string* why) const
     {
         auto dots = detail::split_compact(token, jws_opt_.max_size);
         if (!dots) return dots.error();
@@ -169,7 +268,10 @@ private:
             out.key_ = cached->key;
         } else {
             auto choice = detail::read_header(header_b64, keys_, jws_opt_, ws);
-            if (!choice) return choice.error();
+            if (!choice) {
+                if (why) *why = explain_header(header_b64, choice.error());
+                return choice.error();
+            }
             out.alg_ = choice->alg;
             out.key_ = choice->key;
         }
@@ -178,32 +280,144 @@ private:
         const auto parts = detail::jws_parts{out.alg_, out.key_, dots->first, dots->second};
 
         claims& c = out.claims_;
-        auto json = detail::claims_access::decode_into(c, token.substr(parts.dot1 + 1, parts.dot2 - parts.dot1 - 1));
+        using access = detail::claims_access;
+        auto json = access::decode_into(c, token.substr(parts.dot1 + 1, parts.dot2 - parts.dot1 - 1), names_.size());
         if (!json) return json.error();
+        if (auto e = access::begin_extras(c, decls_, names_)) return e;
         auto doc = ws.parse(*json);
-        if (!doc) return errc::invalid_claims;
+        if (!doc) return fail(why, errc::invalid_claims, [] { return std::string("the payload is not valid JSON"); });
         simdjson::dom::object o;
-        if (doc->get_object().get(o) != simdjson::SUCCESS) return errc::invalid_claims;  // RFC 7519 §7.2 step 10
-        if (auto e = detail::claims_access::fill(c, o, ws.names)) return e;
-        if ((required_registered_ & ~c.registered_present()) != 0) return errc::missing_claim;
+        if (doc->get_object().get(o) != simdjson::SUCCESS)  // RFC 7519 §7.2 step 10
+            return fail(why, errc::invalid_claims, [] { return std::string("the payload is not a JSON object"); });
+        std::string_view culprit;
+        if (auto e = access::fill(c, o, ws.names, decls_, culprit))
+            return fail(why, e, [&] { return explain_member(e, culprit); });
+        if (const std::uint32_t missing = required_registered_ & ~c.registered_present(); missing != 0)
+            return fail(why, errc::missing_claim, [&] {
+                for (std::size_t i = 0; i < std::size(claims::registered_names); ++i)
+                    if (missing & (1u << i)) return missing_text(claims::registered_names[i]);
+                return std::string();
+            });
+        if (any_required_decl_)
+            for (std::size_t i = 0; i < decls_.size(); ++i)
+                if (decls_[i].required && !access::present(c, i))
+                    return fail(why, errc::missing_claim, [&] { return missing_text(decls_[i].name); });
         for (const std::string& name : required_other_)
-            if (o.at_key(name).error() != simdjson::SUCCESS) return errc::missing_claim;
-        if (!policy_.issuer.empty() && c.iss() != std::string_view(policy_.issuer)) return errc::wrong_issuer;
+            if (o.at_key(name).error() != simdjson::SUCCESS)
+                return fail(why, errc::missing_claim, [&] { return missing_text(name); });
+        if (!policy_.issuer.empty() && c.iss() != std::string_view(policy_.issuer))
+            return fail(why, errc::wrong_issuer, [&] {
+                return (c.iss() ? "iss is " + quote(*c.iss()) : std::string("the token has no iss")) +
+                       "; the policy expects " + quote(policy_.issuer);
+            });
         if (!policy_.audience.empty()) {
             bool found = false;
             for (const std::string& a : policy_.audience.values) found = found || c.has_audience(a);
-            if (!found) return errc::wrong_audience;
+            if (!found)
+                return fail(why, errc::wrong_audience, [&] {
+                    std::string s = c.aud().empty() ? std::string("the token has no aud") : "aud is";
+                    for (std::string_view a : c.aud()) s += " " + quote(a);
+                    s += "; the policy expects one of";
+                    for (const std::string& a : policy_.audience.values) s += " " + quote(a);
+                    return s;
+                });
         }
-        const double t = now_seconds();
+        double t = 0;
+        try {
+            t = now_seconds();
+        } catch (...) {  // the policy's clock threw
+            return errc::invalid_configuration;
+        }
         const double skew = static_cast<double>(policy_.leeway.count());
-        if (const auto exp = c.exp(); exp && !(t < *exp + skew)) return errc::token_expired;
-        if (const auto nbf = c.nbf(); nbf && t + skew < *nbf) return errc::token_not_yet_valid;
+        if (const auto exp = c.exp(); exp && !(t < *exp + skew))
+            return fail(why, errc::token_expired, [&] { return time_text("exp", *exp, "before", t); });
+        if (const auto nbf = c.nbf(); nbf && t + skew < *nbf)
+            return fail(why, errc::token_not_yet_valid, [&] { return time_text("nbf", *nbf, "after", t); });
         if (const auto iat = c.iat(); policy_.reject_future_iat && iat && *iat > t + skew)
-            return errc::token_issued_in_future;
+            return fail(why, errc::token_issued_in_future, [&] { return time_text("iat", *iat, "after", t); });
+        if (policy_.check) {
+            std::error_code e;
+            try {
+                e = policy_.check(c);
+            } catch (...) {
+                return fail(why, errc::invalid_configuration,
+                            [] { return std::string("the policy's check threw an exception"); });
+            }
+            if (e) return fail(why, e, [&] { return "the policy's check refused the claims: " + e.message(); });
+        }
         return {};
     }
 
-    double now_seconds() const noexcept
+    // ---- explain(): the words for each failure, built only when asked --------------
+
+    template <class Text> static std::error_code fail(std::string* why, std::error_code e, Text&& text)
+    {
+        if (why) *why = text();
+        return e;
+    }
+
+    // A value from the token, quoted and cut to 80 octets.
+    static std::string quote(std::string_view s)
+    {
+        std::string q = "\"";
+        q += s.substr(0, 80);
+        if (s.size() > 80) q += "...";
+        q += '"';
+        return q;
+    }
+
+    static std::string missing_text(std::string_view name)
+    {
+        return "the claim " + quote(name) + " is required by the policy and absent";
+    }
+
+    std::string explain_member(std::error_code e, std::string_view name) const
+    {
+        if (e == errc::duplicate_member) return "the claim " + quote(name) + " occurs twice (at its level or inside)";
+        if (e != errc::invalid_claim_type) return "in the claim " + quote(name) + ": " + e.message();
+        std::string want = "a number (NumericDate)";
+        if (name == "aud")
+            want = "a string or an array of strings";
+        else if (const std::uint32_t bit = claims::registered_bit(name);
+                 bit != 0 && name != "exp" && name != "nbf" && name != "iat")
+            want = "a string";
+        for (const auto& d : decls_) {
+            if (d.name != name) continue;
+            constexpr const char* kinds[] = {"a string",      "an integer (int64)",  "a number",
+                                             "true or false", "an array of strings", "an object"};
+            want = kinds[static_cast<std::size_t>(d.kind)];
+        }
+        return "the claim " + quote(name) + " must be " + want;
+    }
+
+    std::string time_text(const char* claim, double value, const char* side, double now) const
+    {
+        const auto num = [](double v) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.0f", v);
+            return std::string(buf);
+        };
+        return std::string(claim) + " " + num(value) + " is " + num(std::fabs(now - value)) + " s " + side + " now " +
+               num(now) + " (leeway " + std::to_string(policy_.leeway.count()) + " s)";
+    }
+
+    // The header's alg, kid and typ, with the error read_header gave.
+    std::string explain_header(std::string_view header_b64, std::error_code e) const
+    {
+        std::string s = e.message();
+        const auto text = base64url::decode(header_b64);
+        if (!text) return s;
+        const auto h = nlohmann::json::parse(*text, nullptr, false);
+        if (!h.is_object()) return s;
+        s += " (header";
+        for (const char* m : {"alg", "kid", "typ"})
+            if (const std::string* v = detail::json_string(h, m)) s += std::string(" ") + m + " " + quote(*v);
+        s += ")";
+        if (e == errc::wrong_token_type) s += "; the policy expects typ " + quote(policy_.typ);
+        return s;
+    }
+
+    double now_seconds() const
     {
         if (policy_.clock) return std::chrono::duration<double>(policy_.clock().time_since_epoch()).count();
 #if defined(CLOCK_REALTIME_COARSE)
@@ -262,6 +476,9 @@ private:
     jws_options jws_opt_;
     std::uint32_t required_registered_ = 0;
     std::vector<std::string> required_other_;
+    std::vector<detail::claim_decl> decls_;
+    std::string names_;  // the declared names one after the other (claim_decl::name_off)
+    bool any_required_decl_ = false;
     mutable std::array<std::atomic<const header_entry*>, header_slots> header_cache_{};
 };
 
@@ -277,7 +494,7 @@ struct sign_options {
     clock_function clock{};
 };
 
-/// A fresh token identifier: 128 random bits, base64url (22 characters).
+/// A fresh token identifier: 128 random bits, base64url (22 characters). May throw std::bad_alloc.
 inline result<std::string> new_jti()
 {
     std::array<std::byte, 16> b{};
@@ -290,32 +507,51 @@ inline result<std::string> new_jti()
 class signer {
 public:
     /** A signer for `k` (not_a_signing_key unless it holds private material).
-        `typ` is the header typ ("JWT", "at+jwt", …; empty for none). */
-    static result<signer> make(key k, std::string typ = "JWT")
+        `typ` is the header typ ("JWT", "at+jwt", …; empty for none); one that
+        is not valid UTF-8 is json_invalid_utf8. Never throws (not_enough_memory). */
+    static result<signer> make(key k, std::string typ = "JWT") noexcept
     {
-        if (!k.can_sign()) return errc::not_a_signing_key;
-        nlohmann::json h;
-        h["alg"] = std::string(name(k.alg()));
-        if (!typ.empty()) h["typ"] = std::move(typ);
-        if (k.has_kid()) h["kid"] = std::string(k.kid());
-        return signer(std::move(k), base64url::encode(h.dump()));
+        try {
+            if (!k.can_sign()) return errc::not_a_signing_key;
+            nlohmann::json h;
+            h["alg"] = std::string(name(k.alg()));
+            if (!typ.empty()) h["typ"] = std::move(typ);
+            if (k.has_kid()) h["kid"] = std::string(k.kid());
+            auto text = detail::dump_json(h);
+            if (!text) return text.error();
+            return signer(std::move(k), base64url::encode(*text));
+        } catch (...) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
     }
 
-    /** The compact JWT for `claims` (a JSON object; invalid_claims otherwise).
-        With `opt`, iat/exp/jti are added unless present. */
-    result<std::string> sign(nlohmann::json claims, const sign_options& opt = {}) const
+    /** The compact JWT for `claims` (RFC 7519 §7.1): a JSON object
+        (invalid_claims otherwise) whose strings are valid UTF-8
+        (json_invalid_utf8: nlohmann would throw type_error 316, and RFC 8259
+        §8.1 wants UTF-8). With `opt`, iat/exp/jti are added unless present.
+        Never throws: a failing clock is invalid_configuration, memory
+        exhaustion not_enough_memory. */
+    result<std::string> sign(nlohmann::json claims, const sign_options& opt = {}) const noexcept
     {
-        if (!claims.is_object()) return errc::invalid_claims;
-        const auto now = opt.clock ? opt.clock() : std::chrono::system_clock::now();
-        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-        if (opt.set_iat && !claims.contains("iat")) claims["iat"] = secs;
-        if (opt.lifetime.count() != 0 && !claims.contains("exp")) claims["exp"] = secs + opt.lifetime.count();
-        if (opt.set_jti && !claims.contains("jti")) {
-            auto j = new_jti();
-            if (!j) return j.error();
-            claims["jti"] = std::move(*j);
+        try {
+            if (!claims.is_object()) return errc::invalid_claims;
+            const auto now = opt.clock ? opt.clock() : std::chrono::system_clock::now();
+            const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+            if (opt.set_iat && !claims.contains("iat")) claims["iat"] = secs;
+            if (opt.lifetime.count() != 0 && !claims.contains("exp")) claims["exp"] = secs + opt.lifetime.count();
+            if (opt.set_jti && !claims.contains("jti")) {
+                auto j = new_jti();
+                if (!j) return j.error();
+                claims["jti"] = std::move(*j);
+            }
+            auto text = detail::dump_json(claims);
+            if (!text) return text.error();
+            return detail::sign_encoded(header_b64_, detail::as_bytes(*text), key_);
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        } catch (...) {  // the caller's clock
+            return errc::invalid_configuration;
         }
-        return detail::sign_encoded(header_b64_, detail::as_bytes(claims.dump()), key_);
     }
 
     const jose::key& key() const noexcept { return key_; }
