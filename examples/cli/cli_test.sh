@@ -68,6 +68,10 @@ stderr_has() {
     grep -qF -- "$1" err.txt || fail "stderr lacks '$1': $(head -3 err.txt)"
 }
 
+# ---- version ---------------------------------------------------------------------------------------
+run 0 --version
+grep -Eqx 'apiauth [0-9]+\.[0-9]+\.[0-9]+' out.txt || fail "apiauth --version: $(cat out.txt)"
+
 # ---- help ----------------------------------------------------------------------------------------
 
 commands=(

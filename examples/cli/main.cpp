@@ -12,6 +12,8 @@
 
 #include "cli.hpp"
 
+#include <apiauth/version.hpp>
+
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -91,6 +93,7 @@ int run(int argc, char** argv)
     apiauth_cli::add_key_commands(app, ctx);
     add_help_command(app, ctx);
     app.footer(std::string(exit_codes_footer));
+    app.set_version_flag("--version", "apiauth " + std::string(apiauth::version()));
 
     if (argc < 2) {
         std::cerr << app.help();
@@ -100,6 +103,9 @@ int run(int argc, char** argv)
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
         std::cout << app.help();
+        return static_cast<int>(exit_code::ok);
+    } catch (const CLI::CallForVersion& e) {
+        std::cout << e.what() << '\n';
         return static_cast<int>(exit_code::ok);
     } catch (const CLI::CallForAllHelp&) {
         std::cout << app.help("", CLI::AppFormatMode::All);
