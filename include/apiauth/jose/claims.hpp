@@ -51,12 +51,14 @@ enum class claim_kind : std::uint8_t {
     the jwt::claims it came from. */
 class string_array_view {
 public:
+    /// A forward iterator over the strings, in token order.
     class iterator {
     public:
-        using value_type = std::string_view;
-        using difference_type = std::ptrdiff_t;
-        using iterator_category = std::forward_iterator_tag;
+        using value_type = std::string_view;                  ///< a string of the array
+        using difference_type = std::ptrdiff_t;               ///< distance between iterators
+        using iterator_category = std::forward_iterator_tag;  ///< forward only
         iterator() noexcept = default;
+        /// The current string (a view into the claims).
         std::string_view operator*() const noexcept
         {
             std::size_t len = 0, shift = 0, i = 0;
@@ -68,6 +70,7 @@ public:
             } while (b & 0x80);
             return {p_ + i, len};
         }
+        /// Moves to the next string.
         iterator& operator++() noexcept
         {
             const std::string_view s = **this;
@@ -75,6 +78,7 @@ public:
             --left_;
             return *this;
         }
+        /// Moves to the next string; returns the iterator as it was.
         iterator operator++(int) noexcept
         {
             auto t = *this;
@@ -89,9 +93,13 @@ public:
         const char* p_ = nullptr;
         std::size_t left_ = 0;
     };
+    /// The number of strings.
     std::size_t size() const noexcept { return n_; }
+    /// True if the array is empty.
     bool empty() const noexcept { return n_ == 0; }
+    /// The first string.
     iterator begin() const noexcept { return {p_, n_}; }
+    /// Past the last string.
     iterator end() const noexcept { return {p_, 0}; }
     /// True when one of the strings equals `s`.
     bool contains(std::string_view s) const noexcept
@@ -126,7 +134,9 @@ private:
 */
 template <claim_kind K> class claim {
 public:
+    /// A claim named `name`, optional unless required() is called.
     constexpr explicit claim(std::string_view name) noexcept : name_(name) {}
+    /// The claim's member name in the JWT claims set.
     constexpr std::string_view name() const noexcept { return name_; }
     /// The same claim, required: a token without it is missing_claim.
     constexpr claim required() const noexcept
@@ -135,6 +145,7 @@ public:
         c.required_ = true;
         return c;
     }
+    /// True if the policy refuses a token without this claim (missing_claim).
     constexpr bool is_required() const noexcept { return required_; }
 
 private:
@@ -151,23 +162,29 @@ using object_claim = claim<claim_kind::object>;    ///< read as the object's JSO
 
 /// What claims::get returns for a claim of kind K.
 template <claim_kind K> struct claim_value;
+/// A `string` claim reads as a view of its unescaped value.
 template <> struct claim_value<claim_kind::string> {
-    using type = std::string_view;
+    using type = std::string_view;  ///< the value type
 };
+/// An `integer` claim reads as a signed 64-bit integer.
 template <> struct claim_value<claim_kind::integer> {
-    using type = std::int64_t;
+    using type = std::int64_t;  ///< the value type
 };
+/// A `number` claim reads as a double (e.g. a NumericDate, RFC 7519 §2).
 template <> struct claim_value<claim_kind::number> {
-    using type = double;
+    using type = double;  ///< the value type
 };
+/// A `boolean` claim reads as bool.
 template <> struct claim_value<claim_kind::boolean> {
-    using type = bool;
+    using type = bool;  ///< the value type
 };
+/// A `strings` claim reads as a view of its strings.
 template <> struct claim_value<claim_kind::strings> {
-    using type = string_array_view;
+    using type = string_array_view;  ///< the value type
 };
+/// An `object` claim reads as its JSON text, exactly as in the token.
 template <> struct claim_value<claim_kind::object> {
-    using type = std::string_view;
+    using type = std::string_view;  ///< the value type
 };
 
 /** The claims of a verified JWT: the registered ones and those the policy
@@ -187,7 +204,9 @@ class claims {
 public:
     claims(const claims&) = delete;
     claims& operator=(const claims&) = delete;
+    /// Takes over `o`'s claims; `o` is left empty.
     claims(claims&& o) noexcept { take(o); }
+    /// Takes over `o`'s claims; `o` is left empty.
     claims& operator=(claims&& o) noexcept
     {
         if (this != &o) {
@@ -198,35 +217,50 @@ public:
     }
     ~claims() { release(); }
 
+    /// The `iss` claim (RFC 7519 §4.1.1), if present.
     std::optional<std::string_view> iss() const noexcept { return get_s(iss_); }
+    /// The `sub` claim (RFC 7519 §4.1.2), if present.
     std::optional<std::string_view> sub() const noexcept { return get_s(sub_); }
+    /// The `jti` claim (RFC 7519 §4.1.7), if present.
     std::optional<std::string_view> jti() const noexcept { return get_s(jti_); }
+    /// The `client_id` claim (RFC 9068 §2.2, RFC 8693 §4.3), if present.
     std::optional<std::string_view> client_id() const noexcept { return get_s(client_id_); }
     /// The `scope` claim (RFC 8693 §4.2; RFC 9068 §2.2.3): space-delimited scope tokens.
     std::optional<std::string_view> scope() const noexcept { return get_s(scope_); }
+    /// The `exp` claim (RFC 7519 §4.1.4), if present.
     std::optional<numeric_date> exp() const noexcept { return get_d(exp_); }
+    /// The `nbf` claim (RFC 7519 §4.1.5), if present.
     std::optional<numeric_date> nbf() const noexcept { return get_d(nbf_); }
+    /// The `iat` claim (RFC 7519 §4.1.6), if present.
     std::optional<numeric_date> iat() const noexcept { return get_d(iat_); }
 
     /// The audiences: none when `aud` is absent, one for a string, each element of an array (RFC 7519 §4.1.3).
     class audience_list {
     public:
+        /// The number of audiences.
         std::size_t size() const noexcept { return c_->aud_count_; }
+        /// True if the token has no `aud`.
         bool empty() const noexcept { return size() == 0; }
+        /// The audience at index `i` (i < size()).
         std::string_view operator[](std::size_t i) const noexcept { return c_->aud_at(i); }
+        /// A forward iterator over the audiences, in token order.
         class iterator {
         public:
-            using value_type = std::string_view;
-            using difference_type = std::ptrdiff_t;
-            using iterator_category = std::forward_iterator_tag;
+            using value_type = std::string_view;                  ///< an audience
+            using difference_type = std::ptrdiff_t;               ///< distance between iterators
+            using iterator_category = std::forward_iterator_tag;  ///< forward only
             iterator() noexcept = default;
+            /// The iterator at index `i` of `c`'s audiences.
             iterator(const claims* c, std::size_t i) noexcept : c_(c), i_(i) {}
+            /// The current audience.
             std::string_view operator*() const noexcept { return c_->aud_at(i_); }
+            /// Moves to the next audience.
             iterator& operator++() noexcept
             {
                 ++i_;
                 return *this;
             }
+            /// Moves to the next audience; returns the iterator as it was.
             iterator operator++(int) noexcept
             {
                 auto t = *this;
@@ -239,7 +273,9 @@ public:
             const claims* c_ = nullptr;
             std::size_t i_ = 0;
         };
+        /// The first audience.
         iterator begin() const noexcept { return {c_, 0}; }
+        /// Past the last audience.
         iterator end() const noexcept { return {c_, size()}; }
 
     private:
@@ -247,6 +283,7 @@ public:
         explicit audience_list(const claims* c) noexcept : c_(c) {}
         const claims* c_;
     };
+    /// The `aud` claim (RFC 7519 §4.1.3): one string or an array, as a list (empty when absent).
     audience_list aud() const noexcept { return audience_list(this); }
 
     /// True when `value` is one of the audiences.

@@ -78,6 +78,7 @@ public:
         shorter than the hash output (RFC 7518 §3.2), key_algorithm_mismatch
         for a non-HMAC algorithm. */
     static result<key> from_secret(algorithm a, std::span<const std::byte> secret, std::string_view kid = {});
+    /// A key from the octets of `secret` (see the overload above).
     static result<key> from_secret(algorithm a, std::string_view secret, std::string_view kid = {})
     {
         return from_secret(a, detail::as_bytes(secret), kid);
@@ -107,8 +108,11 @@ public:
         RSA: 2048 bits; EC on the algorithm's curve; Ed25519). */
     static result<key> generate(algorithm a, std::string_view kid = {});
 
+    /// The one algorithm this key is bound to.
     algorithm alg() const noexcept { return p_->alg; }
+    /// The key id, empty when the key has none.
     std::string_view kid() const noexcept { return p_->kid; }
+    /// True if the key has a `kid` (which may be the empty string).
     bool has_kid() const noexcept { return p_->has_kid; }
     /// Holds private material and key_ops (if given) include "sign".
     bool can_sign() const noexcept { return p_->is_private && p_->sign_allowed; }
@@ -235,9 +239,13 @@ public:
     /// The public keys as a JWK Set document; HMAC keys are left out.
     nlohmann::json to_public_jwks() const;
 
+    /// The number of keys.
     std::size_t size() const noexcept { return keys_.size(); }
+    /// True if the set has no key.
     bool empty() const noexcept { return keys_.empty(); }
+    /// The first key.
     auto begin() const noexcept { return keys_.begin(); }
+    /// Past the last key.
     auto end() const noexcept { return keys_.end(); }
 
 private:

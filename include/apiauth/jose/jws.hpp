@@ -48,12 +48,17 @@ inline result<verified> verify(std::string_view compact, const key_set& keys, co
     makes one (copies are fine: they prove the same thing). */
 class verified {
 public:
+    /// The algorithm that verified the signature (the key's).
     algorithm alg() const noexcept { return alg_; }
+    /// The key that verified the signature.
     const jose::key& key() const noexcept { return *key_; }
     /// BASE64URL(header) "." BASE64URL(payload): the bytes the signature covers.
     std::string_view signing_input() const noexcept { return token_.substr(0, dot2_); }
+    /// The protected header as sent (base64url).
     std::string_view header_b64() const noexcept { return token_.substr(0, dot1_); }
+    /// The payload as sent (base64url).
     std::string_view payload_b64() const noexcept { return token_.substr(dot1_ + 1, dot2_ - dot1_ - 1); }
+    /// The signature as sent (base64url).
     std::string_view signature_b64() const noexcept { return token_.substr(dot2_ + 1); }
 
     /// The payload octets, decoded (allocates). Not necessarily JSON (RFC 7515 §7.1).

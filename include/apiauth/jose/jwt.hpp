@@ -40,11 +40,15 @@ using clock_function = std::function<std::chrono::system_clock::time_point()>;
 /// One string, or several, written either way in a designated initializer:
 /// `.audience = "https://api.example.com"` or `.audience = {"a", "b"}`.
 struct string_list {
-    std::vector<std::string> values;
+    std::vector<std::string> values;  ///< the strings, in order
     string_list() = default;
+    /// One string.
     string_list(const char* s) : values{s} {}
+    /// One string.
     string_list(std::string s) : values{std::move(s)} {}
+    /// Several strings.
     string_list(std::initializer_list<std::string> l) : values(l) {}
+    /// True if there is none.
     bool empty() const noexcept { return values.empty(); }
 };
 
@@ -52,10 +56,11 @@ struct string_list {
     handle (string_claim, int_claim, …), so the name and the kind are stated
     once, where the handle is defined. */
 struct claim_spec {
-    std::string name;
-    claim_kind kind;
-    bool required;
+    std::string name;  ///< the claim's member name
+    claim_kind kind;   ///< the JSON type it must have
+    bool required;     ///< whether a token without it is refused
     template <claim_kind K>
+    /// The declaration of `c` (its name, type and whether it is required).
     claim_spec(const claim<K>& c) : name(c.name()), kind(K), required(c.is_required())  // NOLINT: implicit on purpose
     {
     }
@@ -127,10 +132,13 @@ namespace apiauth::jose::jwt {
     Only jwt::verifier makes one: holding one means the token verified. */
 class verified {
 public:
+    /// Made only by jwt::verifier (the key type is the verifier's).
     explicit verified(const detail::jwt_verified_key&) noexcept {}  // no zeroing of the claims' inline buffer
+    /// The algorithm that verified the token.
     algorithm alg() const noexcept { return alg_; }
     /// The key from the verifier's key set (valid while the verifier lives).
     const jose::key& key() const noexcept { return *key_; }
+    /// The verified claims.
     const jwt::claims& claims() const noexcept { return claims_; }
 
 private:
@@ -212,6 +220,7 @@ public:
         jws_opt_.typ = policy_.typ;
         jws_opt_.understood_critical = crit_views_;
     }
+    /// A verifier with the same keys and policy.
     verifier(const verifier& o) : verifier(o.keys_, o.policy_) {}
     verifier& operator=(const verifier&) = delete;
     ~verifier()
@@ -252,7 +261,9 @@ public:
         return out;
     }
 
+    /// The keys this verifier selects from.
     const key_set& keys() const noexcept { return keys_; }
+    /// The policy this verifier applies.
     const jwt::policy& policy() const noexcept { return policy_; }
 
 private:
@@ -554,6 +565,7 @@ public:
         }
     }
 
+    /// The key this signer signs with.
     const jose::key& key() const noexcept { return key_; }
 
 private:
