@@ -52,7 +52,7 @@ struct api_key_fixture {
     std::unique_ptr<floor_key> floor;
     std::string basic_header;  // "Basic " base64(client_id ":" client_secret)
     std::array<std::string_view, 1> authorization{};
-    apiauth::request_view request;
+    apiauth::http::request_view request;
     std::array<std::string_view, 2> prefixes{"acme_sk", "acme_test_sk"};
 };
 
@@ -92,11 +92,11 @@ void build(api_key_fixture& f)
     if (!header) fail("encode_basic");
     f.basic_header = std::move(*header);
     f.authorization[0] = f.basic_header;
-    f.request = apiauth::request_view{.method = "GET",
-                                      .target = "/v1/items",
-                                      .authorization = std::span<const std::string_view>(f.authorization),
-                                      .content_type = {},
-                                      .body = {}};
+    f.request = apiauth::http::request_view{.method = "GET",
+                                            .target = "/v1/items",
+                                            .authorization = std::span<const std::string_view>(f.authorization),
+                                            .content_type = {},
+                                            .body = {}};
 }
 
 // Built on first use, which main() arranges to be after the allocator is installed.

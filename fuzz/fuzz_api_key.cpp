@@ -12,7 +12,7 @@
 //    bit-by-bit CRC-32 written here, re-encoded in base62;
 //  - hash_api_key succeeds exactly when parse_api_key does;
 //  - CRC-32 (tables and the carry-less kernel) equals the bit-by-bit CRC on the input;
-//  - the Basic fast path decoder (AVX2 blocks and scalar) equals base64::decode or declines, and
+//  - the Basic fast path decoder (AVX2 blocks and scalar) equals encoding::base64::decode or declines, and
 //    verify_basic_api_key (fast path) answers as the general path does.
 #include "fuzz_check.hpp"
 
@@ -218,7 +218,7 @@ void check_basic(std::string_view field)
 {
     const world& w = the_world();
     const std::string_view one[] = {field};
-    const apiauth::request_view req{.authorization = one};
+    const apiauth::http::request_view req{.authorization = one};
     apiauth::detail::no_observer obs;
     const auto fast = apiauth::verify_basic_api_key(req, w.store, *w.ring, w.opt);
     const auto general = apiauth::detail::verify_basic_general(req, w.store, *w.ring, w.opt, obs);
@@ -250,7 +250,7 @@ void check_decoders(std::string_view input)
     FUZZ_CHECK(na == nb);
     if (na == 0) return;
     FUZZ_CHECK(std::string_view(a.data(), na) == std::string_view(b.data(), nb));
-    const auto strict = apiauth::base64::decode(input);
+    const auto strict = apiauth::encoding::base64::decode(input);
     FUZZ_CHECK(strict && *strict == std::string_view(a.data(), na));
 }
 
