@@ -30,7 +30,7 @@ struct header_fixture {
     std::string bearer;       // "Bearer " + jwt
     std::string basic_token;  // base64 of a 45-octet "key-id:secret": 60 characters
     std::array<std::string_view, 1> authorization{};
-    apiauth::request_view request;
+    apiauth::http::request_view request;
 };
 
 constexpr std::string_view basic_user = "ak_live_7Qm2xV9pL4sN8rT1";
@@ -42,18 +42,19 @@ void build_fixture(header_fixture& f)
     const std::string_view header = R"({"alg":"HS256","typ":"JWT"})";
     const std::string_view claims = R"({"iss":"https://api.example.com","sub":"acct_7f3k2p9q","aud":"api.example.com",)"
                                     R"("exp":1767225600,"iat":1767222000,"jti":"4f1c9e2b7a3d"})";
-    const std::string signing_input = apiauth::base64url::encode(header) + "." + apiauth::base64url::encode(claims);
+    const std::string signing_input =
+        apiauth::encoding::base64url::encode(header) + "." + apiauth::encoding::base64url::encode(claims);
     const apiauth::crypto::hmac_key key(apiauth::crypto::hash::sha256, std::string(32, 'k'));
     const apiauth::crypto::digest_value tag = key.compute(signing_input);
-    f.jwt = signing_input + "." + apiauth::base64url::encode(tag.span());
+    f.jwt = signing_input + "." + apiauth::encoding::base64url::encode(tag.span());
     f.bearer = "Bearer " + f.jwt;
-    f.basic_token = apiauth::base64::encode(std::string(basic_user) + ":" + std::string(basic_password));
+    f.basic_token = apiauth::encoding::base64::encode(std::string(basic_user) + ":" + std::string(basic_password));
     f.authorization[0] = f.bearer;
-    f.request = apiauth::request_view{.method = "GET",
-                                      .target = "/api/items?limit=10",
-                                      .authorization = std::span<const std::string_view>(f.authorization),
-                                      .content_type = {},
-                                      .body = {}};
+    f.request = apiauth::http::request_view{.method = "GET",
+                                            .target = "/api/items?limit=10",
+                                            .authorization = std::span<const std::string_view>(f.authorization),
+                                            .content_type = {},
+                                            .body = {}};
 }
 
 // Built on first use, which main() arranges to be after the allocator is installed.
@@ -82,7 +83,7 @@ std::size_t floor_base64(std::string_view in, unsigned char* out, std::size_t ca
     const auto* s = reinterpret_cast<const unsigned char*>(in.data());
     const std::size_t n = in.size();
     if (n == 0 || n % 4 != 0 || in[n - 1] == '=' || n / 4 * 3 > cap) {
-        auto r = apiauth::base64::decode(in, {reinterpret_cast<std::byte*>(out), cap});
+        auto r = apiauth::encoding::base64::decode(in, {reinterpret_cast<std::byte*>(out), cap});
         return r ? *r : static_cast<std::size_t>(-1);
     }
     std::uint8_t bad = 0;
@@ -217,7 +218,7 @@ BENCHMARK(parse_bearer_jwt_boost_url)->Name("header/parse_bearer_jwt/boost_url_g
 
 void extract_bearer(benchmark::State& state)
 {
-    const apiauth::request_view& req = fixture().request;
+    const apiauth::http::request_view& req = fixture().request;
     const apiauth_bench::alloc_meter meter;
     for (auto _ : state) {
         auto r = apiauth::http::extract_bearer(req);

@@ -127,7 +127,7 @@ struct floor_fixture {
 
 std::vector<unsigned char> decode_signature(const jd::jwt_case& c)
 {
-    auto raw = apiauth::base64url::decode(std::string_view(c.token).substr(c.dot2 + 1));
+    auto raw = apiauth::encoding::base64url::decode(std::string_view(c.token).substr(c.dot2 + 1));
     if (!raw) fail("cannot decode a benchmark token's signature");
     std::vector<unsigned char> sig(raw->begin(), raw->end());
     if (c.alg != jd::algorithm::es256) return sig;

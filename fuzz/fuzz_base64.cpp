@@ -1,4 +1,4 @@
-// fuzz_base64 — differential fuzzer of apiauth::base64 / apiauth::base64url against OpenSSL.
+// fuzz_base64 — differential fuzzer of apiauth::encoding::base64 / apiauth::encoding::base64url against OpenSSL.
 //
 // The input is used whole, both as text to decode and as octets to encode. Checks, abort() on any failure:
 //  - strict base64: whenever apiauth accepts, EVP_DecodeBlock accepts and gives the same octets (EVP counts each
@@ -109,7 +109,7 @@ std::string to_url_alphabet(std::string_view s)
 template <class Decode> apiauth::result<std::string> decode_exact(std::string_view in, Decode&& decode)
 {
     // First learn the size with a generous buffer.
-    const std::size_t max = apiauth::base64::decoded_size_max(in.size());
+    const std::size_t max = apiauth::encoding::base64::decoded_size_max(in.size());
     auto big = std::make_unique<std::byte[]>(max + 1);
     auto r = decode(in, std::span<std::byte>(big.get(), max));
     if (!r) return r.error();
@@ -140,7 +140,7 @@ template <class Encode> std::string encode_exact(std::string_view in, std::size_
 
 void check_base64(std::string_view in)
 {
-    namespace b64 = apiauth::base64;
+    namespace b64 = apiauth::encoding::base64;
     const auto strict = decode_exact(in, [](std::string_view s, std::span<std::byte> o) { return b64::decode(s, o); });
     const auto loose = decode_exact(in, [](std::string_view s, std::span<std::byte> o) {
         return b64::decode(s, o, {.allow_missing_padding = true});
@@ -181,7 +181,7 @@ void check_base64(std::string_view in)
 
 void check_base64url(std::string_view in)
 {
-    namespace url = apiauth::base64url;
+    namespace url = apiauth::encoding::base64url;
     const auto r = decode_exact(in, [](std::string_view s, std::span<std::byte> o) { return url::decode(s, o); });
     const auto rs = url::decode(in);
     FUZZ_CHECK(r.has_value() == rs.has_value());
@@ -195,14 +195,14 @@ void check_base64url(std::string_view in)
     // The same octets through the base64 alphabet, padded.
     std::string t = to_std_alphabet(in);
     while (t.size() % 4 != 0) t.push_back('=');
-    const auto std_r = apiauth::base64::decode(t);
+    const auto std_r = apiauth::encoding::base64::decode(t);
     FUZZ_CHECK(std_r && *std_r == *r);
 }
 
 void check_encode(std::string_view in)
 {
-    namespace b64 = apiauth::base64;
-    namespace url = apiauth::base64url;
+    namespace b64 = apiauth::encoding::base64;
+    namespace url = apiauth::encoding::base64url;
     const std::string e = b64::encode(in);
     FUZZ_CHECK(e.size() == b64::encoded_size(in.size()));
     FUZZ_CHECK(e == evp_encode(in));

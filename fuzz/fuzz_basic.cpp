@@ -112,7 +112,7 @@ result<basic_credentials> check_decode(std::string_view token, basic_options opt
     check_encoding(c, opt.charset);
 
     // Exactly the base64 octets, split at the first ':'.
-    const auto raw = apiauth::base64::decode(token, {.allow_missing_padding = opt.allow_missing_padding});
+    const auto raw = apiauth::encoding::base64::decode(token, {.allow_missing_padding = opt.allow_missing_padding});
     FUZZ_CHECK(raw && raw->size() == c.user_id().size() + 1 + c.password().size());
     FUZZ_CHECK(*raw == std::string(c.user_id()) + ":" + std::string(c.password()));
 
@@ -140,7 +140,7 @@ void check_oauth(std::string_view token, basic_options opt, const result<basic_c
     check_encoding(c, opt.charset);
     check_copies(c);
     // Form-decoding only shrinks (%XX is three octets for one).
-    const auto octets = apiauth::base64::decode(token, {.allow_missing_padding = opt.allow_missing_padding});
+    const auto octets = apiauth::encoding::base64::decode(token, {.allow_missing_padding = opt.allow_missing_padding});
     FUZZ_CHECK(octets && c.user_id().size() + 1 + c.password().size() <= octets->size());
 
     // What an RFC 6749 client would send for these halves decodes to them again.

@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const std::size_t n_auth = ctl & 3;
     std::string_view auth[3];
-    apiauth::request_view req;
+    apiauth::http::request_view req;
     req.method = next_field(rest);
     req.target = next_field(rest);
     for (std::size_t i = 0; i < n_auth; ++i) auth[i] = next_field(rest);

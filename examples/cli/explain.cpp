@@ -165,7 +165,7 @@ std::error_code explain_basic(report& r, const http::credentials_view& c, const 
 std::error_code explain_bearer(report& r, std::string_view field_value)
 {
     const std::string_view lines[] = {field_value};
-    const apiauth::request_view req{
+    const apiauth::http::request_view req{
         .method = "GET", .target = "/", .authorization = lines, .content_type = {}, .body = {}};
     auto token = http::extract_bearer(req);
     if (!token) return token.error();

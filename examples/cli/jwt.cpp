@@ -49,7 +49,7 @@ std::string describe_date(double t, double now)
 /// The JSON object in the base64url segment `segment`, or a discarded value.
 nlohmann::json decode_segment(std::string_view segment, std::string& problem)
 {
-    const auto bytes = apiauth::base64url::decode(segment);
+    const auto bytes = apiauth::encoding::base64url::decode(segment);
     if (!bytes) {
         problem = describe_error(bytes.error());
         return nlohmann::json(nlohmann::json::value_t::discarded);

@@ -2,6 +2,7 @@
 #ifndef APIAUTH_ERROR_HPP
 #define APIAUTH_ERROR_HPP
 
+#include <apiauth/config.hpp>
 #include <boost/system/result.hpp>
 
 #include <string>
@@ -9,7 +10,7 @@
 #include <system_error>
 #include <type_traits>
 
-namespace apiauth {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
 
 /** The result of every function that reads untrusted input.
 
@@ -96,9 +97,9 @@ enum class errc {
     private_key_not_allowed,      ///< private members in a verification key
     not_a_signing_key,            ///< a public key used to sign
     invalid_key_set,              ///< JWKS without keys, or with duplicate kid
-    key_alg_missing,              ///< a JWK without "alg" whose algorithm cannot be implied: bind one (jwk_options::alg)
-    unsupported_key_type,         ///< a JWK kty other than oct, RSA, EC, OKP (RFC 7518 §6.1)
-    json_invalid_utf8,            ///< JSON to be written holds a string that is not valid UTF-8
+    key_alg_missing,       ///< a JWK without "alg" whose algorithm cannot be implied: bind one (jwk_options::alg)
+    unsupported_key_type,  ///< a JWK kty other than oct, RSA, EC, OKP (RFC 7518 §6.1)
+    json_invalid_utf8,     ///< JSON to be written holds a string that is not valid UTF-8
 
     // ---- API keys (research/api-keys.md §8.5) ----------------------------
     api_key_malformed = 600,      ///< not the key grammar (bound, structure, alphabet)
@@ -145,12 +146,12 @@ inline std::error_code make_error_code(errc e) noexcept
     return {static_cast<int>(e), error_category()};
 }
 
-}  // namespace apiauth
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE
 
 template <> struct std::is_error_code_enum<apiauth::errc> : std::true_type {
 };
 
-namespace apiauth {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
 
 namespace detail {
 
@@ -192,16 +193,60 @@ inline constexpr std::size_t endpoint_count = 6;
 // - Callbacks: a browser arrives there. No OAuth error body, and never a 401,
 //   which would need a challenge (RFC 9110 §15.5.2): a refused callback is 400.
 inline constexpr answer answers[static_cast<std::size_t>(failure::count_)][endpoint_count] = {
-    /* request            */ {{400, "invalid_request"}, {400, "invalid_request"}, {400, "invalid_request"}, {400, "invalid_request"}, {400, ""}, {400, ""}},
-    /* header_too_large   */ {{431, "invalid_request"}, {431, "invalid_request"}, {431, "invalid_request"}, {431, "invalid_request"}, {431, ""}, {431, ""}},
-    /* body_too_large     */ {{413, "invalid_request"}, {413, "invalid_request"}, {413, "invalid_request"}, {413, "invalid_request"}, {413, ""}, {413, ""}},
-    /* no_credentials     */ {{401, ""}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
-    /* client_credentials */ {{401, ""}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
-    /* encoding           */ {{401, "invalid_token"}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
-    /* api_key            */ {{401, "invalid_token"}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
-    /* token              */ {{401, "invalid_token"}, {400, "invalid_grant"}, {401, "invalid_token"}, {401, "invalid_token"}, {400, ""}, {400, ""}},
-    /* scope              */ {{403, "insufficient_scope"}, {400, "invalid_scope"}, {403, "insufficient_scope"}, {403, "insufficient_scope"}, {400, ""}, {400, ""}},
-    /* server             */ {{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"}, {500, ""}, {500, ""}},
+    /* request            */ {{400, "invalid_request"},
+                              {400, "invalid_request"},
+                              {400, "invalid_request"},
+                              {400, "invalid_request"},
+                              {400, ""},
+                              {400, ""}},
+    /* header_too_large   */
+    {{431, "invalid_request"},
+     {431, "invalid_request"},
+     {431, "invalid_request"},
+     {431, "invalid_request"},
+     {431, ""},
+     {431, ""}},
+    /* body_too_large     */
+    {{413, "invalid_request"},
+     {413, "invalid_request"},
+     {413, "invalid_request"},
+     {413, "invalid_request"},
+     {413, ""},
+     {413, ""}},
+    /* no_credentials     */
+    {{401, ""}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
+    /* client_credentials */
+    {{401, ""}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}},
+    /* encoding           */
+    {{401, "invalid_token"},
+     {401, "invalid_client"},
+     {401, "invalid_client"},
+     {401, "invalid_client"},
+     {400, ""},
+     {400, ""}},
+    /* api_key            */
+    {{401, "invalid_token"},
+     {401, "invalid_client"},
+     {401, "invalid_client"},
+     {401, "invalid_client"},
+     {400, ""},
+     {400, ""}},
+    /* token              */
+    {{401, "invalid_token"},
+     {400, "invalid_grant"},
+     {401, "invalid_token"},
+     {401, "invalid_token"},
+     {400, ""},
+     {400, ""}},
+    /* scope              */
+    {{403, "insufficient_scope"},
+     {400, "invalid_scope"},
+     {403, "insufficient_scope"},
+     {403, "insufficient_scope"},
+     {400, ""},
+     {400, ""}},
+    /* server             */
+    {{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"}, {500, ""}, {500, ""}},
 };
 
 // What apiauth says about each error, in one place: its name, its message and
@@ -217,39 +262,54 @@ struct errc_info {
 
 inline constexpr errc_info errc_table[] = {
     {errc::no_credentials, "no_credentials", "No credentials were sent", failure::no_credentials},
-    {errc::unsupported_scheme, "unsupported_scheme", "The authentication scheme is not supported here", failure::no_credentials},
-    {errc::duplicate_authorization, "duplicate_authorization", "More than one Authorization header field was sent", failure::request},
+    {errc::unsupported_scheme, "unsupported_scheme", "The authentication scheme is not supported here",
+     failure::no_credentials},
+    {errc::duplicate_authorization, "duplicate_authorization", "More than one Authorization header field was sent",
+     failure::request},
     {errc::header_too_large, "header_too_large", "The header field value is too large", failure::header_too_large},
-    {errc::invalid_field_value, "invalid_field_value", "The header field value contains a control character", failure::request},
+    {errc::invalid_field_value, "invalid_field_value", "The header field value contains a control character",
+     failure::request},
     {errc::malformed_credentials, "malformed_credentials", "The credentials are malformed", failure::request},
     {errc::duplicate_parameter, "duplicate_parameter", "A parameter occurs more than once", failure::request},
     {errc::too_many_parameters, "too_many_parameters", "Too many parameters", failure::request},
     {errc::malformed_challenge, "malformed_challenge", "The challenge is malformed", failure::request},
-    {errc::base64_invalid_character, "base64_invalid_character", "The base64 data contains a character outside its alphabet", failure::encoding},
-    {errc::base64_invalid_length, "base64_invalid_length", "The base64 data has an impossible length", failure::encoding},
-    {errc::base64_invalid_padding, "base64_invalid_padding", "The base64 padding is missing, misplaced or not allowed", failure::encoding},
+    {errc::base64_invalid_character, "base64_invalid_character",
+     "The base64 data contains a character outside its alphabet", failure::encoding},
+    {errc::base64_invalid_length, "base64_invalid_length", "The base64 data has an impossible length",
+     failure::encoding},
+    {errc::base64_invalid_padding, "base64_invalid_padding", "The base64 padding is missing, misplaced or not allowed",
+     failure::encoding},
     {errc::base64_noncanonical, "base64_noncanonical", "The base64 data has non-zero pad bits", failure::encoding},
     {errc::buffer_too_small, "buffer_too_small", "The output buffer is too small", failure::server},
-    {errc::basic_missing_token, "basic_missing_token", "Basic credentials need exactly one token68", failure::client_credentials},
+    {errc::basic_missing_token, "basic_missing_token", "Basic credentials need exactly one token68",
+     failure::client_credentials},
     {errc::basic_missing_colon, "basic_missing_colon", "The Basic user-pass has no colon", failure::client_credentials},
-    {errc::basic_control_character, "basic_control_character", "The Basic user-id or password contains a control character", failure::client_credentials},
-    {errc::basic_invalid_utf8, "basic_invalid_utf8", "The Basic user-id or password is not valid UTF-8", failure::client_credentials},
-    {errc::basic_invalid_form_encoding, "basic_invalid_form_encoding", "The client credentials are not valid form encoding", failure::client_credentials},
+    {errc::basic_control_character, "basic_control_character",
+     "The Basic user-id or password contains a control character", failure::client_credentials},
+    {errc::basic_invalid_utf8, "basic_invalid_utf8", "The Basic user-id or password is not valid UTF-8",
+     failure::client_credentials},
+    {errc::basic_invalid_form_encoding, "basic_invalid_form_encoding",
+     "The client credentials are not valid form encoding", failure::client_credentials},
     {errc::basic_colon_in_user_id, "basic_colon_in_user_id", "A Basic user-id cannot contain a colon", failure::server},
-    {errc::basic_token_too_large, "basic_token_too_large", "The Basic credentials are too large", failure::client_credentials},
+    {errc::basic_token_too_large, "basic_token_too_large", "The Basic credentials are too large",
+     failure::client_credentials},
     {errc::bearer_missing_token, "bearer_missing_token", "The Bearer credentials carry no token", failure::request},
-    {errc::bearer_invalid_syntax, "bearer_invalid_syntax", "The bearer token is not a valid b64token", failure::request},
-    {errc::multiple_token_methods, "multiple_token_methods", "The access token was sent by more than one method", failure::request},
+    {errc::bearer_invalid_syntax, "bearer_invalid_syntax", "The bearer token is not a valid b64token",
+     failure::request},
+    {errc::multiple_token_methods, "multiple_token_methods", "The access token was sent by more than one method",
+     failure::request},
     {errc::body_too_large, "body_too_large", "The request body is too large", failure::body_too_large},
     {errc::malformed_form_body, "malformed_form_body", "The form-encoded parameters are malformed", failure::request},
-    {errc::invalid_challenge_value, "invalid_challenge_value", "A challenge parameter has a character its syntax does not allow", failure::server},
+    {errc::invalid_challenge_value, "invalid_challenge_value",
+     "A challenge parameter has a character its syntax does not allow", failure::server},
     {errc::empty_challenge, "empty_challenge", "A challenge needs at least one parameter", failure::server},
     {errc::token_too_large, "token_too_large", "The token is too large", failure::token},
     {errc::jws_malformed, "jws_malformed", "The token is not a compact JWS", failure::token},
     {errc::jws_invalid_header, "jws_invalid_header", "The token header is not valid", failure::token},
     {errc::duplicate_member, "duplicate_member", "The token has a duplicate JSON member", failure::token},
     {errc::unsupported_algorithm, "unsupported_algorithm", "The token algorithm is not supported", failure::token},
-    {errc::unsupported_critical_header, "unsupported_critical_header", "The token has a critical header this verifier does not understand", failure::token},
+    {errc::unsupported_critical_header, "unsupported_critical_header",
+     "The token has a critical header this verifier does not understand", failure::token},
     {errc::unknown_key, "unknown_key", "No key is known for the token", failure::token},
     {errc::ambiguous_key, "ambiguous_key", "More than one key could verify the token", failure::token},
     {errc::algorithm_mismatch, "algorithm_mismatch", "The token algorithm does not match its key", failure::token},
@@ -269,23 +329,30 @@ inline constexpr errc_info errc_table[] = {
     {errc::weak_key, "weak_key", "The key is too weak", failure::server},
     {errc::key_algorithm_mismatch, "key_algorithm_mismatch", "The key does not fit the algorithm", failure::server},
     {errc::key_use_not_allowed, "key_use_not_allowed", "The key may not be used this way", failure::server},
-    {errc::private_key_not_allowed, "private_key_not_allowed", "A private key was given where a public key is expected", failure::server},
+    {errc::private_key_not_allowed, "private_key_not_allowed", "A private key was given where a public key is expected",
+     failure::server},
     {errc::not_a_signing_key, "not_a_signing_key", "The key cannot sign", failure::server},
     {errc::invalid_key_set, "invalid_key_set", "The key set is not valid", failure::server},
-    {errc::key_alg_missing, "key_alg_missing", "The JWK has no alg and its algorithm cannot be implied; bind one with jwk_options alg or the CLI option --alg", failure::server},
+    {errc::key_alg_missing, "key_alg_missing",
+     "The JWK has no alg and its algorithm cannot be implied; bind one with jwk_options alg or the CLI option --alg",
+     failure::server},
     {errc::unsupported_key_type, "unsupported_key_type", "The JWK key type is not supported", failure::server},
     {errc::json_invalid_utf8, "json_invalid_utf8", "A JSON string to be written is not valid UTF-8", failure::server},
     {errc::api_key_malformed, "api_key_malformed", "The API key is malformed", failure::api_key},
-    {errc::api_key_unknown_prefix, "api_key_unknown_prefix", "The API key prefix is not accepted here", failure::api_key},
-    {errc::api_key_unsupported_version, "api_key_unsupported_version", "The API key format version is not supported", failure::api_key},
+    {errc::api_key_unknown_prefix, "api_key_unknown_prefix", "The API key prefix is not accepted here",
+     failure::api_key},
+    {errc::api_key_unsupported_version, "api_key_unsupported_version", "The API key format version is not supported",
+     failure::api_key},
     {errc::api_key_bad_checksum, "api_key_bad_checksum", "The API key checksum does not match", failure::api_key},
     {errc::api_key_not_found, "api_key_not_found", "The API key is not valid", failure::api_key},
     {errc::api_key_bad_secret, "api_key_bad_secret", "The API key is not valid", failure::api_key},
     {errc::api_key_revoked, "api_key_revoked", "The API key was revoked", failure::api_key},
     {errc::api_key_expired, "api_key_expired", "The API key expired", failure::api_key},
     {errc::api_key_not_yet_valid, "api_key_not_yet_valid", "The API key is not valid yet", failure::api_key},
-    {errc::api_key_prefix_mismatch, "api_key_prefix_mismatch", "The API key prefix does not match its record", failure::api_key},
-    {errc::api_key_unknown_pepper, "api_key_unknown_pepper", "The API key record uses an unknown pepper version", failure::server},
+    {errc::api_key_prefix_mismatch, "api_key_prefix_mismatch", "The API key prefix does not match its record",
+     failure::api_key},
+    {errc::api_key_unknown_pepper, "api_key_unknown_pepper", "The API key record uses an unknown pepper version",
+     failure::server},
     {errc::invalid_configuration, "invalid_configuration", "The configuration was refused", failure::server},
     {errc::random_failure, "random_failure", "The random generator failed", failure::server},
     {errc::crypto_failure, "crypto_failure", "A cryptographic operation failed", failure::server},
@@ -373,6 +440,6 @@ inline std::string_view oauth_error(std::error_code ec, endpoint ep = endpoint::
     return detail::answer_for(ec, ep).oauth;
 }
 
-}  // namespace apiauth
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE
 
 #endif  // APIAUTH_ERROR_HPP

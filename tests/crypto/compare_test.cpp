@@ -80,3 +80,31 @@ TEST_CASE("detail::wipe zeroes the bytes it is given and nothing else", "[crypto
     apiauth::detail::wipe(buf.data(), 0);  // nothing to do
     CHECK(buf[0] == 0xAB);
 }
+
+TEST_CASE("crypto::wipe(std::string&) zeroes the whole buffer, up to its capacity, and empties the string",
+          "[crypto][compare]")
+{
+    std::string s(100, 'S');  // on the heap
+    s.resize(10);             // what the shorter value left behind is still in the buffer
+    const char* p = s.data();
+    const std::size_t cap = s.capacity();
+    REQUIRE(cap >= 100);
+    crypto::wipe(s);
+    CHECK(s.empty());
+    CHECK(s.data() == p);  // no reallocation: the same buffer was wiped
+    std::size_t nonzero = 0;
+    for (std::size_t i = 0; i < cap; ++i) nonzero += p[i] != 0;
+    CHECK(nonzero == 0);
+
+    std::string small = "abc";  // in the string object itself (small-string buffer)
+    crypto::wipe(small);
+    CHECK(small.empty());
+}
+
+TEST_CASE("crypto::wipe(void*, size_t) is the public form of the wipe the library uses", "[crypto][compare]")
+{
+    std::array<unsigned char, 16> buf;
+    buf.fill(0x5A);
+    crypto::wipe(buf.data(), buf.size());
+    for (unsigned char c : buf) CHECK(c == 0);
+}

@@ -14,8 +14,8 @@
 #include <vector>
 
 using apiauth::errc;
-namespace b64 = apiauth::base64;
-namespace b64url = apiauth::base64url;
+namespace b64 = apiauth::encoding::base64;
+namespace b64url = apiauth::encoding::base64url;
 
 namespace {
 

@@ -401,7 +401,7 @@ TEST_CASE("RFC 7617 §2: a token68 of max_token_size decodes, one more is basic_
     REQUIRE(basic_options{}.max_token_size == 4096);
     // 3072 octets encode to exactly 4096 characters.
     const std::string user_pass = "u:" + std::string(3070, 'p');
-    const std::string token = apiauth::base64::encode(user_pass);
+    const std::string token = apiauth::encoding::base64::encode(user_pass);
     REQUIRE(token.size() == 4096);
     const auto at = decode_basic(token);
     REQUIRE(at.has_value());
@@ -436,7 +436,7 @@ TEST_CASE("RFC 7617 §2: every CTL, HTAB and DEL included, is refused in either 
         const std::string at_end = std::string("user:pass") + ctl;
         for (const std::string& user_pass : {in_user, in_pass, at_end}) {
             INFO("CTL " << static_cast<int>(ctl));
-            const auto r = decode_basic(apiauth::base64::encode(user_pass));
+            const auto r = decode_basic(apiauth::encoding::base64::encode(user_pass));
             REQUIRE(r.has_error());
             CHECK(r.error() == errc::basic_control_character);
         }
@@ -451,15 +451,16 @@ TEST_CASE("RFC 3629 §4: the UTF-8 policy refuses overlong forms, surrogates and
 {
     for (const std::string_view bad : {"u:\xC0\xAF"sv, "u:\xE0\x80\xAF"sv, "u:\xED\xA0\x80"sv, "u:\xF4\x90\x80\x80"sv,
                                        "u:\xC3"sv, "u:\x80"sv, "\xFF:p"sv, "u:\xF5\x80\x80\x80"sv}) {
-        const auto r = decode_basic(apiauth::base64::encode(bad));
+        const auto r = decode_basic(apiauth::encoding::base64::encode(bad));
         REQUIRE(r.has_error());
         CHECK(r.error() == errc::basic_invalid_utf8);
 
-        const auto latin1 = decode_basic(apiauth::base64::encode(bad), {.charset = charset_policy::utf8_or_latin1});
+        const auto latin1 =
+            decode_basic(apiauth::encoding::base64::encode(bad), {.charset = charset_policy::utf8_or_latin1});
         REQUIRE(latin1.has_value());
         CHECK(latin1->encoding() == text_encoding::latin1);
     }
-    const auto emoji = decode_basic(apiauth::base64::encode("u:\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF"));
+    const auto emoji = decode_basic(apiauth::encoding::base64::encode("u:\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF"));
     REQUIRE(emoji.has_value());
     CHECK(emoji->encoding() == text_encoding::utf8);
     CHECK(emoji->password() == "\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF");
@@ -489,7 +490,7 @@ TEST_CASE("RFC 7617 §2: credentials past the inline buffer are kept whole, copi
          {std::size_t{10}, std::size_t{126}, std::size_t{127}, std::size_t{300}, std::size_t{1000}}) {
         INFO("password of " << n << " octets");
         const std::string password(n, 'x');
-        auto r = decode_basic(apiauth::base64::encode("user:" + password));
+        auto r = decode_basic(apiauth::encoding::base64::encode("user:" + password));
         REQUIRE(r.has_value());
         CHECK(r->password() == password);
 
@@ -616,7 +617,7 @@ TEST_CASE("RFC 6749 App. B: truncated or non-hex escapes in either half are refu
 {
     for (const std::string_view user_pass : {"c:%"sv, "c:%4"sv, "c:%zz"sv, "c:a%g1"sv, "%:s"sv, "c%2:s"sv}) {
         INFO(user_pass);
-        const auto r = decode_oauth_client_basic(apiauth::base64::encode(user_pass));
+        const auto r = decode_oauth_client_basic(apiauth::encoding::base64::encode(user_pass));
         REQUIRE(r.has_error());
         CHECK(r.error() == errc::basic_invalid_form_encoding);
     }
@@ -642,7 +643,7 @@ TEST_CASE("RFC 6749 §2.3.1: a ':' in the client_id is sent as %3A", "[basic]")
 
 TEST_CASE("RFC 6749 App. B: lower-case hex digits decode too", "[basic]")
 {
-    const auto c = decode_oauth_client_basic(apiauth::base64::encode("c:a%2fb%2Bc"));
+    const auto c = decode_oauth_client_basic(apiauth::encoding::base64::encode("c:a%2fb%2Bc"));
     REQUIRE(c.has_value());
     CHECK(c->password() == "a/b+c");
 }
@@ -658,7 +659,7 @@ TEST_CASE("RFC 7617 §2: an escape that decodes to a CTL is basic_control_charac
 {
     for (const std::string_view user_pass : {"c:%00"sv, "c%0A:s"sv, "c:%7F"sv, "c:a%0Db"sv, "c:%09"sv}) {
         INFO(user_pass);
-        const auto r = decode_oauth_client_basic(apiauth::base64::encode(user_pass));
+        const auto r = decode_oauth_client_basic(apiauth::encoding::base64::encode(user_pass));
         REQUIRE(r.has_error());
         CHECK(r.error() == errc::basic_control_character);
         CHECK(apiauth::oauth_error(r.error(), apiauth::endpoint::token) == "invalid_client");
@@ -726,7 +727,7 @@ TEST_CASE("RFC 6749 App. B: a long form-encoded secret is decoded on the heap pa
 {
     std::string secret;
     for (int i = 0; i < 100; ++i) secret += "a+b%2F";  // 600 octets, decodes to 400
-    const auto c = decode_oauth_client_basic(apiauth::base64::encode("client:" + secret));
+    const auto c = decode_oauth_client_basic(apiauth::encoding::base64::encode("client:" + secret));
     REQUIRE(c.has_value());
     std::string want;
     for (int i = 0; i < 100; ++i) want += "a b/";

@@ -156,7 +156,8 @@ TEST_CASE("RFC 6750 §2.1: what is not a b64token is a 400 invalid_request (case
 TEST_CASE("RFC 6750 §2: a header token and a query token are more than one method (case C49)", "[bearer]")
 {
     const std::string_view lines[] = {"Bearer mF_9.B5f-4.1JqM"};
-    const apiauth::request_view req{.method = "GET", .target = "/resource?access_token=x", .authorization = lines};
+    const apiauth::http::request_view req{
+        .method = "GET", .target = "/resource?access_token=x", .authorization = lines};
     // Whether or not the query method is enabled: a disabled method's token still counts.
     for (const bool allow_query : {false, true}) {
         const auto t = extract_bearer(req, {.allow_query = allow_query});
@@ -169,11 +170,11 @@ TEST_CASE("RFC 6750 §2: a header token and a query token are more than one meth
 TEST_CASE("RFC 6750 §2: a header token and a body token are more than one method (case C50)", "[bearer]")
 {
     const std::string_view lines[] = {"Bearer mF_9.B5f-4.1JqM"};
-    const apiauth::request_view req{.method = "POST",
-                                    .target = "/resource",
-                                    .authorization = lines,
-                                    .content_type = form,
-                                    .body = "access_token=x"};
+    const apiauth::http::request_view req{.method = "POST",
+                                          .target = "/resource",
+                                          .authorization = lines,
+                                          .content_type = form,
+                                          .body = "access_token=x"};
     for (const bool allow_form_body : {false, true}) {
         const auto t = extract_bearer(req, {.allow_form_body = allow_form_body});
         REQUIRE(t.has_error());
@@ -563,11 +564,31 @@ TEST_CASE("RFC 6750 §2.3: query token errors", "[bearer]")
 
 TEST_CASE("RFC 6750 §2: a body token and a query token are more than one method", "[bearer]")
 {
-    const apiauth::request_view req{
+    const apiauth::http::request_view req{
         .method = "POST", .target = "/r?access_token=a", .content_type = form, .body = "access_token=b"};
     for (const bool allow_query : {false, true}) {
         const auto t = extract_bearer(req, {.allow_form_body = true, .allow_query = allow_query});
         REQUIRE(t.has_error());
         CHECK(t.error() == errc::multiple_token_methods);
     }
+}
+
+TEST_CASE("A form-decoded bearer token is owned, and a move leaves nothing of it behind", "[bearer]")
+{
+    using apiauth::http::bearer_method;
+    using apiauth::http::bearer_token;
+    const std::string secret(64, 't');  // long enough to live on the heap
+    bearer_token a(std::string(secret), bearer_method::form_body);
+    CHECK(a.value() == secret);
+    bearer_token b(std::move(a));
+    CHECK(b.value() == secret);
+    CHECK(a.value().empty());  // NOLINT(bugprone-use-after-move): the moved-from token is wiped and empty
+    bearer_token c(std::string("other"), bearer_method::query);
+    c = std::move(b);
+    CHECK(c.value() == secret);
+    CHECK(c.method() == bearer_method::form_body);
+    CHECK(b.value().empty());  // NOLINT(bugprone-use-after-move)
+    const bearer_token d = c;  // a copy owns its own bytes
+    CHECK(d.value() == secret);
+    CHECK(d.value().data() != c.value().data());
 }

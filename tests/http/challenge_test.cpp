@@ -386,7 +386,7 @@ TEST_CASE("RFC 9110 §11.5: a realm with a CTL or a non-ASCII octet is invalid_c
 
 TEST_CASE("RFC 6750 §3.1: no credentials is a 401 challenge without error information (case C55)", "[challenge]")
 {
-    const apiauth::request_view req{.method = "GET", .target = "/resource"};
+    const apiauth::http::request_view req{.method = "GET", .target = "/resource"};
     const auto t = apiauth::http::extract_bearer(req);
     REQUIRE(t.has_error());
     CHECK(t.error() == errc::no_credentials);
@@ -401,7 +401,7 @@ TEST_CASE("RFC 6750 §3.1: Basic credentials at a Bearer-only resource get a cha
           "[challenge]")
 {
     const std::string_view lines[] = {"Basic dXNlcjpwYXNz"};
-    const apiauth::request_view req{.method = "GET", .target = "/resource", .authorization = lines};
+    const apiauth::http::request_view req{.method = "GET", .target = "/resource", .authorization = lines};
     const auto t = apiauth::http::extract_bearer(req);
     REQUIRE(t.has_error());
     CHECK(t.error() == errc::unsupported_scheme);

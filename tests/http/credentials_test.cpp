@@ -154,7 +154,7 @@ TEST_CASE("RFC 9110 §11.2: a parameter name given twice is refused (case A9)", 
 TEST_CASE("RFC 9110 §5.3: two Authorization field lines are a 400, not first or last (case A10)", "[credentials]")
 {
     const std::string_view lines[] = {"Bearer t1", "Bearer t2"};
-    const apiauth::request_view req{.method = "GET", .target = "/resource", .authorization = lines};
+    const apiauth::http::request_view req{.method = "GET", .target = "/resource", .authorization = lines};
 
     const auto bearer = apiauth::http::extract_bearer(req);
     REQUIRE(bearer.has_error());
@@ -163,7 +163,7 @@ TEST_CASE("RFC 9110 §5.3: two Authorization field lines are a 400, not first or
     CHECK(apiauth::oauth_error(bearer.error()) == "invalid_request");
 
     const std::string_view basic_lines[] = {"Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="};
-    const apiauth::request_view basic_req{.method = "GET", .target = "/", .authorization = basic_lines};
+    const apiauth::http::request_view basic_req{.method = "GET", .target = "/", .authorization = basic_lines};
     const auto basic = apiauth::http::extract_basic(basic_req);
     REQUIRE(basic.has_error());
     CHECK(basic.error() == errc::duplicate_authorization);

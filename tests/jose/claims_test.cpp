@@ -76,7 +76,7 @@ std::string sign_raw(std::string_view header, std::string_view payload)
     std::array<std::byte, 64> sig{};
     const auto n = hs256().sign(apiauth::detail::as_bytes(input), sig);
     REQUIRE(n.has_value());
-    return input + "." + apiauth::base64url::encode(std::span<const std::byte>(sig.data(), *n));
+    return input + "." + apiauth::encoding::base64url::encode(std::span<const std::byte>(sig.data(), *n));
 }
 
 std::string sign_claims(std::string_view payload)
@@ -216,8 +216,9 @@ TEST_CASE("jwt::claims: an object claim is the exact text, also with a byte orde
           "[jose][jwt][claims]")
 {
     const jwt::verifier v{jose::key_set(hs256()), declaring({err, state})};
-    const std::string payload = "\xEF\xBB\xBF"
-                                R"({ "a" : [ "]" , {"err":1} ] , "err" :	{"b":[{}],"c":"\\"}	, "exp":1700000600})";
+    const std::string payload =
+        "\xEF\xBB\xBF"
+        R"({ "a" : [ "]" , {"err":1} ] , "err" :	{"b":[{}],"c":"\\"}	, "exp":1700000600})";
     const auto r = v.verify(sign_claims(payload));
     if (r) {
         CHECK(r->claims().get(err) == R"({"b":[{}],"c":"\\"})");

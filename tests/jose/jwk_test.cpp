@@ -720,7 +720,7 @@ TEST_CASE("jose::key::from_jwk: RSA exponents OpenSSL's public check refuses (e 
           "[jose][jwk]")
 {
     for (const std::string& e : {std::string("\x01"), std::string("\x01\x00\x00", 3), std::string("\x02")}) {
-        INFO(apiauth::base64url::encode(e));
+        INFO(apiauth::encoding::base64url::encode(e));
         json j = public_jwk(algorithm::rs256);
         j["e"] = b64(e);
         CHECK(outcome(jose::key::from_jwk(j)) == name(errc::invalid_key));

@@ -48,7 +48,7 @@ std::string signature_of(std::string_view input, const jose::key& k)
     std::array<std::byte, 1024> sig{};
     const auto n = k.sign(apiauth::detail::as_bytes(input), sig);
     REQUIRE(n.has_value());
-    return apiauth::base64url::encode(std::span<const std::byte>(sig.data(), *n));
+    return apiauth::encoding::base64url::encode(std::span<const std::byte>(sig.data(), *n));
 }
 
 // A compact JWS with the header and payload segments exactly as given (already encoded), signed by k.

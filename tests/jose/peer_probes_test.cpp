@@ -46,7 +46,7 @@ std::string sign_raw(std::string_view header, std::string_view payload, const jo
     std::array<std::byte, 1024> sig{};
     const auto n = k.sign(apiauth::detail::as_bytes(input), sig);
     REQUIRE(n.has_value());
-    return input + "." + apiauth::base64url::encode(std::span<const std::byte>(sig.data(), *n));
+    return input + "." + apiauth::encoding::base64url::encode(std::span<const std::byte>(sig.data(), *n));
 }
 
 jwt::clock_function fixed_clock()
@@ -194,7 +194,7 @@ TEST_CASE("jwt-peers §7: HS256 signature with a flipped unused bit ⇒ reject (
     REQUIRE((v & 0x03) == 0);
     s.signature.back() = alphabet[v ^ 0x01];
     // Same decoded octets (jwt-cpp accepted it): the decoder must refuse the second spelling.
-    CHECK(outcome(apiauth::base64url::decode(s.signature)) == name(errc::base64_noncanonical));
+    CHECK(outcome(apiauth::encoding::base64url::decode(s.signature)) == name(errc::base64_noncanonical));
     CHECK(outcome(hs256_verifier().verify(s.join())) == name(errc::base64_noncanonical));
 }
 

@@ -318,7 +318,7 @@ TEST_CASE("RFC 7515 A.1: the HS256 example verifies and its MAC is reproduced", 
     std::array<std::byte, 64> mac{};
     const auto n = k.sign(apiauth::detail::as_bytes(input), mac);
     REQUIRE(n.has_value());
-    CHECK(apiauth::base64url::encode(std::span<const std::byte>(mac.data(), *n)) == s.signature);
+    CHECK(apiauth::encoding::base64url::encode(std::span<const std::byte>(mac.data(), *n)) == s.signature);
 
     // jws::sign with the same header members gives a token that verifies (other header bytes).
     const auto t = jws::sign(R"({"typ":"JWT","alg":"HS256"})", rfc7515_claims, k);

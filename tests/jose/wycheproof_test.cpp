@@ -147,7 +147,10 @@ void record(tally& out, const nlohmann::json& t, bool accepted, std::optional<st
 }
 
 // The vectors ship in tests/vectors/wycheproof; a missing file fails the test that needs it.
-std::optional<nlohmann::json> load(const std::string& file) { return apiauth::test::load_wycheproof(file); }
+std::optional<nlohmann::json> load(const std::string& file)
+{
+    return apiauth::test::load_wycheproof(file);
+}
 
 // The group's public key as a JWK: publicKeyJwk (ECDSA, PSS, EdDSA) or keyJwk (PKCS#1), else (the
 // ECDSA edge-case groups without one) a JWK written from publicKey wx/wy.
@@ -161,7 +164,7 @@ nlohmann::json group_jwk(const nlohmann::json& g, algorithm a)
         std::string v = from_hex(g.at("publicKey").at(member).get<std::string>());
         while (v.size() > curve->coordinate_size && v.front() == '\0') v.erase(0, 1);
         REQUIRE(v.size() <= curve->coordinate_size);
-        return apiauth::base64url::encode(std::string(curve->coordinate_size - v.size(), '\0') + v);
+        return apiauth::encoding::base64url::encode(std::string(curve->coordinate_size - v.size(), '\0') + v);
     };
     return {{"kty", "EC"}, {"crv", std::string(curve->jwk_crv)}, {"x", coordinate("wx")}, {"y", coordinate("wy")}};
 }

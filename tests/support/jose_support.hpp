@@ -27,12 +27,12 @@ inline std::string name(apiauth::errc e)
 
 inline std::string b64(std::string_view s)
 {
-    return apiauth::base64url::encode(s);
+    return apiauth::encoding::base64url::encode(s);
 }
 
 inline std::string b64d(std::string_view s)
 {
-    auto r = apiauth::base64url::decode(s);
+    auto r = apiauth::encoding::base64url::decode(s);
     REQUIRE(r.has_value());
     return *r;
 }

@@ -59,7 +59,9 @@ inline nlohmann::json load_wycheproof(const std::string& file)
 {
     const auto p = wycheproof_dir() / file;
     std::ifstream in(p);
-    if (!in) FAIL("Wycheproof vectors not found: " << p.string() << " (tests/vectors/wycheproof, or APIAUTH_WYCHEPROOF_DIR)");
+    if (!in)
+        FAIL("Wycheproof vectors not found: " << p.string()
+                                              << " (tests/vectors/wycheproof, or APIAUTH_WYCHEPROOF_DIR)");
     return nlohmann::json::parse(in);
 }
 

@@ -18,7 +18,7 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
 
 /// One pepper given to pepper_ring::make: a version number and at least 32 secret bytes.
 struct pepper {
-    std::uint32_t version = 0;          ///< the version records name (api_key_verifier::pepper_version)
+    std::uint32_t version = 0;         ///< the version records name (api_key_verifier::pepper_version)
     std::span<const std::byte> key{};  ///< the secret pepper; copied into the ring
 };
 

@@ -35,7 +35,7 @@ struct api_key_verifier {
 
 /// A verifier still accepted until a deadline: the secret before a rotation.
 struct api_key_previous_verifier {
-    api_key_verifier verifier{};  ///< the previous secret's verifier
+    api_key_verifier verifier{};             ///< the previous secret's verifier
     std::chrono::sys_seconds valid_until{};  ///< accepted while now < valid_until
 };
 
@@ -51,12 +51,12 @@ enum class api_key_format : std::uint8_t {
     @par Specification research/api-keys.md §8.4.
 */
 struct api_key_record {
-    std::string key_id;  ///< 17 characters (v1) or 25 (stormpath): unique, public
-    std::string prefix;  ///< the token's prefix (empty for stormpath): checked at verification
+    std::string key_id;                          ///< 17 characters (v1) or 25 (stormpath): unique, public
+    std::string prefix;                          ///< the token's prefix (empty for stormpath): checked at verification
     api_key_format format = api_key_format::v1;  ///< the key's format (v1, or imported Stormpath)
-    api_key_verifier verifier{};  ///< the stored MAC of the current secret
-    std::optional<api_key_previous_verifier> previous{};  ///< secret rotation under the same id
-    std::chrono::sys_seconds created_at{};  ///< when the key was made (or imported)
+    api_key_verifier verifier{};                 ///< the stored MAC of the current secret
+    std::optional<api_key_previous_verifier> previous{};   ///< secret rotation under the same id
+    std::chrono::sys_seconds created_at{};                 ///< when the key was made (or imported)
     std::optional<std::chrono::sys_seconds> not_before{};  ///< refused before this (minus leeway)
     std::optional<std::chrono::sys_seconds> expires_at{};  ///< refused from this (plus leeway)
     std::optional<std::chrono::sys_seconds> revoked_at{};  ///< refused from this instant on
@@ -105,7 +105,8 @@ struct verified_api_key {
     std::shared_ptr<const api_key_record> record;  ///< the matching record, as the store returned it
     /// The key matched the previous verifier, within its deadline (rotation grace period).
     bool matched_previous = false;
-    std::optional<api_key_verifier> rehash{};  ///< a verifier under the current pepper, when the record's is older: store it
+    std::optional<api_key_verifier>
+        rehash{};  ///< a verifier under the current pepper, when the record's is older: store it
 
     /// True when the store should replace the record's verifier with `rehash`.
     bool needs_rehash() const noexcept { return rehash.has_value(); }

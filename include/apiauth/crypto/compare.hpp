@@ -2,6 +2,7 @@
 #ifndef APIAUTH_CRYPTO_COMPARE_HPP
 #define APIAUTH_CRYPTO_COMPARE_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/crypto/hash.hpp>
 #include <apiauth/detail/bytes.hpp>
 
@@ -12,9 +13,10 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <string_view>
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 /** Constant-time equality of two byte strings whose length is public.
 
@@ -80,6 +82,29 @@ inline bool secret_equal(std::string_view a, std::string_view b) noexcept
     return secret_equal(detail::as_bytes(a), detail::as_bytes(b));
 }
 
-}  // namespace apiauth::crypto
+/** Overwrite `n` bytes at `p` with zeros, in a way the compiler may not remove.
+
+    For callers that hold secrets of their own (a decoded password, an API key
+    before it is hashed, a client secret): call it before the memory is freed or
+    reused. apiauth's own secret-holding types call it themselves.
+*/
+inline void wipe(void* p, std::size_t n) noexcept
+{
+    detail::wipe(p, n);
+}
+
+/** Overwrite every byte `s` holds, up to its capacity, then empty it.
+
+    The whole buffer is wiped, not only the current size, so that what a
+    shorter value left behind goes too. Never allocates.
+*/
+inline void wipe(std::string& s) noexcept
+{
+    s.resize(s.capacity());  // within the capacity: no allocation; the new bytes are zeros
+    detail::wipe(s.data(), s.size());
+    s.clear();
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
 #endif  // APIAUTH_CRYPTO_COMPARE_HPP

@@ -10,11 +10,8 @@
 #ifndef APIAUTH_CRYPTO_HASH_HPP
 #define APIAUTH_CRYPTO_HASH_HPP
 
-#include <openssl/opensslconf.h>
-
-#if !defined(APIAUTH_USE_EVP) && defined(OPENSSL_NO_DEPRECATED_3_0)
-#define APIAUTH_USE_EVP 1
-#endif
+#include <apiauth/config.hpp>
+// (apiauth/config.hpp chooses: APIAUTH_USE_EVP, or an OpenSSL without deprecated APIs.)
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -25,7 +22,7 @@
 #include <span>
 #include <string_view>
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 /// The SHA-2 functions of JWA (RFC 7518 §3.2) and of the API key verifier.
 enum class hash { sha256, sha384, sha512 };
@@ -57,9 +54,9 @@ struct digest_value {
     std::span<const std::byte> span() const noexcept { return {bytes.data(), size}; }
 };
 
-}  // namespace apiauth::crypto
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 #if !defined(APIAUTH_USE_EVP)
 
@@ -146,9 +143,9 @@ inline const EVP_MD* evp_md(crypto::hash h) noexcept
     return mds[static_cast<int>(h)];
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 /** SHA-2 digest of `data`. Allocation-free in the default build; in the EVP
     build it allocates a context per call. Returns an empty value (size 0)
@@ -170,6 +167,6 @@ inline digest_value digest(hash h, std::span<const std::byte> data) noexcept
     return d;
 }
 
-}  // namespace apiauth::crypto
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
 #endif  // APIAUTH_CRYPTO_HASH_HPP

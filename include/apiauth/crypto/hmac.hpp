@@ -2,6 +2,7 @@
 #ifndef APIAUTH_CRYPTO_HMAC_HPP
 #define APIAUTH_CRYPTO_HMAC_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/crypto/hash.hpp>
 #include <apiauth/detail/bytes.hpp>
@@ -18,7 +19,7 @@
 #include <system_error>
 #include <utility>
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 class hmac_key;
 
@@ -225,17 +226,23 @@ inline digest_value hmac_stream::finish() noexcept
 
 #else  // APIAUTH_USE_EVP
 
-namespace detail_hmac {
+}  // namespace apiauth::crypto
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::hmac {
+
+using namespace apiauth::crypto;  // the internals of apiauth::crypto
 inline EVP_MAC* evp_hmac() noexcept
 {
     static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     return mac;
 }
-}  // namespace detail_hmac
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::hmac
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 inline hmac_key::hmac_key(hash h, std::span<const std::byte> key) : h_(h)
 {
-    template_ = detail_hmac::evp_hmac() ? EVP_MAC_CTX_new(detail_hmac::evp_hmac()) : nullptr;
+    template_ = detail::hmac::evp_hmac() ? EVP_MAC_CTX_new(detail::hmac::evp_hmac()) : nullptr;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(openssl_name(h)), 0),
         OSSL_PARAM_construct_end()};
@@ -361,6 +368,6 @@ inline digest_value hmac_stream::finish() noexcept
 
 #endif  // APIAUTH_USE_EVP
 
-}  // namespace apiauth::crypto
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
 #endif  // APIAUTH_CRYPTO_HMAC_HPP

@@ -2,6 +2,7 @@
 #ifndef APIAUTH_CRYPTO_KEYS_HPP
 #define APIAUTH_CRYPTO_KEYS_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/error.hpp>
 
 #include <openssl/bio.h>
@@ -13,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 /** A reference-counted OpenSSL key (EVP_PKEY_up_ref on copy, EVP_PKEY_free
     on destruction). Copies share one parsed key; OpenSSL keys are safe to
@@ -102,6 +103,6 @@ inline bool public_check(const pkey& k) noexcept
     return ok;
 }
 
-}  // namespace apiauth::crypto
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
 #endif  // APIAUTH_CRYPTO_KEYS_HPP

@@ -2,6 +2,7 @@
 #ifndef APIAUTH_CRYPTO_RANDOM_HPP
 #define APIAUTH_CRYPTO_RANDOM_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/error.hpp>
 
 #include <openssl/rand.h>
@@ -10,7 +11,7 @@
 #include <cstddef>
 #include <span>
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 /** Fill `out` with cryptographically secure random bytes (OpenSSL RAND_bytes).
 
@@ -35,6 +36,6 @@ inline result<void> random_bytes(std::span<std::byte> out) noexcept
     return {};
 }
 
-}  // namespace apiauth::crypto
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
 #endif  // APIAUTH_CRYPTO_RANDOM_HPP

@@ -11,6 +11,7 @@
 #ifndef APIAUTH_CRYPTO_SIGNATURE_HPP
 #define APIAUTH_CRYPTO_SIGNATURE_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/crypto/hash.hpp>
 #include <apiauth/crypto/keys.hpp>
 #include <apiauth/error.hpp>
@@ -23,12 +24,13 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <type_traits>
 #include <utility>
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 /// The signature schemes of JWA (RFC 7518 §3.3-§3.5, RFC 8037).
 enum class signature_scheme {
@@ -38,9 +40,9 @@ enum class signature_scheme {
     ed25519,       ///< PureEdDSA (RFC 8032 §5.1)
 };
 
-}  // namespace apiauth::crypto
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 inline constexpr std::size_t ctx_pool_size = 8;
 
@@ -129,9 +131,9 @@ inline EVP_PKEY_CTX* make_pkey_ctx(const crypto::pkey& k, crypto::signature_sche
     return c;
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::crypto {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto {
 
 /** Verifies signatures made with one key under one scheme and hash.
 
@@ -146,8 +148,14 @@ public:
         on other OpenSSL errors. `h` is ignored for ed25519. */
     static result<std::shared_ptr<const signature_verifier>> make(pkey key, signature_scheme s, hash h) noexcept
     {
-        std::shared_ptr<signature_verifier> v(new (std::nothrow) signature_verifier());
-        if (!v) return std::make_error_code(std::errc::not_enough_memory);
+        // The object and the shared_ptr's control block are both allocated: either may fail,
+        // and neither may escape this noexcept function.
+        std::shared_ptr<signature_verifier> v;
+        try {
+            v.reset(new signature_verifier());
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
         v->key_ = std::move(key);
         v->scheme_ = s;
         v->hash_ = h;
@@ -215,8 +223,14 @@ public:
     /// Refuses a key OpenSSL cannot prepare for signing (invalid_key).
     static result<std::shared_ptr<const signature_signer>> make(pkey key, signature_scheme s, hash h) noexcept
     {
-        std::shared_ptr<signature_signer> v(new (std::nothrow) signature_signer());
-        if (!v) return std::make_error_code(std::errc::not_enough_memory);
+        // The object and the shared_ptr's control block are both allocated: either may fail,
+        // and neither may escape this noexcept function.
+        std::shared_ptr<signature_signer> v;
+        try {
+            v.reset(new signature_signer());
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
         v->key_ = std::move(key);
         v->scheme_ = s;
         v->hash_ = h;
@@ -269,6 +283,6 @@ private:
     hash hash_ = hash::sha256;
 };
 
-}  // namespace apiauth::crypto
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::crypto
 
 #endif  // APIAUTH_CRYPTO_SIGNATURE_HPP

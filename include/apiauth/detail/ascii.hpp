@@ -2,13 +2,14 @@
 #ifndef APIAUTH_DETAIL_ASCII_HPP
 #define APIAUTH_DETAIL_ASCII_HPP
 
+#include <apiauth/config.hpp>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // One table, one bit per class, indexed by the octet. Nothing here depends on
 // the C locale (DESIGN.md: no std::isalnum and friends).
@@ -144,6 +145,6 @@ constexpr std::string_view media_type(std::string_view content_type) noexcept
     return t;
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_ASCII_HPP

@@ -4,13 +4,14 @@
 #ifndef APIAUTH_DETAIL_AUTH_GRAMMAR_HPP
 #define APIAUTH_DETAIL_AUTH_GRAMMAR_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/error.hpp>
 
 #include <cstddef>
 #include <string_view>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // Largest number of auth-params one credentials or challenge may carry,
 // whatever the options say: the duplicate-name check keeps the names of one
@@ -122,6 +123,6 @@ inline std::string_view trim_ows(std::string_view s) noexcept
     return s;
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_AUTH_GRAMMAR_HPP

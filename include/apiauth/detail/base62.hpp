@@ -2,13 +2,14 @@
 #ifndef APIAUTH_DETAIL_BASE62_HPP
 #define APIAUTH_DETAIL_BASE62_HPP
 
+#include <apiauth/config.hpp>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // B62 = DIGIT / UPPER / LOWER, valued 0..61 in that order (research/api-keys.md §8.1).
 inline constexpr std::string_view base62_alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -105,6 +106,6 @@ static_assert(!base62_decode6("4gfFC4"));
 static_assert(base62_digit(0) == '0' && base62_digit(9) == '9' && base62_digit(10) == 'A' && base62_digit(35) == 'Z' &&
               base62_digit(36) == 'a' && base62_digit(61) == 'z');
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_BASE62_HPP

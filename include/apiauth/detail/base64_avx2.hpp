@@ -21,6 +21,7 @@
 #ifndef APIAUTH_DETAIL_BASE64_AVX2_HPP
 #define APIAUTH_DETAIL_BASE64_AVX2_HPP
 
+#include <apiauth/config.hpp>
 #include <cstddef>
 #include <cstdint>
 
@@ -29,7 +30,7 @@
 #include <immintrin.h>
 #endif
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // A block: 32 characters in, 24 bytes out, and 8 scratch bytes written past
 // them (defined with or without AVX2, so that buffers are sized the same).
@@ -106,6 +107,6 @@ __attribute__((target("avx2"))) inline bool base64_decode_avx2(const unsigned ch
 
 #endif  // APIAUTH_BASE64_AVX2
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_BASE64_AVX2_HPP

@@ -2,6 +2,7 @@
 #ifndef APIAUTH_DETAIL_BYTES_HPP
 #define APIAUTH_DETAIL_BYTES_HPP
 
+#include <apiauth/config.hpp>
 #include <openssl/crypto.h>
 
 #include <cstddef>
@@ -9,7 +10,7 @@
 #include <span>
 #include <string_view>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 inline std::span<const std::byte> as_bytes(std::string_view s) noexcept
 {
@@ -36,6 +37,6 @@ inline void wipe(void* p, std::size_t n) noexcept
 #endif
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_BYTES_HPP

@@ -6,6 +6,7 @@
 #ifndef APIAUTH_DETAIL_CRC32_HPP
 #define APIAUTH_DETAIL_CRC32_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/bytes.hpp>
 
 #include <array>
@@ -20,7 +21,7 @@
 #include <immintrin.h>
 #endif
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // CRC-32/ISO-HDLC: reflected polynomial 0xEDB88320, init and xorout 0xFFFFFFFF,
 // check value crc32("123456789") = 0xCBF43926 (research/api-keys.md §8.1; the
@@ -238,6 +239,6 @@ constexpr std::uint32_t crc32(std::string_view s) noexcept
 static_assert(crc32("123456789") == 0xCBF43926u, "CRC-32/ISO-HDLC check value");
 static_assert(crc32("") == 0);
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_CRC32_HPP

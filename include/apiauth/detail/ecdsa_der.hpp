@@ -2,6 +2,7 @@
 #ifndef APIAUTH_DETAIL_ECDSA_DER_HPP
 #define APIAUTH_DETAIL_ECDSA_DER_HPP
 
+#include <apiauth/config.hpp>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
 
@@ -9,7 +10,7 @@
 #include <cstdint>
 #include <span>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // Largest DER for a P-521 signature: SEQUENCE(3) + 2 × INTEGER(2 + 67).
 inline constexpr std::size_t ecdsa_der_max = 3 + 2 * (2 + 67);
@@ -68,6 +69,6 @@ inline bool ecdsa_der_to_rs(std::span<const std::byte> der, std::size_t coordina
     return ok;
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_ECDSA_DER_HPP

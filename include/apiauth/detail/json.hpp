@@ -4,6 +4,7 @@
 #ifndef APIAUTH_DETAIL_JSON_HPP
 #define APIAUTH_DETAIL_JSON_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -17,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 /** Parse `text` with nlohmann/json; nothing on a syntax error, invalid UTF-8,
     or a member name that occurs twice in one object (RFC 7515 §4, RFC 7517
@@ -158,6 +159,6 @@ inline std::error_code check_members(simdjson::dom::element e, std::vector<std::
                                                        : make_error_code(errc::duplicate_member);
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_JSON_HPP

@@ -2,11 +2,12 @@
 #ifndef APIAUTH_DETAIL_UTF8_HPP
 #define APIAUTH_DETAIL_UTF8_HPP
 
+#include <apiauth/config.hpp>
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 /// True when `s` is well-formed UTF-8: no overlong forms, no surrogates
 /// (U+D800-DFFF), nothing above U+10FFFF (RFC 3629 §4 UTF8-octets).
@@ -49,6 +50,6 @@ inline bool is_utf8(std::string_view s) noexcept
     return true;
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_DETAIL_UTF8_HPP

@@ -16,6 +16,7 @@
 #ifndef APIAUTH_ENCODING_BASE64_HPP
 #define APIAUTH_ENCODING_BASE64_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/base64_avx2.hpp>
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/error.hpp>
@@ -29,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-namespace apiauth {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
 
 /// Decoder options for base64 (RFC 4648 §4). The defaults are strict.
 struct base64_options {
@@ -235,7 +236,7 @@ inline result<std::string> base64_decode_string(const base64_alphabet& a, paddin
 }  // namespace detail
 
 /** base64, RFC 4648 §4: alphabet A-Z a-z 0-9 + /, '=' padding. */
-namespace base64 {
+namespace encoding::base64 {
 
 /// Characters `encode` writes for `n` input bytes (always a multiple of 4).
 constexpr std::size_t encoded_size(std::size_t n) noexcept
@@ -299,10 +300,10 @@ inline result<std::string> decode(std::string_view in, base64_options opt = {})
         opt.allow_missing_padding ? detail::padding_rule::optional : detail::padding_rule::required, in);
 }
 
-}  // namespace base64
+}  // namespace encoding::base64
 
 /** base64url, RFC 4648 §5: alphabet A-Z a-z 0-9 - _, never padded (RFC 7515 §2). */
-namespace base64url {
+namespace encoding::base64url {
 
 /// Characters `encode` writes for `n` input bytes (no padding).
 constexpr std::size_t encoded_size(std::size_t n) noexcept
@@ -355,8 +356,8 @@ inline result<std::string> decode(std::string_view in)
     return detail::base64_decode_string(detail::url_alphabet, detail::padding_rule::forbidden, in);
 }
 
-}  // namespace base64url
+}  // namespace encoding::base64url
 
-}  // namespace apiauth
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE
 
 #endif  // APIAUTH_ENCODING_BASE64_HPP

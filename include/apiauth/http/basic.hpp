@@ -3,6 +3,7 @@
 #ifndef APIAUTH_HTTP_BASIC_HPP
 #define APIAUTH_HTTP_BASIC_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/utf8.hpp>
@@ -24,11 +25,11 @@
 #include <string>
 #include <string_view>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 struct basic_access;
 }
 
-namespace apiauth::http {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** How the octets of a user-id and password are interpreted (RFC 7617 §2.1). */
 enum class charset_policy {
@@ -39,6 +40,7 @@ enum class charset_policy {
 
 /** Options for decoding Basic credentials. The defaults are strict. */
 struct basic_options {
+    /// What the decoded octets must be (RFC 7617 §2.1): UTF-8 by default.
     charset_policy charset = charset_policy::utf8;
     /// Accept a token68 whose '=' padding is missing (RFC 4648 §3.2 loosened;
     /// some clients omit it). Wrong padding is still refused.
@@ -64,7 +66,9 @@ enum class text_encoding {
 class basic_credentials {
 public:
     basic_credentials() noexcept = default;
+    /// A copy, with storage of its own (wiped in turn).
     basic_credentials(const basic_credentials& o) { assign(o); }
+    /// Replaces these credentials with a copy of `o`, wiping the old ones.
     basic_credentials& operator=(const basic_credentials& o)
     {
         if (this != &o) {
@@ -73,7 +77,9 @@ public:
         }
         return *this;
     }
+    /// Takes over `o`'s credentials; `o`'s storage is wiped.
     basic_credentials(basic_credentials&& o) noexcept { take(o); }
+    /// Takes over `o`'s credentials, wiping the old ones and `o`'s storage.
     basic_credentials& operator=(basic_credentials&& o) noexcept
     {
         if (this != &o) {
@@ -157,9 +163,9 @@ private:
     text_encoding encoding_ = text_encoding::unchecked;
 };
 
-}  // namespace apiauth::http
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 struct basic_access {
     using basic_credentials = http::basic_credentials;
@@ -202,14 +208,14 @@ struct basic_access {
             fail(r, errc::basic_token_too_large);
             return r;
         }
-        const std::size_t cap = base64::decoded_size_max(token68.size());
+        const std::size_t cap = encoding::base64::decoded_size_max(token68.size());
         if (!c.reserve(cap)) {
             fail(r, std::make_error_code(std::errc::not_enough_memory));
             return r;
         }
         c.used_ = cap;  // the decoder may write up to cap octets before it knows of an error
-        auto n = base64::decode(token68, {reinterpret_cast<std::byte*>(c.data()), cap},
-                                base64_options{.allow_missing_padding = opt.allow_missing_padding});
+        auto n = encoding::base64::decode(token68, {reinterpret_cast<std::byte*>(c.data()), cap},
+                                          base64_options{.allow_missing_padding = opt.allow_missing_padding});
         if (!n) {
             fail(r, n.error());
             return r;
@@ -285,9 +291,9 @@ inline std::string form_encode(std::string_view s)
     return boost::urls::encode(s, form_unreserved, eo);
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::http {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** Decode the token68 of Basic credentials into user-id and password.
 
@@ -328,7 +334,7 @@ inline result<basic_credentials> decode_basic(std::string_view token68, basic_op
 
 /** Options for OAuth 2.0 client authentication with Basic (RFC 6749 §2.3.1). */
 struct oauth_basic_options {
-    basic_options basic{};
+    basic_options basic{};  ///< how the Basic token68 itself is decoded
     /// Compatibility switch for clients that send client_id and client_secret
     /// without the form-encoding RFC 6749 §2.3.1 requires: take the halves as
     /// they are. Set it per client, not globally: with it a secret containing
@@ -395,7 +401,7 @@ inline result<std::string> encode_basic(std::string_view user_id, std::string_vi
     std::string user_pass;
     user_pass.reserve(user_id.size() + 1 + password.size());
     user_pass.append(user_id).append(1, ':').append(password);
-    std::string out = "Basic " + base64::encode(user_pass);
+    std::string out = "Basic " + encoding::base64::encode(user_pass);
     detail::wipe(user_pass.data(), user_pass.size());
     return out;
 }
@@ -437,6 +443,6 @@ inline std::string latin1_to_utf8(std::string_view latin1)
     return out;
 }
 
-}  // namespace apiauth::http
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
 
 #endif  // APIAUTH_HTTP_BASIC_HPP

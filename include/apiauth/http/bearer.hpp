@@ -2,6 +2,8 @@
 #ifndef APIAUTH_HTTP_BEARER_HPP
 #define APIAUTH_HTTP_BEARER_HPP
 
+#include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/auth_grammar.hpp>
 #include <apiauth/error.hpp>
@@ -18,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-namespace apiauth::http {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** Which transmission methods of RFC 6750 §2 a resource accepts.
 
@@ -44,13 +46,52 @@ enum class bearer_method { header, form_body, query };
 */
 class bearer_token {
 public:
+    /// A token that views `view` (the header method, or a form value that needed no decoding).
     bearer_token(std::string_view view, bearer_method m) noexcept : view_(view), method_(m) {}
+    /// A token owning its form-decoded octets (wiped when this object dies).
     bearer_token(std::string decoded, bearer_method m) noexcept : decoded_(std::move(decoded)), method_(m)
     {
         owned_ = true;
     }
+    /// A copy (owning its own copy of a decoded token).
+    bearer_token(const bearer_token& o) = default;
+    /// Takes over `o`'s token and wipes what `o` held.
+    bearer_token(bearer_token&& o) noexcept
+        : view_(o.view_), decoded_(std::move(o.decoded_)), method_(o.method_), owned_(o.owned_)
+    {
+        crypto::wipe(o.decoded_);
+    }
+    /// Replaces this token with a copy of `o`, wiping the old one first.
+    bearer_token& operator=(const bearer_token& o)
+    {
+        if (this != &o) {
+            crypto::wipe(decoded_);
+            view_ = o.view_;
+            decoded_ = o.decoded_;
+            method_ = o.method_;
+            owned_ = o.owned_;
+        }
+        return *this;
+    }
+    /// Replaces this token with `o`'s, wiping the old one and what `o` held.
+    bearer_token& operator=(bearer_token&& o) noexcept
+    {
+        if (this != &o) {
+            crypto::wipe(decoded_);
+            view_ = o.view_;
+            decoded_ = std::move(o.decoded_);
+            crypto::wipe(o.decoded_);
+            method_ = o.method_;
+            owned_ = o.owned_;
+        }
+        return *this;
+    }
+    /// Wipes a decoded token: an access token is a secret until it expires.
+    ~bearer_token() { crypto::wipe(decoded_); }
 
+    /// The token: a view into the request, or into this object when form-decoded.
     std::string_view value() const noexcept { return owned_ ? std::string_view(decoded_) : view_; }
+    /// Where the token was found (RFC 6750 §2.1–§2.3).
     bearer_method method() const noexcept { return method_; }
 
     /// RFC 6750 §2.3: a 2xx answer to a request that used the query method
@@ -64,7 +105,11 @@ private:
     bool owned_ = false;
 };
 
-namespace detail_bearer {
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::bearer {
+
+using namespace apiauth::http;  // the internals of apiauth::http
 
 // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 inline bool is_b64token(std::string_view s) noexcept
@@ -124,7 +169,9 @@ inline std::string_view query_of(std::string_view target) noexcept
     return s.substr(0, s.find('#'));
 }
 
-}  // namespace detail_bearer
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::bearer
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** Find the bearer token of a request by the methods of RFC 6750 §2.
 
@@ -185,23 +232,23 @@ inline result<bearer_token> extract_bearer(const request_view& req, bearer_optio
     }
 
     // Form body: only a form-encoded body of a method with body semantics.
-    detail_bearer::form_lookup body;
+    detail::bearer::form_lookup body;
     const bool body_applies =
-        detail_bearer::body_method_allowed(req.method) &&
+        detail::bearer::body_method_allowed(req.method) &&
         detail::iequals(detail::media_type(req.content_type), "application/x-www-form-urlencoded");
     if (body_applies) {
         if (opt.allow_form_body && req.body.size() > opt.max_body_size) return errc::body_too_large;
-        if (req.body.size() <= opt.max_body_size) body = detail_bearer::find_access_token(req.body);
+        if (req.body.size() <= opt.max_body_size) body = detail::bearer::find_access_token(req.body);
         if (opt.allow_form_body && body.malformed) return errc::malformed_form_body;
     }
-    detail_bearer::form_lookup query = detail_bearer::find_access_token(detail_bearer::query_of(req.target));
+    detail::bearer::form_lookup query = detail::bearer::find_access_token(detail::bearer::query_of(req.target));
     if (opt.allow_query && query.malformed) return errc::malformed_form_body;
 
     const int methods = (header_token.empty() ? 0 : 1) + (body.count ? 1 : 0) + (query.count ? 1 : 0);
     if (methods > 1 || (other_scheme && methods > 0)) return errc::multiple_token_methods;
     if (!header_token.empty()) return bearer_token(header_token, bearer_method::header);
 
-    const auto from_form = [](const detail_bearer::form_lookup& f, bearer_method m) -> result<bearer_token> {
+    const auto from_form = [](const detail::bearer::form_lookup& f, bearer_method m) -> result<bearer_token> {
         if (f.count > 1) return errc::duplicate_parameter;
         if (!f.has_value || f.value.empty()) return errc::bearer_missing_token;  // RFC 6749 §3.2: empty is absent
         boost::urls::encoding_opts eo;
@@ -219,7 +266,7 @@ inline result<bearer_token> extract_bearer(const request_view& req, bearer_optio
             for (char ch : boost::urls::decode_view(f.value, eo)) decoded.push_back(ch);  // within capacity
             v = decoded;
         }
-        if (!detail_bearer::is_b64token(v)) return errc::bearer_invalid_syntax;
+        if (!detail::bearer::is_b64token(v)) return errc::bearer_invalid_syntax;
         if (plain) return bearer_token(v, m);
         return bearer_token(std::move(decoded), m);
     };
@@ -228,6 +275,6 @@ inline result<bearer_token> extract_bearer(const request_view& req, bearer_optio
     return other_scheme ? errc::unsupported_scheme : errc::no_credentials;
 }
 
-}  // namespace apiauth::http
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
 
 #endif  // APIAUTH_HTTP_BEARER_HPP

@@ -3,6 +3,7 @@
 #ifndef APIAUTH_HTTP_CHALLENGE_HPP
 #define APIAUTH_HTTP_CHALLENGE_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/auth_grammar.hpp>
 #include <apiauth/error.hpp>
@@ -17,7 +18,7 @@
 #include <system_error>
 #include <vector>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // realm is a quoted-string (RFC 9110 §11.5): '"' and '\' are escaped as
 // quoted-pairs; CTLs (HTAB included) and non-ASCII are refused, since
@@ -49,9 +50,9 @@ inline bool is_scope(std::string_view s) noexcept
     }
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::http {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** The parameters of a Bearer challenge (RFC 6750 §3), in the order they are written.
     Empty members are left out. */
@@ -298,6 +299,6 @@ inline result<std::vector<challenge_view>> parse_challenges(std::string_view fie
     return parse_challenges(std::span<const std::string_view>(&field_value, 1), opt);
 }
 
-}  // namespace apiauth::http
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
 
 #endif  // APIAUTH_HTTP_CHALLENGE_HPP

@@ -2,6 +2,7 @@
 #ifndef APIAUTH_HTTP_CREDENTIALS_HPP
 #define APIAUTH_HTTP_CREDENTIALS_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/auth_grammar.hpp>
 #include <apiauth/error.hpp>
@@ -14,11 +15,11 @@
 #include <string>
 #include <string_view>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 struct params_access;
 }
 
-namespace apiauth::http {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** Bounds applied before any other work on an untrusted field value. */
 struct parse_options {
@@ -207,9 +208,9 @@ struct credentials_view {
     bool is(std::string_view name) const noexcept { return detail::iequals(scheme, name); }
 };
 
-}  // namespace apiauth::http
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 struct params_access {
     static http::auth_params_view make(std::string_view text, std::size_t n) noexcept { return {text, n}; }
@@ -268,9 +269,9 @@ inline result<params_result> scan_params(std::string_view s, std::size_t i, bool
     }
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::http {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** Parse an `Authorization` (or `Proxy-Authorization`) field value.
 
@@ -354,6 +355,6 @@ inline result<credentials_view> parse_credentials(std::string_view field_value, 
     return c;
 }
 
-}  // namespace apiauth::http
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
 
 #endif  // APIAUTH_HTTP_CREDENTIALS_HPP

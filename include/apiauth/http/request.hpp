@@ -2,10 +2,11 @@
 #ifndef APIAUTH_HTTP_REQUEST_HPP
 #define APIAUTH_HTTP_REQUEST_HPP
 
+#include <apiauth/config.hpp>
 #include <span>
 #include <string_view>
 
-namespace apiauth {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** A view of the parts of an HTTP request that authentication reads.
 
@@ -27,6 +28,6 @@ struct request_view {
     std::string_view body{};                            ///< the whole request body, or empty
 };
 
-}  // namespace apiauth
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
 
 #endif  // APIAUTH_HTTP_REQUEST_HPP

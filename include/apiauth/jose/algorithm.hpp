@@ -2,6 +2,7 @@
 #ifndef APIAUTH_JOSE_ALGORITHM_HPP
 #define APIAUTH_JOSE_ALGORITHM_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/crypto/hash.hpp>
 
 #include <array>
@@ -10,7 +11,7 @@
 #include <optional>
 #include <string_view>
 
-namespace apiauth::jose {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 /** A JWS `alg` value. `none` is not one: an unsecured JWS cannot be verified
     here (RFC 8725 §3.2), and there is nothing to opt into. */
@@ -34,15 +35,15 @@ enum class algorithm : std::uint8_t {
 /// The key family an algorithm needs.
 enum class key_family : std::uint8_t { hmac, rsa, ecdsa, eddsa };
 
-}  // namespace apiauth::jose
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 inline constexpr std::array<std::string_view, 14> algorithm_names = {"HS256", "HS384", "HS512",  "RS256", "RS384",
                                                                      "RS512", "PS256", "PS384",  "PS512", "ES256",
                                                                      "ES384", "ES512", "ES256K", "EdDSA"};
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::jose {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 /// The registered name, e.g. "RS256", "ES256K", "EdDSA" (RFC 7518 §3.1, RFC 8037 §3.1).
 constexpr std::string_view name(algorithm a) noexcept
@@ -127,6 +128,6 @@ constexpr std::optional<curve_info> curve_of(algorithm a) noexcept
     }
 }
 
-}  // namespace apiauth::jose
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
 
 #endif  // APIAUTH_JOSE_ALGORITHM_HPP

@@ -2,6 +2,7 @@
 #ifndef APIAUTH_JOSE_CLAIMS_HPP
 #define APIAUTH_JOSE_CLAIMS_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/json.hpp>
 #include <apiauth/encoding/base64.hpp>
@@ -25,14 +26,14 @@
 #include <string_view>
 #include <vector>
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 struct claims_access;
 }
-namespace apiauth::jose::jwt {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt {
 class verified;
 }
 
-namespace apiauth::jose::jwt {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt {
 
 /// A NumericDate (RFC 7519 §2): seconds since 1970-01-01T00:00:00Z UTC, possibly fractional.
 using numeric_date = double;
@@ -506,9 +507,9 @@ private:
     std::unique_ptr<extra[]> extra_heap_;            // when more than inline_extras are declared
 };
 
-}  // namespace apiauth::jose::jwt
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // A claim the policy declares, as the verifier keeps it: the name, a
 // fingerprint of it (key_fingerprint), where the name lies in the verifier's
@@ -734,10 +735,10 @@ struct claims_access {
     // names is always enough room.
     static result<std::string_view> decode_into(claims& c, std::string_view payload_b64, std::size_t names = 0) noexcept
     {
-        const std::size_t max = base64url::decoded_size_max(payload_b64.size());
+        const std::size_t max = encoding::base64url::decoded_size_max(payload_b64.size());
         if (!c.reserve(2 * max + simdjson::SIMDJSON_PADDING + names))
             return std::make_error_code(std::errc::not_enough_memory);
-        auto n = base64url::decode(payload_b64, {reinterpret_cast<std::byte*>(c.data()), max});
+        auto n = encoding::base64url::decode(payload_b64, {reinterpret_cast<std::byte*>(c.data()), max});
         if (!n) return n.error();
         std::memset(c.data() + *n, 0, simdjson::SIMDJSON_PADDING);
         c.json_len_ = *n;
@@ -861,6 +862,6 @@ struct claims_access {
     }
 };
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 #endif  // APIAUTH_JOSE_CLAIMS_HPP

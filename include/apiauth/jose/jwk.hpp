@@ -4,6 +4,7 @@
 #ifndef APIAUTH_JOSE_JWK_HPP
 #define APIAUTH_JOSE_JWK_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/crypto/hmac.hpp>
 #include <apiauth/crypto/keys.hpp>
 #include <apiauth/crypto/random.hpp>
@@ -34,7 +35,7 @@
 #include <string_view>
 #include <vector>
 
-namespace apiauth::jose {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 /** How a JWK becomes a key. */
 struct jwk_options {
@@ -268,7 +269,11 @@ std::string explain_jwks(std::string_view jwks_json, jwk_options opt = {});
 // ------------------------------------------------------------------------
 // Implementation
 
-namespace detail_jwk {
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk {
+
+using namespace apiauth::jose;  // the internals of apiauth::jose
 
 inline crypto::signature_scheme scheme_of(algorithm a) noexcept
 {
@@ -372,14 +377,16 @@ inline b64_member member(const nlohmann::json& j, const char* name)
     if (it == j.end()) return m;
     m.present = true;
     if (!it->is_string()) return m;
-    auto d = base64url::decode(it->get_ref<const std::string&>());
+    auto d = encoding::base64url::decode(it->get_ref<const std::string&>());
     if (!d) return m;
     m.bytes = std::move(*d);
     m.valid = true;
     return m;
 }
 
-}  // namespace detail_jwk
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 inline result<key> key::from_hmac(algorithm a, std::span<const std::byte> secret, std::string_view kid, bool has_kid,
                                   bool verify_allowed, bool sign_allowed)
@@ -420,7 +427,7 @@ inline result<key> key::from_pkey(algorithm a, crypto::pkey k, bool is_private, 
         if (k.bits() > 8192) return errc::invalid_key;
         break;
     case key_family::ecdsa:
-        if (k.type() != EVP_PKEY_EC || detail_jwk::group_name(k) != curve_of(a)->openssl_group)
+        if (k.type() != EVP_PKEY_EC || detail::jwk::group_name(k) != curve_of(a)->openssl_group)
             return errc::key_algorithm_mismatch;
         break;
     case key_family::eddsa:
@@ -431,7 +438,7 @@ inline result<key> key::from_pkey(algorithm a, crypto::pkey k, bool is_private, 
     // that n is not prime with random Miller-Rabin bases, whose verdict on a
     // malformed modulus changes from call to call (fuzz_jwk found one refused 8
     // times in 2000); a key must load the same way every time.
-    if (family(a) == key_family::rsa ? !detail_jwk::rsa_public_sane(k) : !crypto::public_check(k))
+    if (family(a) == key_family::rsa ? !detail::jwk::rsa_public_sane(k) : !crypto::public_check(k))
         return errc::invalid_key;
 
     auto p = std::make_shared<impl>();
@@ -447,11 +454,11 @@ inline result<key> key::from_pkey(algorithm a, crypto::pkey k, bool is_private, 
     default: p->sig_size = 64; break;
     }
     const crypto::hash h = hash_of(a).value_or(crypto::hash::sha512);
-    auto v = crypto::signature_verifier::make(k, detail_jwk::scheme_of(a), h);
+    auto v = crypto::signature_verifier::make(k, detail::jwk::scheme_of(a), h);
     if (!v) return v.error();
     p->verifier = std::move(*v);
     if (is_private) {
-        auto s = crypto::signature_signer::make(k, detail_jwk::scheme_of(a), h);
+        auto s = crypto::signature_signer::make(k, detail::jwk::scheme_of(a), h);
         if (!s) return s.error();
         p->signer = std::move(*s);
     }
@@ -532,7 +539,7 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
         has_kid = true;
     }
 
-    using detail_jwk::member;
+    using detail::jwk::member;
     if (f == key_family::hmac) {
         const auto k = member(j, "k");
         if (!k.valid) return errc::invalid_key;
@@ -558,7 +565,7 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
         std::vector<BIGNUM*> bns;
         bool ok = bld != nullptr;
         const auto push = [&](const char* name, const std::string& bytes) {
-            BIGNUM* bn = detail_jwk::to_bn(bytes);
+            BIGNUM* bn = detail::jwk::to_bn(bytes);
             bns.push_back(bn);
             ok = ok && bn && OSSL_PARAM_BLD_push_BN(bld, name, bn) == 1;
         };
@@ -581,8 +588,8 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
             }
         }
         OSSL_PARAM* params = ok ? OSSL_PARAM_BLD_to_param(bld) : nullptr;
-        if (params) pk = detail_jwk::from_params("RSA", params, priv);
-        if (ok && pk && priv && !pairwise) ok = detail_jwk::rsa_d_matches(bns[0], bns[1], bns[2]);
+        if (params) pk = detail::jwk::from_params("RSA", params, priv);
+        if (ok && pk && priv && !pairwise) ok = detail::jwk::rsa_d_matches(bns[0], bns[1], bns[2]);
         OSSL_PARAM_free(params);
         OSSL_PARAM_BLD_free(bld);
         for (BIGNUM* bn : bns) BN_clear_free(bn);
@@ -598,12 +605,12 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
         priv = d.present;
         std::string point = "\x04" + x.bytes + y.bytes;
         OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-        BIGNUM* dbn = priv ? detail_jwk::to_bn(d.bytes) : nullptr;
+        BIGNUM* dbn = priv ? detail::jwk::to_bn(d.bytes) : nullptr;
         bool ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, ci.openssl_group, 0) == 1 &&
                   OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) == 1 &&
                   (!priv || (dbn && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, dbn) == 1));
         OSSL_PARAM* params = ok ? OSSL_PARAM_BLD_to_param(bld) : nullptr;
-        if (params) pk = detail_jwk::from_params("EC", params, priv);
+        if (params) pk = detail::jwk::from_params("EC", params, priv);
         OSSL_PARAM_free(params);
         OSSL_PARAM_BLD_free(bld);
         BN_clear_free(dbn);
@@ -706,17 +713,17 @@ inline result<nlohmann::json> key::to_jwk(bool include_private) const
 {
     const impl& p = *p_;
     nlohmann::json j;
-    const auto b64 = [](const std::string& s) { return base64url::encode(s); };
+    const auto b64 = [](const std::string& s) { return encoding::base64url::encode(s); };
     switch (family(p.alg)) {
     case key_family::hmac:
         if (!include_private) return make_error_code(errc::key_use_not_allowed);
         j["kty"] = "oct";
-        j["k"] = base64url::encode(p.secret);
+        j["k"] = encoding::base64url::encode(p.secret);
         break;
     case key_family::rsa: {
         j["kty"] = "RSA";
-        const auto n = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_RSA_N),
-                   e = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_RSA_E);
+        const auto n = detail::jwk::bn_param(p.pk, OSSL_PKEY_PARAM_RSA_N),
+                   e = detail::jwk::bn_param(p.pk, OSSL_PKEY_PARAM_RSA_E);
         if (!n || !e) return make_error_code(errc::crypto_failure);
         j["n"] = b64(*n);
         j["e"] = b64(*e);
@@ -726,7 +733,7 @@ inline result<nlohmann::json> key::to_jwk(bool include_private) const
                 {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
                 {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
             for (const auto& [member, param] : priv)
-                if (auto v = detail_jwk::bn_param(p.pk, param)) j[member] = b64(*v);
+                if (auto v = detail::jwk::bn_param(p.pk, param)) j[member] = b64(*v);
         }
         break;
     }
@@ -734,13 +741,13 @@ inline result<nlohmann::json> key::to_jwk(bool include_private) const
         const curve_info ci = *curve_of(p.alg);
         j["kty"] = "EC";
         j["crv"] = std::string(ci.jwk_crv);
-        const auto x = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_EC_PUB_X, ci.coordinate_size);
-        const auto y = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_EC_PUB_Y, ci.coordinate_size);
+        const auto x = detail::jwk::bn_param(p.pk, OSSL_PKEY_PARAM_EC_PUB_X, ci.coordinate_size);
+        const auto y = detail::jwk::bn_param(p.pk, OSSL_PKEY_PARAM_EC_PUB_Y, ci.coordinate_size);
         if (!x || !y) return make_error_code(errc::crypto_failure);
         j["x"] = b64(*x);
         j["y"] = b64(*y);
         if (include_private && p.is_private)
-            if (auto d = detail_jwk::bn_param(p.pk, OSSL_PKEY_PARAM_PRIV_KEY, ci.coordinate_size)) j["d"] = b64(*d);
+            if (auto d = detail::jwk::bn_param(p.pk, OSSL_PKEY_PARAM_PRIV_KEY, ci.coordinate_size)) j["d"] = b64(*d);
         break;
     }
     case key_family::eddsa: {
@@ -749,11 +756,12 @@ inline result<nlohmann::json> key::to_jwk(bool include_private) const
         unsigned char raw[32];
         std::size_t len = sizeof raw;
         if (EVP_PKEY_get_raw_public_key(p.pk.get(), raw, &len) != 1) return make_error_code(errc::crypto_failure);
-        j["x"] = base64url::encode(std::span<const std::byte>(reinterpret_cast<std::byte*>(raw), len));
+        j["x"] = encoding::base64url::encode(std::span<const std::byte>(reinterpret_cast<std::byte*>(raw), len));
         if (include_private && p.is_private) {
             len = sizeof raw;
             if (EVP_PKEY_get_raw_private_key(p.pk.get(), raw, &len) == 1)
-                j["d"] = base64url::encode(std::span<const std::byte>(reinterpret_cast<std::byte*>(raw), len));
+                j["d"] =
+                    encoding::base64url::encode(std::span<const std::byte>(reinterpret_cast<std::byte*>(raw), len));
             detail::wipe(raw, sizeof raw);
         }
         break;
@@ -836,7 +844,11 @@ inline nlohmann::json key_set::to_public_jwks() const
     return nlohmann::json{{"keys", std::move(keys)}};
 }
 
-namespace detail_jwk {
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk {
+
+using namespace apiauth::jose;  // the internals of apiauth::jose
 
 // The words for a JWK that from_jwk_object refused with `e`: found by looking
 // at the members again, off the loading path.
@@ -850,7 +862,7 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
     const auto b64len = [&](const char* m) -> std::optional<std::size_t> {
         const std::string* v = detail::json_string(j, m);
         if (!v) return std::nullopt;
-        auto d = base64url::decode(*v);
+        auto d = encoding::base64url::decode(*v);
         if (!d) return std::nullopt;
         const std::size_t n = d->size();
         apiauth::detail::wipe(d->data(), d->size());
@@ -869,7 +881,7 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
         }
         std::size_t bits = 8 * b64len("n").value_or(0);
         if (const std::string* n = detail::json_string(j, "n")) {
-            auto d = base64url::decode(*n);
+            auto d = encoding::base64url::decode(*n);
             if (d && !d->empty())
                 for (unsigned c = static_cast<unsigned char>((*d)[0]); c < 0x80 && bits > 0; c = (c << 1) & 0xff)
                     --bits;
@@ -927,7 +939,7 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
         if (*kty == "RSA")
             for (const char* m : {"n", "e"})
                 if (const std::string* v = detail::json_string(j, m)) {
-                    auto d = base64url::decode(*v);
+                    auto d = encoding::base64url::decode(*v);
                     if (d && !d->empty() && (*d)[0] == '\0')
                         return std::string("member \"") + m + "\" has a leading zero octet (RFC 7518 §6.3.1)";
                 }
@@ -937,7 +949,9 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
     return e.message();
 }
 
-}  // namespace detail_jwk
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 inline std::string explain_jwk(std::string_view jwk_json, jwk_options opt)
 {
@@ -945,7 +959,7 @@ inline std::string explain_jwk(std::string_view jwk_json, jwk_options opt)
     if (k) return "ok";
     const auto j = detail::parse_json_unique(jwk_json);
     return std::string(error_name(k.error())) + ": " +
-           detail_jwk::explain_object(j ? *j : nlohmann::json(), opt, k.error());
+           detail::jwk::explain_object(j ? *j : nlohmann::json(), opt, k.error());
 }
 
 inline std::string explain_jwks(std::string_view jwks_json, jwk_options opt)
@@ -975,6 +989,6 @@ inline std::string explain_jwks(std::string_view jwks_json, jwk_options opt)
     return head + set.error().message();
 }
 
-}  // namespace apiauth::jose
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
 
 #endif  // APIAUTH_JOSE_JWK_HPP

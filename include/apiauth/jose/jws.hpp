@@ -2,6 +2,7 @@
 #ifndef APIAUTH_JOSE_JWS_HPP
 #define APIAUTH_JOSE_JWS_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/json.hpp>
@@ -21,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-namespace apiauth::jose {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 /** Checks shared by JWS and JWT verification. */
 struct jws_options {
@@ -62,9 +63,9 @@ public:
     std::string_view signature_b64() const noexcept { return token_.substr(dot2_ + 1); }
 
     /// The payload octets, decoded (allocates). Not necessarily JSON (RFC 7515 §7.1).
-    std::string payload() const { return base64url::decode(payload_b64()).value(); }
+    std::string payload() const { return encoding::base64url::decode(payload_b64()).value(); }
     /// The JOSE header's JSON text, decoded (allocates).
-    std::string header_json() const { return base64url::decode(header_b64()).value(); }
+    std::string header_json() const { return encoding::base64url::decode(header_b64()).value(); }
 
 private:
     friend result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt) noexcept;
@@ -79,9 +80,9 @@ private:
 };
 
 }  // namespace jws
-}  // namespace apiauth::jose
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // Scratch space of one thread's verifications: decode buffers and simdjson
 // parsers. Two parsers: simdjson's parse time grows with the capacity it was
@@ -107,7 +108,7 @@ struct jose_workspace {
     // Decodes base64url `b64` into `buf`, followed by SIMDJSON_PADDING bytes.
     static result<std::string_view> decode(std::string_view b64, std::vector<char>& buf) noexcept
     {
-        const std::size_t need = base64url::decoded_size_max(b64.size()) + simdjson::SIMDJSON_PADDING;
+        const std::size_t need = encoding::base64url::decoded_size_max(b64.size()) + simdjson::SIMDJSON_PADDING;
         if (buf.size() < need) {
             try {
                 buf.resize(need);
@@ -115,7 +116,7 @@ struct jose_workspace {
                 return std::make_error_code(std::errc::not_enough_memory);
             }
         }
-        auto n = base64url::decode(b64, std::as_writable_bytes(std::span(buf)));
+        auto n = encoding::base64url::decode(b64, std::as_writable_bytes(std::span(buf)));
         if (!n) return n.error();
         return std::string_view(buf.data(), *n);
     }
@@ -257,13 +258,13 @@ inline std::error_code check_signature(std::string_view t, std::size_t dot2, con
     const std::string_view sig_b64 = t.substr(dot2 + 1);
     const std::size_t want = k.signature_size();
     std::array<std::byte, 1024> sig;  // RSA up to 8192 bits
-    if (want > sig.size() || sig_b64.size() != base64url::encoded_size(want)) {
+    if (want > sig.size() || sig_b64.size() != encoding::base64url::encoded_size(want)) {
         // The wrong length; but a segment that is not base64url at all ("=",
         // "%3d", "+") is named for that first (only on this failure path).
         if (auto e = base64_check(url_alphabet, padding_rule::forbidden, sig_b64)) return e;
         return errc::bad_signature_length;
     }
-    auto n = base64url::decode(sig_b64, std::span(sig).first(want));
+    auto n = encoding::base64url::decode(sig_b64, std::span(sig).first(want));
     if (!n) return n.error();
     if (!k.verify(as_bytes(t.substr(0, dot2)), std::span(sig).first(*n))) return errc::bad_signature;
     return {};
@@ -291,29 +292,30 @@ inline result<jws_parts> verify_compact(std::string_view t, const jose::key_set&
     return jws_parts{choice->alg, choice->key, dots->first, dots->second};
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // BASE64URL(header) "." BASE64URL(payload) "." BASE64URL(signature), with the
 // header already encoded (jwt::signer encodes its header once).
 inline result<std::string> sign_encoded(std::string header_b64, std::span<const std::byte> payload, const jose::key& k)
 {
     std::string out = std::move(header_b64);
-    out.reserve(out.size() + 2 + base64url::encoded_size(payload.size()) + base64url::encoded_size(k.signature_size()));
+    out.reserve(out.size() + 2 + encoding::base64url::encoded_size(payload.size()) +
+                encoding::base64url::encoded_size(k.signature_size()));
     out += '.';
-    out += base64url::encode(payload);
+    out += encoding::base64url::encode(payload);
     std::array<std::byte, 1024> sig;  // the largest signature: RSA-8192
     auto n = k.sign(as_bytes(out), sig);
     if (!n) return n.error();
     out += '.';
-    out += base64url::encode(std::span<const std::byte>(sig.data(), *n));
+    out += encoding::base64url::encode(std::span<const std::byte>(sig.data(), *n));
     return out;
 }
 
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::jose::jws {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jws {
 
 /** Verify a JWS in Compact Serialization against a key set (RFC 7515 §5.2).
 
@@ -382,7 +384,7 @@ inline result<std::string> sign(std::string_view header_json, std::span<const st
         if (k.has_kid() && !h->contains("kid")) (*h)["kid"] = std::string(k.kid());
         auto text = detail::dump_json(*h);
         if (!text) return text.error();
-        return detail::sign_encoded(base64url::encode(*text), payload, k);
+        return detail::sign_encoded(encoding::base64url::encode(*text), payload, k);
     } catch (...) {
         return std::make_error_code(std::errc::not_enough_memory);
     }
@@ -394,6 +396,6 @@ inline result<std::string> sign(std::string_view header_json, std::string_view p
     return sign(header_json, detail::as_bytes(payload), k);
 }
 
-}  // namespace apiauth::jose::jws
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jws
 
 #endif  // APIAUTH_JOSE_JWS_HPP

@@ -2,6 +2,7 @@
 #ifndef APIAUTH_JOSE_JWT_HPP
 #define APIAUTH_JOSE_JWT_HPP
 
+#include <apiauth/config.hpp>
 #include <apiauth/crypto/random.hpp>
 #include <apiauth/detail/json.hpp>
 #include <apiauth/encoding/base64.hpp>
@@ -32,7 +33,7 @@
 
 #include <time.h>
 
-namespace apiauth::jose::jwt {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt {
 
 /// Where "now" comes from; tests inject a fixed time.
 using clock_function = std::function<std::chrono::system_clock::time_point()>;
@@ -110,9 +111,9 @@ struct policy {
 
 class verifier;
 
-}  // namespace apiauth::jose::jwt
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt
 
-namespace apiauth::detail {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 // The key to jwt::verified's constructor, which only jwt::verifier can make
 // (the verified result is built in place inside boost::system::result, so the
 // constructor itself cannot be private; this key is).
@@ -124,9 +125,9 @@ public:
     jwt_verified_key(const jwt_verified_key&) = delete;
     jwt_verified_key& operator=(const jwt_verified_key&) = delete;
 };
-}  // namespace apiauth::detail
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
-namespace apiauth::jose::jwt {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt {
 
 /** A verified JWT: its algorithm, the key that verified it, and its claims.
     Only jwt::verifier makes one: holding one means the token verified. */
@@ -416,7 +417,7 @@ private:
     std::string explain_header(std::string_view header_b64, std::error_code e) const
     {
         std::string s = e.message();
-        const auto text = base64url::decode(header_b64);
+        const auto text = encoding::base64url::decode(header_b64);
         if (!text) return s;
         const auto h = nlohmann::json::parse(*text, nullptr, false);
         if (!h.is_object()) return s;
@@ -510,7 +511,7 @@ inline result<std::string> new_jti()
 {
     std::array<std::byte, 16> b{};
     if (auto r = crypto::random_bytes(b); !r) return r.error();
-    return base64url::encode(b);
+    return encoding::base64url::encode(b);
 }
 
 /** Signs JWTs with one key: header `{"alg":…,"typ":…,"kid":…}`, claims from a
@@ -530,7 +531,7 @@ public:
             if (k.has_kid()) h["kid"] = std::string(k.kid());
             auto text = detail::dump_json(h);
             if (!text) return text.error();
-            return signer(std::move(k), base64url::encode(*text));
+            return signer(std::move(k), encoding::base64url::encode(*text));
         } catch (...) {
             return std::make_error_code(std::errc::not_enough_memory);
         }
@@ -574,6 +575,6 @@ private:
     std::string header_b64_;
 };
 
-}  // namespace apiauth::jose::jwt
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt
 
 #endif  // APIAUTH_JOSE_JWT_HPP

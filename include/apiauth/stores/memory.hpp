@@ -3,6 +3,7 @@
 #define APIAUTH_STORES_MEMORY_HPP
 
 #include <apiauth/api_key.hpp>
+#include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/error.hpp>
 
@@ -19,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-namespace apiauth::stores {
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::stores {
 
 /** An api_key_store in memory: key id → immutable record, in a flat hash table.
 
@@ -218,6 +219,6 @@ private:
 
 static_assert(api_key_store<memory_api_key_store>);
 
-}  // namespace apiauth::stores
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::stores
 
 #endif  // APIAUTH_STORES_MEMORY_HPP
