@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench/compile_time.sh — what including each public header costs a user's build.
+#
+#   bench/compile_time.sh [CXX] [RUNS]      (./dev compile-time runs it with g++ and 3 runs)
+#
+# For each public header (and the umbrella), compiles a translation unit that includes only that
+# header, at -O2 -std=c++20 with the flags apiauth's users get, RUNS times, and prints the median
+# wall time. Also reports whether the header pulls in nlohmann/json (a verify-only user should not
+# pay for it). Output: a Markdown table for BENCHMARKS.md.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cxx=${1:-g++}
+runs=${2:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+headers=$(cd "$root/include" && find apiauth -name '*.hpp' -not -path '*/detail/*' | sort)
+
+printf '| header | median s (%s runs, %s -O2) | pulls nlohmann/json |\n|---|---|---|\n' "$runs" "$("$cxx" -dumpfullversion 2>/dev/null || echo "$cxx")"
+for h in $headers; do
+  printf '#include <%s>\nint main() {}\n' "$h" >"$work/tu.cpp"
+  times=()
+  for _ in $(seq "$runs"); do
+    start=$(date +%s%N)
+    "$cxx" -std=c++20 -O2 -I"$root/include" -c "$work/tu.cpp" -o "$work/tu.o"
+    end=$(date +%s%N)
+    times+=("$(( (end - start) / 1000000 ))")  # milliseconds
+  done
+  ms=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
+  "$cxx" -std=c++20 -I"$root/include" -E "$work/tu.cpp" -o "$work/tu.ii"
+  if grep -q '^# [0-9]* ".*nlohmann/json.hpp"' "$work/tu.ii"; then
+    nl=yes
+  else
+    nl=no
+  fi
+  printf '| `%s` | %d.%02d | %s |\n' "$h" $((ms / 1000)) $(( (ms % 1000) / 10 )) "$nl"
+done
