@@ -138,28 +138,52 @@ using row = std::array<expected, 6>;
 // Written from the RFCs, independently of error.hpp's table:
 // RFC 6750 §3.1 (resource), RFC 6749 §5.2 (token), RFC 7009 §2.2.1, RFC 7662 §2.3,
 // RFC 9110 §15.5.2 (a 401 needs a challenge, which a browser callback cannot use).
-constexpr row malformed_request = {{{400, "invalid_request"}, {400, "invalid_request"}, {400, "invalid_request"},
-                                    {400, "invalid_request"}, {400, ""}, {400, ""}}};
-constexpr row header_too_large = {{{431, "invalid_request"}, {431, "invalid_request"}, {431, "invalid_request"},
-                                   {431, "invalid_request"}, {431, ""}, {431, ""}}};
-constexpr row body_too_large = {{{413, "invalid_request"}, {413, "invalid_request"}, {413, "invalid_request"},
-                                 {413, "invalid_request"}, {413, ""}, {413, ""}}};
+constexpr row malformed_request = {{{400, "invalid_request"},
+                                    {400, "invalid_request"},
+                                    {400, "invalid_request"},
+                                    {400, "invalid_request"},
+                                    {400, ""},
+                                    {400, ""}}};
+constexpr row header_too_large = {{{431, "invalid_request"},
+                                   {431, "invalid_request"},
+                                   {431, "invalid_request"},
+                                   {431, "invalid_request"},
+                                   {431, ""},
+                                   {431, ""}}};
+constexpr row body_too_large = {{{413, "invalid_request"},
+                                 {413, "invalid_request"},
+                                 {413, "invalid_request"},
+                                 {413, "invalid_request"},
+                                 {413, ""},
+                                 {413, ""}}};
 // Without credentials, or with Basic credentials that do not decode: a resource sends a challenge
 // without error (RFC 6750 §3.1; Basic has no error parameter); an OAuth endpoint says invalid_client.
-constexpr row client_authentication = {{{401, ""}, {401, "invalid_client"}, {401, "invalid_client"},
-                                        {401, "invalid_client"}, {400, ""}, {400, ""}}};
+constexpr row client_authentication = {
+    {{401, ""}, {401, "invalid_client"}, {401, "invalid_client"}, {401, "invalid_client"}, {400, ""}, {400, ""}}};
 // A presented API key, or base64 that is not strict: a bearer credential at a resource, client
 // authentication at an OAuth endpoint.
-constexpr row presented_key = {{{401, "invalid_token"}, {401, "invalid_client"}, {401, "invalid_client"},
-                                {401, "invalid_client"}, {400, ""}, {400, ""}}};
+constexpr row presented_key = {{{401, "invalid_token"},
+                                {401, "invalid_client"},
+                                {401, "invalid_client"},
+                                {401, "invalid_client"},
+                                {400, ""},
+                                {400, ""}}};
 // A JWS/JWT: the access token at a resource or as the caller's bearer token at revocation and
 // introspection; a grant at the token endpoint.
-constexpr row token = {{{401, "invalid_token"}, {400, "invalid_grant"}, {401, "invalid_token"},
-                        {401, "invalid_token"}, {400, ""}, {400, ""}}};
-constexpr row scope = {{{403, "insufficient_scope"}, {400, "invalid_scope"}, {403, "insufficient_scope"},
-                        {403, "insufficient_scope"}, {400, ""}, {400, ""}}};
-constexpr row server = {{{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"},
-                         {500, ""}, {500, ""}}};
+constexpr row token = {{{401, "invalid_token"},
+                        {400, "invalid_grant"},
+                        {401, "invalid_token"},
+                        {401, "invalid_token"},
+                        {400, ""},
+                        {400, ""}}};
+constexpr row scope = {{{403, "insufficient_scope"},
+                        {400, "invalid_scope"},
+                        {403, "insufficient_scope"},
+                        {403, "insufficient_scope"},
+                        {400, ""},
+                        {400, ""}}};
+constexpr row server = {
+    {{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"}, {500, ""}, {500, ""}}};
 
 const std::map<errc, row>& expected_answers()
 {
@@ -241,8 +265,8 @@ const std::map<errc, row>& expected_answers()
     return m;
 }
 
-constexpr endpoint all_endpoints[] = {endpoint::resource,      endpoint::token,
-                                      endpoint::revocation,    endpoint::introspection,
+constexpr endpoint all_endpoints[] = {endpoint::resource,         endpoint::token,
+                                      endpoint::revocation,       endpoint::introspection,
                                       endpoint::id_site_callback, endpoint::oidc_callback};
 
 }  // namespace
@@ -298,7 +322,8 @@ TEST_CASE("RFC 6750 §3.1 and RFC 6749 §5.2: each endpoint sends only the error
         CHECK(apiauth::http_status(e, endpoint::id_site_callback) != 401);
         CHECK(apiauth::http_status(e, endpoint::oidc_callback) != 401);
         // RFC 6749 §5.2: at the token endpoint invalid_client is the only 401.
-        if (apiauth::http_status(e, endpoint::token) == 401) CHECK(apiauth::oauth_error(e, endpoint::token) == "invalid_client");
+        if (apiauth::http_status(e, endpoint::token) == 401)
+            CHECK(apiauth::oauth_error(e, endpoint::token) == "invalid_client");
     }
 }
 
