@@ -68,10 +68,7 @@ constexpr double T = 1'700'000'000;
 
 jwt::clock_function at(double seconds)
 {
-    return [seconds] {
-        return std::chrono::system_clock::time_point(
-            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(seconds)));
-    };
+    return apiauth::test::clock_at(seconds);
 }
 
 const jose::key& hs256()

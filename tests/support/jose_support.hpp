@@ -4,9 +4,11 @@
 
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
+#include <apiauth/jose/jwt.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,15 @@ template <class R> std::string outcome(const R& r)
     if (r) return "ok";
     const std::string_view n = apiauth::error_name(r.error());
     return n.empty() ? std::string(r.error().category().name()) + ":" + r.error().message() : std::string(n);
+}
+
+/// A verifier clock stopped at `seconds` since the epoch (fractions kept: NumericDate, RFC 7519 §2).
+inline apiauth::jose::jwt::clock_function clock_at(double seconds)
+{
+    return [seconds] {
+        return std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(seconds)));
+    };
 }
 
 inline std::string name(apiauth::errc e)
