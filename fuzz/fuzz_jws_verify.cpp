@@ -101,7 +101,7 @@ model_verdict model(std::string_view t, const jose::key_set& keys, const jose::j
         if (t[i] == '.') dots.push_back(i);
     if (dots.size() != 2) return fail(errc::jws_malformed);
 
-    const auto header = encoding::base64url::decode(t.substr(0, dots[0]));
+    const auto header = base64url::decode(t.substr(0, dots[0]));
     if (!header) {
         v.error = header.error();
         return v;
@@ -166,13 +166,13 @@ model_verdict model(std::string_view t, const jose::key_set& keys, const jose::j
     const std::string_view sig_b64 = t.substr(dots[1] + 1);
     if (sig_b64.size() != (chosen->signature_size() * 4 + 2) / 3) {
         // The wrong length, but a segment that is not base64url at all is named for that.
-        if (const auto bad = encoding::base64url::decode(sig_b64); !bad) {
+        if (const auto bad = base64url::decode(sig_b64); !bad) {
             v.error = bad.error();
             return v;
         }
         return fail(errc::bad_signature_length);
     }
-    const auto sig = encoding::base64url::decode(sig_b64);
+    const auto sig = base64url::decode(sig_b64);
     if (!sig) {
         v.error = sig.error();
         return v;
@@ -180,7 +180,7 @@ model_verdict model(std::string_view t, const jose::key_set& keys, const jose::j
     if (!chosen->verify(apiauth::detail::as_bytes(t.substr(0, dots[1])), apiauth::detail::as_bytes(*sig)))
         return fail(errc::bad_signature);
     // RFC 7515 §5.2 step 6: the payload segment must be base64url too.
-    if (const auto payload = encoding::base64url::decode(t.substr(dots[0] + 1, dots[1] - dots[0] - 1)); !payload)
+    if (const auto payload = base64url::decode(t.substr(dots[0] + 1, dots[1] - dots[0] - 1)); !payload)
         v.error = payload.error();
     return v;
 }
@@ -207,15 +207,15 @@ void check_accepted(const jose::jws::verified& v, std::string_view token, const 
     FUZZ_CHECK(v.signing_input() == std::string(v.header_b64()) + "." + std::string(v.payload_b64()));
 
     // The signature, again, over exactly signing_input().
-    const auto sig = encoding::base64url::decode(v.signature_b64());
+    const auto sig = base64url::decode(v.signature_b64());
     FUZZ_CHECK(sig.has_value() && sig->size() == v.key().signature_size());
     FUZZ_CHECK(v.key().verify(apiauth::detail::as_bytes(v.signing_input()), apiauth::detail::as_bytes(*sig)));
 
     // The payload is any octets, but strict base64url (RFC 7515 §5.2 step 6).
-    const auto payload = encoding::base64url::decode(v.payload_b64());
+    const auto payload = base64url::decode(v.payload_b64());
     FUZZ_CHECK(payload.has_value());
     FUZZ_CHECK(v.payload() == *payload);
-    const auto header = encoding::base64url::decode(v.header_b64());
+    const auto header = base64url::decode(v.header_b64());
     FUZZ_CHECK(header.has_value() && v.header_json() == *header);
 }
 
@@ -268,7 +268,7 @@ void check_signed(const jose::key& k, std::string_view signing_input)
     const auto n = k.sign(apiauth::detail::as_bytes(signing_input), sig);
     FUZZ_CHECK(n.has_value() && *n == k.signature_size());
     const std::string token =
-        std::string(signing_input) + "." + encoding::base64url::encode(std::span<const std::byte>(sig.data(), *n));
+        std::string(signing_input) + "." + base64url::encode(std::span<const std::byte>(sig.data(), *n));
     check_token(token);
 }
 

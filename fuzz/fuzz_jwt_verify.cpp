@@ -118,7 +118,7 @@ bool is_date_claim(std::string_view n)
 expectation model_claims(std::string_view payload_b64)
 {
     expectation x;
-    const auto payload = encoding::base64url::decode(payload_b64);
+    const auto payload = base64url::decode(payload_b64);
     if (!payload) return {{payload.error()}};
     const bool syntax = nlohmann_accepts(*payload);
     if (!simdjson_accepts(*payload, syntax) || !syntax) return {{code(errc::invalid_claims)}};
@@ -243,7 +243,7 @@ void check_accepted(const jwt::verified& v, std::string_view token)
     FUZZ_CHECK(*c.iat() <= now + leeway);
     if (c.nbf()) FUZZ_CHECK(now + leeway >= *c.nbf());
     const std::size_t dot1 = token.find('.'), dot2 = token.rfind('.');
-    const auto payload = encoding::base64url::decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+    const auto payload = base64url::decode(token.substr(dot1 + 1, dot2 - dot1 - 1));
     FUZZ_CHECK(payload && c.json() == *payload);
     check_claims_equal(c, *payload);
 }
