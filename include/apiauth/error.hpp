@@ -141,6 +141,7 @@ enum class endpoint {
 /** The `std::error_category` of `errc`; its name is "apiauth". */
 inline const std::error_category& error_category() noexcept;
 
+/// The std::error_code of `e` (found by ADL, so that `std::error_code ec = errc::x;` works).
 inline std::error_code make_error_code(errc e) noexcept
 {
     return {static_cast<int>(e), error_category()};

@@ -44,7 +44,7 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
 
 /// Shortest and longest token of format version 1 (prefix of 1 and 32 characters).
 inline constexpr std::size_t api_key_min_size = 69;
-inline constexpr std::size_t api_key_max_size = 100;
+inline constexpr std::size_t api_key_max_size = 100;  ///< see api_key_min_size
 /// Longest prefix (research/api-keys.md §8.1).
 inline constexpr std::size_t api_key_prefix_max_size = 32;
 /// Length of the public key id: version ‖ keyid.

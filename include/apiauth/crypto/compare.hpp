@@ -77,6 +77,7 @@ inline bool secret_equal(std::span<const std::byte> a, std::span<const std::byte
     return CRYPTO_memcmp(da.bytes.data(), db.bytes.data(), 32) == 0;
 }
 
+/// As the overload above, for the octets of two strings.
 inline bool secret_equal(std::string_view a, std::string_view b) noexcept
 {
     return secret_equal(detail::as_bytes(a), detail::as_bytes(b));

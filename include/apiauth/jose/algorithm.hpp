@@ -60,6 +60,7 @@ constexpr std::optional<algorithm> parse_algorithm(std::string_view s) noexcept
     return std::nullopt;
 }
 
+/// The kind of key `a` needs: an HMAC secret, RSA, ECDSA or EdDSA.
 constexpr key_family family(algorithm a) noexcept
 {
     switch (a) {
@@ -117,6 +118,7 @@ struct curve_info {
     std::size_t coordinate_size;  ///< 32, 48, 66, 32
 };
 
+/// The curve of an ECDSA algorithm (RFC 7518 §3.4, RFC 8812 for ES256K); none for the others.
 constexpr std::optional<curve_info> curve_of(algorithm a) noexcept
 {
     switch (a) {
