@@ -226,7 +226,7 @@ public:
     std::optional<std::string_view> jti() const noexcept { return get_s(jti_); }
     /// The `client_id` claim (RFC 9068 §2.2, RFC 8693 §4.3), if present.
     std::optional<std::string_view> client_id() const noexcept { return get_s(client_id_); }
-    /// The `scope` claim (RFC 8693 §4.2; RFC 9068 §2.2.3): space-delimited scope tokens.
+    /// The `scope` claim (RFC 8693 §4.2; RFC 9068 §2.2.3), space-delimited scope tokens, if present.
     std::optional<std::string_view> scope() const noexcept { return get_s(scope_); }
     /// The `exp` claim (RFC 7519 §4.1.4), if present.
     std::optional<numeric_date> exp() const noexcept { return get_d(exp_); }
