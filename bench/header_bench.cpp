@@ -11,6 +11,9 @@
 #include <apiauth/http/bearer.hpp>
 #include <apiauth/http/credentials.hpp>
 #include <apiauth/http/request.hpp>
+#if __has_include(<apiauth/http/form.hpp>)
+#include <apiauth/http/form.hpp>
+#endif
 
 #include <benchmark/benchmark.h>
 
@@ -251,5 +254,85 @@ void decode_basic_floor(benchmark::State& state)
     meter.stop(state);
 }
 BENCHMARK(decode_basic_floor)->Name("header/decode_basic/floor");
+
+// ---- OAuth client credentials in Basic, and form bodies (RFC 6749 §2.3.1, App. B) ----------
+
+// The AppAuth vector of research/http-auth-oauth2-spec.md §4.2: both halves carry %XX escapes and '+'.
+constexpr std::string_view appauth_token =
+    "MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUyRjhiTCUyQndmRlR0MXJGdyUzRA==";
+
+void decode_oauth_client_basic(benchmark::State& state)
+{
+    const std::string_view token = fixture().basic_token;  // nothing to unescape: the usual case
+    const apiauth_bench::alloc_meter meter;
+    for (auto _ : state) {
+        auto r = apiauth::http::decode_oauth_client_basic(token);
+        benchmark::DoNotOptimize(r);
+    }
+    meter.stop(state);
+}
+BENCHMARK(decode_oauth_client_basic)->Name("header/decode_oauth_client_basic");
+
+void decode_oauth_client_basic_escaped(benchmark::State& state)
+{
+    const apiauth_bench::alloc_meter meter;
+    for (auto _ : state) {
+        auto r = apiauth::http::decode_oauth_client_basic(appauth_token);
+        benchmark::DoNotOptimize(r);
+    }
+    meter.stop(state);
+}
+BENCHMARK(decode_oauth_client_basic_escaped)->Name("header/decode_oauth_client_basic/escaped");
+
+// RFC 6750 §2.2: the JWT in a form body next to two other parameters.
+const apiauth::http::request_view& body_request()
+{
+    static const std::string body = "lang=en&access_token=" + fixture().jwt + "&state=af0ifjsldkj";
+    static const apiauth::http::request_view req{.method = "POST",
+                                                 .target = "/api/items",
+                                                 .authorization = {},
+                                                 .content_type = "application/x-www-form-urlencoded",
+                                                 .body = body};
+    return req;
+}
+
+void extract_bearer_form_body(benchmark::State& state)
+{
+    const apiauth::http::request_view& req = body_request();
+    const apiauth::http::bearer_options opt{.allow_form_body = true};
+    const apiauth_bench::alloc_meter meter;
+    for (auto _ : state) {
+        auto r = apiauth::http::extract_bearer(req, opt);
+        benchmark::DoNotOptimize(r);
+    }
+    meter.stop(state);
+}
+BENCHMARK(extract_bearer_form_body)->Name("header/extract_bearer/form_body");
+
+#if __has_include(<apiauth/http/form.hpp>)
+// An RFC 6749 §4.4.2 token request body with client credentials in it (§2.3.1), about 100 octets (116):
+// parse_form (bounds, grammar, UTF-8, duplicates), then find and decode three values into a stack buffer.
+constexpr std::string_view token_request_body = "grant_type=client_credentials&scope=read+write%3Aitems"
+                                                "&client_id=ak_live_7Qm2xV9pL4&client_secret=Zk3vB8nW5yH2%2B%2F";
+
+void parse_form_token_request(benchmark::State& state)
+{
+    const apiauth_bench::alloc_meter meter;
+    std::array<char, 128> buf{};
+    for (auto _ : state) {
+        auto form = apiauth::http::parse_form(token_request_body);
+        std::size_t total = 0;
+        for (const std::string_view name : {"grant_type", "scope", "client_secret"}) {
+            const auto v = form->find(name);
+            const auto n = apiauth::http::decode_form_component(*v, buf);
+            total += *n;
+            benchmark::DoNotOptimize(buf.data());
+        }
+        benchmark::DoNotOptimize(total);
+    }
+    meter.stop(state);
+}
+BENCHMARK(parse_form_token_request)->Name("form/parse_token_request_body");
+#endif
 
 }  // namespace

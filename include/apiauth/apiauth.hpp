@@ -18,6 +18,7 @@
 #include <apiauth/http/bearer.hpp>
 #include <apiauth/http/challenge.hpp>
 #include <apiauth/http/credentials.hpp>
+#include <apiauth/http/form.hpp>
 #include <apiauth/http/request.hpp>
 
 #include <apiauth/jose/algorithm.hpp>

@@ -63,6 +63,7 @@ enum class errc {
     multiple_token_methods,      ///< token sent by more than one method (RFC 6750 §2)
     body_too_large,              ///< request body longer than the configured bound
     malformed_form_body,         ///< body or query is not valid form encoding
+    form_invalid_utf8,           ///< a form name or value does not decode to UTF-8 (RFC 6749 App. B)
 
     // ---- challenge writer (RFC 9110 §11.6.1, RFC 7617 §2, RFC 6750 §3) ----
     invalid_challenge_value = 400,  ///< realm/scope/error/error_uri outside its character set
@@ -301,6 +302,7 @@ inline constexpr errc_info errc_table[] = {
      failure::request},
     {errc::body_too_large, "body_too_large", "The request body is too large", failure::body_too_large},
     {errc::malformed_form_body, "malformed_form_body", "The form-encoded parameters are malformed", failure::request},
+    {errc::form_invalid_utf8, "form_invalid_utf8", "A form-encoded parameter is not valid UTF-8", failure::request},
     {errc::invalid_challenge_value, "invalid_challenge_value",
      "A challenge parameter has a character its syntax does not allow", failure::server},
     {errc::empty_challenge, "empty_challenge", "A challenge needs at least one parameter", failure::server},

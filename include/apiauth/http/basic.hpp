@@ -10,18 +10,15 @@
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/http/credentials.hpp>
+#include <apiauth/http/form.hpp>
 #include <apiauth/http/request.hpp>
-
-#include <boost/url/encode.hpp>
-#include <boost/url/grammar/alnum_chars.hpp>
-#include <boost/url/grammar/lut_chars.hpp>
-#include <boost/url/pct_string_view.hpp>
 
 #include <array>
 #include <cstddef>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -236,30 +233,15 @@ struct basic_access {
     }
 
     // RFC 6749 Appendix B: application/x-www-form-urlencoded decoding of one
-    // half, in place ('+' is SP, %XX an octet). Boost.URL validates the
-    // escapes; the decoding loop is ours because it writes into the buffer it
-    // reads (decode_view re-reads its position when advancing). Each step
-    // reads its input octets before writing one octet at or behind them.
-    static bool form_decode(char* base, std::size_t& off, std::size_t& len) noexcept
+    // half, in place ('+' is SP, %XX an octet), by http/form.hpp. Only the
+    // escapes are checked there; the caller applies RFC 7617's rules after.
+    static bool form_decode(char* base, std::size_t off, std::size_t& len) noexcept
     {
-        if (!boost::urls::make_pct_string_view(std::string_view(base + off, len))) return false;
-        const auto hex = [](char h) -> unsigned {
-            return h <= '9' ? static_cast<unsigned>(h - '0') : static_cast<unsigned>((h | 0x20) - 'a' + 10);
-        };
-        char* p = base + off;
-        std::size_t w = 0;
-        for (std::size_t r = 0; r < len; ++w) {
-            const char ch = p[r];
-            if (ch == '%') {
-                p[w] = static_cast<char>((hex(p[r + 1]) << 4) | hex(p[r + 2]));
-                r += 3;
-            } else {
-                p[w] = ch == '+' ? ' ' : ch;
-                ++r;
-            }
-        }
-        wipe(p + w, len - w);
-        len = w;
+        char* const p = base + off;
+        const auto n = http::decode_form_component(std::string_view(p, len), std::span<char>(p, len));
+        if (!n) return false;
+        wipe(p + *n, len - *n);
+        len = *n;
         return true;
     }
 
@@ -278,18 +260,6 @@ struct basic_access {
         return r;
     }
 };
-
-// Octets the application/x-www-form-urlencoded serializer leaves as they are
-// (WHATWG URL §5.2: ALPHA DIGIT * - . _); SP becomes '+', all else %XX.
-inline constexpr boost::urls::grammar::lut_chars form_unreserved =
-    boost::urls::grammar::lut_chars(boost::urls::grammar::alnum_chars) + "*-._";
-
-inline std::string form_encode(std::string_view s)
-{
-    boost::urls::encoding_opts eo;
-    eo.space_as_plus = true;
-    return boost::urls::encode(s, form_unreserved, eo);
-}
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
@@ -345,7 +315,7 @@ struct oauth_basic_options {
 /** Decode Basic credentials carrying an OAuth 2.0 client_id and client_secret.
 
     As decode_basic, then form-decodes each half (RFC 6749 §2.3.1 and
-    Appendix B: '+' is a space, %XX an octet, using Boost.URL), so that a
+    Appendix B: '+' is a space, %XX an octet, by decode_form_component), so that a
     client_id may contain ':' (sent as %3A). A malformed %-escape is
     basic_invalid_form_encoding (a client-authentication failure: 401
     invalid_client at the token endpoint); an escape that decodes to a
@@ -417,8 +387,8 @@ inline result<std::string> encode_oauth_client_basic(std::string_view client_id,
 {
     // Form-encoding would carry a CTL as %XX, which decode_oauth_client_basic refuses.
     if (detail::has_ctl(client_id) || detail::has_ctl(client_secret)) return errc::basic_control_character;
-    std::string id = detail::form_encode(client_id);
-    std::string secret = detail::form_encode(client_secret);
+    std::string id = encode_form_component(client_id);
+    std::string secret = encode_form_component(client_secret);
     auto r = encode_basic(id, secret);
     detail::wipe(secret.data(), secret.size());
     return r;

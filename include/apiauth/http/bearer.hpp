@@ -8,15 +8,11 @@
 #include <apiauth/detail/auth_grammar.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/http/credentials.hpp>
+#include <apiauth/http/form.hpp>
 #include <apiauth/http/request.hpp>
 
-#include <boost/url/decode_view.hpp>
-#include <boost/url/grammar/parse.hpp>
-#include <boost/url/pct_string_view.hpp>
-#include <boost/url/rfc/query_rule.hpp>
-
 #include <cstddef>
-#include <new>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -120,9 +116,17 @@ inline bool is_b64token(std::string_view s) noexcept
 struct form_lookup {
     std::size_t count = 0;   // occurrences of access_token
     bool malformed = false;  // not valid form encoding
-    bool has_value = false;
-    boost::urls::pct_string_view value;
+    std::string_view value;  // of the first occurrence, still encoded ("" without '=')
 };
+
+// What RFC 6750 §2.2 and §2.3 read with http/form.hpp: the grammar and the
+// escapes only. Other parameters belong to the application: they may repeat,
+// be many (extract_bearer bounds the size) and decode to any octets; the
+// token itself must be a b64token, which extract_bearer checks after decoding.
+inline constexpr form_options token_form{.max_size = std::numeric_limits<std::size_t>::max(),
+                                         .max_params = std::numeric_limits<std::size_t>::max(),
+                                         .reject_duplicates = false,
+                                         .require_utf8 = false};
 
 // Finds `access_token` in application/x-www-form-urlencoded text (only '&'
 // separates pairs; '+' is a space). Keys are compared after decoding.
@@ -131,26 +135,13 @@ inline form_lookup find_access_token(std::string_view text) noexcept
     form_lookup r;
     // Cheap filter: a request without the parameter pays one substring search.
     if (text.find("access_token") == std::string_view::npos && text.find('%') == std::string_view::npos) return r;
-    // Not parse_query(): Boost.URL 1.81 rebuilds its view from text.data() with
-    // strlen and reads past `text` (boostorg/url#757). query_rule validates the
-    // same grammar without that step; the pairs are split here.
-    if (!boost::urls::grammar::parse(text, boost::urls::query_rule)) {
-        r.malformed = true;
+    const auto form = parse_form(text, token_form);
+    if (!form) {
+        r.malformed = true;  // malformed_form_body: token_form lets nothing else fail
         return r;
     }
-    boost::urls::encoding_opts eo;
-    eo.space_as_plus = true;
-    while (true) {
-        const std::size_t amp = text.find('&');
-        const std::string_view pair = text.substr(0, amp);
-        const std::size_t eq = pair.find('=');
-        const auto key = boost::urls::make_pct_string_view(pair.substr(0, eq));  // validated: cannot fail
-        if (key && boost::urls::decode_view(*key, eo) == "access_token" && ++r.count == 1) {
-            r.has_value = eq != std::string_view::npos;
-            if (const auto v = boost::urls::make_pct_string_view(r.has_value ? pair.substr(eq + 1) : "")) r.value = *v;
-        }
-        if (amp == std::string_view::npos) break;
-        text.remove_prefix(amp + 1);
+    for (const form_pair& p : *form) {
+        if (detail::form::decodes_to(p.name, "access_token") && ++r.count == 1) r.value = p.value;
     }
     return r;
 }
@@ -250,25 +241,19 @@ inline result<bearer_token> extract_bearer(const request_view& req, bearer_optio
 
     const auto from_form = [](const detail::bearer::form_lookup& f, bearer_method m) -> result<bearer_token> {
         if (f.count > 1) return errc::duplicate_parameter;
-        if (!f.has_value || f.value.empty()) return errc::bearer_missing_token;  // RFC 6749 §3.2: empty is absent
-        boost::urls::encoding_opts eo;
-        eo.space_as_plus = true;
-        std::string decoded;
-        const bool plain =
-            f.value.decoded_size() == f.value.size() && std::string_view(f.value).find('+') == std::string_view::npos;
-        std::string_view v = f.value;
-        if (!plain) {
-            try {
-                decoded.reserve(f.value.decoded_size());
-            } catch (const std::bad_alloc&) {
-                return std::make_error_code(std::errc::not_enough_memory);
-            }
-            for (char ch : boost::urls::decode_view(f.value, eo)) decoded.push_back(ch);  // within capacity
-            v = decoded;
+        if (f.value.empty()) return errc::bearer_missing_token;  // RFC 6749 §3.2: empty is absent
+        // A b64token has neither '%' nor a space: one that needs no decoding is used in place.
+        if (f.value.find_first_of("%+") == std::string_view::npos) {
+            if (!detail::bearer::is_b64token(f.value)) return errc::bearer_invalid_syntax;
+            return bearer_token(f.value, m);
         }
-        if (!detail::bearer::is_b64token(v)) return errc::bearer_invalid_syntax;
-        if (plain) return bearer_token(v, m);
-        return bearer_token(std::move(decoded), m);
+        auto decoded = decode_form_component(f.value);
+        if (!decoded) return decoded.error();  // only not_enough_memory: the escapes were validated
+        if (!detail::bearer::is_b64token(*decoded)) {
+            crypto::wipe(*decoded);
+            return errc::bearer_invalid_syntax;
+        }
+        return bearer_token(std::move(*decoded), m);
     };
     if (body.count && opt.allow_form_body) return from_form(body, bearer_method::form_body);
     if (query.count && opt.allow_query) return from_form(query, bearer_method::query);

@@ -1,0 +1,422 @@
+// apiauth/http/form.hpp — application/x-www-form-urlencoded (RFC 6749 Appendix B,
+// WHATWG URL §5.1 and §5.2): the one decoder behind Basic client credentials,
+// bearer tokens in bodies and queries, token requests and callback queries.
+#ifndef APIAUTH_HTTP_FORM_HPP
+#define APIAUTH_HTTP_FORM_HPP
+
+#include <apiauth/config.hpp>
+#include <apiauth/error.hpp>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/grammar/alnum_chars.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
+#include <boost/url/rfc/pchars.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <iterator>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form {
+
+// The value of a hex digit, or -1 (RFC 3986 §2.1: either case).
+inline constexpr std::array<signed char, 256> hex_value = [] {
+    std::array<signed char, 256> t{};
+    for (auto& v : t) v = -1;
+    for (std::size_t i = 0; i < 10; ++i) t['0' + i] = static_cast<signed char>(i);
+    for (std::size_t i = 0; i < 6; ++i) {
+        t['a' + i] = static_cast<signed char>(10 + i);
+        t['A' + i] = static_cast<signed char>(10 + i);
+    }
+    return t;
+}();
+
+inline constexpr bool is_hex(char c) noexcept
+{
+    return hex_value[static_cast<unsigned char>(c)] >= 0;
+}
+
+inline constexpr char hex_octet(char hi, char lo) noexcept
+{
+    return static_cast<char>((hex_value[static_cast<unsigned char>(hi)] << 4) |
+                             hex_value[static_cast<unsigned char>(lo)]);
+}
+
+// Octets a form may carry as they are: the RFC 3986 §3.4 query characters
+// (pchar / "/" / "?"; '&', '=' and '+' included). '%' is checked separately.
+inline constexpr boost::urls::grammar::lut_chars query_chars = boost::urls::pchars + "/?";
+
+// Octets the serializer leaves as they are (WHATWG URL §5.2: ALPHA DIGIT * - . _).
+inline constexpr boost::urls::grammar::lut_chars unreserved =
+    boost::urls::grammar::lut_chars(boost::urls::grammar::alnum_chars) + "*-._";
+
+// The number of escapes in `s` if every '%' starts "%" HEXDIG HEXDIG, else npos.
+inline std::size_t count_escapes(std::string_view s) noexcept
+{
+    std::size_t n = 0;
+    for (std::size_t i = s.find('%'); i != std::string_view::npos; i = s.find('%', i + 3)) {
+        if (s.size() - i < 3 || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) return std::string_view::npos;
+        ++n;
+    }
+    return n;
+}
+
+// Reads the decoded octet at s[i] of a validated component and moves i past it.
+inline char next_octet(std::string_view s, std::size_t& i) noexcept
+{
+    const char c = s[i];
+    if (c == '%') {
+        i += 3;
+        return hex_octet(s[i - 2], s[i - 1]);
+    }
+    ++i;
+    return c == '+' ? ' ' : c;
+}
+
+// True when the validated component `enc` decodes to exactly `plain`.
+inline bool decodes_to(std::string_view enc, std::string_view plain) noexcept
+{
+    if (enc.size() < plain.size()) return false;
+    std::size_t i = 0, k = 0;
+    while (i < enc.size() && k < plain.size())
+        if (next_octet(enc, i) != plain[k++]) return false;
+    return i == enc.size() && k == plain.size();
+}
+
+// True when the validated components `a` and `b` decode to the same octets.
+inline bool same_decoded(std::string_view a, std::string_view b) noexcept
+{
+    // Without escapes '+' matches only '+' (the grammar admits no raw space).
+    if (a.find('%') == std::string_view::npos && b.find('%') == std::string_view::npos) return a == b;
+    std::size_t i = 0, k = 0;
+    while (i < a.size() && k < b.size())
+        if (next_octet(a, i) != next_octet(b, k)) return false;
+    return i == a.size() && k == b.size();
+}
+
+// True when the validated component `s` decodes to UTF-8 (RFC 3629 §4: no
+// overlong form, no surrogate, nothing above U+10FFFF). Raw octets are ASCII
+// (the grammar), so only a component with an escape needs decoding.
+inline bool decodes_to_utf8(std::string_view s) noexcept
+{
+    if (s.find('%') == std::string_view::npos) return true;
+    unsigned need = 0;                   // continuation octets still expected
+    unsigned char lo = 0x80, hi = 0xBF;  // range of the next one
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(next_octet(s, i));
+        if (need != 0) {
+            if (c < lo || c > hi) return false;
+            lo = 0x80;
+            hi = 0xBF;
+            --need;
+        } else if (c < 0x80) {
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0) lo = 0xA0;  // overlong
+            if (c == 0xED) hi = 0x9F;  // surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0) lo = 0x90;  // overlong
+            if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+        } else {
+            return false;  // a continuation octet first, C0, C1, F5-FF
+        }
+    }
+    return need == 0;
+}
+
+// One '&'-separated pair, split at its first '='.
+struct split_pair {
+    std::string_view name, value;
+};
+
+// The next non-empty pair of `text` at or after `pos`; pos moves past it.
+// False when none is left.
+inline bool next_pair(std::string_view text, std::size_t& pos, split_pair& out) noexcept
+{
+    while (pos < text.size()) {
+        const std::size_t amp = text.find('&', pos);
+        const std::size_t stop = amp == std::string_view::npos ? text.size() : amp;
+        const std::string_view pair = text.substr(pos, stop - pos);
+        pos = stop == text.size() ? stop : stop + 1;
+        if (pair.empty()) continue;  // "&&", a leading or a trailing '&'
+        const std::size_t eq = pair.find('=');
+        out.name = pair.substr(0, eq);
+        // Without '=', the empty value sits just past the name, still inside the text.
+        out.value = eq == std::string_view::npos ? pair.substr(pair.size()) : pair.substr(eq + 1);
+        return true;
+    }
+    return false;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
+
+/** Bounds and checks of parse_form. The defaults are strict and fit OAuth 2.0
+    (RFC 6749 §3.1, §3.2, Appendix B). */
+struct form_options {
+    /// Longest text accepted, in octets as sent; longer is body_too_large (HTTP 413).
+    std::size_t max_size = 64 * 1024;
+    /// Most parameters (empty pairs from `&&` do not count); more is too_many_parameters.
+    std::size_t max_params = 64;
+    /// Refuse a name sent twice, compared after decoding (`a=1&%61=2`), as
+    /// duplicate_parameter (RFC 6749 §3.1, §3.2: "MUST NOT be included more than once").
+    bool reject_duplicates = true;
+    /// Refuse a name or value that does not decode to UTF-8 (RFC 3629 §4) as
+    /// form_invalid_utf8 (RFC 6749 Appendix B and WHATWG URL §5.1 decode UTF-8).
+    bool require_utf8 = true;
+};
+
+/** One parameter of a form as sent: both halves still encoded (`+` and `%XX`
+    not decoded), viewing into the text given to parse_form. */
+struct form_pair {
+    std::string_view name;   ///< the name as sent
+    std::string_view value;  ///< the value as sent; empty for `name=` and for `name` without '='
+};
+
+/** The parameters of a validated application/x-www-form-urlencoded text.
+
+    A view into the text given to parse_form: it owns nothing, is cheap to
+    copy, and re-splits the text as it is iterated. Iteration yields every
+    parameter in the order sent (empty pairs from `&&` or a trailing `&` are
+    not parameters), still encoded; decode with decode_form_component.
+*/
+class form_view {
+public:
+    /// A forward iterator over the parameters, in the order sent.
+    class iterator {
+    public:
+        using value_type = form_pair;                         ///< a parameter, still encoded
+        using difference_type = std::ptrdiff_t;               ///< distance between iterators
+        using iterator_category = std::forward_iterator_tag;  ///< forward only
+        using pointer = const form_pair*;                     ///< pointer to the current parameter
+        using reference = const form_pair&;                   ///< the current parameter
+
+        /// The end iterator.
+        iterator() noexcept = default;
+        /// The current parameter (valid until the iterator moves).
+        reference operator*() const noexcept { return cur_; }
+        /// The current parameter's members.
+        pointer operator->() const noexcept { return &cur_; }
+        /// Moves to the next parameter.
+        iterator& operator++() noexcept
+        {
+            load();
+            return *this;
+        }
+        /// Moves to the next parameter; returns the iterator as it was.
+        iterator operator++(int) noexcept
+        {
+            iterator t = *this;
+            load();
+            return t;
+        }
+        /// Equal when both are at the same parameter of the same form, or both at the end.
+        friend bool operator==(const iterator& a, const iterator& b) noexcept
+        {
+            return a.at_end_ == b.at_end_ && (a.at_end_ || a.cur_.name.data() == b.cur_.name.data());
+        }
+
+    private:
+        friend class form_view;
+        explicit iterator(std::string_view text) noexcept : text_(text), at_end_(false) { load(); }
+        void load() noexcept
+        {
+            detail::form::split_pair p;
+            if (!at_end_ && detail::form::next_pair(text_, pos_, p)) {
+                cur_ = {p.name, p.value};
+            } else {
+                at_end_ = true;
+                cur_ = {};
+            }
+        }
+        std::string_view text_;
+        std::size_t pos_ = 0;
+        form_pair cur_{};
+        bool at_end_ = true;
+    };
+
+    /// An empty form.
+    constexpr form_view() noexcept = default;
+    /// The first parameter.
+    iterator begin() const noexcept { return iterator(text_); }
+    /// Past the last parameter.
+    iterator end() const noexcept { return iterator(); }
+    /// The number of parameters.
+    std::size_t size() const noexcept { return size_; }
+    /// True when there is none.
+    bool empty() const noexcept { return size_ == 0; }
+    /// The validated text the parameters are read from.
+    std::string_view text() const noexcept { return text_; }
+
+    /** The value, still encoded, of the first parameter whose decoded name
+        is exactly `name` (case-sensitive, RFC 6749 §3.1), or nullopt. An
+        empty value (`name=` or `name`) is present-but-empty: "" is returned.
+        OAuth callers treat it as absent (RFC 6749 §3.1: "Parameters sent
+        without a value MUST be treated as if they were omitted"). No allocation. */
+    std::optional<std::string_view> find(std::string_view name) const noexcept
+    {
+        for (const form_pair& p : *this)
+            if (detail::form::decodes_to(p.name, name)) return p.value;
+        return std::nullopt;
+    }
+
+private:
+    friend result<form_view> parse_form(std::string_view, form_options) noexcept;
+    constexpr form_view(std::string_view text, std::size_t size) noexcept : text_(text), size_(size) {}
+    std::string_view text_;
+    std::size_t size_ = 0;
+};
+
+/** Parse and validate an application/x-www-form-urlencoded text (a request
+    body or a query) into a view of its parameters, without allocating.
+
+    Checks in this order: the bounds (more than opt.max_size octets is
+    body_too_large, more than opt.max_params parameters too_many_parameters);
+    then the whole text: every octet a RFC 3986 §3.4 query character and
+    every '%' followed by two hex digits (else malformed_form_body); then
+    parameter by parameter: its decoded name and value UTF-8 (else
+    form_invalid_utf8) and its decoded name not seen before (else
+    duplicate_parameter). Only '&' separates pairs (';' is data); a pair is
+    split at its first '='; `+` decodes to a space. Stricter than WHATWG URL
+    §5.1, which passes a bad escape or a raw space through: a serializer
+    never sends them. The view points into `text`, which must outlive it.
+
+    @par Specification RFC 6749 Appendix B, §3.1, §3.2; WHATWG URL §5.1;
+    RFC 3986 §2.1, §3.4; RFC 3629 §4.
+*/
+inline result<form_view> parse_form(std::string_view text, form_options opt = {}) noexcept
+{
+    namespace f = detail::form;
+    if (text.size() > opt.max_size) return errc::body_too_large;
+    // The count bound before anything reads the pairs: one '&' search per pair.
+    std::size_t count = 0;
+    for (std::size_t pos = 0; pos < text.size();) {
+        const std::size_t amp = text.find('&', pos);
+        const std::size_t stop = amp == std::string_view::npos ? text.size() : amp;
+        if (stop != pos && ++count > opt.max_params) return errc::too_many_parameters;
+        pos = stop + 1;
+    }
+    // The grammar, read here octet by octet within [data, data + size). Not
+    // Boost.URL's parse_query: 1.81 rebuilds its view from text.data() with
+    // strlen and reads past `text` (boostorg/url#757).
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '%') {
+            if (text.size() - i < 3 || !f::is_hex(text[i + 1]) || !f::is_hex(text[i + 2]))
+                return errc::malformed_form_body;
+            i += 2;
+        } else if (!f::query_chars(static_cast<unsigned char>(c))) {
+            return errc::malformed_form_body;
+        }
+    }
+    // Pair by pair: UTF-8, then duplicates. The first 64 names are kept; a
+    // larger max_params compares later names by re-reading the text.
+    constexpr std::size_t kept = 64;
+    std::array<std::string_view, kept> names;
+    std::size_t seen = 0, pos = 0;
+    f::split_pair p;
+    while (f::next_pair(text, pos, p)) {
+        if (opt.require_utf8 && (!f::decodes_to_utf8(p.name) || !f::decodes_to_utf8(p.value)))
+            return errc::form_invalid_utf8;
+        if (opt.reject_duplicates) {
+            for (std::size_t i = 0; i < seen && i < kept; ++i)
+                if (f::same_decoded(names[i], p.name)) return errc::duplicate_parameter;
+            if (seen >= kept) {
+                std::size_t again = 0;
+                f::split_pair q;
+                for (std::size_t k = 0; f::next_pair(text, again, q) && k < seen; ++k)
+                    if (k >= kept && f::same_decoded(q.name, p.name)) return errc::duplicate_parameter;
+            } else {
+                names[seen] = p.name;
+            }
+        }
+        ++seen;
+    }
+    return form_view(text, count);
+}
+
+/** Decode one form name or value into `out`: `+` is a space, `%XX` the
+    octet XX (RFC 6749 Appendix B, WHATWG URL §5.1 step 3). Returns the
+    number of octets written (at most encoded.size()).
+
+    Refuses a '%' not followed by two hex digits (malformed_form_body), then
+    an `out` shorter than the decoded size (buffer_too_small). Other octets,
+    '&' and '=' included, are taken as they are, and the result is not
+    checked for UTF-8: parse_form did that for its components, and Basic
+    (RFC 6749 §2.3.1) applies its own policy. `out` may begin at
+    encoded.data() (decoding in place) or be disjoint from it. No allocation.
+*/
+inline result<std::size_t> decode_form_component(std::string_view encoded, std::span<char> out) noexcept
+{
+    const std::size_t escapes = detail::form::count_escapes(encoded);
+    if (escapes == std::string_view::npos) return errc::malformed_form_body;
+    const std::size_t n = encoded.size() - 2 * escapes;
+    if (out.size() < n) return errc::buffer_too_small;
+    const char* const r = encoded.data();
+    char* const w = out.data();
+    if (escapes == 0) {
+        for (std::size_t i = 0; i < n; ++i) w[i] = r[i] == '+' ? ' ' : r[i];
+        return n;
+    }
+    // Each step reads its input octets before it writes one at or behind them.
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < encoded.size(); ++k) {
+        const char c = r[i];
+        if (c == '%') {
+            w[k] = detail::form::hex_octet(r[i + 1], r[i + 2]);
+            i += 3;
+        } else {
+            w[k] = c == '+' ? ' ' : c;
+            ++i;
+        }
+    }
+    return n;
+}
+
+/** Decode one form name or value into a new string, as the span overload
+    does: `+` is a space, `%XX` the octet XX; a bad escape is
+    malformed_form_body. A failed allocation is std::errc::not_enough_memory,
+    never an exception. RFC 6749 Appendix B; WHATWG URL §5.1.
+*/
+inline result<std::string> decode_form_component(std::string_view encoded) noexcept
+{
+    const std::size_t escapes = detail::form::count_escapes(encoded);
+    if (escapes == std::string_view::npos) return errc::malformed_form_body;
+    std::string out;
+    try {
+        out.resize(encoded.size() - 2 * escapes);
+    } catch (const std::bad_alloc&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+    const auto n = decode_form_component(encoded, std::span<char>(out.data(), out.size()));
+    if (!n) return n.error();  // cannot happen: validated and sized above
+    return out;
+}
+
+/** Encode one name or value as the application/x-www-form-urlencoded
+    serializer does (WHATWG URL §5.2, RFC 6749 Appendix B): ALPHA, DIGIT and
+    `*-._` stay, a space becomes `+`, every other octet `%XX` (upper-case).
+    For clients and tests: pass UTF-8; decode_form_component gives it back.
+    Allocates; throws std::bad_alloc only.
+*/
+inline std::string encode_form_component(std::string_view s)
+{
+    boost::urls::encoding_opts eo;
+    eo.space_as_plus = true;
+    return boost::urls::encode(s, detail::form::unreserved, eo);
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
+
+#endif  // APIAUTH_HTTP_FORM_HPP
