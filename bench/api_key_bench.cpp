@@ -120,13 +120,13 @@ void check_api_key()
     if (f.store.size() < store_size - 10) fail("the store does not hold 10^5 keys");
 
     const auto ok = apiauth::verify_api_key(f.token, f.store, *f.ring, options(f));
-    if (!ok || ok->record->key_id != apiauth::parse_api_key(f.token)->key_id()) fail("verify_api_key");
+    if (!ok || ok->record()->key_id != apiauth::parse_api_key(f.token)->key_id()) fail("verify_api_key");
     const auto miss = apiauth::verify_api_key(f.unknown, f.store, *f.ring, options(f));
     if (miss || miss.error() != apiauth::errc::api_key_not_found) fail("verify_api_key of an unknown id");
     const auto wrong = apiauth::verify_api_key(f.wrong_secret, f.store, *f.ring, options(f));
     if (wrong || wrong.error() != apiauth::errc::api_key_bad_secret) fail("verify_api_key of a wrong secret");
     const auto basic = apiauth::verify_basic_api_key(f.request, f.store, *f.ring, options(f));
-    if (!basic || basic->record != ok->record) fail("verify_basic_api_key");
+    if (!basic || basic->record() != ok->record()) fail("verify_basic_api_key");
 
     // The floor computes the verifier the library stored, and agrees with HMAC().
     std::array<unsigned char, 32> mac{};

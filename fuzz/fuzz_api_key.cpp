@@ -145,9 +145,9 @@ bool is_token_error(const std::error_code& ec)
 // A success must be one of the stored keys, with its own record.
 void check_success(const result<verified_api_key>& r, std::string_view presented_id)
 {
-    FUZZ_CHECK(r->record != nullptr);
-    FUZZ_CHECK(r->record->key_id == presented_id);
-    FUZZ_CHECK(!r->matched_previous && !r->needs_rehash());
+    FUZZ_CHECK(r->record() != nullptr);
+    FUZZ_CHECK(r->record()->key_id == presented_id);
+    FUZZ_CHECK(!r->matched_previous() && !r->needs_rehash());
 }
 
 void check_token(std::string_view token)
@@ -227,7 +227,7 @@ void check_basic(std::string_view field)
         FUZZ_CHECK(fast.error() == general.error());
         return;
     }
-    FUZZ_CHECK(fast->record == general->record);
+    FUZZ_CHECK(fast->record() == general->record());
     const auto c = apiauth::http::extract_basic(req, {.charset = apiauth::http::charset_policy::octets});
     FUZZ_CHECK(c.has_value());
     const bool legacy = c->user_id() == sp_id && c->password() == sp_secret;

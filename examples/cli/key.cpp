@@ -368,7 +368,7 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
         // A store that cannot answer is not a verdict about the key.
         return r.finish(status >= 500 ? exit_code::internal : exit_code::rejected);
     }
-    const apiauth::api_key_record& rec = *v->record;
+    const apiauth::api_key_record& rec = *v->record();
     line(r, "result", "accepted");
     line(r, "key_id", rec.key_id);
     line(r, "hint", apiauth::api_key_hint(rec));
@@ -376,14 +376,14 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
     std::string scopes;
     for (const std::string& s : rec.scopes) scopes += (scopes.empty() ? "" : " ") + s;
     if (!scopes.empty()) line(r, "scopes", scopes);
-    if (v->matched_previous) line(r, "note", "matched the previous verifier (rotation grace period)");
-    if (v->rehash) line(r, "rehash", verifier_json(*v->rehash).dump());
+    if (v->matched_previous()) line(r, "note", "matched the previous verifier (rotation grace period)");
+    if (v->rehash()) line(r, "rehash", verifier_json(*v->rehash()).dump());
     r["key_id"] = rec.key_id;
     r["hint"] = apiauth::api_key_hint(rec);
     r["owner"] = rec.owner;
     r["scopes"] = rec.scopes;
-    r["matched_previous"] = v->matched_previous;
-    r["rehash"] = v->rehash ? verifier_json(*v->rehash) : nlohmann::json();
+    r["matched_previous"] = v->matched_previous();
+    r["rehash"] = v->rehash() ? verifier_json(*v->rehash()) : nlohmann::json();
     return r.finish(exit_code::ok);
 }
 

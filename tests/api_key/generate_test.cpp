@@ -369,10 +369,10 @@ TEST_CASE("rotate_api_key: a new secret under the same id; the old key works unt
 
     const auto new_key = apiauth::verify_api_key(rotated->token.reveal(), store, ring, policy());
     REQUIRE(new_key.has_value());
-    CHECK_FALSE(new_key->matched_previous);
+    CHECK_FALSE(new_key->matched_previous());
     const auto old_key = apiauth::verify_api_key(T0, store, ring, policy());
     REQUIRE(old_key.has_value());
-    CHECK(old_key->matched_previous);
+    CHECK(old_key->matched_previous());
     CHECK(what(apiauth::verify_api_key(T0, store, ring, {.prefixes = allowed, .now = t_now + 1h})) ==
           what(errc::api_key_bad_secret));
 

@@ -82,8 +82,8 @@ TEST_CASE("two steps around an asynchronous store: every §9.3 token gets the an
         const auto two = two_step(apiauth::present_api_key(t, s.ring, policy()), as, s.ring, policy());
         CHECK(what(two) == what(sync));
         if (sync) {
-            CHECK(two->record == sync->record);
-            CHECK(two->matched_previous == sync->matched_previous);
+            CHECK(two->record() == sync->record());
+            CHECK(two->matched_previous() == sync->matched_previous());
             CHECK(two->needs_rehash() == sync->needs_rehash());
         }
         // Only a key that passed steps 1 to 5 reaches the store.
@@ -100,14 +100,14 @@ TEST_CASE("two steps around an asynchronous store: every §9.3 token gets the an
     const auto pair = two_step(apiauth::present_api_key_pair(k->client_id(), k->client_secret(), ring12, policy()), as,
                                ring12, policy());
     REQUIRE(pair.has_value());
-    CHECK(pair->record->key_id == "10123456789ABCDEF");
+    CHECK(pair->record()->key_id == "10123456789ABCDEF");
     CHECK(pair->needs_rehash());
     const std::string header = basic_header(k->client_id(), k->client_secret());
     const std::string_view fields[] = {header};
     const auto basic =
         two_step(apiauth::present_basic_api_key({.authorization = fields}, s.ring, policy()), as, s.ring, policy());
     REQUIRE(basic.has_value());
-    CHECK(basic->record == pair->record);
+    CHECK(basic->record() == pair->record());
 }
 
 TEST_CASE("two steps: the first rejects malformed, unknown-prefix, wrong-version and bad-checksum keys itself",
@@ -207,7 +207,7 @@ TEST_CASE("presented_api_key owns the key: the request may go away, a move keeps
     CHECK(moved.key_id() == "10123456789ABCDEF");
     const auto v = apiauth::verify_presented_api_key(moved, *s.store.lookup(moved.key_id()), s.ring, policy());
     REQUIRE(v.has_value());
-    CHECK(v->record->key_id == "10123456789ABCDEF");
+    CHECK(v->record()->key_id == "10123456789ABCDEF");
 
     // A Stormpath pair: its 25-character id is the key id; it verifies against its imported record.
     const api_key_options legacy{.prefixes = allowed, .now = t_now, .accept_stormpath = true};
@@ -221,7 +221,7 @@ TEST_CASE("presented_api_key owns the key: the request may go away, a move keeps
     CHECK(sp->format() == api_key_format::stormpath);
     const auto ok = two_step(apiauth::present_api_key_pair(sp_id, sp_secret, s.ring, legacy), as, s.ring, legacy);
     REQUIRE(ok.has_value());
-    CHECK(ok->record->format == api_key_format::stormpath);
+    CHECK(ok->record()->format == api_key_format::stormpath);
     CHECK(what(two_step(apiauth::present_api_key_pair(sp_id, sp_secret2, s.ring, legacy), as, s.ring, legacy)) ==
           what(errc::api_key_bad_secret));
     CHECK(what(apiauth::present_api_key_pair(sp_id, "not base64", s.ring, legacy)) == what(errc::api_key_malformed));

@@ -97,8 +97,8 @@ TEST_CASE("Stormpath keys verify over Basic with accept_stormpath, in constant t
     int lookups = -1;
     const auto ok = legacy_basic(sp_id, sp_secret, s, legacy_policy(), &lookups);
     REQUIRE(ok.has_value());
-    CHECK(ok->record->key_id == sp_id);
-    CHECK(ok->record->format == api_key_format::stormpath);
+    CHECK(ok->record()->key_id == sp_id);
+    CHECK(ok->record()->format == api_key_format::stormpath);
     CHECK_FALSE(ok->needs_rehash());
     CHECK(lookups == 1);
 
@@ -152,7 +152,7 @@ TEST_CASE("Stormpath keys: status after the MAC, rehash to the current pepper, n
     const outcome o = run_pair(sp_id2, sp_secret2, store, ring, legacy_policy());
     REQUIRE(o.r.has_value());
     REQUIRE(o.r->needs_rehash());
-    CHECK(mac_hex(o.r->rehash->mac) ==
+    CHECK(mac_hex(o.r->rehash()->mac) ==
           openssl_hmac_hex(pepper_v2, "apikey-legacy:" + std::string(sp_id2) + ":" + std::string(sp_secret2)));
 
     // A v1-format record stored under a Stormpath-shaped id never accepts a legacy pair, even

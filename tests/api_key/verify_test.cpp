@@ -5,6 +5,7 @@
 // the published vectors, and a base62 loop written here (api_key_support.hpp).
 
 #include "api_key_support.hpp"
+#include <type_traits>
 
 // =================================================================================================
 // §9.3 parser and verifier cases: valid
@@ -15,9 +16,9 @@ TEST_CASE("api-keys.md §9.3 V-01: T0 verifies, key id 10123456789ABCDEF", "[api
     setup s;
     const outcome o = run(T0, s.store, s.ring, policy());
     REQUIRE(o.r.has_value());
-    CHECK(o.r->record->key_id == "10123456789ABCDEF");
-    CHECK(o.r->record->prefix == "acme_sk");
-    CHECK_FALSE(o.r->matched_previous);
+    CHECK(o.r->record()->key_id == "10123456789ABCDEF");
+    CHECK(o.r->record()->prefix == "acme_sk");
+    CHECK_FALSE(o.r->matched_previous());
     CHECK_FALSE(o.r->needs_rehash());
     CHECK(o.lookups == 1);
     CHECK(o.checksums == 1);
@@ -29,7 +30,7 @@ TEST_CASE("api-keys.md §9.3 V-02: T1 (checksum starting with 0) verifies: no ze
     setup s(T1);
     const outcome o = run(T1, s.store, s.ring, policy());
     REQUIRE(o.r.has_value());
-    CHECK(o.r->record->key_id == "10123456789ABCDEF");
+    CHECK(o.r->record()->key_id == "10123456789ABCDEF");
     CHECK(apiauth::parse_api_key(T1)->checksum() == "0Rke5K");
     // Without its leading zero the checksum is five characters: malformed, not an alias.
     std::string stripped(T1);
@@ -42,8 +43,8 @@ TEST_CASE("api-keys.md §9.3 V-03: T2 (underscore inside the prefix) verifies: r
     setup s(T2);
     const outcome o = run(T2, s.store, s.ring, policy());
     REQUIRE(o.r.has_value());
-    CHECK(o.r->record->prefix == "acme_test_sk");
-    CHECK(o.r->record->key_id == "10123456789ABCDEF");
+    CHECK(o.r->record()->prefix == "acme_test_sk");
+    CHECK(o.r->record()->key_id == "10123456789ABCDEF");
 }
 
 TEST_CASE("api-keys.md §9.3 V-04: T0 under pepper v1 with v2 current verifies and is rehashed to v2", "[api_key]")
@@ -55,19 +56,19 @@ TEST_CASE("api-keys.md §9.3 V-04: T0 under pepper v1 with v2 current verifies a
     const outcome o = run(T0, store, ring, policy());
     REQUIRE(o.r.has_value());
     REQUIRE(o.r->needs_rehash());
-    CHECK(o.r->rehash->pepper_version == 2);
-    CHECK(mac_hex(o.r->rehash->mac) == T0_v2_hex);
+    CHECK(o.r->rehash()->pepper_version == 2);
+    CHECK(mac_hex(o.r->rehash()->mac) == T0_v2_hex);
     CHECK(o.macs == 2);  // the verification, then the rehash
 
     // The row is rehashed (compare-and-set), and then verifies under v2 with nothing more to do.
-    REQUIRE(store.rehash(o.r->record->key_id, o.r->record->verifier, *o.r->rehash));
+    REQUIRE(store.rehash(o.r->record()->key_id, o.r->record()->verifier, *o.r->rehash()));
     const outcome again = run(T0, store, ring, policy());
     REQUIRE(again.r.has_value());
-    CHECK(again.r->record->verifier.pepper_version == 2);
+    CHECK(again.r->record()->verifier.pepper_version == 2);
     CHECK_FALSE(again.r->needs_rehash());
     CHECK(again.macs == 1);
     // A stale rehash no longer applies.
-    CHECK_FALSE(store.rehash(o.r->record->key_id, o.r->record->verifier, *o.r->rehash));
+    CHECK_FALSE(store.rehash(o.r->record()->key_id, o.r->record()->verifier, *o.r->rehash()));
 }
 
 TEST_CASE("api-keys.md §9.3 V-05: T0 with its record wrapped v1 -> v2 verifies", "[api_key]")
@@ -80,8 +81,8 @@ TEST_CASE("api-keys.md §9.3 V-05: T0 with its record wrapped v1 -> v2 verifies"
     REQUIRE(o.r.has_value());
     CHECK(o.macs == 3);  // inner v1, wrap v2, rehash under v2
     REQUIRE(o.r->needs_rehash());
-    CHECK(mac_hex(o.r->rehash->mac) == T0_v2_hex);
-    CHECK_FALSE(o.r->rehash->wrap_version.has_value());
+    CHECK(mac_hex(o.r->rehash()->mac) == T0_v2_hex);
+    CHECK_FALSE(o.r->rehash()->wrap_version.has_value());
     // Without pepper v1 in the ring the inner layer cannot be computed: fail closed.
     auto only_v2 = pepper_ring::make({{2, pepper_v2}}, 2);
     REQUIRE(only_v2.has_value());
@@ -99,11 +100,11 @@ TEST_CASE("api-keys.md §9.3 V-06: a new secret under T0's id; T0 still verifies
 
     const outcome old_key = run(T0, s.store, ring, policy());
     REQUIRE(old_key.r.has_value());
-    CHECK(old_key.r->matched_previous);
+    CHECK(old_key.r->matched_previous());
     CHECK_FALSE(old_key.r->needs_rehash());
     const outcome new_key = run(T1, s.store, ring, policy());
     REQUIRE(new_key.r.has_value());
-    CHECK_FALSE(new_key.r->matched_previous);
+    CHECK_FALSE(new_key.r->matched_previous());
     CHECK(old_key.macs == new_key.macs);  // one MAC serves both verifiers under one pepper
 }
 
@@ -119,7 +120,7 @@ TEST_CASE("api-keys.md §9.3 V-07: a prefix of exactly 32 characters (token of 1
     const std::string_view allow[] = {prefix};
     const outcome o = run(t, store, ring, {.prefixes = allow, .now = t_now});
     REQUIRE(o.r.has_value());
-    CHECK(o.r->record->prefix == prefix);
+    CHECK(o.r->record()->prefix == prefix);
 }
 
 // =================================================================================================
@@ -671,7 +672,7 @@ TEST_CASE("verify_basic_api_key: T0 sent as Basic client_id:client_secret verifi
     counting_store cs{&s.store};
     const auto r = apiauth::verify_basic_api_key({.authorization = fields}, cs, s.ring, policy());
     REQUIRE(r.has_value());
-    CHECK(r->record->key_id == "10123456789ABCDEF");
+    CHECK(r->record()->key_id == "10123456789ABCDEF");
     CHECK(cs.lookups == 1);
 
     const outcome o = run_pair(k->client_id(), k->client_secret(), s.store, s.ring, policy());
@@ -974,6 +975,13 @@ TEST_CASE("verify_basic_api_key: the fast path and the general path give the sam
         const auto general = apiauth::detail::verify_basic_general(req, s.store, s.ring, policy(), obs);
         const auto fast = apiauth::verify_basic_api_key(req, s.store, s.ring, policy());
         CHECK(what(fast) == what(general));
-        if (fast && general) CHECK(fast->record == general->record);
+        if (fast && general) CHECK(fast->record() == general->record());
     }
+}
+
+TEST_CASE("DESIGN.md: a verified_api_key is made only by verification (no public constructor)", "[api_key]")
+{
+    STATIC_REQUIRE_FALSE(std::is_default_constructible_v<verified_api_key>);
+    STATIC_REQUIRE_FALSE(std::is_aggregate_v<verified_api_key>);
+    STATIC_REQUIRE(std::is_copy_constructible_v<verified_api_key>);  // a result may be kept and passed on
 }

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
@@ -62,6 +63,9 @@ struct api_key_record {
     std::optional<std::chrono::sys_seconds> revoked_at{};  ///< refused from this instant on
     std::vector<std::string> scopes{};  ///< what the key may do; the application decides what they mean
     std::string owner{};                ///< the account or client the key belongs to
+    /// The grant types this key may use at the token endpoint (RFC 6749 §5.2
+    /// unauthorized_client otherwise); empty: every grant the endpoint supports.
+    std::vector<std::string> grant_types{};
 };
 
 /// The display hint of a record, e.g. "acme_sk_1012345…" (a stormpath record: "2ZFMV4…").
@@ -93,24 +97,53 @@ concept api_key_store = requires(const S& s, std::string_view key_id) {
 };
 // clang-format on
 
-/** A key that verified.
+/** A key that verified: made only by the verification functions.
 
-    `record` is the store's record (shared, immutable). When the record's
+    record() is the store's record (shared, immutable). When the record's
     verifier is under a pepper that is no longer current (or wrapped),
-    `rehash` holds the verifier of the same key under the current pepper:
+    rehash() holds the verifier of the same key under the current pepper:
     write it back (compare-and-set against record->verifier) so that the
     old pepper can be retired (research/api-keys.md §3.3, "rehash on use").
 */
-struct verified_api_key {
-    std::shared_ptr<const api_key_record> record;  ///< the matching record, as the store returned it
-    /// The key matched the previous verifier, within its deadline (rotation grace period).
-    bool matched_previous = false;
-    std::optional<api_key_verifier>
-        rehash{};  ///< a verifier under the current pepper, when the record's is older: store it
+class verified_api_key;
 
-    /// True when the store should replace the record's verifier with `rehash`.
-    bool needs_rehash() const noexcept { return rehash.has_value(); }
+namespace detail {
+struct verified_api_key_access;
+}
+
+class verified_api_key {
+public:
+    /// The matching record, as the store returned it (shared, immutable).
+    const std::shared_ptr<const api_key_record>& record() const noexcept { return record_; }
+    /// The key matched the previous verifier, within its deadline (rotation grace period).
+    bool matched_previous() const noexcept { return matched_previous_; }
+    /// A verifier under the current pepper, when the record's is older: store it.
+    const std::optional<api_key_verifier>& rehash() const noexcept { return rehash_; }
+    /// True when the store should replace the record's verifier with rehash().
+    bool needs_rehash() const noexcept { return rehash_.has_value(); }
+
+private:
+    friend struct detail::verified_api_key_access;
+    verified_api_key() = default;
+    std::shared_ptr<const api_key_record> record_;
+    bool matched_previous_ = false;
+    std::optional<api_key_verifier> rehash_{};
 };
+
+namespace detail {
+// The one way to make a verified_api_key: used by the verification in api_key/detail/verify.hpp only.
+struct verified_api_key_access {
+    static verified_api_key make(std::shared_ptr<const api_key_record> record, bool matched_previous,
+                                 std::optional<api_key_verifier> rehash) noexcept
+    {
+        verified_api_key v;
+        v.record_ = std::move(record);
+        v.matched_previous_ = matched_previous;
+        v.rehash_ = rehash;
+        return v;
+    }
+};
+}  // namespace detail
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE
 
 #endif  // APIAUTH_API_KEY_RECORD_HPP

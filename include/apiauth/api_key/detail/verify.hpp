@@ -176,17 +176,15 @@ result<verified_api_key> check_record(std::shared_ptr<const api_key_record> rec,
     if (r.expires_at && now() - opt.leeway >= *r.expires_at) return errc::api_key_expired;
     if (!same_public(r.prefix, prefix)) return errc::api_key_prefix_mismatch;
 
-    verified_api_key out;
-    out.matched_previous = !current;
+    std::optional<api_key_verifier> rehash;
     if (current && (r.verifier.pepper_version != ring.current_version() || r.verifier.wrap_version)) {
         api_key_verifier fresh;
         fresh.pepper_version = ring.current_version();
         if (!cred.mac(ring.current(), fresh.mac)) return errc::crypto_failure;
         obs.mac();
-        out.rehash = fresh;
+        rehash = fresh;
     }
-    out.record = std::move(rec);
-    return out;
+    return verified_api_key_access::make(std::move(rec), !current, rehash);
 }
 
 // §8.5 step 6 on a miss: the work a found key costs — the reference to its
