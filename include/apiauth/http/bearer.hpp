@@ -243,7 +243,7 @@ inline result<bearer_token> extract_bearer(const request_view& req, bearer_optio
         if (f.count > 1) return errc::duplicate_parameter;
         if (f.value.empty()) return errc::bearer_missing_token;  // RFC 6749 §3.2: empty is absent
         // A b64token has neither '%' nor a space: one that needs no decoding is used in place.
-        if (f.value.find_first_of("%+") == std::string_view::npos) {
+        if (f.value.find('%') == std::string_view::npos && f.value.find('+') == std::string_view::npos) {
             if (!detail::bearer::is_b64token(f.value)) return errc::bearer_invalid_syntax;
             return bearer_token(f.value, m);
         }

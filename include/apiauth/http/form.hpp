@@ -10,6 +10,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/grammar/alnum_chars.hpp>
+#include <boost/url/grammar/charset.hpp>
 #include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/rfc/pchars.hpp>
 
@@ -51,6 +52,9 @@ inline constexpr char hex_octet(char hi, char lo) noexcept
 // Octets a form may carry as they are: the RFC 3986 §3.4 query characters
 // (pchar / "/" / "?"; '&', '=' and '+' included). '%' is checked separately.
 inline constexpr boost::urls::grammar::lut_chars query_chars = boost::urls::pchars + "/?";
+
+// Octets a form may carry at all: the query characters and '%' (whose escapes count_escapes checks).
+inline constexpr boost::urls::grammar::lut_chars form_chars = query_chars + "%";
 
 // Octets the serializer leaves as they are (WHATWG URL §5.2: ALPHA DIGIT * - . _).
 inline constexpr boost::urls::grammar::lut_chars unreserved =
@@ -307,19 +311,14 @@ inline result<form_view> parse_form(std::string_view text, form_options opt = {}
         if (stop != pos && ++count > opt.max_params) return errc::too_many_parameters;
         pos = stop + 1;
     }
-    // The grammar, read here octet by octet within [data, data + size). Not
-    // Boost.URL's parse_query: 1.81 rebuilds its view from text.data() with
-    // strlen and reads past `text` (boostorg/url#757).
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '%') {
-            if (text.size() - i < 3 || !f::is_hex(text[i + 1]) || !f::is_hex(text[i + 2]))
-                return errc::malformed_form_body;
-            i += 2;
-        } else if (!f::query_chars(static_cast<unsigned char>(c))) {
-            return errc::malformed_form_body;
-        }
-    }
+    // The grammar: Boost.URL's charset scan (SSE2 where available) over [data, data + size),
+    // then every '%' followed by two hex digits. Not Boost.URL's parse_query: 1.81 rebuilds
+    // its view from text.data() with strlen and reads past `text` (boostorg/url#757).
+    const char* const end = text.data() + text.size();
+    if (boost::urls::grammar::find_if_not(text.data(), end, f::form_chars) != end) return errc::malformed_form_body;
+    if (f::count_escapes(text) == std::string_view::npos) return errc::malformed_form_body;
+    // Nothing more to check pair by pair: done.
+    if (!opt.require_utf8 && !opt.reject_duplicates) return form_view(text, count);
     // Pair by pair: UTF-8, then duplicates. The first 64 names are kept; a
     // larger max_params compares later names by re-reading the text.
     constexpr std::size_t kept = 64;
