@@ -89,6 +89,21 @@ const errc all_codes[] = {
     errc::api_key_prefix_mismatch,
     errc::api_key_unknown_pepper,
     errc::invalid_configuration,
+    errc::method_not_allowed,
+    errc::unsupported_media_type,
+    errc::credentials_in_query,
+    errc::multiple_client_authentication,
+    errc::client_id_mismatch,
+    errc::missing_parameter,
+    errc::unsupported_grant_type,
+    errc::unauthorized_client,
+    errc::invalid_scope_syntax,
+    errc::too_many_scopes,
+    errc::scope_not_allowed,
+    errc::invalid_target,
+    errc::client_secret_missing,
+    errc::token_revoked,
+    errc::store_unavailable,
     errc::random_failure,
     errc::crypto_failure,
 };
@@ -183,6 +198,31 @@ constexpr row scope = {{{403, "insufficient_scope"},
                         {403, "insufficient_scope"},
                         {400, ""},
                         {400, ""}}};
+// RFC 6749 §3.2: the token endpoint takes POST only (405 with Allow: POST), as do RFC 7009 and RFC 7662.
+constexpr row method = {
+    {{405, ""}, {405, "invalid_request"}, {405, "invalid_request"}, {405, "invalid_request"}, {405, ""}, {405, ""}}};
+// RFC 6749 §5.2 errors that only the token endpoint names; elsewhere the request is malformed.
+row token_only(const char* error)
+{
+    row r = {{{400, "invalid_request"},
+              {400, ""},
+              {400, "invalid_request"},
+              {400, "invalid_request"},
+              {400, ""},
+              {400, ""}}};
+    r[1].oauth = error;
+    return r;
+}
+// RFC 6749 §5.2 unauthorized_client: a client authenticated but not allowed (RFC 7009 and RFC 7662 reuse it).
+constexpr row unauthorized = {{{403, ""},
+                               {400, "unauthorized_client"},
+                               {400, "unauthorized_client"},
+                               {400, "unauthorized_client"},
+                               {400, ""},
+                               {400, ""}}};
+// A store that cannot answer: fail closed, 503 (RFC 9110 §15.6.4; RFC 7009 §2.2.1 names 503).
+constexpr row unavailable = {
+    {{503, ""}, {503, "server_error"}, {503, "server_error"}, {503, "server_error"}, {503, ""}, {503, ""}}};
 constexpr row server = {
     {{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"}, {500, ""}, {500, ""}}};
 
@@ -261,6 +301,21 @@ const std::map<errc, row>& expected_answers()
         {errc::api_key_prefix_mismatch, presented_key},
         {errc::api_key_unknown_pepper, server},
         {errc::invalid_configuration, server},
+        {errc::method_not_allowed, method},
+        {errc::unsupported_media_type, malformed_request},
+        {errc::credentials_in_query, malformed_request},
+        {errc::multiple_client_authentication, malformed_request},
+        {errc::client_id_mismatch, malformed_request},
+        {errc::missing_parameter, malformed_request},
+        {errc::unsupported_grant_type, token_only("unsupported_grant_type")},
+        {errc::unauthorized_client, unauthorized},
+        {errc::invalid_scope_syntax, token_only("invalid_scope")},
+        {errc::too_many_scopes, token_only("invalid_scope")},
+        {errc::scope_not_allowed, token_only("invalid_scope")},
+        {errc::invalid_target, token_only("invalid_target")},
+        {errc::client_secret_missing, client_authentication},
+        {errc::token_revoked, token},
+        {errc::store_unavailable, unavailable},
         {errc::random_failure, server},
         {errc::crypto_failure, server},
     };
@@ -311,6 +366,9 @@ TEST_CASE("RFC 6750 §3.1 and RFC 6749 §5.2: each endpoint sends only the error
                                               "invalid_client",
                                               "invalid_grant",
                                               "invalid_scope",
+                                              "invalid_target",
+                                              "unsupported_grant_type",
+                                              "unauthorized_client",
                                               "invalid_token",
                                               "insufficient_scope",
                                               "server_error"};

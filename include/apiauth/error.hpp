@@ -116,6 +116,23 @@ enum class errc {
     api_key_unknown_pepper,       ///< the record's pepper version is not in the ring: fail closed
     invalid_configuration,        ///< refused when a key, ring or policy is built (short pepper, bad prefix…)
 
+    // ---- OAuth 2.0 endpoints (RFC 6749 §2.3, §3.2, §3.3, §5.2; RFC 7009; RFC 7662; RFC 8707) ----
+    method_not_allowed = 700,        ///< not POST (RFC 6749 §3.2): 405 with `Allow: POST`
+    unsupported_media_type,          ///< body not application/x-www-form-urlencoded (RFC 6749 §3.2, App. B)
+    credentials_in_query,            ///< client_secret or client_id in the request URI (RFC 6749 §2.3.1)
+    multiple_client_authentication,  ///< more than one client authentication method (RFC 6749 §2.3)
+    client_id_mismatch,              ///< body client_id differs from the Basic user-id (RFC 6749 §3.2.1)
+    missing_parameter,               ///< a required parameter (grant_type, token) is absent or empty (§3.2)
+    unsupported_grant_type,          ///< grant_type not supported here (RFC 6749 §5.2)
+    unauthorized_client,             ///< the client may not use this grant type (RFC 6749 §5.2)
+    invalid_scope_syntax,            ///< scope not `scope-token *( SP scope-token )` (RFC 6749 §3.3)
+    too_many_scopes,                 ///< more scope tokens or octets than the bound
+    scope_not_allowed,               ///< a requested scope is outside the client's allowed set (RFC 6749 §3.3)
+    invalid_target,                  ///< resource not an absolute URI without fragment (RFC 8707 §2)
+    client_secret_missing,           ///< client_id without client_secret (RFC 6749 §2.3.1: confidential clients)
+    token_revoked,                   ///< the access token's jti was revoked (RFC 7009)
+    store_unavailable,               ///< a store could not answer: fail closed (503)
+
     // ---- OpenSSL --------------------------------------------------------
     random_failure = 900,  ///< RAND_bytes failed
     crypto_failure,        ///< an OpenSSL call failed for a reason other than the input
@@ -170,6 +187,12 @@ enum class failure : unsigned char {
     api_key,             // an API key, or an API key pair as client credentials, was refused
     token,               // a bearer token (JWS/JWT) was refused
     scope,               // valid credentials without the scope asked for
+    method,              // an OAuth endpoint asked with a method other than POST (RFC 6749 §3.2)
+    grant_type,          // a grant type the token endpoint does not support (RFC 6749 §5.2)
+    unauthorized,        // an authenticated client not allowed this grant or operation (RFC 6749 §5.2)
+    requested_scope,     // the scope a client asked for is malformed or not allowed (RFC 6749 §3.3)
+    target,              // a resource indicator that cannot be used (RFC 8707 §2)
+    unavailable,         // a store or service the decision needs could not answer: fail closed
     server,              // the server's own failure: configuration, keys, OpenSSL, another category
     count_
 };
@@ -247,6 +270,38 @@ inline constexpr answer answers[static_cast<std::size_t>(failure::count_)][endpo
      {403, "insufficient_scope"},
      {400, ""},
      {400, ""}},
+    /* method             */
+    {{405, ""}, {405, "invalid_request"}, {405, "invalid_request"}, {405, "invalid_request"}, {405, ""}, {405, ""}},
+    /* grant_type         */
+    {{400, "invalid_request"},
+     {400, "unsupported_grant_type"},
+     {400, "invalid_request"},
+     {400, "invalid_request"},
+     {400, ""},
+     {400, ""}},
+    /* unauthorized       */
+    {{403, ""},
+     {400, "unauthorized_client"},
+     {400, "unauthorized_client"},
+     {400, "unauthorized_client"},
+     {400, ""},
+     {400, ""}},
+    /* requested_scope    */
+    {{400, "invalid_request"},
+     {400, "invalid_scope"},
+     {400, "invalid_request"},
+     {400, "invalid_request"},
+     {400, ""},
+     {400, ""}},
+    /* target             */
+    {{400, "invalid_request"},
+     {400, "invalid_target"},
+     {400, "invalid_request"},
+     {400, "invalid_request"},
+     {400, ""},
+     {400, ""}},
+    /* unavailable        */
+    {{503, ""}, {503, "server_error"}, {503, "server_error"}, {503, "server_error"}, {503, ""}, {503, ""}},
     /* server             */
     {{500, ""}, {500, "server_error"}, {500, "server_error"}, {500, "server_error"}, {500, ""}, {500, ""}},
 };
@@ -357,6 +412,29 @@ inline constexpr errc_info errc_table[] = {
     {errc::api_key_unknown_pepper, "api_key_unknown_pepper", "The API key record uses an unknown pepper version",
      failure::server},
     {errc::invalid_configuration, "invalid_configuration", "The configuration was refused", failure::server},
+    {errc::method_not_allowed, "method_not_allowed", "The method must be POST", failure::method},
+    {errc::unsupported_media_type, "unsupported_media_type",
+     "The request body must be application/x-www-form-urlencoded", failure::request},
+    {errc::credentials_in_query, "credentials_in_query", "Client credentials must not be sent in the request URI",
+     failure::request},
+    {errc::multiple_client_authentication, "multiple_client_authentication",
+     "The client used more than one authentication method", failure::request},
+    {errc::client_id_mismatch, "client_id_mismatch", "The client_id parameter differs from the authenticated client",
+     failure::request},
+    {errc::missing_parameter, "missing_parameter", "A required parameter is missing", failure::request},
+    {errc::unsupported_grant_type, "unsupported_grant_type", "The grant type is not supported", failure::grant_type},
+    {errc::unauthorized_client, "unauthorized_client", "The client is not allowed to use this grant type",
+     failure::unauthorized},
+    {errc::invalid_scope_syntax, "invalid_scope_syntax", "The scope is malformed", failure::requested_scope},
+    {errc::too_many_scopes, "too_many_scopes", "The scope has too many values", failure::requested_scope},
+    {errc::scope_not_allowed, "scope_not_allowed", "The requested scope is not allowed for this client",
+     failure::requested_scope},
+    {errc::invalid_target, "invalid_target", "The resource must be an absolute URI without a fragment",
+     failure::target},
+    {errc::client_secret_missing, "client_secret_missing", "The client credentials are not valid",
+     failure::client_credentials},
+    {errc::token_revoked, "token_revoked", "The access token was revoked", failure::token},
+    {errc::store_unavailable, "store_unavailable", "A store could not answer", failure::unavailable},
     {errc::random_failure, "random_failure", "The random generator failed", failure::server},
     {errc::crypto_failure, "crypto_failure", "A cryptographic operation failed", failure::server},
 };

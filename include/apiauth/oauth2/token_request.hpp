@@ -1,0 +1,368 @@
+// apiauth/oauth2/token_request.hpp — an access token request at the token endpoint, read
+// strictly (RFC 6749 §2.3, §3.2, §3.3, §4.4.2; RFC 8707 §2), without I/O.
+#ifndef APIAUTH_OAUTH2_TOKEN_REQUEST_HPP
+#define APIAUTH_OAUTH2_TOKEN_REQUEST_HPP
+
+#include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
+#include <apiauth/detail/ascii.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/basic.hpp>
+#include <apiauth/http/credentials.hpp>
+#include <apiauth/http/form.hpp>
+#include <apiauth/http/request.hpp>
+#include <apiauth/oauth2/scope.hpp>
+
+#include <boost/url/parse.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** How the client authenticated (RFC 6749 §2.3.1; the names are RFC 8414's). */
+enum class client_authentication {
+    none,                 ///< no client authentication
+    client_secret_basic,  ///< HTTP Basic, each half form-encoded (RFC 6749 §2.3.1)
+    client_secret_post,   ///< client_id and client_secret in the form body (RFC 6749 §2.3.1, NOT RECOMMENDED)
+};
+
+/** Bounds and choices of parse_token_request. The defaults are strict. */
+struct token_request_options {
+    /// Longest body, and longest query, in octets; longer is body_too_large (413), before parsing.
+    std::size_t max_body = 8 * 1024;
+    /// Most parameters in the body, and in the query; more is too_many_parameters.
+    std::size_t max_params = 32;
+    /// Accept client_id and client_secret in the body (client_secret_post). Off by default:
+    /// RFC 6749 §2.3.1 makes Basic the one method a server MUST support.
+    bool allow_client_secret_post = false;
+    /// How the Basic token68 is decoded (bounds, charset policy).
+    http::basic_options basic{};
+    /// The per-client compatibility switch of RFC 6749 §2.3.1 (research §4.2): given the
+    /// Basic user-id as sent, true takes both halves as they are, without form-decoding.
+    /// Empty: every client form-encodes, as the RFC requires.
+    std::function<bool(std::string_view client_id)> raw_basic{};
+    /// Bounds of the scope parameter (RFC 6749 §3.3).
+    scope_limits scope{};
+    /// Most resource parameters (RFC 8707 §2); more is invalid_target.
+    std::size_t max_resources = 8;
+};
+
+class token_request;
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
+struct token_request_access;
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** An access token request, read and checked: the grant type, the scope, the resources, and
+    the client credentials, all decoded exactly once.
+
+    Made only by parse_token_request. Owns its values; the client secret is wiped when the
+    request is destroyed or assigned over. Move-only.
+*/
+class token_request {
+public:
+    token_request(const token_request&) = delete;             ///< move-only: it holds a secret
+    token_request& operator=(const token_request&) = delete;  ///< move-only: it holds a secret
+    /// Takes `o`'s values; `o` keeps no secret.
+    token_request(token_request&& o) noexcept
+        : grant_type_(std::move(o.grant_type_)), scope_(std::move(o.scope_)), resources_(std::move(o.resources_)),
+          client_id_(std::move(o.client_id_)), client_secret_(std::move(o.client_secret_)), auth_(o.auth_),
+          client_id_param_(o.client_id_param_)
+    {
+        crypto::wipe(o.client_secret_);
+    }
+    /// Wipes this secret, then takes `o`'s values.
+    token_request& operator=(token_request&& o) noexcept
+    {
+        if (this != &o) {
+            crypto::wipe(client_secret_);
+            grant_type_ = std::move(o.grant_type_);
+            scope_ = std::move(o.scope_);
+            resources_ = std::move(o.resources_);
+            client_id_ = std::move(o.client_id_);
+            client_secret_ = std::move(o.client_secret_);
+            crypto::wipe(o.client_secret_);
+            auth_ = o.auth_;
+            client_id_param_ = o.client_id_param_;
+        }
+        return *this;
+    }
+    /// Wipes the client secret.
+    ~token_request() { crypto::wipe(client_secret_); }
+
+    /// The grant_type value, decoded (case-sensitive, RFC 6749 §1.9); never empty.
+    std::string_view grant_type() const noexcept { return grant_type_; }
+    /// The requested scope, validated by parse_scope; empty when none was sent.
+    scope_view scope() const noexcept { return scope_view(scope_); }
+    /// The resource indicators (RFC 8707 §2), absolute URIs without fragment, in the order sent.
+    std::span<const std::string> resources() const noexcept { return resources_; }
+    /// How the client authenticated.
+    client_authentication authentication() const noexcept { return auth_; }
+    /// The client identifier, decoded (RFC 6749 §2.3.1).
+    std::string_view client_id() const noexcept { return client_id_; }
+    /// The client secret, decoded exactly once. A secret: compare it only through API key
+    /// verification, never print it.
+    std::string_view client_secret() const noexcept { return client_secret_; }
+    /// True when the body also named the client with client_id (allowed beside Basic when
+    /// equal, RFC 6749 §3.2.1).
+    bool client_id_in_body() const noexcept { return client_id_param_; }
+
+private:
+    friend struct apiauth::detail::oauth2::token_request_access;
+    token_request() = default;
+    std::string grant_type_;
+    std::string scope_;
+    std::vector<std::string> resources_;
+    std::string client_id_;
+    std::string client_secret_;
+    client_authentication auth_ = client_authentication::none;
+    bool client_id_param_ = false;
+};
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
+
+using namespace apiauth::oauth2;
+
+// The query of an origin-form target ("" when it has none).
+inline std::string_view query_of(std::string_view target) noexcept
+{
+    const std::size_t q = target.find('?');
+    if (q == std::string_view::npos) return {};
+    std::string_view s = target.substr(q + 1);
+    return s.substr(0, s.find('#'));
+}
+
+// True for "application/x-www-form-urlencoded", optionally with charset=UTF-8 (any case,
+// quoted or not) and nothing else (RFC 9110 §8.3.1; RFC 6749 Appendix B: UTF-8).
+inline bool is_form_content_type(std::string_view ct) noexcept
+{
+    if (!iequals(media_type(ct), "application/x-www-form-urlencoded")) return false;
+    const std::size_t first = ct.find(';');
+    std::string_view rest = first == std::string_view::npos ? std::string_view{} : ct.substr(first + 1);
+    while (!rest.empty()) {
+        const std::size_t semi = rest.find(';');
+        std::string_view p = rest.substr(0, semi);
+        rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+        while (!p.empty() && (p.front() == ' ' || p.front() == '\t')) p.remove_prefix(1);
+        while (!p.empty() && (p.back() == ' ' || p.back() == '\t')) p.remove_suffix(1);
+        if (p.empty()) continue;
+        const std::size_t eq = p.find('=');
+        if (eq == std::string_view::npos || !iequals(p.substr(0, eq), "charset")) return false;
+        std::string_view v = p.substr(eq + 1);
+        if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+        if (!iequals(v, "utf-8")) return false;
+    }
+    return true;
+}
+
+// The first value of `name` in either form (duplicates were refused before), still encoded.
+inline std::optional<std::string_view> find_param(const http::form_view& body, const http::form_view& query,
+                                                  std::string_view name) noexcept
+{
+    if (auto v = body.find(name)) return v;
+    return query.find(name);
+}
+
+// Decodes a validated form component into `out` (replacing its contents).
+inline std::error_code decode_into(std::string_view encoded, std::string& out) noexcept
+{
+    try {
+        out.resize(encoded.size());
+    } catch (const std::bad_alloc&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+    const auto n = http::decode_form_component(encoded, std::span<char>(out.data(), out.size()));
+    if (!n) return n.error();
+    out.resize(*n);
+    return {};
+}
+
+// RFC 8707 §2: an absolute URI (RFC 3986 §4.3), which has no fragment.
+inline bool is_resource_indicator(const std::string& s) noexcept
+{
+    return !s.empty() && boost::urls::parse_absolute_uri(s).has_value();
+}
+
+struct token_request_access {
+    static token_request make() noexcept { return token_request(); }
+    static std::error_code parse(token_request& r, const http::request_view& req,
+                                 const token_request_options& opt) noexcept;
+};
+
+inline std::error_code token_request_access::parse(token_request& r, const http::request_view& req,
+                                                   const token_request_options& opt) noexcept
+{
+    namespace f = detail::form;
+    // RFC 6749 §3.2: POST only (the caller answers 405 with Allow: POST).
+    if (req.method != "POST") return errc::method_not_allowed;
+    // The bounds before anything reads the parameters.
+    const std::string_view query_text = query_of(req.target);
+    if (req.body.size() > opt.max_body || query_text.size() > opt.max_body) return errc::body_too_large;
+    if (!is_form_content_type(req.content_type)) return errc::unsupported_media_type;
+    const http::form_options fo{
+        .max_size = opt.max_body, .max_params = opt.max_params, .reject_duplicates = false, .require_utf8 = true};
+    const auto body = http::parse_form(req.body, fo);
+    if (!body) return body.error();
+    const auto query = http::parse_form(query_text, fo);
+    if (!query) return query.error();
+
+    // RFC 6749 §3.2: no parameter more than once, in the body and the query together;
+    // RFC 8707 §2 resource is the exception. Names are compared after decoding.
+    const auto check_after = [&](const http::form_view& form, http::form_view::iterator from,
+                                 std::string_view name) noexcept {
+        for (auto it = from; it != form.end(); ++it)
+            if (f::same_decoded(it->name, name)) return false;
+        return true;
+    };
+    for (auto it = body->begin(); it != body->end(); ++it) {
+        if (f::decodes_to(it->name, "resource")) continue;
+        if (!check_after(*body, std::next(it), it->name) || !check_after(*query, query->begin(), it->name))
+            return errc::duplicate_parameter;
+    }
+    for (auto it = query->begin(); it != query->end(); ++it) {
+        if (f::decodes_to(it->name, "resource")) continue;
+        if (!check_after(*query, std::next(it), it->name)) return errc::duplicate_parameter;
+    }
+    // RFC 6749 §2.3.1: client credentials "MUST NOT be included in the request URI".
+    if (query->find("client_secret") || query->find("client_id")) return errc::credentials_in_query;
+
+    // §3.1: a parameter sent without a value is omitted.
+    const auto param = [&](std::string_view name) -> std::string_view {
+        const auto v = find_param(*body, *query, name);
+        return v ? *v : std::string_view{};
+    };
+    const std::string_view grant = param("grant_type");
+    if (grant.empty()) return errc::missing_parameter;
+    if (auto e = decode_into(grant, r.grant_type_)) return e;
+
+    if (const std::string_view s = param("scope"); !s.empty()) {
+        if (auto e = decode_into(s, r.scope_)) return e;
+        if (const auto v = parse_scope(r.scope_, opt.scope); !v) return v.error();
+    }
+
+    std::size_t resources = 0;
+    for (const http::form_view* form : {&*body, &*query}) {
+        for (const http::form_pair& p : *form) {
+            if (!f::decodes_to(p.name, "resource") || p.value.empty()) continue;
+            if (++resources > opt.max_resources) return errc::invalid_target;
+            try {
+                r.resources_.emplace_back();
+            } catch (const std::bad_alloc&) {
+                return std::make_error_code(std::errc::not_enough_memory);
+            }
+            if (auto e = decode_into(p.value, r.resources_.back())) return e;
+            if (!is_resource_indicator(r.resources_.back())) return errc::invalid_target;
+        }
+    }
+
+    // Client authentication (RFC 6749 §2.3): exactly one method.
+    const std::string_view body_id = body->find("client_id").value_or("");
+    const std::string_view body_secret = body->find("client_secret").value_or("");
+    r.client_id_param_ = !body_id.empty();
+    if (req.authorization.size() > 1) return errc::duplicate_authorization;
+    if (req.authorization.size() == 1) {
+        const auto c = http::parse_credentials(req.authorization.front());
+        if (!c) return c.error();
+        if (!c->is("Basic")) return errc::unsupported_scheme;
+        if (c->token68.empty()) return errc::basic_missing_token;
+        // §2.3: "MUST NOT use more than one authentication method in each request".
+        if (!body_secret.empty()) return errc::multiple_client_authentication;
+        bool raw = false;
+        if (opt.raw_basic) {
+            const auto plain = http::decode_basic(c->token68, opt.basic);
+            if (!plain) return plain.error();
+            try {
+                raw = opt.raw_basic(plain->user_id());
+            } catch (...) {
+                return errc::invalid_configuration;
+            }
+        }
+        const auto pair = http::decode_oauth_client_basic(c->token68, {.basic = opt.basic, .raw = raw});
+        if (!pair) return pair.error();
+        try {
+            r.client_id_.assign(pair->user_id());
+            r.client_secret_.assign(pair->password());
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
+        // §3.2.1: client_id beside Basic names the same client, or the request is refused.
+        if (r.client_id_param_) {
+            std::string named;
+            if (auto e = decode_into(body_id, named)) return e;
+            if (named != r.client_id_) return errc::client_id_mismatch;
+        }
+        r.auth_ = client_authentication::client_secret_basic;
+        return {};
+    }
+    if (!body_id.empty() || !body_secret.empty()) {
+        if (!opt.allow_client_secret_post) return errc::unsupported_scheme;
+        if (body_id.empty()) return errc::missing_parameter;
+        // §2.3.1: a confidential client (the only kind client_credentials serves) has a secret.
+        if (body_secret.empty()) return errc::client_secret_missing;
+        if (auto e = decode_into(body_id, r.client_id_)) return e;
+        if (auto e = decode_into(body_secret, r.client_secret_)) return e;
+        r.auth_ = client_authentication::client_secret_post;
+        return {};
+    }
+    return errc::no_credentials;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** Read an access token request (RFC 6749 §3.2, §4.4.2) from any HTTP stack's request.
+
+    Checks, in this order, each with its error: the method (POST, else
+    method_not_allowed: answer 405 with `Allow: POST`); the body and query sizes
+    (body_too_large, before anything is parsed); the content type
+    (application/x-www-form-urlencoded, a `charset=UTF-8` parameter tolerated, else
+    unsupported_media_type); the form encoding of body and query (http::parse_form:
+    malformed_form_body, form_invalid_utf8, too_many_parameters); no parameter twice
+    in the body and the query together, names compared after decoding, `resource`
+    excepted (duplicate_parameter, §3.2); no client_id or client_secret in the query
+    (credentials_in_query, §2.3.1); grant_type present and not empty
+    (missing_parameter); the scope grammar (parse_scope: invalid_scope_syntax,
+    too_many_scopes); each resource an absolute URI without fragment, at most
+    opt.max_resources (invalid_target, RFC 8707 §2); then client authentication,
+    exactly one method (§2.3): Basic with form-decoded halves (RFC 6749 §2.3.1, the
+    Basic errors, duplicate_authorization, unsupported_scheme for another scheme),
+    client_secret in the body beside Basic (multiple_client_authentication), a
+    body client_id beside Basic that names another client (client_id_mismatch), or,
+    when enabled, client_id and client_secret in the body (unsupported_scheme when
+    not enabled; client_secret_missing without a secret); none at all is
+    no_credentials. Unrecognized parameters are ignored (§3.2). Values are decoded
+    exactly once and compared case-sensitively (§1.9). Which grant types are
+    supported, and whether the credentials are right, is the token endpoint's
+    decision (oauth2/token_endpoint.hpp). Never throws.
+
+    @par Specification RFC 6749 §1.9, §2.3, §2.3.1, §3.1, §3.2, §3.2.1, §3.3, §4.4.2,
+    Appendix B; RFC 8707 §2.
+*/
+inline result<token_request> parse_token_request(const http::request_view& req,
+                                                 const token_request_options& opt = {}) noexcept
+{
+    using access = apiauth::detail::oauth2::token_request_access;
+    token_request r = access::make();
+    if (auto e = access::parse(r, req, opt)) return e;
+    return r;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+#endif  // APIAUTH_OAUTH2_TOKEN_REQUEST_HPP

@@ -1,0 +1,158 @@
+// apiauth/oauth2/token_response.hpp — the answers of the token, revocation and introspection
+// endpoints: a successful token response (RFC 6749 §5.1) and an error response (§5.2), each a
+// complete http::response.
+#ifndef APIAUTH_OAUTH2_TOKEN_RESPONSE_HPP
+#define APIAUTH_OAUTH2_TOKEN_RESPONSE_HPP
+
+#include <apiauth/config.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/challenge.hpp>
+#include <apiauth/http/response.hpp>
+#include <apiauth/oauth2/scope.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
+
+// RFC 6749 §5.2: error and error_description are 1*( %x20-21 / %x23-5B / %x5D-7E ). Such a
+// value needs no JSON escaping, so the bodies here are written without a JSON library.
+constexpr bool is_nqschar_text(std::string_view s) noexcept
+{
+    if (s.empty()) return false;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u > 0x7E || u == 0x22 || u == 0x5C) return false;
+    }
+    return true;
+}
+
+// RFC 6749 Appendix A.12 and RFC 6750 §2.1: what this library issues is a b64token (a JWS),
+// which needs no JSON escaping either.
+constexpr bool is_b64token_text(std::string_view s) noexcept
+{
+    if (s.empty()) return false;
+    for (const char c : s) {
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+inline void add_no_store(http::response& r)
+{
+    // RFC 6749 §5.1: "MUST include ... Cache-Control ... no-store ... Pragma ... no-cache".
+    r.add("Cache-Control", "no-store");
+    r.add("Pragma", "no-cache");
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** How error_response writes its answer. */
+struct error_response_options {
+    /// The realm of the `WWW-Authenticate: Basic` challenge a 401 carries (RFC 7617 §2).
+    std::string_view realm = "oauth2";
+    /// Send the error's message as error_description (RFC 6749 §5.2). The messages of
+    /// apiauth's codes are fixed sentences that carry no input and satisfy the §5.2
+    /// character set; a code of another category never gets one.
+    bool describe = true;
+};
+
+/** The error response for `ec` at endpoint `ep` (RFC 6749 §5.2; RFC 7009 §2.2.1; RFC 7662 §2.3).
+
+    Status and `error` come from the one table in error.hpp (http_status, oauth_error).
+    The body is the JSON object `{"error":…,"error_description":…}` (the description
+    only when opt.describe and ec is an apiauth code; never for server_error), with
+    `Content-Type: application/json`, `Cache-Control: no-store` and `Pragma: no-cache`.
+    A 401 carries `WWW-Authenticate: Basic realm="…", charset="UTF-8"`: client
+    authentication at these endpoints is Basic (RFC 6749 §2.3.1), and a 401 needs a
+    challenge whatever the client sent (RFC 9110 §15.5.2). A 405 carries `Allow: POST`
+    (RFC 9110 §15.5.6). Two failures with the same code get byte-identical answers; so
+    do an unknown client and a wrong secret (api_key_not_found, api_key_bad_secret share
+    their message). At a callback endpoint there is no OAuth body: status only.
+    Allocates; throws std::bad_alloc only.
+*/
+inline http::response error_response(std::error_code ec, endpoint ep = endpoint::token,
+                                     const error_response_options& opt = {})
+{
+    http::response r(http_status(ec, ep));
+    const std::string_view error = oauth_error(ec, ep);
+    if (r.status == 405) r.add("Allow", "POST");
+    if (r.status == 401) {
+        auto challenge = http::write_basic_challenge(opt.realm);
+        r.add("WWW-Authenticate", challenge ? *challenge : std::string("Basic charset=\"UTF-8\""));
+    }
+    if (error.empty()) return r;  // a callback answers a browser: no OAuth body
+    r.add("Content-Type", "application/json");
+    detail::oauth2::add_no_store(r);
+    r.body.reserve(96);
+    r.body += "{\"error\":\"";
+    r.body += error;
+    r.body += '"';
+    if (opt.describe && error != "server_error" && ec.category() == error_category()) {
+        const std::string d = ec.message();
+        if (detail::oauth2::is_nqschar_text(d)) {
+            r.body += ",\"error_description\":\"";
+            r.body += d;
+            r.body += '"';
+        }
+    }
+    r.body += '}';
+    return r;
+}
+
+/** The successful token response (RFC 6749 §5.1): 200, `Content-Type: application/json`,
+    `Cache-Control: no-store`, `Pragma: no-cache`, and the JSON object
+    `{"access_token":…,"token_type":"Bearer","expires_in":…}` with `"scope":…` when
+    `granted_scope` is not `requested_scope` (§3.3: "MUST include" it then), as a set:
+    order and repetition do not count. No refresh token (§4.4.3).
+
+    Refuses with invalid_configuration an access token that is not a b64token (RFC
+    6750 §2.1: the client sends it back in a header) or a scope outside the §3.3
+    grammar: what this library issues always passes. Allocates; a failed allocation is
+    an error, never an exception.
+*/
+inline result<http::response> token_response(std::string_view access_token, std::chrono::seconds expires_in,
+                                             scope_view granted_scope, scope_view requested_scope = {}) noexcept
+{
+    if (!detail::oauth2::is_b64token_text(access_token) || expires_in.count() < 0) return errc::invalid_configuration;
+    if (!granted_scope.empty() && !parse_scope(granted_scope.text(), {.max_tokens = SIZE_MAX, .max_size = SIZE_MAX}))
+        return errc::invalid_configuration;
+    bool same = granted_scope.size() == 0 ? requested_scope.empty() : !requested_scope.empty();
+    if (same) {
+        for (std::string_view t : granted_scope)
+            if (!requested_scope.contains(t)) same = false;
+        for (std::string_view t : requested_scope)
+            if (!granted_scope.contains(t)) same = false;
+    }
+    try {
+        http::response r(200);
+        r.add("Content-Type", "application/json");
+        detail::oauth2::add_no_store(r);
+        r.body.reserve(access_token.size() + granted_scope.text().size() + 80);
+        r.body += "{\"access_token\":\"";
+        r.body += access_token;
+        r.body += "\",\"token_type\":\"Bearer\",\"expires_in\":";
+        r.body += std::to_string(expires_in.count());
+        if (!same) {
+            r.body += ",\"scope\":\"";
+            r.body += granted_scope.text();
+            r.body += '"';
+        }
+        r.body += '}';
+        return r;
+    } catch (const std::bad_alloc&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+#endif  // APIAUTH_OAUTH2_TOKEN_RESPONSE_HPP
