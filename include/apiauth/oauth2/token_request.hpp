@@ -132,6 +132,70 @@ private:
     bool client_id_param_ = false;
 };
 
+/** A request about one token at the revocation endpoint (RFC 7009 §2.1) or the introspection
+    endpoint (RFC 7662 §2.1): the token, the optional hint, and the client credentials.
+
+    Made only by parse_token_operation_request. Owns its values; the token and the client
+    secret are wiped when the request is destroyed or assigned over. Move-only.
+*/
+class token_operation_request {
+public:
+    token_operation_request(const token_operation_request&) = delete;             ///< move-only: it holds secrets
+    token_operation_request& operator=(const token_operation_request&) = delete;  ///< move-only: it holds secrets
+    /// Takes `o`'s values; `o` keeps no secret.
+    token_operation_request(token_operation_request&& o) noexcept
+        : token_(std::move(o.token_)), hint_(std::move(o.hint_)), client_id_(std::move(o.client_id_)),
+          client_secret_(std::move(o.client_secret_)), auth_(o.auth_), client_id_param_(o.client_id_param_)
+    {
+        crypto::wipe(o.token_);
+        crypto::wipe(o.client_secret_);
+    }
+    /// Wipes this request's secrets, then takes `o`'s values.
+    token_operation_request& operator=(token_operation_request&& o) noexcept
+    {
+        if (this != &o) {
+            crypto::wipe(token_);
+            crypto::wipe(client_secret_);
+            token_ = std::move(o.token_);
+            hint_ = std::move(o.hint_);
+            client_id_ = std::move(o.client_id_);
+            client_secret_ = std::move(o.client_secret_);
+            crypto::wipe(o.token_);
+            crypto::wipe(o.client_secret_);
+            auth_ = o.auth_;
+            client_id_param_ = o.client_id_param_;
+        }
+        return *this;
+    }
+    /// Wipes the token and the client secret.
+    ~token_operation_request()
+    {
+        crypto::wipe(token_);
+        crypto::wipe(client_secret_);
+    }
+
+    /// The token parameter, decoded; never empty. A secret: never print it.
+    std::string_view token() const noexcept { return token_; }
+    /// The token_type_hint parameter, decoded, or "" (RFC 7009 §2.1: an unknown hint is ignored).
+    std::string_view token_type_hint() const noexcept { return hint_; }
+    /// How the client authenticated.
+    client_authentication authentication() const noexcept { return auth_; }
+    /// The client identifier, decoded.
+    std::string_view client_id() const noexcept { return client_id_; }
+    /// The client secret, decoded exactly once. A secret: never print it.
+    std::string_view client_secret() const noexcept { return client_secret_; }
+
+private:
+    friend struct apiauth::detail::oauth2::token_request_access;
+    token_operation_request() = default;
+    std::string token_;
+    std::string hint_;
+    std::string client_id_;
+    std::string client_secret_;
+    client_authentication auth_ = client_authentication::none;
+    bool client_id_param_ = false;
+};
+
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
@@ -198,14 +262,25 @@ inline bool is_resource_indicator(const std::string& s) noexcept
     return !s.empty() && boost::urls::parse_absolute_uri(s).has_value();
 }
 
-struct token_request_access {
-    static token_request make() noexcept { return token_request(); }
-    static std::error_code parse(token_request& r, const http::request_view& req,
-                                 const token_request_options& opt) noexcept;
+// The two forms of a request at an OAuth endpoint, validated.
+struct endpoint_forms {
+    http::form_view body, query;
+
+    // The first value of `name` in the body or the query, still encoded; "" when absent or
+    // empty (RFC 6749 §3.1: a parameter sent without a value is omitted).
+    std::string_view param(std::string_view name) const noexcept
+    {
+        const auto v = find_param(body, query, name);
+        return v ? *v : std::string_view{};
+    }
 };
 
-inline std::error_code token_request_access::parse(token_request& r, const http::request_view& req,
-                                                   const token_request_options& opt) noexcept
+// What every OAuth endpoint checks before it reads a parameter (RFC 6749 §3.2, §2.3.1; RFC
+// 7009 §2.1; RFC 7662 §2.1): POST, the bounds, the content type, the form encoding of body
+// and query, no parameter twice (across both; `repeatable` excepted), no client credentials
+// in the query.
+inline std::error_code read_forms(const http::request_view& req, const token_request_options& opt,
+                                  std::string_view repeatable, endpoint_forms& out) noexcept
 {
     namespace f = detail::form;
     // RFC 6749 §3.2: POST only (the caller answers 405 with Allow: POST).
@@ -223,57 +298,49 @@ inline std::error_code token_request_access::parse(token_request& r, const http:
 
     // RFC 6749 §3.2: no parameter more than once, in the body and the query together;
     // RFC 8707 §2 resource is the exception. Names are compared after decoding.
-    const auto check_after = [&](const http::form_view& form, http::form_view::iterator from,
-                                 std::string_view name) noexcept {
+    const auto none_after = [](const http::form_view& form, http::form_view::iterator from,
+                               std::string_view name) noexcept {
         for (auto it = from; it != form.end(); ++it)
             if (f::same_decoded(it->name, name)) return false;
         return true;
     };
+    const auto is_repeatable = [&](std::string_view name) noexcept {
+        return !repeatable.empty() && f::decodes_to(name, repeatable);
+    };
     for (auto it = body->begin(); it != body->end(); ++it) {
-        if (f::decodes_to(it->name, "resource")) continue;
-        if (!check_after(*body, std::next(it), it->name) || !check_after(*query, query->begin(), it->name))
+        if (is_repeatable(it->name)) continue;
+        if (!none_after(*body, std::next(it), it->name) || !none_after(*query, query->begin(), it->name))
             return errc::duplicate_parameter;
     }
     for (auto it = query->begin(); it != query->end(); ++it) {
-        if (f::decodes_to(it->name, "resource")) continue;
-        if (!check_after(*query, std::next(it), it->name)) return errc::duplicate_parameter;
+        if (is_repeatable(it->name)) continue;
+        if (!none_after(*query, std::next(it), it->name)) return errc::duplicate_parameter;
     }
     // RFC 6749 §2.3.1: client credentials "MUST NOT be included in the request URI".
     if (query->find("client_secret") || query->find("client_id")) return errc::credentials_in_query;
+    out.body = *body;
+    out.query = *query;
+    return {};
+}
 
-    // §3.1: a parameter sent without a value is omitted.
-    const auto param = [&](std::string_view name) -> std::string_view {
-        const auto v = find_param(*body, *query, name);
-        return v ? *v : std::string_view{};
-    };
-    const std::string_view grant = param("grant_type");
-    if (grant.empty()) return errc::missing_parameter;
-    if (auto e = decode_into(grant, r.grant_type_)) return e;
+// Where read_client_authentication writes what it found.
+struct client_credentials_out {
+    std::string& id;
+    std::string& secret;
+    client_authentication& method;
+    bool& id_in_body;
+};
 
-    if (const std::string_view s = param("scope"); !s.empty()) {
-        if (auto e = decode_into(s, r.scope_)) return e;
-        if (const auto v = parse_scope(r.scope_, opt.scope); !v) return v.error();
-    }
-
-    std::size_t resources = 0;
-    for (const http::form_view* form : {&*body, &*query}) {
-        for (const http::form_pair& p : *form) {
-            if (!f::decodes_to(p.name, "resource") || p.value.empty()) continue;
-            if (++resources > opt.max_resources) return errc::invalid_target;
-            try {
-                r.resources_.emplace_back();
-            } catch (const std::bad_alloc&) {
-                return std::make_error_code(std::errc::not_enough_memory);
-            }
-            if (auto e = decode_into(p.value, r.resources_.back())) return e;
-            if (!is_resource_indicator(r.resources_.back())) return errc::invalid_target;
-        }
-    }
-
-    // Client authentication (RFC 6749 §2.3): exactly one method.
-    const std::string_view body_id = body->find("client_id").value_or("");
-    const std::string_view body_secret = body->find("client_secret").value_or("");
-    r.client_id_param_ = !body_id.empty();
+// RFC 6749 §2.3: exactly one client authentication method. Basic with form-decoded halves
+// (§2.3.1), client_id beside it only if equal (§3.2.1); or, when enabled, client_id and
+// client_secret in the body.
+inline std::error_code read_client_authentication(const http::request_view& req, const endpoint_forms& forms,
+                                                  const token_request_options& opt,
+                                                  const client_credentials_out& out) noexcept
+{
+    const std::string_view body_id = forms.body.find("client_id").value_or("");
+    const std::string_view body_secret = forms.body.find("client_secret").value_or("");
+    out.id_in_body = !body_id.empty();
     if (req.authorization.size() > 1) return errc::duplicate_authorization;
     if (req.authorization.size() == 1) {
         const auto c = http::parse_credentials(req.authorization.front());
@@ -295,18 +362,18 @@ inline std::error_code token_request_access::parse(token_request& r, const http:
         const auto pair = http::decode_oauth_client_basic(c->token68, {.basic = opt.basic, .raw = raw});
         if (!pair) return pair.error();
         try {
-            r.client_id_.assign(pair->user_id());
-            r.client_secret_.assign(pair->password());
+            out.id.assign(pair->user_id());
+            out.secret.assign(pair->password());
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         }
         // §3.2.1: client_id beside Basic names the same client, or the request is refused.
-        if (r.client_id_param_) {
+        if (out.id_in_body) {
             std::string named;
             if (auto e = decode_into(body_id, named)) return e;
-            if (named != r.client_id_) return errc::client_id_mismatch;
+            if (named != out.id) return errc::client_id_mismatch;
         }
-        r.auth_ = client_authentication::client_secret_basic;
+        out.method = client_authentication::client_secret_basic;
         return {};
     }
     if (!body_id.empty() || !body_secret.empty()) {
@@ -314,13 +381,66 @@ inline std::error_code token_request_access::parse(token_request& r, const http:
         if (body_id.empty()) return errc::missing_parameter;
         // §2.3.1: a confidential client (the only kind client_credentials serves) has a secret.
         if (body_secret.empty()) return errc::client_secret_missing;
-        if (auto e = decode_into(body_id, r.client_id_)) return e;
-        if (auto e = decode_into(body_secret, r.client_secret_)) return e;
-        r.auth_ = client_authentication::client_secret_post;
+        if (auto e = decode_into(body_id, out.id)) return e;
+        if (auto e = decode_into(body_secret, out.secret)) return e;
+        out.method = client_authentication::client_secret_post;
         return {};
     }
     return errc::no_credentials;
 }
+
+struct token_request_access {
+    static token_request make() noexcept { return token_request(); }
+    static token_operation_request make_operation() noexcept { return token_operation_request(); }
+
+    static std::error_code parse(token_operation_request& r, const http::request_view& req,
+                                 const token_request_options& opt) noexcept
+    {
+        endpoint_forms forms;
+        if (auto e = read_forms(req, opt, {}, forms)) return e;
+        const std::string_view token = forms.param("token");
+        if (token.empty()) return errc::missing_parameter;
+        if (auto e = decode_into(token, r.token_)) return e;
+        if (const std::string_view hint = forms.param("token_type_hint"); !hint.empty())
+            if (auto e = decode_into(hint, r.hint_)) return e;
+        return read_client_authentication(req, forms, opt,
+                                          {r.client_id_, r.client_secret_, r.auth_, r.client_id_param_});
+    }
+
+    static std::error_code parse(token_request& r, const http::request_view& req,
+                                 const token_request_options& opt) noexcept
+    {
+        namespace f = detail::form;
+        endpoint_forms forms;
+        if (auto e = read_forms(req, opt, "resource", forms)) return e;
+
+        const std::string_view grant = forms.param("grant_type");
+        if (grant.empty()) return errc::missing_parameter;
+        if (auto e = decode_into(grant, r.grant_type_)) return e;
+
+        if (const std::string_view s = forms.param("scope"); !s.empty()) {
+            if (auto e = decode_into(s, r.scope_)) return e;
+            if (const auto v = parse_scope(r.scope_, opt.scope); !v) return v.error();
+        }
+
+        std::size_t resources = 0;
+        for (const http::form_view* form : {&forms.body, &forms.query}) {
+            for (const http::form_pair& p : *form) {
+                if (!f::decodes_to(p.name, "resource") || p.value.empty()) continue;
+                if (++resources > opt.max_resources) return errc::invalid_target;
+                try {
+                    r.resources_.emplace_back();
+                } catch (const std::bad_alloc&) {
+                    return std::make_error_code(std::errc::not_enough_memory);
+                }
+                if (auto e = decode_into(p.value, r.resources_.back())) return e;
+                if (!is_resource_indicator(r.resources_.back())) return errc::invalid_target;
+            }
+        }
+        return read_client_authentication(req, forms, opt,
+                                          {r.client_id_, r.client_secret_, r.auth_, r.client_id_param_});
+    }
+};
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
 
@@ -359,6 +479,26 @@ inline result<token_request> parse_token_request(const http::request_view& req,
 {
     using access = apiauth::detail::oauth2::token_request_access;
     token_request r = access::make();
+    if (auto e = access::parse(r, req, opt)) return e;
+    return r;
+}
+
+/** Read a revocation request (RFC 7009 §2.1) or an introspection request (RFC 7662 §2.1):
+    `token` (required) and `token_type_hint` (optional) in a form body, with client
+    authentication.
+
+    The checks, their order and their errors are parse_token_request's (method, bounds,
+    content type, form encoding, duplicates, credentials in the query, then exactly one
+    client authentication method), with `token` in place of grant_type (missing_parameter
+    when absent or empty) and no parameter repeatable. The hint is kept as sent: RFC 7009
+    §2.2 ignores a value it does not know, and so does this library. Never throws.
+    @par Specification RFC 7009 §2.1; RFC 7662 §2.1; RFC 6749 §2.3.1, §3.2.
+*/
+inline result<token_operation_request> parse_token_operation_request(const http::request_view& req,
+                                                                     const token_request_options& opt = {}) noexcept
+{
+    using access = apiauth::detail::oauth2::token_request_access;
+    token_operation_request r = access::make_operation();
     if (auto e = access::parse(r, req, opt)) return e;
     return r;
 }

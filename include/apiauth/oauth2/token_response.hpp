@@ -4,6 +4,7 @@
 #ifndef APIAUTH_OAUTH2_TOKEN_RESPONSE_HPP
 #define APIAUTH_OAUTH2_TOKEN_RESPONSE_HPP
 
+#include <apiauth/api_key/record.hpp>
 #include <apiauth/config.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/http/challenge.hpp>
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -54,6 +56,20 @@ inline void add_no_store(http::response& r)
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** What the revocation or introspection endpoint decided: the response to send, and why.
+
+    `response` is complete; send it as it is. `error` (never sent) is empty on success, else
+    the precise code of a refused request; a token parameter that does not verify is not an
+    error at these endpoints (RFC 7009 §2.2: 200; RFC 7662 §2.2: `{"active":false}`), and
+    `token_error` says why for logs.
+*/
+struct endpoint_outcome {
+    http::response response;                       ///< what to send
+    std::error_code error{};                       ///< why the request was refused; empty otherwise
+    std::error_code token_error{};                 ///< why the token parameter did not verify, if it did not
+    std::shared_ptr<const api_key_record> client;  ///< the authenticated client, when it authenticated
+};
 
 /** How error_response writes its answer. */
 struct error_response_options {

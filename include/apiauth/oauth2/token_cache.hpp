@@ -1,0 +1,192 @@
+// apiauth/oauth2/token_cache.hpp — an opt-in cache of verified bearer tokens (as Envoy's
+// jwt_authn offers): a token seen before and still valid skips the signature and the JSON.
+#ifndef APIAUTH_OAUTH2_TOKEN_CACHE_HPP
+#define APIAUTH_OAUTH2_TOKEN_CACHE_HPP
+
+#include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
+#include <apiauth/error.hpp>
+
+#include <openssl/crypto.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** One cached verification: the token (a copy the value may view into) and what verifying it
+    gave. Shared and immutable: a hit hands out a reference, never a copy. */
+template <class Value> class cached_token {
+public:
+    /// What verifying the token gave (views in it point into token()).
+    const Value& value() const noexcept { return value_; }
+    /// The token, as cached. A secret: never print it.
+    std::string_view token() const noexcept { return *token_; }
+    /// The instant from which the cache no longer answers for it (exp plus leeway).
+    std::chrono::system_clock::time_point expires() const noexcept { return expires_; }
+    /// Wipes the token copy.
+    ~cached_token() { crypto::wipe(*token_); }
+
+    /// Made by verified_token_cache (public for std::make_shared; the key type is private to it).
+    template <class Key>
+    cached_token(Key, std::unique_ptr<std::string> token, Value v, std::chrono::system_clock::time_point expires)
+        : token_(std::move(token)), value_(std::move(v)), expires_(expires)
+    {
+    }
+    cached_token(const cached_token&) = delete;             ///< not copyable: shared by pointer
+    cached_token& operator=(const cached_token&) = delete;  ///< not assignable
+
+private:
+    std::unique_ptr<std::string> token_;  // on the heap: value_ may view into it
+    Value value_;
+    std::chrono::system_clock::time_point expires_;
+};
+
+/** Bounds of verified_token_cache. */
+struct token_cache_options {
+    std::size_t capacity = 4096;  ///< most tokens kept (rounded up to a multiple of `shards`)
+    std::size_t shards = 16;      ///< independent parts, each with its own lock: threads seldom meet
+    /// Tokens longer than this are never cached (verified every time): memory stays bounded.
+    std::size_t max_token_size = 4096;
+};
+
+/** A bounded, sharded cache of verified bearer tokens.
+
+    `verify(token, now, fn)` returns the cached verification of `token` when the very same
+    token (compared in full, in constant time) was verified before and `now` is before the
+    cached expiry; otherwise it copies the token, calls `fn` on the copy (so that what `fn`
+    returns may view into it), and caches the result only if it succeeded: a token that
+    failed is never cached as good, and a failure is not cached at all. The expiry is what
+    `expiry(value)` says (pass exp plus the verifier's leeway), and the clock is checked on
+    every hit, so a token expires from the cache exactly when it would fail verification.
+    What verification does not decide — a revocation store, the scopes a route requires —
+    the caller checks on every hit as on every miss.
+
+    Memory is bounded by options.capacity entries of at most options.max_token_size octets;
+    when a shard is full the entry nearest its expiry is replaced. A hit allocates nothing and
+    takes a shared lock on one shard. Thread-safe.
+*/
+template <class Value> class verified_token_cache {
+public:
+    /// What a lookup gives: the shared cached verification.
+    using entry = std::shared_ptr<const cached_token<Value>>;
+    /// How the expiry of a value is read (e.g. its exp plus the verifier's leeway).
+    using expiry_function = std::function<std::chrono::system_clock::time_point(const Value&)>;
+
+    /// An empty cache. `expiry` must not throw.
+    explicit verified_token_cache(expiry_function expiry, token_cache_options opt = {})
+        : expiry_(std::move(expiry)), opt_(opt)
+    {
+        if (opt_.shards == 0) opt_.shards = 1;
+        const std::size_t per = (opt_.capacity + opt_.shards - 1) / opt_.shards;
+        per_shard_ = per == 0 ? 1 : per;
+        shards_ = std::make_unique<shard[]>(opt_.shards);
+        for (std::size_t i = 0; i < opt_.shards; ++i) shards_[i].slots.resize(per_shard_);
+    }
+
+    /** The verification of `token`: from the cache when it holds this token unexpired at
+        `now`, else `fn(copy_of_token)` (a result<Value>), cached when it succeeded. Errors
+        are fn's, or std::errc::not_enough_memory. Never throws (fn must not either). */
+    template <class Verify>
+    result<entry> verify(std::string_view token, std::chrono::system_clock::time_point now, Verify&& fn) noexcept
+    {
+        const std::size_t h = std::hash<std::string_view>{}(token);
+        shard& s = shards_[h % opt_.shards];
+        {
+            std::shared_lock lock(s.mutex);
+            for (const slot& sl : s.slots) {
+                if (sl.hash != h || !sl.value) continue;
+                const std::string_view cached = sl.value->token();
+                if (cached.size() == token.size() && CRYPTO_memcmp(cached.data(), token.data(), token.size()) == 0 &&
+                    now < sl.value->expires())
+                    return sl.value;
+            }
+        }
+        try {
+            auto copy = std::make_unique<std::string>(token);
+            const std::string_view stable = *copy;
+            result<Value> v = fn(stable);
+            if (!v) {
+                crypto::wipe(*copy);
+                return v.error();
+            }
+            const auto expires = expiry_(*v);
+            auto e = std::make_shared<const cached_token<Value>>(key{}, std::move(copy), std::move(*v), expires);
+            if (token.size() <= opt_.max_token_size && now < expires) store(s, h, e, now);
+            return entry(std::move(e));
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
+    }
+
+    /// The number of live entries (for tests and metrics).
+    std::size_t size() const noexcept
+    {
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < opt_.shards; ++i) {
+            std::shared_lock lock(shards_[i].mutex);
+            for (const slot& sl : shards_[i].slots) n += sl.value != nullptr;
+        }
+        return n;
+    }
+
+    /// Drops every entry (after a key rotation, or to forget every token at once).
+    void clear() noexcept
+    {
+        for (std::size_t i = 0; i < opt_.shards; ++i) {
+            std::unique_lock lock(shards_[i].mutex);
+            for (slot& sl : shards_[i].slots) sl = slot{};
+        }
+    }
+
+private:
+    struct key {};
+    struct slot {
+        std::size_t hash = 0;
+        entry value;
+    };
+    struct shard {
+        mutable std::shared_mutex mutex;
+        std::vector<slot> slots;
+    };
+
+    // Into an empty or expired slot, else over the one nearest its expiry (never a linear
+    // growth: the shard is a fixed array).
+    void store(shard& s, std::size_t h, entry e, std::chrono::system_clock::time_point now) noexcept
+    {
+        std::unique_lock lock(s.mutex);
+        slot* victim = nullptr;
+        for (slot& sl : s.slots) {
+            if (!sl.value || !(now < sl.value->expires())) {
+                victim = &sl;
+                break;
+            }
+            if (sl.hash == h && sl.value->token() == e->token()) return;  // another thread cached it
+            if (victim == nullptr || sl.value->expires() < victim->value->expires()) victim = &sl;
+        }
+        entry old = std::move(victim->value);  // released after the lock, below
+        victim->hash = h;
+        victim->value = std::move(e);
+        lock.unlock();
+    }
+
+    expiry_function expiry_;
+    token_cache_options opt_;
+    std::size_t per_shard_ = 1;
+    std::unique_ptr<shard[]> shards_;
+};
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+#endif  // APIAUTH_OAUTH2_TOKEN_CACHE_HPP
