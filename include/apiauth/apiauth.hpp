@@ -20,6 +20,7 @@
 #include <apiauth/http/credentials.hpp>
 #include <apiauth/http/form.hpp>
 #include <apiauth/http/request.hpp>
+#include <apiauth/http/response.hpp>
 
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/jose/claims.hpp>
@@ -28,6 +29,17 @@
 #include <apiauth/jose/jwt.hpp>
 
 #include <apiauth/api_key.hpp>
+
+#include <apiauth/oauth2/access_token.hpp>
+#include <apiauth/oauth2/introspection.hpp>
+#include <apiauth/oauth2/revocation.hpp>
+#include <apiauth/oauth2/scope.hpp>
+#include <apiauth/oauth2/token_cache.hpp>
+#include <apiauth/oauth2/token_endpoint.hpp>
+#include <apiauth/oauth2/token_request.hpp>
+#include <apiauth/oauth2/token_response.hpp>
+
+#include <apiauth/authenticate.hpp>
 
 #include <apiauth/stores/memory.hpp>
 

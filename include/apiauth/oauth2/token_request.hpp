@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <new>
 #include <optional>
 #include <span>
@@ -277,10 +278,10 @@ struct endpoint_forms {
 
 // What every OAuth endpoint checks before it reads a parameter (RFC 6749 §3.2, §2.3.1; RFC
 // 7009 §2.1; RFC 7662 §2.1): POST, the bounds, the content type, the form encoding of body
-// and query, no parameter twice (across both; `repeatable` excepted), no client credentials
-// in the query.
+// and query, none of the `single` parameters twice (across both), no client credentials in
+// the query.
 inline std::error_code read_forms(const http::request_view& req, const token_request_options& opt,
-                                  std::string_view repeatable, endpoint_forms& out) noexcept
+                                  std::initializer_list<std::string_view> single, endpoint_forms& out) noexcept
 {
     namespace f = detail::form;
     // RFC 6749 §3.2: POST only (the caller answers 405 with Allow: POST).
@@ -296,25 +297,15 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
     const auto query = http::parse_form(query_text, fo);
     if (!query) return query.error();
 
-    // RFC 6749 §3.2: no parameter more than once, in the body and the query together;
-    // RFC 8707 §2 resource is the exception. Names are compared after decoding.
-    const auto none_after = [](const http::form_view& form, http::form_view::iterator from,
-                               std::string_view name) noexcept {
-        for (auto it = from; it != form.end(); ++it)
-            if (f::same_decoded(it->name, name)) return false;
-        return true;
-    };
-    const auto is_repeatable = [&](std::string_view name) noexcept {
-        return !repeatable.empty() && f::decodes_to(name, repeatable);
-    };
-    for (auto it = body->begin(); it != body->end(); ++it) {
-        if (is_repeatable(it->name)) continue;
-        if (!none_after(*body, std::next(it), it->name) || !none_after(*query, query->begin(), it->name))
-            return errc::duplicate_parameter;
-    }
-    for (auto it = query->begin(); it != query->end(); ++it) {
-        if (is_repeatable(it->name)) continue;
-        if (!none_after(*query, std::next(it), it->name)) return errc::duplicate_parameter;
+    // RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once",
+    // in the body and the query together, names compared after decoding. Checked for the
+    // parameters this endpoint reads; an unrecognized one is ignored (§3.2), repeated or not,
+    // and RFC 8707 `resource` may repeat.
+    for (const std::string_view name : single) {
+        std::size_t n = 0;
+        for (const http::form_view* form : {&*body, &*query})
+            for (const http::form_pair& p : *form)
+                if (f::decodes_to(p.name, name) && ++n > 1) return errc::duplicate_parameter;
     }
     // RFC 6749 §2.3.1: client credentials "MUST NOT be included in the request URI".
     if (query->find("client_secret") || query->find("client_id")) return errc::credentials_in_query;
@@ -397,7 +388,7 @@ struct token_request_access {
                                  const token_request_options& opt) noexcept
     {
         endpoint_forms forms;
-        if (auto e = read_forms(req, opt, {}, forms)) return e;
+        if (auto e = read_forms(req, opt, {"token", "token_type_hint", "client_id", "client_secret"}, forms)) return e;
         const std::string_view token = forms.param("token");
         if (token.empty()) return errc::missing_parameter;
         if (auto e = decode_into(token, r.token_)) return e;
@@ -412,7 +403,7 @@ struct token_request_access {
     {
         namespace f = detail::form;
         endpoint_forms forms;
-        if (auto e = read_forms(req, opt, "resource", forms)) return e;
+        if (auto e = read_forms(req, opt, {"grant_type", "scope", "client_id", "client_secret"}, forms)) return e;
 
         const std::string_view grant = forms.param("grant_type");
         if (grant.empty()) return errc::missing_parameter;
@@ -453,9 +444,10 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     (body_too_large, before anything is parsed); the content type
     (application/x-www-form-urlencoded, a `charset=UTF-8` parameter tolerated, else
     unsupported_media_type); the form encoding of body and query (http::parse_form:
-    malformed_form_body, form_invalid_utf8, too_many_parameters); no parameter twice
-    in the body and the query together, names compared after decoding, `resource`
-    excepted (duplicate_parameter, §3.2); no client_id or client_secret in the query
+    malformed_form_body, form_invalid_utf8, too_many_parameters); none of grant_type,
+    scope, client_id, client_secret twice in the body and the query together, names
+    compared after decoding (duplicate_parameter, §3.2; `resource` may repeat, RFC 8707,
+    and an unrecognized parameter is ignored, repeated or not); no client_id or client_secret in the query
     (credentials_in_query, §2.3.1); grant_type present and not empty
     (missing_parameter); the scope grammar (parse_scope: invalid_scope_syntax,
     too_many_scopes); each resource an absolute URI without fragment, at most
@@ -490,8 +482,8 @@ inline result<token_request> parse_token_request(const http::request_view& req,
     The checks, their order and their errors are parse_token_request's (method, bounds,
     content type, form encoding, duplicates, credentials in the query, then exactly one
     client authentication method), with `token` in place of grant_type (missing_parameter
-    when absent or empty) and no parameter repeatable. The hint is kept as sent: RFC 7009
-    §2.2 ignores a value it does not know, and so does this library. Never throws.
+    when absent or empty); token, token_type_hint, client_id and client_secret at most once. The hint is kept as sent:
+   RFC 7009 §2.2 ignores a value it does not know, and so does this library. Never throws.
     @par Specification RFC 7009 §2.1; RFC 7662 §2.1; RFC 6749 §2.3.1, §3.2.
 */
 inline result<token_operation_request> parse_token_operation_request(const http::request_view& req,

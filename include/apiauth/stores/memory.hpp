@@ -7,16 +7,19 @@
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/error.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -218,6 +221,101 @@ private:
 };
 
 static_assert(api_key_store<memory_api_key_store>);
+
+/** Revoked access tokens in memory: a `jti` refused until the token's own `exp` (RFC 7009).
+
+    Thread-safe and sharded by the hash of the jti (16 shards, each with its own lock), so
+    threads checking different tokens seldom meet. Bounded: at most `capacity` live entries;
+    when a shard is full its expired entries are dropped first, and if it is still full the
+    revocation is refused with store_unavailable rather than a live revocation forgotten (the
+    revocation endpoint then answers 503, and the client knows the token was not revoked).
+    Models oauth2::revocation_store. For one process; a fleet shares a Redis store.
+*/
+class memory_revocation_store {
+public:
+    /// An empty store holding at most `capacity` revocations at a time; `clock` (for tests)
+    /// says now, system_clock by default.
+    explicit memory_revocation_store(std::size_t capacity = 100000,
+                                     std::function<std::chrono::system_clock::time_point()> clock = {})
+        : per_shard_(capacity / shard_count + 1), clock_(std::move(clock))
+    {
+    }
+
+    /// True when `jti` is revoked and its token not yet expired. Fails only if the injected
+    /// clock throws (store_unavailable).
+    result<bool> is_revoked(std::string_view jti) const noexcept
+    {
+        try {
+            const auto t = now();
+            const shard& s = shard_for(jti);
+            std::shared_lock lock(s.mutex);
+            const auto it = s.entries.find(jti);
+            return it != s.entries.end() && t < it->second;
+        } catch (...) {  // the injected clock
+            return errc::store_unavailable;
+        }
+    }
+
+    /// Revoke `jti` until `until` (its token's exp): idempotent; a later `until` extends it.
+    /// store_unavailable when the store is full of live revocations; not_enough_memory.
+    result<void> revoke(std::string_view jti, std::chrono::sys_seconds until) noexcept
+    {
+        try {
+            shard& s = shard_for(jti);
+            const auto t = now();
+            std::unique_lock lock(s.mutex);
+            if (const auto it = s.entries.find(jti); it != s.entries.end()) {
+                if (it->second < until) it->second = until;
+                return {};
+            }
+            if (!(t < until)) return {};  // the token is expired already: nothing to refuse
+            if (s.entries.size() >= per_shard_) {
+                std::erase_if(s.entries, [&](const auto& e) { return !(t < e.second); });
+                if (s.entries.size() >= per_shard_) return errc::store_unavailable;
+            }
+            s.entries.emplace(std::string(jti), until);
+            return {};
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        } catch (...) {  // the injected clock
+            return errc::store_unavailable;
+        }
+    }
+
+    /// The number of entries held (expired ones not yet dropped included).
+    std::size_t size() const noexcept
+    {
+        std::size_t n = 0;
+        for (const shard& s : shards_) {
+            std::shared_lock lock(s.mutex);
+            n += s.entries.size();
+        }
+        return n;
+    }
+
+private:
+    static constexpr std::size_t shard_count = 16;
+    struct transparent_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    struct shard {
+        mutable std::shared_mutex mutex;
+        std::unordered_map<std::string, std::chrono::sys_seconds, transparent_hash, std::equal_to<>> entries;
+    };
+    const shard& shard_for(std::string_view jti) const noexcept
+    {
+        return shards_[std::hash<std::string_view>{}(jti) % shard_count];
+    }
+    shard& shard_for(std::string_view jti) noexcept
+    {
+        return shards_[std::hash<std::string_view>{}(jti) % shard_count];
+    }
+    std::chrono::system_clock::time_point now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
+    std::array<shard, shard_count> shards_;
+    std::size_t per_shard_;
+    std::function<std::chrono::system_clock::time_point()> clock_;
+};
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::stores
 

@@ -1,0 +1,355 @@
+// apiauth/authenticate.hpp — authenticate_api: one call that authenticates an API request the
+// way Stormpath's authenticate_api did (an API key over Basic, a token request at the token
+// endpoint, or a Bearer access token), without its bugs, and says exactly what to answer.
+#ifndef APIAUTH_AUTHENTICATE_HPP
+#define APIAUTH_AUTHENTICATE_HPP
+
+#include <apiauth/api_key/pepper_ring.hpp>
+#include <apiauth/api_key/record.hpp>
+#include <apiauth/api_key/verify.hpp>
+#include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/bearer.hpp>
+#include <apiauth/http/challenge.hpp>
+#include <apiauth/http/credentials.hpp>
+#include <apiauth/http/request.hpp>
+#include <apiauth/http/response.hpp>
+#include <apiauth/oauth2/access_token.hpp>
+#include <apiauth/oauth2/scope.hpp>
+#include <apiauth/oauth2/token_cache.hpp>
+#include <apiauth/oauth2/token_endpoint.hpp>
+#include <apiauth/oauth2/token_response.hpp>
+
+#include <memory>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
+
+/** How a request authenticated. */
+enum class auth_method {
+    api_key,        ///< an API key pair over HTTP Basic (RFC 7617)
+    access_token,   ///< a Bearer access token (RFC 6750, RFC 9068)
+    token_request,  ///< a client credentials token request at the token endpoint (RFC 6749 §4.4)
+};
+
+/** How authenticate_api reads requests. One per protected API; the defaults are strict. */
+struct api_auth_config {
+    /// The path of the token endpoint (the target without its query). Empty: none here.
+    std::string_view token_endpoint_path = "/oauth/token";
+    /// Where a Bearer token may be sent: the header always; a form body or the query only if
+    /// enabled (RFC 6750 §2.2, §2.3; the query is NOT RECOMMENDED).
+    http::bearer_options bearer{};
+    /// Accept an API key pair over Basic at a resource (Stormpath's Basic API authentication).
+    bool allow_api_key_basic = true;
+    /// The realm of every challenge (RFC 9110 §11.5).
+    std::string_view realm = "api";
+    /// How the token endpoint answers (request bounds, key policy, scope decision).
+    oauth2::token_endpoint_options token{};
+    /// Opt-in: a cache of verified access tokens (oauth2/token_cache.hpp). A token seen
+    /// before and unexpired skips the signature and the JSON; the revocation store and the
+    /// scopes are still checked on every request. Not owned; null: no cache.
+    oauth2::verified_token_cache<oauth2::verified_access_token>* token_cache = nullptr;
+};
+
+class authenticated;
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
+struct authenticated_access;
+
+// Deletes a string that held a token after wiping it.
+struct wiping_delete {
+    void operator()(std::string* s) const noexcept
+    {
+        crypto::wipe(*s);
+        delete s;
+    }
+};
+using kept_token = std::unique_ptr<std::string, wiping_delete>;
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
+
+/** Who a request authenticated as. Made only by authenticate_api.
+
+    For an API key: the key's record (its key id, owner and scopes). For an access token:
+    the verified token (its subject, client_id, scopes). Views returned here live as long as
+    this object (and, for a header token, as long as the request).
+*/
+class authenticated {
+public:
+    /// How the request authenticated: api_key or access_token.
+    auth_method method() const noexcept { return method_; }
+    /// The API key id of the client: the key's own id, or the token's client_id.
+    std::string_view key_id() const noexcept
+    {
+        return token_ ? token_->client_id() : std::string_view(record_->key_id);
+    }
+    /// The subject: the token's sub, or the key's owner (empty if the record has none).
+    std::string_view subject() const noexcept { return token_ ? token_->subject() : std::string_view(record_->owner); }
+    /// True when the request holds `scope`: in the token's scope claim, or the key's scopes.
+    bool has_scope(std::string_view scope) const noexcept
+    {
+        if (token_) return token_->has_scope(scope);
+        for (const std::string& s : record_->scopes)
+            if (s == scope) return true;
+        return false;
+    }
+    /// The API key's record (method api_key), else null.
+    const std::shared_ptr<const api_key_record>& record() const noexcept { return record_; }
+    /// The verified access token (method access_token), else null.
+    const oauth2::verified_access_token* token() const noexcept
+    {
+        if (cached_) return &cached_->value();
+        return token_ ? &*token_ : nullptr;
+    }
+    /// True when the token's verification came from the token cache.
+    bool from_cache() const noexcept { return cached_ != nullptr; }
+    /// How the token arrived (method access_token).
+    http::bearer_method bearer_method() const noexcept { return bearer_; }
+    /// "private" when the token came in the query: RFC 6750 §2.3 asks the response to carry
+    /// `Cache-Control: private`; else "".
+    std::string_view cache_control() const noexcept
+    {
+        return token() != nullptr && bearer_ == http::bearer_method::query ? "private" : "";
+    }
+
+private:
+    friend struct detail::authenticated_access;
+    authenticated() = default;
+    auth_method method_ = auth_method::api_key;
+    std::shared_ptr<const api_key_record> record_;
+    std::optional<oauth2::verified_access_token> token_;
+    http::bearer_method bearer_ = http::bearer_method::header;
+    detail::kept_token kept_;  // a form-decoded token the verified token views into
+    std::shared_ptr<const oauth2::cached_token<oauth2::verified_access_token>> cached_;  // from the cache
+};
+
+/** What authenticate_api decided.
+
+    Either `identity` is set (the request is authenticated: serve it), or `response` is the
+    complete answer to send as it is (a failure with its status and challenge, or, at the
+    token endpoint, the token response). `error` (never sent) is empty on success, else why.
+*/
+struct auth_outcome {
+    std::optional<authenticated> identity{};    ///< who, when the request may be served
+    http::response response{};                  ///< what to send when identity is empty
+    std::error_code error{};                    ///< why it failed; empty on success
+    auth_method method = auth_method::api_key;  ///< the method the request tried (or used)
+
+    /// True when the request is authenticated and may be served.
+    explicit operator bool() const noexcept { return identity.has_value(); }
+};
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
+
+struct authenticated_access {
+    static authenticated from_key(std::shared_ptr<const api_key_record> r) noexcept
+    {
+        authenticated a;
+        a.method_ = auth_method::api_key;
+        a.record_ = std::move(r);
+        return a;
+    }
+    static authenticated from_cache(std::shared_ptr<const oauth2::cached_token<oauth2::verified_access_token>> e,
+                                    http::bearer_method m) noexcept
+    {
+        authenticated a;
+        a.method_ = auth_method::access_token;
+        a.cached_ = std::move(e);
+        a.bearer_ = m;
+        return a;
+    }
+    static authenticated from_token(oauth2::verified_access_token&& t, http::bearer_method m, kept_token kept) noexcept
+    {
+        authenticated a;
+        a.method_ = auth_method::access_token;
+        a.token_.emplace(std::move(t));
+        a.bearer_ = m;
+        a.kept_ = std::move(kept);
+        return a;
+    }
+};
+
+// True when `part` lies within `whole`.
+inline bool within(std::string_view part, std::string_view whole) noexcept
+{
+    return !whole.empty() && part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
+
+// The path of an origin-form target: up to '?' or '#'.
+constexpr std::string_view path_of(std::string_view target) noexcept
+{
+    return target.substr(0, target.find_first_of("?#"));
+}
+
+// The failure at a resource: status and challenges (RFC 6750 §3, RFC 7617 §2, RFC 9110
+// §15.5.2), and the RFC 6750 error as a JSON body when there is one.
+inline auth_outcome resource_failure(std::error_code ec, auth_method m, const api_auth_config& cfg,
+                                     std::string_view required_scope) noexcept
+{
+    auth_outcome o;
+    o.error = ec;
+    o.method = m;
+    try {
+        o.response = http::response(http_status(ec, endpoint::resource));
+        const std::string_view err = oauth_error(ec, endpoint::resource);
+        const bool no_credentials = err.empty() && o.response.status == 401;
+        // A Bearer challenge for a Bearer failure and for no credentials; a Basic challenge for
+        // a Basic failure and, when Basic is accepted, for no credentials.
+        if (m == auth_method::access_token || no_credentials) {
+            auto c = http::bearer_challenge_for(ec, cfg.realm,
+                                                ec == errc::insufficient_scope ? required_scope : std::string_view{});
+            if (c && (o.response.status == 401 || o.response.status == 403 || o.response.status == 400))
+                o.response.add("WWW-Authenticate", *c);
+        }
+        if (o.response.status == 401 && cfg.allow_api_key_basic && (m == auth_method::api_key || no_credentials)) {
+            auto c = http::write_basic_challenge(cfg.realm);
+            if (c) o.response.add("WWW-Authenticate", *c);
+        }
+        // RFC 6750 §3.1 errors describe Bearer requests; a Basic answer carries none.
+        if (!err.empty() && m != auth_method::api_key) {
+            o.response.add("Content-Type", "application/json");
+            o.response.body = "{\"error\":\"" + std::string(err) + "\"}";
+        }
+    } catch (const std::bad_alloc&) {
+        o.response = http::response(500);
+    }
+    return o;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
+
+/** Authenticate an API request, as Stormpath's authenticate_api did, and say exactly what to
+    answer when it fails.
+
+    Dispatch, in this order (research/stormpath-protocol.md §5.1, without its bugs):
+    1. The target's path is cfg.token_endpoint_path and `issuer` is given: a token request,
+       answered by oauth2::token_endpoint (the outcome's response is the token response or
+       its RFC 6749 §5.2 error; identity stays empty: there is nothing to serve).
+    2. One Authorization field with the Basic scheme, and cfg.allow_api_key_basic: the API
+       key pair is verified (verify_basic_api_key); a failure is 401 with a Basic challenge.
+    3. Otherwise a Bearer token (http::extract_bearer with cfg.bearer: header, and the body or
+       the query only if enabled) verified as an RFC 9068 access token (`tokens`), with the
+       revocation store when given; a failure is 401 `invalid_token` (or 400
+       `invalid_request`) with a Bearer challenge carrying the error (RFC 6750 §3.1).
+    Then every scope in `required_scopes` must be held (403 `insufficient_scope`, with
+    `scope` in the Bearer challenge for a token). No credentials at all is 401 with a Bearer
+    challenge without error (RFC 6750 §3.1) and, when Basic is accepted, a Basic challenge.
+    Never a silent "not authenticated": every failure has its precise error and answer.
+    Never throws. On success nothing is allocated for a header token or an API key.
+    @par Specification RFC 6750 §2, §3, §3.1; RFC 7617 §2; RFC 6749 §4.4; RFC 9068 §4;
+    RFC 9110 §15.5.2.
+*/
+template <api_key_store Store, class Revocations = void>
+auth_outcome
+authenticate_api(const http::request_view& req, const api_auth_config& cfg, const Store& store, const pepper_ring& ring,
+                 const oauth2::access_token_verifier& tokens, std::span<const std::string_view> required_scopes = {},
+                 const oauth2::access_token_issuer* issuer = nullptr, const Revocations* revoked = nullptr) noexcept
+{
+    // 1. The token endpoint.
+    if (issuer != nullptr && !cfg.token_endpoint_path.empty() &&
+        detail::path_of(req.target) == cfg.token_endpoint_path) {
+        auto t = oauth2::token_endpoint(req, store, ring, *issuer, cfg.token);
+        auth_outcome o;
+        o.method = auth_method::token_request;
+        o.error = t.error;
+        o.response = std::move(t.response);
+        return o;
+    }
+    // The first scope not held, for the 403 (RFC 6750 §3.1 "scope" attribute).
+    const auto missing_scope = [&](const authenticated& a) noexcept -> std::string_view {
+        for (std::string_view s : required_scopes)
+            if (!a.has_scope(s)) return s;
+        return {};
+    };
+
+    // 2. An API key over Basic.
+    if (cfg.allow_api_key_basic && req.authorization.size() == 1) {
+        const auto c = http::parse_credentials(req.authorization.front(), cfg.bearer.header);
+        if (c && c->is("Basic")) {
+            auto v = verify_basic_api_key(req, store, ring, cfg.token.keys);
+            if (!v) return detail::resource_failure(v.error(), auth_method::api_key, cfg, {});
+            authenticated a = detail::authenticated_access::from_key(v->record());
+            if (const std::string_view s = missing_scope(a); !s.empty())
+                return detail::resource_failure(errc::insufficient_scope, auth_method::api_key, cfg, s);
+            auth_outcome o;
+            o.method = auth_method::api_key;
+            o.identity.emplace(std::move(a));
+            return o;
+        }
+    }
+
+    // 3. A Bearer access token.
+    auto b = http::extract_bearer(req, cfg.bearer);
+    if (!b) return detail::resource_failure(b.error(), auth_method::access_token, cfg, {});
+    // With a cache: the verification of this very token, if it is cached and unexpired; the
+    // revocation store is still asked on every request.
+    if (cfg.token_cache != nullptr) {
+        auto e = cfg.token_cache->verify(b->value(), tokens.now(),
+                                         [&](std::string_view copy) { return tokens.verify(copy); });
+        if (!e) return detail::resource_failure(e.error(), auth_method::access_token, cfg, {});
+        if constexpr (!std::is_void_v<Revocations>) {
+            if (revoked != nullptr) {
+                const auto r = revoked->is_revoked((*e)->value().jti());
+                if (!r) return detail::resource_failure(r.error(), auth_method::access_token, cfg, {});
+                if (*r) return detail::resource_failure(errc::token_revoked, auth_method::access_token, cfg, {});
+            }
+        }
+        authenticated a = detail::authenticated_access::from_cache(std::move(*e), b->method());
+        if (const std::string_view s = missing_scope(a); !s.empty())
+            return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
+        auth_outcome o;
+        o.method = auth_method::access_token;
+        o.identity.emplace(std::move(a));
+        return o;
+    }
+    // A token that views into the request stays valid as long as the request; a form-decoded
+    // one is kept on the heap, where the verified token's views stay put when it moves.
+    std::string_view value = b->value();
+    detail::kept_token kept;
+    bool in_request = detail::within(value, req.target) || detail::within(value, req.body);
+    for (std::string_view line : req.authorization) in_request = in_request || detail::within(value, line);
+    if (!in_request) {
+        try {
+            kept.reset(new std::string(value));
+        } catch (const std::bad_alloc&) {
+            return detail::resource_failure(std::make_error_code(std::errc::not_enough_memory),
+                                            auth_method::access_token, cfg, {});
+        }
+        value = *kept;
+    }
+    result<oauth2::verified_access_token> t = [&] {
+        if constexpr (std::is_void_v<Revocations>) {
+            return tokens.verify(value);
+        } else {
+            if (revoked != nullptr) return tokens.verify(value, {}, *revoked);
+            return tokens.verify(value);
+        }
+    }();
+    if (!t) return detail::resource_failure(t.error(), auth_method::access_token, cfg, {});
+    authenticated a = detail::authenticated_access::from_token(std::move(*t), b->method(), std::move(kept));
+    if (const std::string_view s = missing_scope(a); !s.empty())
+        return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
+    auth_outcome o;
+    o.method = auth_method::access_token;
+    o.identity.emplace(std::move(a));
+    return o;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE
+
+#endif  // APIAUTH_AUTHENTICATE_HPP

@@ -1,0 +1,233 @@
+// apiauth/oauth2/token_endpoint.hpp — the token endpoint of the client credentials grant
+// (RFC 6749 §4.4) with API key pairs as client credentials: request in, response out, no I/O
+// but the store lookup, which an asynchronous server can do itself between two steps.
+#ifndef APIAUTH_OAUTH2_TOKEN_ENDPOINT_HPP
+#define APIAUTH_OAUTH2_TOKEN_ENDPOINT_HPP
+
+#include <apiauth/api_key/options.hpp>
+#include <apiauth/api_key/pepper_ring.hpp>
+#include <apiauth/api_key/presented.hpp>
+#include <apiauth/api_key/record.hpp>
+#include <apiauth/api_key/verify.hpp>
+#include <apiauth/config.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/request.hpp>
+#include <apiauth/http/response.hpp>
+#include <apiauth/oauth2/access_token.hpp>
+#include <apiauth/oauth2/scope.hpp>
+#include <apiauth/oauth2/token_request.hpp>
+#include <apiauth/oauth2/token_response.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** A scope decision supplied by the application (Stormpath's `scopeFactory`): given the
+    authenticated client's record and the requested scope, the scope tokens to grant, or an
+    error (scope_not_allowed refuses with invalid_scope). Must not throw; if it does, the
+    request fails with invalid_configuration (500). */
+using scope_function =
+    std::function<result<std::vector<std::string>>(const api_key_record& client, scope_view requested)>;
+
+/** Policy of the token endpoint. */
+struct token_endpoint_options {
+    token_request_options request{};  ///< how the request is read (bounds, client_secret_post, raw Basic)
+    api_key_options keys{};           ///< which API keys are client credentials here (prefixes, leeway)
+    /// What to do when a client asks for a scope its record does not allow (RFC 6749 §3.3).
+    excess_scope on_excess_scope = excess_scope::refuse;
+    /// Decides the granted scope instead of the record's `scopes` (then on_excess_scope is unused).
+    scope_function scope{};
+    error_response_options errors{};  ///< realm of the Basic challenge, whether errors are described
+};
+
+/** What the token endpoint decided: the response to send, and for logs and metrics why.
+
+    `response` is complete (status, every header, body); send it as it is. The other
+    members say what happened and are never sent: `error` is empty on success, else the
+    precise code (an unknown client and a wrong secret differ here, not in `response`).
+*/
+struct token_outcome {
+    http::response response;                       ///< what to send
+    std::error_code error{};                       ///< why it failed; empty on success
+    std::shared_ptr<const api_key_record> client;  ///< the authenticated client, when it authenticated
+    std::optional<issued_access_token> token{};    ///< the token issued, on success
+    std::string scope{};                           ///< the granted scope, space-separated, on success
+};
+
+/** A token request whose client key has been checked as far as possible without the store:
+    the first of the two I/O-free steps of token_endpoint. key_id() is what the server looks
+    up; finish_token_request takes the answer. Move-only; owns everything it needs (the
+    request may go away while the store is awaited).
+*/
+class pending_token_request {
+public:
+    /// The key id to look up in the API key store.
+    std::string_view key_id() const noexcept { return key_.key_id(); }
+    /// The request as read.
+    const token_request& request() const noexcept { return request_; }
+
+private:
+    friend result<pending_token_request> begin_token_request(const http::request_view&, const pepper_ring&,
+                                                             const token_endpoint_options&) noexcept;
+    friend token_outcome finish_token_request(const pending_token_request&,
+                                              result<std::shared_ptr<const api_key_record>>, const pepper_ring&,
+                                              const access_token_issuer&, const token_endpoint_options&) noexcept;
+    pending_token_request(token_request r, presented_api_key k) noexcept : request_(std::move(r)), key_(std::move(k)) {}
+    token_request request_;
+    presented_api_key key_;
+};
+
+/** The first step of token_endpoint: read the request (parse_token_request), refuse a grant
+    type other than client_credentials (unsupported_grant_type, before any key work), and check
+    the client's key pair up to its lookup (present_api_key_pair: api_key_malformed,
+    api_key_unknown_prefix, api_key_bad_checksum, …). No I/O, no exception. On an error, send
+    `error_response(error, endpoint::token, opt.errors)`.
+    @par Specification RFC 6749 §3.2, §4.4.2, §2.3.1; research/api-keys.md §8.5 steps 1–5.
+*/
+inline result<pending_token_request> begin_token_request(const http::request_view& req, const pepper_ring& ring,
+                                                         const token_endpoint_options& opt) noexcept
+{
+    auto r = parse_token_request(req, opt.request);
+    if (!r) return r.error();
+    // RFC 6749 §4.4.2: grant_type "MUST be set to client_credentials" (case-sensitive, §1.9).
+    if (r->grant_type() != "client_credentials") return errc::unsupported_grant_type;
+    auto k = present_api_key_pair(r->client_id(), r->client_secret(), ring, opt.keys);
+    if (!k) return k.error();
+    return pending_token_request(std::move(*r), std::move(*k));
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
+using namespace apiauth::oauth2;
+
+// The outcome of a refused token request: the error response, and why.
+inline token_outcome token_failure(std::error_code ec, const token_endpoint_options& opt) noexcept
+{
+    token_outcome o;
+    o.error = ec;
+    try {
+        o.response = error_response(ec, endpoint::token, opt.errors);
+    } catch (const std::bad_alloc&) {
+        o.response = http::response(500);  // no allocation: no field, no body
+    }
+    return o;
+}
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** The second step: the store's answer for pending.key_id() (a record, a null pointer for
+    "no such key", or the store's error), then the decision and the response.
+
+    A store error fails closed (its own code: 500 server_error). Otherwise the key is
+    verified (verify_presented_api_key: a missing record still costs the dummy MAC, and an
+    unknown client and a wrong secret get byte-identical responses, case E87); the record's
+    grant_types, when not empty, must hold client_credentials (unauthorized_client); the
+    scope is decided (opt.scope, else decide_scope against the record's scopes with
+    opt.on_excess_scope); the token is issued with `sub` and `client_id` the key id and
+    `aud` the requested resources (RFC 8707) or the issuer's default; the response is
+    token_response. Never throws.
+    @par Specification RFC 6749 §3.3, §4.4.3, §5.1, §5.2; RFC 9068 §2.2, §3.
+*/
+inline token_outcome finish_token_request(const pending_token_request& pending,
+                                          result<std::shared_ptr<const api_key_record>> found, const pepper_ring& ring,
+                                          const access_token_issuer& issuer, const token_endpoint_options& opt) noexcept
+{
+    if (!found) return detail::oauth2::token_failure(found.error(), opt);
+    auto v = verify_presented_api_key(pending.key_, std::move(*found), ring, opt.keys);
+    if (!v) return detail::oauth2::token_failure(v.error(), opt);
+    const api_key_record& client = *v->record();
+    const token_request& req = pending.request_;
+
+    if (!client.grant_types.empty()) {
+        bool allowed = false;
+        for (const std::string& g : client.grant_types) allowed = allowed || g == "client_credentials";
+        if (!allowed) {
+            auto o = detail::oauth2::token_failure(errc::unauthorized_client, opt);
+            o.client = v->record();
+            return o;
+        }
+    }
+
+    token_outcome o;
+    o.client = v->record();
+    std::vector<std::string> decided;  // what opt.scope returned, kept alive for the views below
+    std::vector<std::string_view> granted;
+    try {
+        if (opt.scope) {
+            result<std::vector<std::string>> s = opt.scope(client, req.scope());
+            if (!s) {
+                auto f = detail::oauth2::token_failure(s.error(), opt);
+                f.client = o.client;
+                return f;
+            }
+            decided = std::move(*s);
+            for (const std::string& t : decided) {
+                if (!parse_scope(t) || t.empty() || t.find(' ') != std::string::npos)
+                    return detail::oauth2::token_failure(errc::invalid_configuration, opt);
+                granted.push_back(t);
+            }
+        } else {
+            auto s = decide_scope(req.scope(), client.scopes, opt.on_excess_scope);
+            if (!s) {
+                auto f = detail::oauth2::token_failure(s.error(), opt);
+                f.client = o.client;
+                return f;
+            }
+            granted = std::move(*s);
+        }
+        o.scope = join_scope(granted);
+
+        std::vector<std::string_view> audience;
+        audience.reserve(req.resources().size());
+        for (const std::string& a : req.resources()) audience.push_back(a);
+        const std::string_view key_id = pending.key_id();
+        auto t = issuer.issue({.subject = key_id, .client_id = key_id, .scopes = granted, .audience = audience});
+        if (!t) {
+            auto f = detail::oauth2::token_failure(t.error(), opt);
+            f.client = o.client;
+            return f;
+        }
+        auto resp = token_response(t->token, t->expires_in, scope_view(o.scope), req.scope());
+        if (!resp) return detail::oauth2::token_failure(resp.error(), opt);
+        o.response = std::move(*resp);
+        o.token.emplace(std::move(*t));
+        return o;
+    } catch (...) {  // std::bad_alloc, or the application's scope function
+        return detail::oauth2::token_failure(errc::invalid_configuration, opt);
+    }
+}
+
+/** The whole token endpoint of the client credentials grant in one call: begin_token_request,
+    the store's lookup, finish_token_request. Send `outcome.response` as it is.
+
+    @par Example
+    @code
+    auto out = apiauth::oauth2::token_endpoint(req, store, ring, issuer, {.keys = {.prefixes = allowed}});
+    reply(out.response);   // 200 with the token, or the exact RFC 6749 §5.2 error
+    @endcode
+    @par Specification RFC 6749 §2.3.1, §3.2, §4.4, §5.1, §5.2; RFC 9068; RFC 8707.
+*/
+template <api_key_store Store>
+token_outcome token_endpoint(const http::request_view& req, const Store& store, const pepper_ring& ring,
+                             const access_token_issuer& issuer, const token_endpoint_options& opt = {}) noexcept
+{
+    auto p = begin_token_request(req, ring, opt);
+    if (!p) return detail::oauth2::token_failure(p.error(), opt);
+    return finish_token_request(*p, store.lookup(p->key_id()), ring, issuer, opt);
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+#endif  // APIAUTH_OAUTH2_TOKEN_ENDPOINT_HPP

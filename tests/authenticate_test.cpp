@@ -1,0 +1,231 @@
+// Tests for apiauth/authenticate.hpp: authenticate_api dispatching as Stormpath's did
+// (research/stormpath-protocol.md §5.1) — an API key over Basic, a token request at the token
+// endpoint, a Bearer access token — with the C cases of research/http-auth-oauth2-spec.md (RFC
+// 6750 §2, §3) checked through it: status, every WWW-Authenticate challenge, the body.
+#include "oauth2/oauth2_support.hpp"
+
+#include <apiauth/authenticate.hpp>
+#include <apiauth/stores/memory.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace oauth2_support;
+using apiauth::auth_method;
+using apiauth::errc;
+
+namespace {
+
+struct request {
+    std::string method = "GET";
+    std::string target = "/api/items";
+    std::vector<std::string> authorization{};
+    std::string content_type{};
+    std::string body{};
+};
+
+struct auth_fixture : client_fixture {
+    apiauth::api_auth_config cfg{.token = {.keys = policy()}};
+    apiauth::stores::memory_revocation_store revoked{1000, [] { return std::chrono::system_clock::time_point(t_now); }};
+
+    apiauth::auth_outcome run(const request& r, std::span<const std::string_view> scopes = {})
+    {
+        keep.assign(r.authorization.begin(), r.authorization.end());
+        const apiauth::http::request_view req{.method = r.method,
+                                              .target = r.target,
+                                              .authorization = keep,
+                                              .content_type = r.content_type,
+                                              .body = r.body};
+        return apiauth::authenticate_api(req, cfg, store, ring, verifier, scopes, &issuer, &revoked);
+    }
+    std::string token(const std::string& scope = "read")
+    {
+        const auto o = run({.method = "POST",
+                            .target = "/oauth/token",
+                            .authorization = {basic_header(reader.id, reader.secret)},
+                            .content_type = "application/x-www-form-urlencoded",
+                            .body = "grant_type=client_credentials&scope=" + scope});
+        REQUIRE(o.response.status == 200);
+        return nlohmann::json::parse(o.response.body).at("access_token");
+    }
+    std::vector<std::string_view> keep;
+};
+
+// The WWW-Authenticate values of a response, in order.
+std::vector<std::string> challenges(const apiauth::http::response& r)
+{
+    std::vector<std::string> out;
+    for (const auto& f : r.fields)
+        if (f.name == "WWW-Authenticate") out.push_back(f.value);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.1: an API key over Basic authenticates as its record", "[authenticate]")
+{
+    const auto o = run({.authorization = {basic_header(reader.id, reader.secret)}});
+    REQUIRE(o);
+    CHECK(o.identity->method() == auth_method::api_key);
+    CHECK(o.identity->key_id() == reader.key_id);
+    CHECK(o.identity->subject() == "acct-1");
+    CHECK(o.identity->has_scope("read"));
+    CHECK(o.identity->token() == nullptr);
+    REQUIRE(o.identity->record() != nullptr);
+    CHECK(o.identity->record()->key_id == reader.key_id);
+}
+
+TEST_CASE_METHOD(auth_fixture, "RFC 7617 §2: a wrong API key secret is 401 with a Basic challenge", "[authenticate]")
+{
+    const auto o = run({.authorization = {basic_header(reader.id, reader.wrong_secret)}});
+    CHECK_FALSE(o);
+    CHECK(o.error == errc::api_key_bad_secret);
+    CHECK(o.response.status == 401);
+    CHECK(challenges(o.response) == std::vector<std::string>{"Basic realm=\"api\", charset=\"UTF-8\""});
+    // And Basic turned off: the same request has no accepted credentials (RFC 6750 §3.1).
+    cfg.allow_api_key_basic = false;
+    const auto off = run({.authorization = {basic_header(reader.id, reader.secret)}});
+    CHECK(off.error == errc::unsupported_scheme);
+    CHECK(challenges(off.response) == std::vector<std::string>{"Bearer realm=\"api\""});
+}
+
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.2: a token request at the token endpoint is answered there",
+                 "[authenticate]")
+{
+    const auto o = run({.method = "POST",
+                        .target = "/oauth/token?x=1",
+                        .authorization = {basic_header(reader.id, reader.secret)},
+                        .content_type = "application/x-www-form-urlencoded",
+                        .body = "grant_type=client_credentials"});
+    CHECK_FALSE(o);  // nothing to serve: the response is the answer
+    CHECK(o.method == auth_method::token_request);
+    CHECK(o.response.status == 200);
+    CHECK(nlohmann::json::parse(o.response.body).at("token_type") == "Bearer");
+    const auto bad = run({.method = "GET", .target = "/oauth/token"});
+    CHECK(bad.response.status == 405);
+}
+
+TEST_CASE_METHOD(auth_fixture, "C41 RFC 6750 §2.1: a Bearer access token authenticates with its claims",
+                 "[authenticate]")
+{
+    const std::string t = token("read");
+    const std::string_view read[] = {"read"};
+    const auto o = run({.authorization = {"Bearer " + t}}, read);
+    REQUIRE(o);
+    CHECK(o.identity->method() == auth_method::access_token);
+    CHECK(o.identity->key_id() == reader.key_id);
+    CHECK(o.identity->subject() == reader.key_id);
+    REQUIRE(o.identity->token() != nullptr);
+    CHECK(o.identity->cache_control().empty());
+    CHECK(o.response.fields.empty());
+}
+
+TEST_CASE_METHOD(auth_fixture, "C53-C55 RFC 6750 §3.1: no credentials is 401 with challenges and no error",
+                 "[authenticate]")
+{
+    const auto o = run({});
+    CHECK(o.error == errc::no_credentials);
+    CHECK(o.response.status == 401);
+    CHECK(challenges(o.response) ==
+          std::vector<std::string>{"Bearer realm=\"api\"", "Basic realm=\"api\", charset=\"UTF-8\""});
+    CHECK(o.response.body.empty());
+    // C53: a query token with the query method off (the default) is no credentials.
+    const std::string t = token();
+    const auto q = run({.target = "/api/items?access_token=" + t});
+    CHECK(q.error == errc::no_credentials);
+    CHECK(q.response.status == 401);
+}
+
+TEST_CASE_METHOD(auth_fixture, "C54 RFC 6750 §2.3: the query method, when enabled, asks for Cache-Control: private",
+                 "[authenticate]")
+{
+    cfg.bearer.allow_query = true;
+    const std::string t = token();
+    const auto o = run({.target = "/api/items?access_token=" + t});
+    REQUIRE(o);
+    CHECK(o.identity->cache_control() == "private");
+    CHECK(o.identity->bearer_method() == apiauth::http::bearer_method::query);
+}
+
+TEST_CASE_METHOD(auth_fixture, "C51 RFC 6750 §2.2: a form-body token, decoded, authenticates and outlives the request",
+                 "[authenticate]")
+{
+    cfg.bearer.allow_form_body = true;
+    const std::string t = token();
+    apiauth::auth_outcome o;
+    {
+        // The token sent with a needless escape, so that it is decoded into a buffer of its own.
+        std::string body = "access_token=" + t + "&p=q";
+        body.replace(body.find('.'), 1, "%2E");
+        o = run({.method = "POST", .content_type = "application/x-www-form-urlencoded; charset=UTF-8", .body = body});
+    }
+    REQUIRE(o);
+    CHECK(o.identity->token() != nullptr);
+    CHECK(o.identity->key_id() == reader.key_id);  // views still valid: the decoded token was kept
+}
+
+TEST_CASE_METHOD(auth_fixture, "C48, C49 RFC 6750 §2, §3.1: a malformed token or two methods is 400 invalid_request",
+                 "[authenticate]")
+{
+    const auto o = run({.authorization = {"Bearer a b"}});
+    CHECK(o.response.status == 400);
+    CHECK(challenges(o.response).size() == 1);
+    CHECK(challenges(o.response).front().rfind("Bearer realm=\"api\", error=\"invalid_request\"", 0) == 0);
+    CHECK(nlohmann::json::parse(o.response.body).at("error") == "invalid_request");
+    cfg.bearer.allow_query = true;
+    const std::string t = token();
+    const auto two = run({.target = "/api/items?access_token=" + t, .authorization = {"Bearer " + t}});
+    CHECK(two.error == errc::multiple_token_methods);
+    CHECK(two.response.status == 400);
+}
+
+TEST_CASE_METHOD(auth_fixture, "C57 RFC 6750 §3.1: a bad or revoked token is 401 invalid_token", "[authenticate]")
+{
+    std::string t = token();
+    t.back() = t.back() == 'A' ? 'B' : 'A';
+    const auto o = run({.authorization = {"Bearer " + t}});
+    CHECK(o.response.status == 401);
+    REQUIRE(challenges(o.response).size() == 1);
+    CHECK(
+        challenges(o.response).front().rfind("Bearer realm=\"api\", error=\"invalid_token\", error_description=", 0) ==
+        0);
+    // Revoked in the store authenticate_api was given: refused as well.
+    const std::string good = token();
+    const auto v = verifier.verify(good);
+    REQUIRE(v.has_value());
+    REQUIRE(revoked.revoke(v->jti(), v->expires_at()).has_value());
+    const auto r = run({.authorization = {"Bearer " + good}});
+    CHECK(r.error == errc::token_revoked);
+    CHECK(r.response.status == 401);
+}
+
+TEST_CASE_METHOD(auth_fixture, "C58 RFC 6750 §3.1: a valid token without the scope is 403 insufficient_scope",
+                 "[authenticate]")
+{
+    const std::string t = token("read");
+    const std::string_view write[] = {"write"};
+    const auto o = run({.authorization = {"Bearer " + t}}, write);
+    CHECK(o.error == errc::insufficient_scope);
+    CHECK(o.response.status == 403);
+    REQUIRE(challenges(o.response).size() == 1);
+    const std::string c = challenges(o.response).front();
+    CHECK(c.rfind("Bearer realm=\"api\", error=\"insufficient_scope\"", 0) == 0);
+    CHECK(c.find("scope=\"write\"") != std::string::npos);
+    // An API key without the scope: 403 too, with no Bearer challenge.
+    const auto limited = add_client({"read"});
+    const auto k = run({.authorization = {basic_header(limited.id, limited.secret)}}, write);
+    CHECK(k.response.status == 403);
+    CHECK(challenges(k.response).empty());
+}
+
+TEST_CASE_METHOD(auth_fixture, "C56 RFC 6750 §3.1: another scheme is no credentials, never 'None'", "[authenticate]")
+{
+    const auto o = run({.authorization = {"Digest username=\"x\""}});
+    CHECK(o.error == errc::unsupported_scheme);
+    CHECK(o.response.status == 401);
+    CHECK(challenges(o.response).size() == 2);
+}

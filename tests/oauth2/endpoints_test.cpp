@@ -1,0 +1,199 @@
+// Tests for apiauth/oauth2/revocation.hpp (RFC 7009) and introspection.hpp (RFC 7662): cases E91
+// and E92 of research/http-auth-oauth2-spec.md, and what a token's owner and other clients may
+// do, each checking status, header fields and body.
+#include "oauth2_support.hpp"
+
+#include <apiauth/oauth2/introspection.hpp>
+#include <apiauth/oauth2/revocation.hpp>
+#include <apiauth/oauth2/token_endpoint.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace oauth2_support;
+using apiauth::errc;
+
+namespace {
+
+struct endpoints_fixture : client_fixture {
+    apiauth::stores::memory_revocation_store revoked{1000, [] { return std::chrono::system_clock::time_point(t_now); }};
+    apiauth::oauth2::token_endpoint_options opt{.keys = policy()};
+
+    apiauth::http::request_view post(const std::vector<std::string>& auth, const std::string& body,
+                                     std::vector<std::string_view>& keep) const
+    {
+        keep.assign(auth.begin(), auth.end());
+        return {.method = "POST",
+                .target = "/oauth/x",
+                .authorization = keep,
+                .content_type = "application/x-www-form-urlencoded",
+                .body = body};
+    }
+    // A token issued to `c` at the token endpoint.
+    std::string token_for(const client& c, const std::string& scope = "read")
+    {
+        std::vector<std::string_view> keep;
+        const std::string body = "grant_type=client_credentials&scope=" + scope;
+        const auto o =
+            apiauth::oauth2::token_endpoint(post({basic_header(c.id, c.secret)}, body, keep), store, ring, issuer, opt);
+        REQUIRE(o.token.has_value());
+        return o.token->token;
+    }
+    apiauth::oauth2::endpoint_outcome revoke(const client& c, const std::string& body)
+    {
+        std::vector<std::string_view> keep;
+        return apiauth::oauth2::revocation_endpoint(post({basic_header(c.id, c.secret)}, body, keep), store, ring,
+                                                    verifier, revoked, opt);
+    }
+    apiauth::oauth2::endpoint_outcome introspect(const std::vector<std::string>& auth, const std::string& body,
+                                                 const apiauth::oauth2::introspection_options& io = {})
+    {
+        std::vector<std::string_view> keep;
+        return apiauth::oauth2::introspection_endpoint(post(auth, body, keep), store, ring, verifier, revoked, opt, io);
+    }
+};
+
+void check_inactive(const apiauth::oauth2::endpoint_outcome& o)
+{
+    CHECK(o.response.status == 200);
+    CHECK_FALSE(o.error);
+    CHECK(o.response.body == R"({"active":false})");
+    REQUIRE(o.response.find("Content-Type") != nullptr);
+    CHECK(*o.response.find("Content-Type") == "application/json");
+    REQUIRE(o.response.find("Cache-Control") != nullptr);
+    CHECK(*o.response.find("Cache-Control") == "no-store");
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.2: an active token is described; the client sees its claims",
+                 "[oauth2][introspection]")
+{
+    const std::string t = token_for(reader, "read");
+    const auto o = introspect({basic_header(reader.id, reader.secret)}, "token=" + t + "&token_type_hint=access_token");
+    INFO(o.response.body);
+    REQUIRE(o.response.status == 200);
+    const auto j = nlohmann::json::parse(o.response.body);
+    CHECK(j.at("active") == true);
+    CHECK(j.at("client_id") == reader.key_id);
+    CHECK(j.at("sub") == reader.key_id);
+    CHECK(j.at("scope") == "read");
+    CHECK(j.at("token_type") == "Bearer");
+    CHECK(j.at("exp").is_number_integer());
+    CHECK(j.at("iat").is_number_integer());
+    CHECK(j.at("iss") == issuer_name);
+    CHECK(j.at("jti").is_string());
+    CHECK(o.response.fields.size() == 3);
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "E91 RFC 7662 §2.2: an unknown token is {\"active\":false} and nothing else",
+                 "[oauth2][introspection]")
+{
+    check_inactive(introspect({basic_header(reader.id, reader.secret)}, "token=not-a-token"));
+    check_inactive(introspect({basic_header(reader.id, reader.secret)}, "token=eyJhbGciOiJIUzI1NiJ9.e30.c2ln"));
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "E91 RFC 7662 §2.1: introspection without client authentication is 401",
+                 "[oauth2][introspection]")
+{
+    const std::string t = token_for(reader);
+    const auto o = introspect({}, "token=" + t);
+    CHECK(o.error == errc::no_credentials);
+    CHECK(o.response.status == 401);
+    REQUIRE(o.response.find("WWW-Authenticate") != nullptr);
+    CHECK(*o.response.find("WWW-Authenticate") == "Basic realm=\"oauth2\", charset=\"UTF-8\"");
+    CHECK(nlohmann::json::parse(o.response.body).at("error") == "invalid_client");
+    const auto wrong = introspect({basic_header(reader.id, reader.wrong_secret)}, "token=" + t);
+    CHECK(wrong.response.status == 401);
+    // A missing token parameter is a malformed request (RFC 7662 §2.1: REQUIRED).
+    const auto none = introspect({basic_header(reader.id, reader.secret)}, "token_type_hint=access_token");
+    CHECK(none.error == errc::missing_parameter);
+    CHECK(none.response.status == 400);
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.1, §4: who may introspect, and which tokens",
+                 "[oauth2][introspection]")
+{
+    const std::string t = token_for(reader);
+    const auto other = add_client({"introspect"});
+    // A required scope the caller lacks: refused.
+    const auto refused =
+        introspect({basic_header(reader.id, reader.secret)}, "token=" + t, {.required_scope = "introspect"});
+    CHECK(refused.error == errc::unauthorized_client);
+    CHECK(refused.response.status == 400);
+    // The resource server with the scope sees the token; limited to its own tokens, it does not.
+    const auto seen =
+        introspect({basic_header(other.id, other.secret)}, "token=" + t, {.required_scope = "introspect"});
+    CHECK(nlohmann::json::parse(seen.response.body).at("active") == true);
+    check_inactive(introspect({basic_header(other.id, other.secret)}, "token=" + t, {.own_tokens_only = true}));
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1, §2.2: the owner revokes its token; it is then inactive",
+                 "[oauth2][revocation]")
+{
+    const std::string t = token_for(reader);
+    const auto o = revoke(reader, "token=" + t + "&token_type_hint=access_token");
+    CHECK(o.response.status == 200);
+    CHECK_FALSE(o.error);
+    CHECK(o.response.body.empty());
+    CHECK_FALSE(o.token_error);
+    // The token no longer verifies with the store, and introspection says inactive (token_revoked).
+    const auto v = verifier.verify(t, {}, revoked);
+    REQUIRE(v.has_error());
+    CHECK(v.error() == errc::token_revoked);
+    const auto i = introspect({basic_header(reader.id, reader.secret)}, "token=" + t);
+    check_inactive(i);
+    CHECK(i.token_error == errc::token_revoked);
+    // Revoking again is still 200 (idempotent).
+    CHECK(revoke(reader, "token=" + t).response.status == 200);
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "E92 RFC 7009 §2.2: an unknown token is 200; an unknown hint is ignored",
+                 "[oauth2][revocation]")
+{
+    const auto o = revoke(reader, "token=garbage");
+    CHECK(o.response.status == 200);
+    CHECK(o.token_error);
+    const std::string t = token_for(reader);
+    CHECK(revoke(reader, "token=" + t + "&token_type_hint=foo").response.status == 200);
+    CHECK(verifier.verify(t, {}, revoked).error() == errc::token_revoked);
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1: another client's token is refused, and stays valid",
+                 "[oauth2][revocation]")
+{
+    const std::string t = token_for(reader);
+    const auto other = add_client({"read"});
+    const auto o = revoke(other, "token=" + t);
+    CHECK(o.error == errc::unauthorized_client);
+    CHECK(o.response.status == 400);
+    CHECK(nlohmann::json::parse(o.response.body).at("error") == "unauthorized_client");
+    CHECK(verifier.verify(t, {}, revoked).has_value());
+    // And a client that does not authenticate cannot revoke at all.
+    std::vector<std::string_view> keep;
+    const auto anon =
+        apiauth::oauth2::revocation_endpoint(post({}, "token=" + t, keep), store, ring, verifier, revoked, opt);
+    CHECK(anon.response.status == 401);
+    CHECK(verifier.verify(t, {}, revoked).has_value());
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1, RFC 7662 §2.1: POST only, form only, token required",
+                 "[oauth2][revocation][introspection]")
+{
+    std::vector<std::string_view> keep;
+    auto req = post({basic_header(reader.id, reader.secret)}, "token=x", keep);
+    req.method = "GET";
+    const auto get = apiauth::oauth2::revocation_endpoint(req, store, ring, verifier, revoked, opt);
+    CHECK(get.response.status == 405);
+    REQUIRE(get.response.find("Allow") != nullptr);
+    CHECK(*get.response.find("Allow") == "POST");
+    req.method = "POST";
+    req.content_type = "application/json";
+    CHECK(apiauth::oauth2::revocation_endpoint(req, store, ring, verifier, revoked, opt).response.status == 400);
+    CHECK(revoke(reader, "token=").error == errc::missing_parameter);
+    CHECK(revoke(reader, "token=a&token=b").error == errc::duplicate_parameter);
+}

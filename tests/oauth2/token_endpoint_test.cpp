@@ -1,0 +1,523 @@
+// Tests for apiauth/oauth2/token_request.hpp, token_response.hpp and token_endpoint.hpp: the
+// conformance cases D61–D86 and E87–E89, E93 of research/http-auth-oauth2-spec.md (RFC 6749
+// §2.3.1, §3.2, §3.3, §4.4, §5.1, §5.2; RFC 8707), each checking status, every header field and
+// the JSON body. Client credentials are real API key pairs, verified through the API key path.
+#include "oauth2_support.hpp"
+
+#include <apiauth/oauth2/token_endpoint.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace oauth2_support;
+using apiauth::errc;
+using apiauth::oauth2::client_authentication;
+using apiauth::oauth2::error_response;
+using apiauth::oauth2::excess_scope;
+using apiauth::oauth2::parse_token_request;
+using apiauth::oauth2::token_endpoint;
+using apiauth::oauth2::token_endpoint_options;
+
+namespace {
+
+constexpr std::string_view form = "application/x-www-form-urlencoded";
+
+// The three fields every token endpoint JSON answer carries (RFC 6749 §5.1, §5.2).
+void check_json_fields(const apiauth::http::response& r)
+{
+    REQUIRE(r.find("Content-Type") != nullptr);
+    CHECK(*r.find("Content-Type") == "application/json");
+    REQUIRE(r.find("Cache-Control") != nullptr);
+    CHECK(*r.find("Cache-Control") == "no-store");
+    REQUIRE(r.find("Pragma") != nullptr);
+    CHECK(*r.find("Pragma") == "no-cache");
+}
+
+// RFC 6749 §5.2: status, error, the challenge a 401 needs (RFC 9110 §15.5.2), and nothing else.
+void check_error(const apiauth::oauth2::token_outcome& o, int status, std::string_view error, std::error_code why)
+{
+    INFO("body: " << o.response.body);
+    CHECK(o.error == why);
+    CHECK(o.response.status == status);
+    check_json_fields(o.response);
+    const auto j = nlohmann::json::parse(o.response.body);
+    CHECK(j.at("error") == error);
+    CHECK(j.size() <= 2);
+    std::size_t expected_fields = 3;
+    if (status == 401) {
+        REQUIRE(o.response.find("WWW-Authenticate") != nullptr);
+        CHECK(*o.response.find("WWW-Authenticate") == "Basic realm=\"oauth2\", charset=\"UTF-8\"");
+        ++expected_fields;
+    }
+    if (status == 405) {
+        REQUIRE(o.response.find("Allow") != nullptr);
+        CHECK(*o.response.find("Allow") == "POST");
+        ++expected_fields;
+    }
+    CHECK(o.response.fields.size() == expected_fields);
+    CHECK_FALSE(o.token.has_value());
+}
+
+// RFC 6749 §5.1: 200, the three fields, and access_token, token_type Bearer, expires_in, no refresh_token.
+nlohmann::json check_success(const apiauth::oauth2::token_outcome& o)
+{
+    INFO("body: " << o.response.body << " error: " << o.error.message());
+    REQUIRE(o.response.status == 200);
+    CHECK_FALSE(o.error);
+    check_json_fields(o.response);
+    CHECK(o.response.fields.size() == 3);
+    const auto j = nlohmann::json::parse(o.response.body);
+    CHECK(j.at("access_token").is_string());
+    CHECK(j.at("token_type") == "Bearer");
+    CHECK(j.at("expires_in") == 3600);
+    CHECK_FALSE(j.contains("refresh_token"));
+    REQUIRE(o.token.has_value());
+    CHECK(j.at("access_token") == o.token->token);
+    return j;
+}
+
+struct call {
+    std::string method = "POST";
+    std::string target = "/oauth/token";
+    std::vector<std::string> authorization{};
+    std::string content_type = std::string(form);
+    std::string body = "grant_type=client_credentials";
+};
+
+}  // namespace
+
+struct token_fixture : client_fixture {
+    token_endpoint_options opt{.keys = policy()};
+
+    apiauth::oauth2::token_outcome run(const call& c) const
+    {
+        std::vector<std::string_view> auth(c.authorization.begin(), c.authorization.end());
+        const apiauth::http::request_view req{.method = c.method,
+                                              .target = c.target,
+                                              .authorization = auth,
+                                              .content_type = c.content_type,
+                                              .body = c.body};
+        return token_endpoint(req, store, ring, issuer, opt);
+    }
+    call basic(std::string body = "grant_type=client_credentials") const
+    {
+        return {.authorization = {basic_header(reader.id, reader.secret)}, .body = std::move(body)};
+    }
+};
+
+// ---- D61–D64: the request and client authentication (RFC 6749 §2.3.1, §4.4.2, §5.1) ----------
+
+TEST_CASE_METHOD(token_fixture, "D61 RFC 6749 §4.4.2, §5.1: Basic client credentials get a Bearer token", "[oauth2]")
+{
+    const auto o = run(basic());
+    const auto j = check_success(o);
+    // The client's record allows "read write"; nothing was asked, so all of it is granted, and
+    // since that differs from the (empty) request, the response says so (§3.3).
+    CHECK(j.at("scope") == "read write");
+    CHECK(o.scope == "read write");
+    REQUIRE(o.client != nullptr);
+    CHECK(o.client->key_id == reader.key_id);
+    // The token is an RFC 9068 access token for this client (verified in access_token_test too).
+    const auto v = verifier.verify(o.token->token);
+    REQUIRE(v.has_value());
+    CHECK(v->client_id() == reader.key_id);
+    CHECK(v->subject() == reader.key_id);
+}
+
+TEST_CASE("D62 RFC 6749 §2.3.1, App. B: Basic halves are form-decoded: '+' is a space, %3A a colon", "[oauth2]")
+{
+    const std::string_view auth[] = {
+        "Basic MVBwRyUyRlErMTp6JTJGdFo5VndGWnFBcG1JUSUyQlpIMUk1cExrJTJGdUI0dWQlM0FYMiUyRjhiTCUyQndmRlR0MXJGdyUzRA=="};
+    const auto r = parse_token_request(
+        {.method = "POST", .authorization = auth, .content_type = form, .body = "grant_type=client_credentials"});
+    REQUIRE(r.has_value());
+    CHECK(r->authentication() == client_authentication::client_secret_basic);
+    CHECK(r->client_id() == "1PpG/Q 1");
+    CHECK(r->client_secret() == "z/tZ9VwFZqApmIQ+ZH1I5pLk/uB4ud:X2/8bL+wfFTt1rFw=");
+}
+
+TEST_CASE("D63 RFC 6749 §2.3.1: '+' in a secret must be sent as %2B; raw Basic is a per-client switch", "[oauth2]")
+{
+    const auto secret_of = [](std::string_view field, apiauth::oauth2::token_request_options opt = {}) {
+        const std::string_view auth[] = {field};
+        auto r = parse_token_request(
+            {.method = "POST", .authorization = auth, .content_type = form, .body = "grant_type=client_credentials"},
+            opt);
+        REQUIRE(r.has_value());
+        return std::string(r->client_secret());
+    };
+    CHECK(secret_of("Basic Y2xpZW50OjElMkIx") == "1+1");  // client:1%2B1
+    CHECK(secret_of("Basic Y2xpZW50OjErMQ==") == "1 1");  // client:1+1, decoded as the RFC says
+    const apiauth::oauth2::token_request_options raw_for_client{
+        .raw_basic = [](std::string_view id) { return id == "client"; }};
+    CHECK(secret_of("Basic Y2xpZW50OjErMQ==", raw_for_client) == "1+1");
+    CHECK(secret_of("Basic b3RoZXI6MSsx", raw_for_client) == "1 1");  // other:1+1: not flagged
+}
+
+TEST_CASE_METHOD(token_fixture, "D64 RFC 6749 App. B: a bad %-escape in Basic is invalid_client with a Basic challenge",
+                 "[oauth2]")
+{
+    check_error(run({.authorization = {"Basic Y2xpZW50OjUwJW9mZg=="}}), 401, "invalid_client",
+                errc::basic_invalid_form_encoding);
+    const std::string_view auth[] = {"Basic Y2xpZW50OjUwJTI1b2Zm"};  // client:50%25off
+    const auto r = parse_token_request(
+        {.method = "POST", .authorization = auth, .content_type = form, .body = "grant_type=client_credentials"});
+    REQUIRE(r.has_value());
+    CHECK(r->client_secret() == "50%off");
+}
+
+// ---- D65–D70: failed and conflicting client authentication (RFC 6749 §2.3, §3.2.1, §5.2) -----
+
+TEST_CASE_METHOD(token_fixture, "D65 RFC 6749 §5.2: a wrong secret is 401 invalid_client with a Basic challenge",
+                 "[oauth2]")
+{
+    const auto o = run({.authorization = {basic_header(reader.id, reader.wrong_secret)}});
+    check_error(o, 401, "invalid_client", errc::api_key_bad_secret);
+    CHECK(o.response.body == R"({"error":"invalid_client","error_description":"The API key is not valid"})");
+}
+
+TEST_CASE_METHOD(token_fixture, "D66 RFC 6749 §2.3.1: body credentials with a wrong secret are 401 invalid_client",
+                 "[oauth2]")
+{
+    const std::string body =
+        "grant_type=client_credentials&client_id=" + reader.id + "&client_secret=" + reader.wrong_secret;
+    // Not enabled (the default): an unsupported method is invalid_client too (§5.2).
+    check_error(run({.body = body}), 401, "invalid_client", errc::unsupported_scheme);
+    opt.request.allow_client_secret_post = true;
+    check_error(run({.body = body}), 401, "invalid_client", errc::api_key_bad_secret);
+    // And the right secret in the body, when enabled, authenticates.
+    const auto o =
+        run({.body = "grant_type=client_credentials&client_id=" + reader.id + "&client_secret=" + reader.secret});
+    check_success(o);
+}
+
+TEST_CASE_METHOD(token_fixture, "D67 RFC 6749 §5.2: no client authentication is 401 invalid_client", "[oauth2]")
+{
+    check_error(run({}), 401, "invalid_client", errc::no_credentials);
+    // Another scheme than Basic is no client authentication this endpoint supports.
+    check_error(run({.authorization = {"Bearer mF_9.B5f-4.1JqM"}}), 401, "invalid_client", errc::unsupported_scheme);
+    // Two Authorization lines: a malformed request (RFC 9110 §5.3).
+    auto twice = basic();
+    twice.authorization.push_back(twice.authorization.front());
+    check_error(run(twice), 400, "invalid_request", errc::duplicate_authorization);
+}
+
+TEST_CASE_METHOD(token_fixture, "D68 RFC 6749 §2.3: Basic and client_secret in the body is 400 invalid_request",
+                 "[oauth2]")
+{
+    opt.request.allow_client_secret_post = true;
+    check_error(run(basic("grant_type=client_credentials&client_secret=" + reader.secret)), 400, "invalid_request",
+                errc::multiple_client_authentication);
+}
+
+TEST_CASE_METHOD(token_fixture, "D69 RFC 6749 §3.2.1: client_id beside Basic must name the same client", "[oauth2]")
+{
+    check_success(run(basic("grant_type=client_credentials&client_id=" + reader.id)));
+    check_error(run(basic("grant_type=client_credentials&client_id=other")), 400, "invalid_request",
+                errc::client_id_mismatch);
+}
+
+TEST_CASE_METHOD(token_fixture, "D70 RFC 6749 §2.3.1: client credentials in the URI are 400 invalid_request",
+                 "[oauth2]")
+{
+    auto c = basic();
+    c.target = "/oauth/token?client_secret=" + reader.secret;
+    check_error(run(c), 400, "invalid_request", errc::credentials_in_query);
+    c.target = "/oauth/token?client_id=" + reader.id;
+    check_error(run(c), 400, "invalid_request", errc::credentials_in_query);
+}
+
+// ---- D71–D77, D81–D83: method, media type, parameters (RFC 6749 §3.2, §5.2) -------------------
+
+TEST_CASE_METHOD(token_fixture, "D71 RFC 6749 §3.2: GET is 405 with Allow: POST, never a token", "[oauth2]")
+{
+    auto c = basic("");
+    c.method = "GET";
+    c.target = "/oauth/token?grant_type=client_credentials";
+    check_error(run(c), 405, "invalid_request", errc::method_not_allowed);
+}
+
+TEST_CASE_METHOD(token_fixture, "D72 RFC 6749 §3.2: a JSON body is 400 invalid_request", "[oauth2]")
+{
+    auto c = basic(R"({"grant_type":"client_credentials"})");
+    c.content_type = "application/json";
+    check_error(run(c), 400, "invalid_request", errc::unsupported_media_type);
+    // A charset parameter is tolerated; another parameter or charset is not.
+    c = basic();
+    c.content_type = "application/x-www-form-urlencoded; charset=\"utf-8\"";
+    check_success(run(c));
+    c.content_type = "Application/X-WWW-Form-Urlencoded;charset=UTF-8";
+    check_success(run(c));
+    c.content_type = "application/x-www-form-urlencoded; charset=ISO-8859-1";
+    check_error(run(c), 400, "invalid_request", errc::unsupported_media_type);
+    c.content_type = "multipart/form-data; boundary=x";
+    check_error(run(c), 400, "invalid_request", errc::unsupported_media_type);
+}
+
+TEST_CASE_METHOD(token_fixture, "D73, D74 RFC 6749 §3.2: a parameter twice, in the body or with the query, is refused",
+                 "[oauth2]")
+{
+    check_error(run(basic("grant_type=client_credentials&grant_type=client_credentials")), 400, "invalid_request",
+                errc::duplicate_parameter);
+    auto c = basic();
+    c.target = "/oauth/token?grant_type=client_credentials";
+    check_error(run(c), 400, "invalid_request", errc::duplicate_parameter);
+    check_error(run(basic("grant_type=client_credentials&scope=read&scope=write")), 400, "invalid_request",
+                errc::duplicate_parameter);
+    // Names are compared after decoding.
+    check_error(run(basic("grant_type=client_credentials&%73cope=read&scope=write")), 400, "invalid_request",
+                errc::duplicate_parameter);
+}
+
+TEST_CASE_METHOD(token_fixture, "D75 RFC 6749 §3.1: an empty grant_type is absent: 400 invalid_request", "[oauth2]")
+{
+    check_error(run(basic("grant_type=")), 400, "invalid_request", errc::missing_parameter);
+    check_error(run(basic("")), 400, "invalid_request", errc::missing_parameter);
+}
+
+TEST_CASE_METHOD(token_fixture, "D76 RFC 6749 §1.9, §5.2: grant types are case-sensitive; names too", "[oauth2]")
+{
+    check_error(run(basic("grant_type=password")), 400, "unsupported_grant_type", errc::unsupported_grant_type);
+    check_error(run(basic("grant_type=Client_Credentials")), 400, "unsupported_grant_type",
+                errc::unsupported_grant_type);
+    check_error(run(basic("Grant_Type=client_credentials")), 400, "invalid_request", errc::missing_parameter);
+}
+
+TEST_CASE_METHOD(token_fixture, "D77 RFC 6749 §5.2: a client not registered for the grant is unauthorized_client",
+                 "[oauth2]")
+{
+    const auto limited = add_client({"read"}, {"authorization_code"});
+    const auto o = run({.authorization = {basic_header(limited.id, limited.secret)}});
+    check_error(o, 400, "unauthorized_client", errc::unauthorized_client);
+    REQUIRE(o.client != nullptr);  // it did authenticate
+    const auto allowed = add_client({"read"}, {"authorization_code", "client_credentials"});
+    check_success(run({.authorization = {basic_header(allowed.id, allowed.secret)}}));
+}
+
+TEST_CASE_METHOD(token_fixture, "D81 RFC 6749 §3.2: unrecognized parameters are ignored", "[oauth2]")
+{
+    check_success(run(basic("grant_type=client_credentials&foo=bar&foo=baz")));
+}
+
+TEST_CASE_METHOD(token_fixture, "D82 WHATWG URL §5.1: ';' does not separate parameters", "[oauth2]")
+{
+    check_error(run(basic("grant_type=client_credentials;scope=admin")), 400, "unsupported_grant_type",
+                errc::unsupported_grant_type);
+}
+
+TEST_CASE_METHOD(token_fixture, "D83 RFC 6749 App. B: a bad escape or non-UTF-8 is 400 invalid_request", "[oauth2]")
+{
+    check_error(run(basic("grant_type=client_credentials&scope=%zz")), 400, "invalid_request",
+                errc::malformed_form_body);
+    check_error(run(basic("grant_type=client_credentials&scope=%FF")), 400, "invalid_request", errc::form_invalid_utf8);
+}
+
+TEST_CASE("D84 RFC 6749 App. B: body credentials are decoded exactly once", "[oauth2]")
+{
+    const auto r = parse_token_request({.method = "POST",
+                                        .content_type = form,
+                                        .body = "grant_type=client_credentials&client_id=c1&client_secret=a%2525b"},
+                                       {.allow_client_secret_post = true});
+    REQUIRE(r.has_value());
+    CHECK(r->authentication() == client_authentication::client_secret_post);
+    CHECK(r->client_id() == "c1");
+    CHECK(r->client_secret() == "a%25b");
+}
+
+TEST_CASE_METHOD(token_fixture, "D85 RFC 6749 §2.3.1, §3.1: an empty client_secret is omitted: invalid_client",
+                 "[oauth2]")
+{
+    opt.request.allow_client_secret_post = true;
+    check_error(run({.body = "grant_type=client_credentials&client_id=" + reader.id + "&client_secret="}), 401,
+                "invalid_client", errc::client_secret_missing);
+    check_error(run({.body = "grant_type=client_credentials&client_secret=" + reader.secret}), 400, "invalid_request",
+                errc::missing_parameter);
+}
+
+// ---- D78–D80: scope (RFC 6749 §3.3) -------------------------------------------------------------
+
+TEST_CASE_METHOD(token_fixture, "D78 RFC 6749 §3.3: scope=read+write and read%20write ask for read and write",
+                 "[oauth2]")
+{
+    for (const char* body :
+         {"grant_type=client_credentials&scope=read+write", "grant_type=client_credentials&scope=read%20write",
+          "grant_type=client_credentials&scope=write+read"}) {
+        INFO(body);
+        const auto o = run(basic(body));
+        const auto j = check_success(o);
+        CHECK_FALSE(j.contains("scope"));  // granted as requested (a set): may be omitted, §3.3
+        const auto v = verifier.verify(o.token->token);
+        REQUIRE(v.has_value());
+        CHECK(v->has_scope("read"));
+        CHECK(v->has_scope("write"));
+    }
+}
+
+TEST_CASE_METHOD(token_fixture, "D79 RFC 6749 §3.3: scope outside scope-token *( SP scope-token ) is invalid_scope",
+                 "[oauth2]")
+{
+    for (const char* scope :
+         {"read%20%20write", "%20read", "read%20", "%22admin%22", "read%5Cwrite", "caf%C3%A9", "read%09write"}) {
+        INFO(scope);
+        check_error(run(basic(std::string("grant_type=client_credentials&scope=") + scope)), 400, "invalid_scope",
+                    errc::invalid_scope_syntax);
+    }
+}
+
+TEST_CASE_METHOD(token_fixture, "D80 RFC 6749 §3.3: a narrowed scope is in the response; refused by default",
+                 "[oauth2]")
+{
+    const auto narrow = add_client({"read"});
+    const call c{.authorization = {basic_header(narrow.id, narrow.secret)},
+                 .body = "grant_type=client_credentials&scope=read+write"};
+    check_error(run(c), 400, "invalid_scope", errc::scope_not_allowed);
+    opt.on_excess_scope = excess_scope::narrow;
+    const auto j = check_success(run(c));
+    CHECK(j.at("scope") == "read");
+    // Nothing allowed at all is still refused.
+    check_error(run({.authorization = c.authorization, .body = "grant_type=client_credentials&scope=admin"}), 400,
+                "invalid_scope", errc::scope_not_allowed);
+}
+
+TEST_CASE_METHOD(token_fixture, "Stormpath scopeFactory: an application's scope function decides the grant", "[oauth2]")
+{
+    opt.scope = [](const apiauth::api_key_record& client,
+                   apiauth::oauth2::scope_view requested) -> apiauth::result<std::vector<std::string>> {
+        if (requested.contains("admin")) return errc::scope_not_allowed;
+        std::vector<std::string> out{"items:read"};
+        if (client.owner == "acct-1") out.emplace_back("owner:acct-1");
+        return out;
+    };
+    const auto j = check_success(run(basic("grant_type=client_credentials&scope=anything")));
+    CHECK(j.at("scope") == "items:read owner:acct-1");
+    check_error(run(basic("grant_type=client_credentials&scope=admin")), 400, "invalid_scope", errc::scope_not_allowed);
+    // A function that writes a token outside the grammar is the server's fault, not the client's.
+    opt.scope = [](const apiauth::api_key_record&,
+                   apiauth::oauth2::scope_view) -> apiauth::result<std::vector<std::string>> {
+        return std::vector<std::string>{"two words"};
+    };
+    check_error(run(basic()), 500, "server_error", errc::invalid_configuration);
+    // One that throws too.
+    opt.scope = [](const apiauth::api_key_record&,
+                   apiauth::oauth2::scope_view) -> apiauth::result<std::vector<std::string>> {
+        throw std::runtime_error("database gone");
+    };
+    check_error(run(basic()), 500, "server_error", errc::invalid_configuration);
+}
+
+// ---- D86: error bodies (RFC 6749 §5.2) -------------------------------------------------------
+
+TEST_CASE("D86 RFC 6749 §5.2: every error body has a §5.2 code and, if any, a non-empty NQSCHAR description",
+          "[oauth2]")
+{
+    const std::set<std::string> codes = {
+        "invalid_request",        "invalid_client", "invalid_grant",  "unauthorized_client",
+        "unsupported_grant_type", "invalid_scope",  "invalid_target", "server_error"};
+    for (int v = 1; v < 1000; ++v) {
+        const std::error_code ec(v, apiauth::error_category());
+        if (apiauth::error_name(ec).empty()) continue;
+        INFO(apiauth::error_name(ec));
+        const auto r = error_response(ec, apiauth::endpoint::token);
+        const auto j = nlohmann::json::parse(r.body);
+        CHECK(codes.count(j.at("error").get<std::string>()) == 1);
+        if (j.contains("error_description")) {
+            const std::string d = j.at("error_description");
+            CHECK_FALSE(d.empty());
+            for (char c : d) CHECK((c >= 0x20 && c <= 0x7E && c != '"' && c != '\\'));
+        }
+        if (j.at("error") == "server_error") CHECK_FALSE(j.contains("error_description"));
+    }
+    // A code of another category: no description (it could say anything).
+    const auto r = error_response(std::make_error_code(std::errc::io_error), apiauth::endpoint::token);
+    CHECK(r.status == 500);
+    CHECK(r.body == R"({"error":"server_error"})");
+    // At a callback, a browser: no OAuth body, never a 401.
+    const auto cb = error_response(errc::api_key_bad_secret, apiauth::endpoint::id_site_callback);
+    CHECK(cb.status == 400);
+    CHECK(cb.body.empty());
+    CHECK(cb.fields.empty());
+}
+
+// ---- E87–E89, E93 ---------------------------------------------------------------------------
+
+TEST_CASE_METHOD(token_fixture, "E87: an unknown client and a wrong secret get byte-identical responses", "[oauth2]")
+{
+    const auto wrong = run({.authorization = {basic_header(reader.id, reader.wrong_secret)}});
+    const auto unknown = run({.authorization = {basic_header(unknown_client.id, unknown_client.secret)}});
+    CHECK(wrong.error == errc::api_key_bad_secret);
+    CHECK(unknown.error == errc::api_key_not_found);
+    CHECK(wrong.response.status == unknown.response.status);
+    CHECK(wrong.response.body == unknown.response.body);
+    REQUIRE(wrong.response.fields.size() == unknown.response.fields.size());
+    for (std::size_t i = 0; i < wrong.response.fields.size(); ++i) {
+        CHECK(wrong.response.fields[i].name == unknown.response.fields[i].name);
+        CHECK(wrong.response.fields[i].value == unknown.response.fields[i].value);
+    }
+    // The unknown client cost a MAC all the same: the store was asked, and the dummy spent
+    // (api_key/verify_test.cpp measures it); here, the lookup happened.
+    CHECK(store_lookups() >= 2);
+}
+
+TEST_CASE_METHOD(token_fixture, "E89: a 1 MiB body is 413 before parsing; 10 000 scope tokens are invalid_scope",
+                 "[oauth2]")
+{
+    std::string big = "grant_type=client_credentials&scope=";
+    big.append(1 << 20, 'a');
+    const auto o = run(basic(big));
+    CHECK(o.error == errc::body_too_large);
+    CHECK(o.response.status == 413);
+    check_json_fields(o.response);
+
+    std::string many = "grant_type=client_credentials&scope=s";
+    for (int i = 1; i < 10000; ++i) many += "+s";
+    opt.request.max_body = 64 * 1024;
+    opt.request.scope.max_size = 64 * 1024;
+    check_error(run(basic(many)), 400, "invalid_scope", errc::too_many_scopes);
+    opt.request.scope.max_size = 2048;
+    check_error(run(basic(many)), 400, "invalid_scope", errc::too_many_scopes);
+}
+
+TEST_CASE_METHOD(token_fixture, "E93 RFC 8707 §2: resource repeats; each is an absolute URI without fragment",
+                 "[oauth2]")
+{
+    const auto o = run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2Fapp%2F"
+                             "&resource=https%3A%2F%2Fb.example.com%2F"));
+    check_success(o);
+    // RFC 9068 §3: the token's aud is the resources.
+    const auto payload = decode_payload(o.token->token);
+    CHECK(payload.at("aud") == nlohmann::json({"https://api.example.com/app/", "https://b.example.com/"}));
+    check_error(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2F%23frag")), 400,
+                "invalid_target", errc::invalid_target);
+    check_error(run(basic("grant_type=client_credentials&resource=%2Frelative")), 400, "invalid_target",
+                errc::invalid_target);
+}
+
+// ---- the two I/O-free steps, and a store that fails --------------------------------------------
+
+TEST_CASE_METHOD(token_fixture, "The token endpoint in two steps around an awaited store decides as the one call",
+                 "[oauth2]")
+{
+    const auto c = basic("grant_type=client_credentials&scope=read");
+    std::vector<std::string_view> auth(c.authorization.begin(), c.authorization.end());
+    const apiauth::http::request_view req{
+        .method = c.method, .target = c.target, .authorization = auth, .content_type = c.content_type, .body = c.body};
+    auto pending = apiauth::oauth2::begin_token_request(req, ring, opt);
+    REQUIRE(pending.has_value());
+    CHECK(pending->key_id() == reader.key_id);
+    // ... the server awaits its store here ...
+    auto record = store.lookup(pending->key_id());
+    const auto o = apiauth::oauth2::finish_token_request(*pending, std::move(record), ring, issuer, opt);
+    check_success(o);
+    CHECK(o.scope == "read");
+    // A store that cannot answer fails closed: a server error, never a token, never invalid_client.
+    const auto down = apiauth::oauth2::finish_token_request(
+        *pending, std::make_error_code(std::errc::connection_refused), ring, issuer, opt);
+    check_error(down, 500, "server_error", std::make_error_code(std::errc::connection_refused));
+    const auto busy = apiauth::oauth2::finish_token_request(*pending, errc::store_unavailable, ring, issuer, opt);
+    CHECK(busy.response.status == 503);
+}
