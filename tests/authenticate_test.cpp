@@ -229,3 +229,38 @@ TEST_CASE_METHOD(auth_fixture, "C56 RFC 6750 §3.1: another scheme is no credent
     CHECK(o.response.status == 401);
     CHECK(challenges(o.response).size() == 2);
 }
+
+TEST_CASE_METHOD(auth_fixture, "Issue 9: with the token cache, a repeated token skips verification, not revocation",
+                 "[authenticate]")
+{
+    apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token> cache(
+        [](const apiauth::oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at() + std::chrono::seconds(30));
+        });
+    cfg.token_cache = &cache;
+    const std::string t = token("read");
+    const std::string_view read[] = {"read"};
+    const auto first = run({.authorization = {"Bearer " + t}}, read);
+    REQUIRE(first);
+    CHECK(first.identity->in_cache());
+    CHECK(cache.size() == 1);
+    const auto second = run({.authorization = {"Bearer " + t}}, read);
+    REQUIRE(second);
+    CHECK(second.identity->in_cache());
+    CHECK(second.identity->token() == first.identity->token());  // the very same cached verification
+    CHECK(second.identity->key_id() == reader.key_id);
+    CHECK(cache.size() == 1);
+    // Scopes are still checked on a hit.
+    const std::string_view write[] = {"write"};
+    CHECK(run({.authorization = {"Bearer " + t}}, write).response.status == 403);
+    // A revocation still refuses a cached token.
+    REQUIRE(revoked.revoke(second.identity->token()->jti(), t_now + std::chrono::seconds(3600)).has_value());
+    const auto third = run({.authorization = {"Bearer " + t}}, read);
+    CHECK(third.error == errc::token_revoked);
+    CHECK(third.response.status == 401);
+    // A bad token is never cached.
+    std::string bad = token("read");
+    bad.back() = bad.back() == 'A' ? 'B' : 'A';
+    CHECK(run({.authorization = {"Bearer " + bad}}).response.status == 401);
+    CHECK(cache.size() == 1);  // only the token that verified
+}

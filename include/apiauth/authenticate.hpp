@@ -9,6 +9,7 @@
 #include <apiauth/api_key/verify.hpp>
 #include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
+#include <apiauth/detail/ascii.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/http/bearer.hpp>
 #include <apiauth/http/challenge.hpp>
@@ -89,17 +90,23 @@ class authenticated {
 public:
     /// How the request authenticated: api_key or access_token.
     auth_method method() const noexcept { return method_; }
-    /// The API key id of the client: the key's own id, or the token's client_id.
+    /// The API key id of the client: the key's own id, or the token's `sub` (the token endpoint
+    /// issues `sub` = the key id and `client_id` = the client_id the client authenticated with).
     std::string_view key_id() const noexcept
     {
-        return token_ ? token_->client_id() : std::string_view(record_->key_id);
+        const oauth2::verified_access_token* t = token();
+        return t != nullptr ? t->subject() : std::string_view(record_->key_id);
     }
     /// The subject: the token's sub, or the key's owner (empty if the record has none).
-    std::string_view subject() const noexcept { return token_ ? token_->subject() : std::string_view(record_->owner); }
+    std::string_view subject() const noexcept
+    {
+        const oauth2::verified_access_token* t = token();
+        return t != nullptr ? t->subject() : std::string_view(record_->owner);
+    }
     /// True when the request holds `scope`: in the token's scope claim, or the key's scopes.
     bool has_scope(std::string_view scope) const noexcept
     {
-        if (token_) return token_->has_scope(scope);
+        if (const oauth2::verified_access_token* t = token()) return t->has_scope(scope);
         for (const std::string& s : record_->scopes)
             if (s == scope) return true;
         return false;
@@ -112,8 +119,9 @@ public:
         if (cached_) return &cached_->value();
         return token_ ? &*token_ : nullptr;
     }
-    /// True when the token's verification came from the token cache.
-    bool from_cache() const noexcept { return cached_ != nullptr; }
+    /// True when the token's verification is held by the token cache (this request filled
+    /// the entry or found it there).
+    bool in_cache() const noexcept { return cached_ != nullptr; }
     /// How the token arrived (method access_token).
     http::bearer_method bearer_method() const noexcept { return bearer_; }
     /// "private" when the token came in the query: RFC 6750 §2.3 asks the response to carry
@@ -279,8 +287,11 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
 
     // 2. An API key over Basic.
     if (cfg.allow_api_key_basic && req.authorization.size() == 1) {
-        const auto c = http::parse_credentials(req.authorization.front(), cfg.bearer.header);
-        if (c && c->is("Basic")) {
+        // Only the scheme is read here (RFC 9110 §11.4: "Basic" 1*SP ...); verify_basic_api_key
+        // parses the field, so a Bearer request pays for no second scan of its token.
+        const std::string_view field = req.authorization.front();
+        if (field.size() >= 5 && detail::iequals(field.substr(0, 5), "Basic") &&
+            (field.size() == 5 || field[5] == ' ')) {
             auto v = verify_basic_api_key(req, store, ring, cfg.token.keys);
             if (!v) return detail::resource_failure(v.error(), auth_method::api_key, cfg, {});
             authenticated a = detail::authenticated_access::from_key(v->record());

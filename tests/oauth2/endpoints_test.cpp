@@ -79,7 +79,7 @@ TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.2: an active token is describe
     REQUIRE(o.response.status == 200);
     const auto j = nlohmann::json::parse(o.response.body);
     CHECK(j.at("active") == true);
-    CHECK(j.at("client_id") == reader.key_id);
+    CHECK(j.at("client_id") == reader.id);
     CHECK(j.at("sub") == reader.key_id);
     CHECK(j.at("scope") == "read");
     CHECK(j.at("token_type") == "Bearer");

@@ -79,6 +79,15 @@ TEST_CASE("token cache: only the very same token hits (full comparison, not a pr
     CHECK(v.calls == 4);
     REQUIRE(c.verify("tok-aaab", t0, f).has_value());
     CHECK(v.calls == 4);
+    // Long tokens that end alike (the slots are found by the last 32 octets) differ all the same.
+    const std::string tail(40, 's');
+    REQUIRE(c.verify("header.payload-A." + tail, t0, f).has_value());
+    REQUIRE(c.verify("header.payload-B." + tail, t0, f).has_value());
+    CHECK(v.calls == 6);
+    const auto a = c.verify("header.payload-A." + tail, t0, f);
+    REQUIRE(a.has_value());
+    CHECK((*a)->value().token == "header.payload-A." + tail);
+    CHECK(v.calls == 6);
 }
 
 TEST_CASE("token cache: the clock is checked on every hit; an expired entry is verified again", "[oauth2][token_cache]")

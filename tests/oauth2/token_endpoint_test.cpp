@@ -125,7 +125,7 @@ TEST_CASE_METHOD(token_fixture, "D61 RFC 6749 §4.4.2, §5.1: Basic client crede
     // The token is an RFC 9068 access token for this client (verified in access_token_test too).
     const auto v = verifier.verify(o.token->token);
     REQUIRE(v.has_value());
-    CHECK(v->client_id() == reader.key_id);
+    CHECK(v->client_id() == reader.id);  // the client_id it authenticated with (RFC 9068 §2.2)
     CHECK(v->subject() == reader.key_id);
 }
 

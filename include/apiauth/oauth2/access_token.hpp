@@ -6,12 +6,16 @@
 #include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/crypto/random.hpp>
+#include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
 #include <apiauth/jose/jwt.hpp>
+#include <apiauth/oauth2/scope.hpp>
+
+#include <simdjson.h>
 
 #include <array>
 #include <chrono>
@@ -19,10 +23,13 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <limits>
 #include <new>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -61,10 +68,22 @@ struct issued_access_token {
     std::chrono::sys_seconds expires_at{};  ///< its `exp`
     std::chrono::seconds expires_in{0};     ///< exp - iat: the token response's expires_in (RFC 6749 §5.1)
 
-    issued_access_token() = default;                                         ///< empty
-    issued_access_token(const issued_access_token&) = default;               ///< a copy (wiped in turn)
-    issued_access_token(issued_access_token&& o) noexcept = default;         ///< takes `o`'s token
-    issued_access_token& operator=(const issued_access_token& o) = default;  ///< copies `o`
+    issued_access_token() = default;                                  ///< empty
+    issued_access_token(const issued_access_token&) = default;        ///< a copy (wiped in turn)
+    issued_access_token(issued_access_token&& o) noexcept = default;  ///< takes `o`'s token
+    /// Wipes this token, then copies `o`.
+    issued_access_token& operator=(const issued_access_token& o)
+    {
+        if (this != &o) {
+            crypto::wipe(token);
+            token = o.token;
+            jti = o.jti;
+            issued_at = o.issued_at;
+            expires_at = o.expires_at;
+            expires_in = o.expires_in;
+        }
+        return *this;
+    }
     /// Wipes this token, then takes `o`'s.
     issued_access_token& operator=(issued_access_token&& o) noexcept
     {
@@ -114,6 +133,42 @@ inline bool json_safe(std::string_view s) noexcept
     return apiauth::detail::is_utf8(s);
 }
 
+// A scope-token as RFC 6749 §3.3 writes it: one or more of %x21 / %x23-5B / %x5D-7E. A token
+// with a space in it would become two scopes once joined into the claim.
+inline bool is_scope_token(std::string_view s) noexcept
+{
+    if (s.empty()) return false;
+    for (const char c : s)
+        if (!apiauth::oauth2::is_scope_char(c)) return false;
+    return true;
+}
+
+// For access_token_policy::accept_plain_jwt_typ (research §5.1): true when the JOSE header of
+// `token` has no `typ`, or typ "JWT" as a media type (RFC 7519 §5.1: JWT, jwt, application/jwt).
+// False for any other typ (an explicitly typed token of another kind, RFC 8725 §3.11), and for a
+// header that is not strict base64url of a JSON object of at most 2 KiB. Called only after the
+// at+jwt verification failed on the typ; a thread's first call allocates simdjson's buffers.
+inline bool plain_jwt_typ(std::string_view token) noexcept
+{
+    constexpr std::size_t max_json = 2048;
+    const std::string_view h = token.substr(0, token.find('.'));
+    if (h.size() > encoding::base64url::encoded_size(max_json)) return false;
+    std::array<std::byte, max_json + simdjson::SIMDJSON_PADDING> buf;  // NOLINT: filled up to n, padding zeroed
+    const auto n = encoding::base64url::decode(h, std::span(buf).first(max_json));
+    if (!n) return false;
+    std::memset(buf.data() + *n, 0, simdjson::SIMDJSON_PADDING);
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object header;
+    if (parser.parse(reinterpret_cast<const std::uint8_t*>(buf.data()), *n, false).get_object().get(header) !=
+        simdjson::SUCCESS)
+        return false;
+    const auto typ = header.at_key("typ");
+    if (typ.error() == simdjson::NO_SUCH_FIELD) return true;
+    std::string_view t;
+    if (typ.get_string().get(t) != simdjson::SUCCESS) return false;
+    return apiauth::detail::iequals(t, "JWT") || apiauth::detail::iequals(t, "application/jwt");
+}
+
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
@@ -156,8 +211,10 @@ public:
 
     /** A new access token for `g` (RFC 9068 §2.2): `aud` is g.audience when given (RFC 8707,
         RFC 9068 §3), else the default; the scopes are space-joined into `scope`. Refuses an
-        empty subject or client_id (invalid_configuration) and strings that are not UTF-8
-        (json_invalid_utf8). Never throws: random_failure, crypto_failure, not_enough_memory. */
+        empty subject, client_id or audience (invalid_configuration), a scope that is not one
+        RFC 6749 §3.3 scope-token (invalid_scope_syntax: "read write" as one scope would grant
+        both), and strings that are not UTF-8 (json_invalid_utf8). Never throws:
+        random_failure, crypto_failure, not_enough_memory. */
     result<issued_access_token> issue(const access_token_grant& g) const noexcept
     {
         try {
@@ -165,9 +222,11 @@ public:
             if (!detail::oauth2::json_safe(g.subject) || !detail::oauth2::json_safe(g.client_id))
                 return errc::json_invalid_utf8;
             for (std::string_view s : g.scopes)
-                if (!detail::oauth2::json_safe(s)) return errc::json_invalid_utf8;
-            for (std::string_view a : g.audience)
+                if (!detail::oauth2::is_scope_token(s)) return errc::invalid_scope_syntax;
+            for (std::string_view a : g.audience) {
+                if (a.empty()) return errc::invalid_configuration;
                 if (!detail::oauth2::json_safe(a)) return errc::json_invalid_utf8;
+            }
 
             issued_access_token t;
             const auto now = opt_.clock ? opt_.clock() : std::chrono::system_clock::now();
@@ -175,7 +234,7 @@ public:
             t.expires_at = t.issued_at + opt_.lifetime;
             t.expires_in = opt_.lifetime;
             std::array<std::byte, 16> id{};
-            if (auto r = crypto::random_bytes(id); !r) return r.error();
+            if (auto r = crypto::random_bytes_buffered(id); !r) return r.error();
             t.jti = encoding::base64url::encode(id);
 
             std::string c;
@@ -253,7 +312,9 @@ struct access_token_policy {
     std::string audience;             ///< `aud` must contain this (§4 step 4)
     std::chrono::seconds leeway{30};  ///< clock skew allowed on exp, nbf, iat (§4 step 6)
     /// Opt-in relaxation for servers that send `typ: "JWT"` or no typ (Entra ID, PingFederate;
-    /// research §5.1): the typ is then not checked. Off: only at+jwt (§4 step 1).
+    /// research §5.1): such tokens are then accepted too. Any other typ (an ID Site token, a
+    /// logout token, anything explicitly typed as another kind, RFC 8725 §3.11) is still
+    /// wrong_token_type. Off: only at+jwt and application/at+jwt (§4 step 1).
     bool accept_plain_jwt_typ = false;
     jose::jwt::clock_function clock{};  ///< the clock; system_clock::now when empty
 };
@@ -261,27 +322,34 @@ struct access_token_policy {
 class access_token_verifier;
 
 /** An access token that verified: made only by access_token_verifier. Owns its claims (no view
-    into the token string), so it may outlive the request. */
+    into the token string), so it may outlive the request; the views its accessors return live
+    as long as it does. */
 class verified_access_token {
 public:
-    /// `sub` (RFC 9068 §2.2).
+    /// `sub` (RFC 9068 §2.2): for the client credentials grant, the client.
     std::string_view subject() const noexcept { return c().sub().value_or(""); }
-    /// `client_id` (RFC 9068 §2.2).
+    /// `client_id` (RFC 9068 §2.2, RFC 8693 §4.3).
     std::string_view client_id() const noexcept { return c().client_id().value_or(""); }
-    /// `jti` (RFC 9068 §2.2).
+    /// `jti` (RFC 9068 §2.2): what revocation and logs name the token by.
     std::string_view jti() const noexcept { return c().jti().value_or(""); }
-    /// `scope` as sent (space-separated), or "" when the token has none.
+    /// `scope` as sent (scope-tokens separated by one SP, RFC 6749 §3.3), or "" when absent.
     std::string_view scope() const noexcept { return c().scope().value_or(""); }
-    /// True when `token` is one of the scope tokens.
-    bool has_scope(std::string_view token) const noexcept { return c().has_scope(token); }
-    /// `aud`: iterable string views.
+    /// The scope-tokens of `scope`, in token order (RFC 9068 §2.2.3); empty when absent.
+    scope_view scopes() const noexcept { return scope_view(scope()); }
+    /// True when `token` is one of the scope-tokens (exact, case-sensitive: RFC 6749 §3.3).
+    bool has_scope(std::string_view token) const noexcept { return !token.empty() && scopes().contains(token); }
+    /// `aud` (RFC 7519 §4.1.3): iterable string views, one or more.
     jose::jwt::claims::audience_list audience() const noexcept { return c().aud(); }
-    /// `iat` (whole seconds).
+    /// `iat` (whole seconds, rounded down).
     std::chrono::sys_seconds issued_at() const noexcept { return seconds_of(c().iat()); }
     /// `exp` (whole seconds, rounded down).
     std::chrono::sys_seconds expires_at() const noexcept { return seconds_of(c().exp()); }
     /// Every claim, for anything else (claims::json(), declared claims).
     const jose::jwt::claims& claims() const noexcept { return v_.claims(); }
+    /// The algorithm that verified the signature.
+    jose::algorithm alg() const noexcept { return v_.alg(); }
+    /// The key of the verifier's set that verified it (valid while the verifier lives).
+    const jose::key& key() const noexcept { return v_.key(); }
 
 private:
     friend class access_token_verifier;
@@ -301,10 +369,12 @@ private:
     jose::jwt::verified v_;
 };
 
-/** What access-token verification needs from a revocation store: whether a `jti` was revoked,
-    and to revoke one until an instant. An error is an outage: verification then fails closed
-    with that error, never accepts. stores/memory.hpp has one; a shared (Redis) one lets every
-    server of a fleet refuse a revoked token. */
+/** What access-token verification needs from a revocation store (RFC 7009 §2: a revoked
+    token is refused until it expires): `is_revoked(jti)` says whether a `jti` was revoked;
+    `revoke(jti, until)` revokes one until an instant (the token's `exp`). Both are noexcept
+    and return an error for an outage: verification then fails closed with that error, never
+    accepts. stores::memory_revocation_store is one; a shared (Redis) one lets every server of
+    a fleet refuse a revoked token. */
 template <class R>
 concept revocation_store = requires(const R& cr, R& r, std::string_view jti, std::chrono::sys_seconds until)
 {
@@ -320,31 +390,41 @@ concept revocation_store = requires(const R& cr, R& r, std::string_view jti, std
 
 /** Verifies RFC 9068 access tokens at a resource. Built once, used from many threads.
 
-    Order (RFC 9068 §4): the JWT verification of jose::jwt::verifier — `typ` at+jwt (or
-    application/at+jwt, compared as a media type: wrong_token_type otherwise, unless
-    accept_plain_jwt_typ), the key from the set by kid and alg (never `none`), the
-    signature, `iss` exact (wrong_issuer), `aud` containing the audience (wrong_audience),
-    exp/nbf/iat with leeway — with iss exp aud sub client_id iat jti required
-    (missing_claim); then, when a store is given, revocation (token_revoked, or the store's
-    error); then every required scope (insufficient_scope: 403 with `scope` in the challenge,
-    RFC 6750 §3.1). Every other failure is 401 invalid_token. HS256 verification allocates
-    nothing after a thread's first call (jose's contract).
+    Order (RFC 9068 §4): the JWT verification of jose::jwt::verifier — `typ` at+jwt or
+    application/at+jwt, compared as a media type (wrong_token_type otherwise; see
+    access_token_policy::accept_plain_jwt_typ), the key from the set by kid and alg (never
+    `none`: unsupported_algorithm; a key not in the set: unknown_key), the signature, `iss`
+    `exp` `aud` `sub` `client_id` `iat` `jti` present (missing_claim; an empty `sub`,
+    `client_id` or `jti` counts as missing), `iss` exact (wrong_issuer), `aud` containing the
+    audience (wrong_audience), exp/nbf/iat with leeway (token_expired, token_not_yet_valid,
+    token_issued_in_future); a `scope` claim that is not `scope-token *( SP scope-token )`
+    (RFC 6749 §3.3) is invalid_claim_type. Then, when a store is given, revocation
+    (token_revoked, or the store's error); then every required scope (insufficient_scope:
+    403 with `scope` in the challenge, RFC 6750 §3.1). Every other failure is 401
+    invalid_token. Verification of an HS256 token allocates nothing after a thread's first
+    call (jose's contract); the claims are read once, in jose's one pass.
 */
 class access_token_verifier {
 public:
     /** A verifier for tokens signed by a key of `keys`. Refuses (invalid_configuration) an
-        empty issuer or audience. Never throws. */
+        empty issuer or audience and a negative leeway. Never throws. */
     static result<access_token_verifier> make(jose::key_set keys, access_token_policy p) noexcept
     {
         try {
             if (p.issuer.empty() || p.audience.empty() || p.leeway.count() < 0) return errc::invalid_configuration;
             jose::jwt::policy jp{.issuer = p.issuer,
                                  .audience = p.audience,
-                                 .typ = p.accept_plain_jwt_typ ? std::string() : std::string("at+jwt"),
+                                 .typ = "at+jwt",
                                  .leeway = p.leeway,
                                  .require = {"iss", "exp", "aud", "sub", "client_id", "iat", "jti"},
                                  .clock = p.clock};
-            return access_token_verifier(std::move(keys), std::move(jp), std::move(p));
+            std::optional<jose::jwt::verifier> plain;
+            if (p.accept_plain_jwt_typ) {
+                jose::jwt::policy pp = jp;
+                pp.typ.clear();  // checked by detail::oauth2::plain_jwt_typ instead
+                plain.emplace(keys, std::move(pp));
+            }
+            return access_token_verifier(std::move(keys), std::move(jp), std::move(plain), std::move(p));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         } catch (const std::invalid_argument&) {
@@ -352,54 +432,77 @@ public:
         }
     }
 
-    /// A copy with the same keys and policy.
-    access_token_verifier(const access_token_verifier& o) : v_(o.v_), policy_(o.policy_) {}
-    /// Takes `o`'s keys and policy.
-    access_token_verifier(access_token_verifier&& o) : v_(o.v_), policy_(std::move(o.policy_)) {}
-
-    /// Verify `token` and require `required_scopes`; see the class comment.
+    /** Verify `token` and require each of `required_scopes` (RFC 9068 §4, RFC 6750 §3.1);
+        see the class comment for the order and the errors. Never throws. */
     result<verified_access_token> verify(std::string_view token,
                                          std::span<const std::string_view> required_scopes = {}) const noexcept
     {
-        auto v = v_.verify(token);
-        if (!v) return v.error();
-        verified_access_token t(std::move(*v));
-        for (std::string_view s : required_scopes)
-            if (!t.has_scope(s)) return errc::insufficient_scope;
+        auto t = check(token);
+        if (!t) return t;
+        if (!has_scopes(*t, required_scopes)) return errc::insufficient_scope;
         return t;
     }
 
-    /// As verify(token, required_scopes), and the token's jti must not be revoked in `revoked`.
-    template <class R>
-    requires revocation_store<R> result<verified_access_token>
-    verify(std::string_view token, std::span<const std::string_view> required_scopes, const R& revoked)
-    const noexcept
+    /** As verify(token, required_scopes), and the token's `jti` must not be revoked in
+        `revoked` (RFC 7009 §2): token_revoked if it is; the store's own error (e.g.
+        store_unavailable, 503) if it cannot answer: an outage never lets a token through.
+        The store is asked after every other check of the token, before the scopes. */
+    template <revocation_store R>
+    result<verified_access_token> verify(std::string_view token, std::span<const std::string_view> required_scopes,
+                                         const R& revoked) const noexcept
     {
-        auto v = v_.verify(token);
-        if (!v) return v.error();
-        verified_access_token t(std::move(*v));
-        const auto r = revoked.is_revoked(t.jti());
+        auto t = check(token);
+        if (!t) return t;
+        const result<bool> r = revoked.is_revoked(t->jti());
         if (!r) return r.error();
         if (*r) return errc::token_revoked;
-        for (std::string_view s : required_scopes)
-            if (!t.has_scope(s)) return errc::insufficient_scope;
+        if (!has_scopes(*t, required_scopes)) return errc::insufficient_scope;
         return t;
     }
 
     /// The policy the verifier was made with.
     const access_token_policy& policy() const noexcept { return policy_; }
-    /// The verifier's clock: now (what the token cache compares expiries with).
+    /// The verifier's clock: now (what the token cache compares expiries with). Throws what
+    /// the injected clock throws.
     std::chrono::system_clock::time_point now() const
     {
         return policy_.clock ? policy_.clock() : std::chrono::system_clock::now();
     }
 
 private:
-    access_token_verifier(jose::key_set keys, jose::jwt::policy jp, access_token_policy p)
-        : v_(std::move(keys), std::move(jp)), policy_(std::move(p))
+    access_token_verifier(jose::key_set keys, jose::jwt::policy jp, std::optional<jose::jwt::verifier> plain,
+                          access_token_policy p)
+        : v_(std::move(keys), std::move(jp)), plain_(std::move(plain)), policy_(std::move(p))
     {
     }
-    jose::jwt::verifier v_;
+
+    // Everything but revocation and the required scopes.
+    result<verified_access_token> check(std::string_view token) const noexcept
+    {
+        auto v = v_.verify(token);
+        if (!v && plain_ && v.error() == errc::wrong_token_type) {
+            if (!detail::oauth2::plain_jwt_typ(token)) return errc::wrong_token_type;
+            v = plain_->verify(token);
+        }
+        if (!v) return v.error();
+        const jose::jwt::claims& c = v->claims();
+        if (c.sub()->empty() || c.client_id()->empty() || c.jti()->empty()) return errc::missing_claim;
+        if (const auto s = c.scope()) {
+            constexpr std::size_t any = std::numeric_limits<std::size_t>::max();
+            if (!parse_scope(*s, {.max_tokens = any, .max_size = any})) return errc::invalid_claim_type;
+        }
+        return verified_access_token(std::move(*v));
+    }
+
+    static bool has_scopes(const verified_access_token& t, std::span<const std::string_view> required) noexcept
+    {
+        for (std::string_view s : required)
+            if (!t.has_scope(s)) return false;
+        return true;
+    }
+
+    jose::jwt::verifier v_;                     // typ at+jwt
+    std::optional<jose::jwt::verifier> plain_;  // typ unchecked: only with accept_plain_jwt_typ
     access_token_policy policy_;
 };
 

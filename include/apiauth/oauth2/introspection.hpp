@@ -100,7 +100,7 @@ endpoint_outcome introspection_endpoint(const http::request_view& req, const Sto
     o.client = client->record();
     try {
         auto token = tokens.verify(r->token(), {}, revoked);
-        if (token && iopt.own_tokens_only && token->client_id() != caller.key_id)
+        if (token && iopt.own_tokens_only && token->client_id() != r->client_id())
             token = result<verified_access_token>(errc::unauthorized_client);
         if (!token) {
             // A store that cannot say whether the token was revoked: fail closed, and say so.

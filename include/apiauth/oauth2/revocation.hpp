@@ -78,7 +78,7 @@ endpoint_outcome revocation_endpoint(const http::request_view& req, const Store&
     if (!token) {
         o.token_error = token.error();
     } else {
-        if (token->client_id() != client->record()->key_id)
+        if (token->client_id() != r->client_id())
             return operation_failure(errc::unauthorized_client, ep, opt, o.client);
         const auto done = revoked.revoke(token->jti(), token->expires_at());
         if (!done) return operation_failure(done.error(), ep, opt, o.client);

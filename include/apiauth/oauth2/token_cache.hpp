@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -64,7 +65,8 @@ struct token_cache_options {
 /** A bounded, sharded cache of verified bearer tokens.
 
     `verify(token, now, fn)` returns the cached verification of `token` when the very same
-    token (compared in full, in constant time) was verified before and `now` is before the
+    token (compared in full, in constant time; found through a hash of its last 32 octets, the
+    signature, in a window of 8 slots) was verified before and `now` is before the
     cached expiry; otherwise it copies the token, calls `fn` on the copy (so that what `fn`
     returns may view into it), and caches the result only if it succeeded: a token that
     failed is never cached as good, and a failure is not cached at all. The expiry is what
@@ -101,16 +103,15 @@ public:
     template <class Verify>
     result<entry> verify(std::string_view token, std::chrono::system_clock::time_point now, Verify&& fn) noexcept
     {
-        const std::size_t h = std::hash<std::string_view>{}(token);
+        const std::size_t h = hash_of(token);
         shard& s = shards_[h % opt_.shards];
         {
             std::shared_lock lock(s.mutex);
-            for (const slot& sl : s.slots) {
+            const std::size_t start = (h / opt_.shards) % per_shard_;
+            for (std::size_t k = 0; k < window(); ++k) {
+                const slot& sl = s.slots[(start + k) % per_shard_];
                 if (sl.hash != h || !sl.value) continue;
-                const std::string_view cached = sl.value->token();
-                if (cached.size() == token.size() && CRYPTO_memcmp(cached.data(), token.data(), token.size()) == 0 &&
-                    now < sl.value->expires())
-                    return sl.value;
+                if (same_token(sl.value->token(), token) && now < sl.value->expires()) return sl.value;
             }
         }
         try {
@@ -161,18 +162,47 @@ private:
         std::vector<slot> slots;
     };
 
-    // Into an empty or expired slot, else over the one nearest its expiry (never a linear
-    // growth: the shard is a fixed array).
+    // The probe window: a token lives in one of these slots after its home slot.
+    std::size_t window() const noexcept { return per_shard_ < 8 ? per_shard_ : 8; }
+
+    // Where a token's slots are: the tail of a JWS is its signature (or MAC), as good as random
+    // for a token that verified, so 32 octets of it are hashed, not the whole token. Equality
+    // is always decided on the whole token (same_token).
+    static std::size_t hash_of(std::string_view token) noexcept
+    {
+        return std::hash<std::string_view>{}(token.size() > 32 ? token.substr(token.size() - 32) : token);
+    }
+
+    // Constant-time equality of the whole token (its length is public: it was sent).
+    static bool same_token(std::string_view a, std::string_view b) noexcept
+    {
+        if (a.size() != b.size()) return false;
+        std::uint64_t diff = 0;
+        std::size_t i = 0;
+        for (; i + 8 <= a.size(); i += 8) {
+            std::uint64_t x, y;
+            std::memcpy(&x, a.data() + i, 8);
+            std::memcpy(&y, b.data() + i, 8);
+            diff |= x ^ y;
+        }
+        for (; i < a.size(); ++i) diff |= static_cast<std::uint64_t>(static_cast<unsigned char>(a[i] ^ b[i]));
+        return diff == 0;
+    }
+
+    // Into an empty or expired slot of the token's window, else over the one nearest its
+    // expiry there (the shard is a fixed array: memory never grows).
     void store(shard& s, std::size_t h, entry e, std::chrono::system_clock::time_point now) noexcept
     {
         std::unique_lock lock(s.mutex);
+        const std::size_t start = (h / opt_.shards) % per_shard_;
         slot* victim = nullptr;
-        for (slot& sl : s.slots) {
+        for (std::size_t k = 0; k < window(); ++k) {
+            slot& sl = s.slots[(start + k) % per_shard_];
             if (!sl.value || !(now < sl.value->expires())) {
                 victim = &sl;
                 break;
             }
-            if (sl.hash == h && sl.value->token() == e->token()) return;  // another thread cached it
+            if (sl.hash == h && same_token(sl.value->token(), e->token())) return;  // another thread cached it
             if (victim == nullptr || sl.value->expires() < victim->value->expires()) victim = &sl;
         }
         entry old = std::move(victim->value);  // released after the lock, below

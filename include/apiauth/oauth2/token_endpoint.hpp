@@ -135,7 +135,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     unknown client and a wrong secret get byte-identical responses, case E87); the record's
     grant_types, when not empty, must hold client_credentials (unauthorized_client); the
     scope is decided (opt.scope, else decide_scope against the record's scopes with
-    opt.on_excess_scope); the token is issued with `sub` and `client_id` the key id and
+    opt.on_excess_scope); the token is issued with `sub` the key id, `client_id` the
+    client_id the client authenticated with (RFC 9068 §2.2, RFC 8693 §4.3), and
     `aud` the requested resources (RFC 8707) or the issuer's default; the response is
     token_response. Never throws.
     @par Specification RFC 6749 §3.3, §4.4.3, §5.1, §5.2; RFC 9068 §2.2, §3.
@@ -193,7 +194,8 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
         audience.reserve(req.resources().size());
         for (const std::string& a : req.resources()) audience.push_back(a);
         const std::string_view key_id = pending.key_id();
-        auto t = issuer.issue({.subject = key_id, .client_id = key_id, .scopes = granted, .audience = audience});
+        auto t =
+            issuer.issue({.subject = key_id, .client_id = req.client_id(), .scopes = granted, .audience = audience});
         if (!t) {
             auto f = detail::oauth2::token_failure(t.error(), opt);
             f.client = o.client;

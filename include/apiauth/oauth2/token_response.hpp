@@ -11,6 +11,7 @@
 #include <apiauth/http/response.hpp>
 #include <apiauth/oauth2/scope.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -37,12 +38,17 @@ constexpr bool is_nqschar_text(std::string_view s) noexcept
 // which needs no JSON escaping either.
 constexpr bool is_b64token_text(std::string_view s) noexcept
 {
+    constexpr auto table = [] {
+        std::array<bool, 256> t{};
+        for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+        for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+        for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+        for (const char c : std::string_view("-._~+/=")) t[static_cast<unsigned char>(c)] = true;
+        return t;
+    }();
     if (s.empty()) return false;
-    for (const char c : s) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
-        if (!ok) return false;
-    }
+    for (const char c : s)
+        if (!table[static_cast<unsigned char>(c)]) return false;
     return true;
 }
 
