@@ -259,7 +259,7 @@ TEST_CASE("RFC 6749 §3.1: duplicates are found past the 64th parameter when max
 TEST_CASE("parse_form: errors come in a fixed order (bounds, grammar, then pair by pair)", "[form]")
 {
     check_refused("a=1&a=%zz", errc::malformed_form_body);  // the grammar of the whole text before duplicates
-    check_refused("a=1&a=%FF", errc::form_invalid_utf8);  // a pair's UTF-8 before its name is compared
+    check_refused("a=1&a=%FF", errc::form_invalid_utf8);    // a pair's UTF-8 before its name is compared
     check_refused("a=1&a=2&c=%FF", errc::duplicate_parameter);
 }
 

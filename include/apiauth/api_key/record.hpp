@@ -97,6 +97,12 @@ concept api_key_store = requires(const S& s, std::string_view key_id) {
 };
 // clang-format on
 
+class verified_api_key;
+
+namespace detail {
+struct verified_api_key_access;
+}
+
 /** A key that verified: made only by the verification functions.
 
     record() is the store's record (shared, immutable). When the record's
@@ -105,12 +111,6 @@ concept api_key_store = requires(const S& s, std::string_view key_id) {
     write it back (compare-and-set against record->verifier) so that the
     old pepper can be retired (research/api-keys.md §3.3, "rehash on use").
 */
-class verified_api_key;
-
-namespace detail {
-struct verified_api_key_access;
-}
-
 class verified_api_key {
 public:
     /// The matching record, as the store returned it (shared, immutable).
