@@ -437,9 +437,8 @@ public:
     result<verified_access_token> verify(std::string_view token,
                                          std::span<const std::string_view> required_scopes = {}) const noexcept
     {
-        auto t = check(token);
-        if (!t) return t;
-        if (!has_scopes(*t, required_scopes)) return errc::insufficient_scope;
+        result<verified_access_token> t = check(token);  // one object, returned as it is (NRVO)
+        if (t && !has_scopes(*t, required_scopes)) t = errc::insufficient_scope;
         return t;
     }
 
@@ -451,12 +450,16 @@ public:
     result<verified_access_token> verify(std::string_view token, std::span<const std::string_view> required_scopes,
                                          const R& revoked) const noexcept
     {
-        auto t = check(token);
-        if (!t) return t;
-        const result<bool> r = revoked.is_revoked(t->jti());
-        if (!r) return r.error();
-        if (*r) return errc::token_revoked;
-        if (!has_scopes(*t, required_scopes)) return errc::insufficient_scope;
+        result<verified_access_token> t = check(token);
+        if (t) {
+            const result<bool> r = revoked.is_revoked(t->jti());
+            if (!r)
+                t = r.error();
+            else if (*r)
+                t = errc::token_revoked;
+            else if (!has_scopes(*t, required_scopes))
+                t = errc::insufficient_scope;
+        }
         return t;
     }
 

@@ -7,7 +7,9 @@
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/error.hpp>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -222,99 +224,195 @@ private:
 
 static_assert(api_key_store<memory_api_key_store>);
 
-/** Revoked access tokens in memory: a `jti` refused until the token's own `exp` (RFC 7009).
+/** Revoked access tokens in memory: a `jti` refused until the token's own `exp` (RFC 7009 §2).
 
-    Thread-safe and sharded by the hash of the jti (16 shards, each with its own lock), so
-    threads checking different tokens seldom meet. Bounded: at most `capacity` live entries;
-    when a shard is full its expired entries are dropped first, and if it is still full the
-    revocation is refused with store_unavailable rather than a live revocation forgotten (the
-    revocation endpoint then answers 503, and the client knows the token was not revoked).
-    Models oauth2::revocation_store. For one process; a fleet shares a Redis store.
+    Models oauth2::revocation_store, for one process (a fleet shares a Redis store).
+
+    Thread-safety: every member may be called from many threads at once. The store is sharded
+    by a hash of the jti into 16 shards, each with its own lock and cache line, so threads
+    checking or revoking different tokens seldom meet; is_revoked takes a shared lock, and
+    none at all in a shard that holds nothing.
+
+    Bounds: each shard holds at most ⌈capacity / 16⌉ entries (so the whole store at most
+    `capacity` rounded up to a multiple of 16). An entry is dropped once its `exp` has passed
+    (there is nothing left to refuse: the token is expired), at the next revocation into its
+    shard or at purge_expired(); expiry is kept in a per-shard min-heap, so dropping costs
+    O(log n) per entry, never a scan. When a shard is full of live revocations, revoke()
+    refuses with store_unavailable rather than forget one (the revocation endpoint then answers
+    503, and the client knows the token was not revoked, RFC 7009 §2.2.1). A jti longer than
+    max_jti_size octets is refused too (token_too_large): memory per entry is bounded.
+
+    The hash (std::hash) is not keyed: jtis reach the store only from tokens whose signature
+    verified, so they are the issuer's choice, not an attacker's.
 */
 class memory_revocation_store {
 public:
-    /// An empty store holding at most `capacity` revocations at a time; `clock` (for tests)
-    /// says now, system_clock by default.
+    /// The longest jti kept, in octets (apiauth's own are 22; a UUID is 36).
+    static constexpr std::size_t max_jti_size = 256;
+
+    /** An empty store holding at most `capacity` revocations at a time (rounded up to a
+        multiple of 16); `clock` (for tests) says now, system_clock::now when empty. */
     explicit memory_revocation_store(std::size_t capacity = 100000,
                                      std::function<std::chrono::system_clock::time_point()> clock = {})
-        : per_shard_(capacity / shard_count + 1), clock_(std::move(clock))
+        : per_shard_(capacity / shard_count + (capacity % shard_count != 0 || capacity == 0 ? 1 : 0)),
+          clock_(std::move(clock))
     {
     }
+    memory_revocation_store(const memory_revocation_store&) = delete;
+    memory_revocation_store& operator=(const memory_revocation_store&) = delete;
 
-    /// True when `jti` is revoked and its token not yet expired. Fails only if the injected
-    /// clock throws (store_unavailable).
+    /** True when `jti` was revoked and its token has not yet expired (RFC 7009 §2). Fails
+        closed with store_unavailable only if the lock cannot be taken or the injected clock
+        throws. Never allocates. */
     result<bool> is_revoked(std::string_view jti) const noexcept
     {
         try {
-            const auto t = now();
+            if (jti.size() > max_jti_size) return false;  // revoke() never kept one
             const shard& s = shard_for(jti);
-            std::shared_lock lock(s.mutex);
+            if (s.count.load(std::memory_order_acquire) == 0) return false;
+            const auto t = now();
+            const std::shared_lock lock(s.mutex);
             const auto it = s.entries.find(jti);
             return it != s.entries.end() && t < it->second;
-        } catch (...) {  // the injected clock
+        } catch (...) {  // the injected clock, or the lock (std::system_error)
             return errc::store_unavailable;
         }
     }
 
-    /// Revoke `jti` until `until` (its token's exp): idempotent; a later `until` extends it.
-    /// store_unavailable when the store is full of live revocations; not_enough_memory.
+    /** Revoke `jti` until `until` (its token's `exp`, RFC 7009 §2): idempotent; a later
+        `until` extends an entry, an earlier one never shortens it; a token already expired is
+        not kept (there is nothing to refuse). Refuses a jti that is empty or longer than
+        max_jti_size (token_too_large), and, when the shard is still full of live revocations
+        after its expired ones are dropped, store_unavailable. not_enough_memory; never
+        throws. */
     result<void> revoke(std::string_view jti, std::chrono::sys_seconds until) noexcept
     {
         try {
+            if (jti.empty() || jti.size() > max_jti_size) return errc::token_too_large;
             shard& s = shard_for(jti);
             const auto t = now();
-            std::unique_lock lock(s.mutex);
+            const std::unique_lock lock(s.mutex);
+            drop_expired(s, t);
             if (const auto it = s.entries.find(jti); it != s.entries.end()) {
-                if (it->second < until) it->second = until;
+                if (it->second < until) {
+                    s.heap.reserve(s.heap.size() + 1);  // before the change: push_back cannot fail
+                    it->second = until;
+                    push(s, until, it->first);
+                }
                 return {};
             }
-            if (!(t < until)) return {};  // the token is expired already: nothing to refuse
-            if (s.entries.size() >= per_shard_) {
-                std::erase_if(s.entries, [&](const auto& e) { return !(t < e.second); });
-                if (s.entries.size() >= per_shard_) return errc::store_unavailable;
-            }
-            s.entries.emplace(std::string(jti), until);
+            if (!(t < until)) return {};
+            if (s.entries.size() >= per_shard_) return errc::store_unavailable;
+            s.heap.reserve(s.heap.size() + 1);
+            const auto it = s.entries.emplace(std::string(jti), until).first;
+            push(s, until, it->first);
+            s.count.store(s.entries.size(), std::memory_order_release);
             return {};
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
-        } catch (...) {  // the injected clock
+        } catch (...) {  // the injected clock, or the lock (std::system_error)
             return errc::store_unavailable;
         }
     }
 
-    /// The number of entries held (expired ones not yet dropped included).
+    /** Drop every entry whose token has expired, in every shard (revoke() does it for its own
+        shard; a server may call this on a timer to give the memory back sooner). Returns the
+        number dropped; store_unavailable if the clock throws or a lock cannot be taken. */
+    result<std::size_t> purge_expired() noexcept
+    {
+        try {
+            const auto t = now();
+            std::size_t n = 0;
+            for (shard& s : shards_) {
+                const std::unique_lock lock(s.mutex);
+                n += drop_expired(s, t);
+            }
+            return n;
+        } catch (...) {
+            return errc::store_unavailable;
+        }
+    }
+
+    /// The number of entries held (including expired ones not yet dropped).
     std::size_t size() const noexcept
     {
         std::size_t n = 0;
-        for (const shard& s : shards_) {
-            std::shared_lock lock(s.mutex);
-            n += s.entries.size();
-        }
+        for (const shard& s : shards_) n += s.count.load(std::memory_order_acquire);
         return n;
     }
 
+    /// The most entries the store holds at once: capacity rounded up to a multiple of 16.
+    std::size_t capacity() const noexcept { return per_shard_ * shard_count; }
+
 private:
     static constexpr std::size_t shard_count = 16;
+    using time_point = std::chrono::system_clock::time_point;
+
     struct transparent_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
-    struct shard {
-        mutable std::shared_mutex mutex;
-        std::unordered_map<std::string, std::chrono::sys_seconds, transparent_hash, std::equal_to<>> entries;
+    // One heap record: an entry's expiry and its key, which lives in the map node (node-based:
+    // stable across rehashing). The record whose `until` equals the entry's is the entry's
+    // last; earlier ones (from extensions) pop first and are skipped.
+    struct expiry {
+        std::chrono::sys_seconds until;
+        const std::string* key;
     };
-    const shard& shard_for(std::string_view jti) const noexcept
+    struct later {
+        bool operator()(const expiry& a, const expiry& b) const noexcept { return a.until > b.until; }
+    };
+    struct alignas(64) shard {
+        mutable std::shared_mutex mutex;
+        std::atomic<std::size_t> count{0};  // entries.size(), read without the lock
+        std::unordered_map<std::string, std::chrono::sys_seconds, transparent_hash, std::equal_to<>> entries;
+        std::vector<expiry> heap;  // a min-heap on until
+    };
+
+    // Room for the record was reserved by the caller.
+    static void push(shard& s, std::chrono::sys_seconds until, const std::string& key) noexcept
     {
-        return shards_[std::hash<std::string_view>{}(jti) % shard_count];
+        s.heap.push_back({until, &key});
+        std::push_heap(s.heap.begin(), s.heap.end(), later{});
     }
-    shard& shard_for(std::string_view jti) noexcept
+
+    // Pops every record whose time has come; an entry goes with its last record. Rebuilds the
+    // heap when extensions have left it much larger than the map. Under the unique lock.
+    static std::size_t drop_expired(shard& s, time_point t) noexcept
     {
-        return shards_[std::hash<std::string_view>{}(jti) % shard_count];
+        std::size_t dropped = 0;
+        while (!s.heap.empty() && !(t < s.heap.front().until)) {
+            const expiry e = s.heap.front();
+            std::pop_heap(s.heap.begin(), s.heap.end(), later{});
+            s.heap.pop_back();
+            if (const auto it = s.entries.find(*e.key); it != s.entries.end() && it->second == e.until) {
+                s.entries.erase(it);
+                ++dropped;
+            }
+        }
+        if (s.heap.size() > 2 * s.entries.size() + 64) {
+            std::size_t i = 0;
+            for (const auto& [key, until] : s.entries) s.heap[i++] = {until, &key};
+            s.heap.resize(i);
+            std::make_heap(s.heap.begin(), s.heap.end(), later{});
+        }
+        s.count.store(s.entries.size(), std::memory_order_release);
+        return dropped;
     }
-    std::chrono::system_clock::time_point now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
+
+    // The top bits of the multiplied hash: independent of the low bits the map's buckets use.
+    static std::size_t shard_index(std::string_view jti) noexcept
+    {
+        const std::uint64_t h = static_cast<std::uint64_t>(std::hash<std::string_view>{}(jti));
+        return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15u) >> 60);
+    }
+    const shard& shard_for(std::string_view jti) const noexcept { return shards_[shard_index(jti)]; }
+    shard& shard_for(std::string_view jti) noexcept { return shards_[shard_index(jti)]; }
+    time_point now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
+
     std::array<shard, shard_count> shards_;
     std::size_t per_shard_;
-    std::function<std::chrono::system_clock::time_point()> clock_;
+    std::function<time_point()> clock_;
 };
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::stores
