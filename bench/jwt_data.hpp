@@ -14,6 +14,7 @@
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jwt.hpp>
+#include <apiauth/jose/sign.hpp>
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>

@@ -2,10 +2,11 @@
 //
 // The input is read as one JWK by key::from_jwk with and without allow_private, with and
 // without an alg option (the algorithm picked by the input's length), and as a JWK Set by
-// key_set::from_jwks; a JWK that nlohmann/json reads as one object is also wrapped into a set of
-// one. Checks, abort() on failure:
+// key_set::from_jwks; a JWK that nlohmann/json reads as one object (and simdjson too, as the
+// library reads JWKs) is also wrapped into a set of one. Checks, abort() on failure:
 //  - import never crashes or throws, and fails only with a key error; what loads is strict JSON
-//    (simdjson agrees, but for numbers it cannot hold, deep nesting or a byte order mark);
+//    (simdjson agrees, a leading byte order mark skipped); JSON that nlohmann reads as an object
+//    but simdjson refuses (a number it cannot hold, nesting past 64 levels) is invalid_key;
 //  - allowing more never refuses more: a key that loads without allow_private loads with it (same
 //    alg, kid, signing ability); one that loads only with it was refused as
 //    private_key_not_allowed; a key that loads with alg option X carries X, and a key bound to X
@@ -23,10 +24,12 @@
 #include "fuzz_check.hpp"
 
 #include <apiauth/crypto/hash.hpp>
+#include <apiauth/detail/json.hpp>  // parse_json_unique: the models read JSON with nlohmann
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/jose/jwk.hpp>
+#include <apiauth/jose/sign.hpp>
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -76,6 +79,30 @@ void check_strict_json(std::string_view text)
     const auto err = p.parse(padded).get(e);
     if (err == simdjson::SUCCESS || text.starts_with("\xEF\xBB\xBF")) return;
     FUZZ_CHECK(err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE || err == simdjson::DEPTH_ERROR);
+}
+
+// Deepest container below the top one (the top is level 0).
+int container_depth(const nlohmann::json& j, int level = 0)
+{
+    int deepest = level;
+    if (j.is_structured())
+        for (const auto& v : j)
+            if (v.is_structured()) deepest = std::max(deepest, container_depth(v, level + 1));
+    return deepest;
+}
+
+// The JWK object as the library reads it: nlohmann's reading when simdjson reads the same text
+// (a byte order mark skipped) and it nests at most `max_depth` levels (detail::max_json_depth).
+std::optional<nlohmann::json> library_object(std::string_view input, const std::optional<nlohmann::json>& object,
+                                             int max_depth)
+{
+    if (!object) return std::nullopt;
+    if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
+    simdjson::dom::parser p;
+    const simdjson::padded_string padded(input);
+    simdjson::dom::element e;
+    if (p.parse(padded).get(e) != simdjson::SUCCESS || container_depth(*object) > max_depth) return std::nullopt;
+    return object;
 }
 
 bool same_identity(const jose::key& a, const jose::key& b)
@@ -177,7 +204,9 @@ void check_verify_only(const jose::key& k)
 void check_jwk(std::string_view input)
 {
     const auto parsed = apiauth::detail::parse_json_unique(input);
-    const std::optional<nlohmann::json> object = parsed && parsed->is_object() ? parsed : std::nullopt;
+    const std::optional<nlohmann::json> nlohmann_object = parsed && parsed->is_object() ? parsed : std::nullopt;
+    const std::optional<nlohmann::json> object =
+        library_object(input, nlohmann_object, apiauth::detail::max_json_depth);
     const auto option_alg = static_cast<algorithm>(input.size() % 14);
 
     const auto pub = jose::key::from_jwk(input);
@@ -194,6 +223,10 @@ void check_jwk(std::string_view input)
             FUZZ_CHECK(is_key_error(r->error()));
         }
     }
+
+    // An object nlohmann reads but the library's JSON reader refuses is invalid_key.
+    if (nlohmann_object && !object)
+        for (const auto* r : {&pub, &priv, &pub_alg, &priv_alg}) FUZZ_CHECK(!*r && is(r->error(), errc::invalid_key));
 
     // Allowing more never refuses more.
     if (pub) {
@@ -219,8 +252,9 @@ void check_jwk(std::string_view input)
         check_key(*priv, object);
     }
 
-    // A set of one answers as the key alone.
-    if (object) {
+    // A set of one answers as the key alone (when wrapping keeps it readable: two levels deeper,
+    // no byte order mark inside the set).
+    if (library_object(input, object, apiauth::detail::max_json_depth - 2) && !input.starts_with("\xEF\xBB\xBF")) {
         const std::string wrapped = R"({"keys":[)" + std::string(input) + "]}";
         const auto set = jose::key_set::from_jwks(wrapped, {.allow_private = true});
         const auto* use = apiauth::detail::json_string(*object, "use");

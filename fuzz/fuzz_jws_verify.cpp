@@ -20,6 +20,7 @@
 //    the same.
 #include "jose_fuzz_model.hpp"
 
+#include <apiauth/detail/json.hpp>  // parse_json_unique: the models read JSON with nlohmann
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/jwk.hpp>

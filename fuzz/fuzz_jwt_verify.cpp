@@ -19,11 +19,13 @@
 //  - a second verifier without typ accepts whatever the first accepts, with the same claims.
 #include "jose_fuzz_model.hpp"
 
+#include <apiauth/detail/json.hpp>  // parse_json_unique: the models read JSON with nlohmann
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
 #include <apiauth/jose/jwt.hpp>
+#include <apiauth/jose/sign.hpp>
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>

@@ -27,6 +27,7 @@
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
 #include <apiauth/jose/jwt.hpp>
+#include <apiauth/jose/sign.hpp>
 
 #include <apiauth/api_key.hpp>
 

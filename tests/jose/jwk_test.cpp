@@ -8,6 +8,7 @@
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
+#include <apiauth/jose/sign.hpp>
 
 #include "../support/jose_support.hpp"
 

@@ -9,6 +9,7 @@
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
 #include <apiauth/jose/jwt.hpp>
+#include <apiauth/jose/sign.hpp>
 
 #include "../support/jose_support.hpp"
 

@@ -4,11 +4,11 @@
 
 #include <apiauth/config.hpp>
 #include <apiauth/detail/bytes.hpp>
-#include <apiauth/detail/json.hpp>
+#include <apiauth/detail/json_reader.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -364,16 +364,23 @@ public:
 
     /** Any claim, converted with nlohmann/json: nothing if absent or not
         convertible to T. Parses json() on each call (allocates): for claims
-        outside the registered set, off the hot path. */
-    template <class T = nlohmann::json> std::optional<T> get(std::string_view name) const
+        outside the registered set, off the hot path. Needs <nlohmann/json.hpp>
+        (or <apiauth/jose/sign.hpp>) where it is called: this header declares
+        nlohmann::json only, so that verifying compiles without nlohmann/json.
+        `Json` is always nlohmann::json; it is a parameter only to defer the
+        body to the call. */
+    template <class T = nlohmann::json, class Json = nlohmann::json> std::optional<T> get(std::string_view name) const
     {
-        const auto j = nlohmann::json::parse(json(), nullptr, /*allow_exceptions=*/false);
+        static_assert(
+            requires { sizeof(Json); },
+            "jwt::claims::get<T>(name) needs nlohmann/json: include <nlohmann/json.hpp> or <apiauth/jose/sign.hpp>");
+        const Json j = Json::parse(json(), nullptr, /*allow_exceptions=*/false);
         if (!j.is_object()) return std::nullopt;
         const auto it = j.find(name);
         if (it == j.end()) return std::nullopt;
         try {
             return it->template get<T>();
-        } catch (const nlohmann::json::exception&) {
+        } catch (const typename Json::exception&) {
             return std::nullopt;
         }
     }

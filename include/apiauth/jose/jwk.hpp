@@ -1,6 +1,12 @@
 // apiauth/jose/jwk.hpp — keys bound to one algorithm (RFC 8725 §3.1), built
 // once from a secret, PEM or JWK (RFC 7517, RFC 7518 §6, RFC 8037 §2), and
 // key sets that choose a key for a token without trusting the token.
+//
+// JWK and JWK Set text is read with simdjson, as tokens are: this header does
+// not include nlohmann/json. The members that build or take nlohmann::json
+// objects (key::to_jwk, key_set::to_public_jwks, key::from_jwk of an object)
+// are templates that need <nlohmann/json.hpp> only where they are called:
+// include it, or <apiauth/jose/sign.hpp>, there.
 #ifndef APIAUTH_JOSE_JWK_HPP
 #define APIAUTH_JOSE_JWK_HPP
 
@@ -11,18 +17,19 @@
 #include <apiauth/crypto/signature.hpp>
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/ecdsa_der.hpp>
-#include <apiauth/detail/json.hpp>
+#include <apiauth/detail/json_reader.hpp>
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/algorithm.hpp>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <simdjson.h>
 
 #include <concepts>
 #include <cstddef>
@@ -34,6 +41,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk {
+struct loader;
+}
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
@@ -97,13 +108,30 @@ public:
         sign). Members are strict base64url; EC
         coordinates and private values must have the full length of the curve
         (RFC 7518 §6.2.1.2), RSA integers the minimal length (§6.3.1.1).
-        Duplicate JSON members are invalid_key. */
+        The text is strict JSON (RFC 8259; a leading byte order mark is
+        skipped), read as tokens are: duplicate member names, nesting deeper
+        than 64 levels and numbers beyond 64-bit integers or double are
+        invalid_key. */
     static result<key> from_jwk(std::string_view jwk_json, jwk_options opt = {});
-    /// As above, from a parsed object (a template only so that a std::string
-    /// argument picks the text overload instead of converting to json).
-    template <class Json>
-    requires std::same_as<Json, nlohmann::json>
-    static result<key> from_jwk(const Json& jwk, jwk_options opt = {}) { return from_jwk_object(jwk, opt); }
+    /** As above, from a nlohmann::json object, serialized and read as text (a
+        string that is not valid UTF-8 is invalid_key). A template so that a
+        std::string argument picks the text overload, and so that only callers
+        need <nlohmann/json.hpp>; `Json` is always nlohmann::json. */
+    template <std::same_as<nlohmann::json> Json> static result<key> from_jwk(const Json& jwk, jwk_options opt = {})
+    {
+        static_assert(
+            requires { sizeof(Json); }, "key::from_jwk(const nlohmann::json&) needs nlohmann/json: include "
+                                        "<nlohmann/json.hpp> or <apiauth/jose/sign.hpp>");
+        std::string text;
+        try {
+            text = jwk.dump(-1, ' ', false, Json::error_handler_t::strict);
+        } catch (const typename Json::type_error&) {  // a string that is not UTF-8
+            return errc::invalid_key;
+        }
+        auto k = from_jwk(text, opt);
+        detail::wipe(text.data(), text.size());
+        return k;
+    }
 
     /** A new random key for `a` (HMAC: hash-length secret from the CSPRNG;
         RSA: 2048 bits; EC on the algorithm's curve; Ed25519). */
@@ -138,8 +166,13 @@ public:
 
     /** The key as a JWK object: kty, alg, use "sig", kid (if any) and the
         public members; private members only if `include_private`. An HMAC key
-        has no public form: key_use_not_allowed unless `include_private`. */
-    result<nlohmann::json> to_jwk(bool include_private = false) const;
+        has no public form: key_use_not_allowed unless `include_private`.
+        Builds a nlohmann::json: include <nlohmann/json.hpp> (or
+        <apiauth/jose/sign.hpp>) where you call it. A template only so that
+        code that never calls it needs no nlohmann/json; `Json` is always
+        nlohmann::json. May throw std::bad_alloc. */
+    template <std::same_as<nlohmann::json> Json = nlohmann::json>
+    result<Json> to_jwk(bool include_private = false) const;
 
 private:
     struct impl {
@@ -160,10 +193,9 @@ private:
     explicit key(std::shared_ptr<const impl> p) noexcept : p_(std::move(p)) {}
     static result<key> from_pkey(algorithm a, crypto::pkey k, bool is_private, std::string_view kid, bool has_kid,
                                  bool verify_allowed, bool sign_allowed);
-    static result<key> from_jwk_object(const nlohmann::json& jwk, jwk_options opt);
     static result<key> from_hmac(algorithm a, std::span<const std::byte> secret, std::string_view kid, bool has_kid,
                                  bool verify_allowed, bool sign_allowed);
-    friend class key_set;
+    friend struct detail::jwk::loader;  // reads a JWK object (from_jwk, key_set::from_jwks)
     std::shared_ptr<const impl> p_;
 };
 
@@ -205,7 +237,8 @@ public:
         private_key_not_allowed, key_alg_missing, …): those are a provider's
         or an operator's mistake, not a key meant for something else.
         invalid_key_set for a document without "keys", with duplicate kids, or
-        with no usable key. opt.alg applies to the keys of its family only. */
+        with no usable key, and for text that key::from_jwk would refuse as
+        JSON. opt.alg applies to the keys of its family only. */
     static result<key_set> from_jwks(std::string_view jwks_json, jwk_options opt = {});
 
     /// The JWKs from_jwks left out, in document order (empty for other sets).
@@ -237,8 +270,10 @@ public:
         return found;
     }
 
-    /// The public keys as a JWK Set document; HMAC keys are left out.
-    nlohmann::json to_public_jwks() const;
+    /** The public keys as a JWK Set document; HMAC keys are left out. Builds
+        a nlohmann::json: include <nlohmann/json.hpp> (or
+        <apiauth/jose/sign.hpp>) where you call it (see key::to_jwk). */
+    template <std::same_as<nlohmann::json> Json = nlohmann::json> Json to_public_jwks() const;
 
     /// The number of keys.
     std::size_t size() const noexcept { return keys_.size(); }
@@ -370,19 +405,26 @@ struct b64_member {
     ~b64_member() { apiauth::detail::wipe(bytes.data(), bytes.size()); }
 };
 
-inline b64_member member(const nlohmann::json& j, const char* name)
+inline b64_member member(simdjson::dom::object j, std::string_view name)
 {
     b64_member m;
-    const auto it = j.find(name);
-    if (it == j.end()) return m;
+    simdjson::dom::element v;
+    if (j.at_key(name).get(v) != simdjson::SUCCESS) return m;
     m.present = true;
-    if (!it->is_string()) return m;
-    auto d = encoding::base64url::decode(it->get_ref<const std::string&>());
+    std::string_view text;
+    if (v.get_string().get(text) != simdjson::SUCCESS) return m;
+    auto d = encoding::base64url::decode(text);
     if (!d) return m;
     m.bytes = std::move(*d);
     m.valid = true;
     return m;
 }
+
+// Builds keys from JWK objects read by simdjson (key::from_jwk,
+// key_set::from_jwks, explain_jwks); a friend of key.
+struct loader {
+    static result<key> load(simdjson::dom::element jwk, jwk_options opt);
+};
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk
 
@@ -476,27 +518,34 @@ inline result<key> key::from_pem(algorithm a, std::string_view pem, std::string_
 
 inline result<key> key::from_jwk(std::string_view jwk_json, jwk_options opt)
 {
-    const auto j = detail::parse_json_unique(jwk_json);
-    if (!j) return errc::invalid_key;
-    return from_jwk_object(*j, opt);
+    detail::json_document doc;
+    if (!doc.parse(jwk_json)) return errc::invalid_key;
+    return detail::jwk::loader::load(doc.root(), opt);
 }
 
-inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt)
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk {
+
+inline result<key> loader::load(simdjson::dom::element jwk, jwk_options opt)
 {
-    if (!j.is_object()) return errc::invalid_key;
-    const std::string* kty = detail::json_string(j, "kty");
+    simdjson::dom::object j;
+    if (jwk.get_object().get(j) != simdjson::SUCCESS) return errc::invalid_key;
+    const std::optional<std::string_view> kty = member_string(j, "kty");
     if (!kty) return errc::invalid_key;
     if (*kty != "oct" && *kty != "RSA" && *kty != "EC" && *kty != "OKP") return errc::unsupported_key_type;
 
     // alg: the JWK's, the caller's, or (EC, OKP) the one the curve implies.
     std::optional<algorithm> a = opt.alg;
-    if (const auto it = j.find("alg"); it != j.end()) {
-        if (!it->is_string()) return errc::invalid_key;
-        const auto named = parse_algorithm(it->get_ref<const std::string&>());
+    simdjson::dom::element v;
+    if (j.at_key("alg").get(v) == simdjson::SUCCESS) {
+        std::string_view alg;
+        if (v.get_string().get(alg) != simdjson::SUCCESS) return errc::invalid_key;
+        const auto named = parse_algorithm(alg);
         if (!named || (a && *a != *named)) return errc::key_algorithm_mismatch;
         a = named;
     }
-    const std::string* crv = detail::json_string(j, "crv");
+    const std::optional<std::string_view> crv = member_string(j, "crv");
     if (!a && *kty == "EC" && crv) {
         for (algorithm c : {algorithm::es256, algorithm::es384, algorithm::es512, algorithm::es256k})
             if (curve_of(c)->jwk_crv == *crv) a = c;
@@ -513,16 +562,19 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
         return errc::key_algorithm_mismatch;
 
     // use and key_ops (RFC 7517 §4.2, §4.3).
-    if (const auto it = j.find("use"); it != j.end())
-        if (!it->is_string() || it->get_ref<const std::string&>() != "sig") return errc::key_use_not_allowed;
+    if (j.at_key("use").get(v) == simdjson::SUCCESS) {
+        std::string_view use;
+        if (v.get_string().get(use) != simdjson::SUCCESS || use != "sig") return errc::key_use_not_allowed;
+    }
     bool verify_allowed = true, sign_allowed = true;
-    if (const auto it = j.find("key_ops"); it != j.end()) {
-        if (!it->is_array()) return errc::invalid_key;
+    if (j.at_key("key_ops").get(v) == simdjson::SUCCESS) {
+        simdjson::dom::array ops;
+        if (v.get_array().get(ops) != simdjson::SUCCESS) return errc::invalid_key;
         verify_allowed = sign_allowed = false;
-        std::vector<std::string> seen;
-        for (const auto& op : *it) {
-            if (!op.is_string()) return errc::invalid_key;
-            const auto& s = op.get_ref<const std::string&>();
+        std::vector<std::string_view> seen;
+        for (const auto op : ops) {
+            std::string_view s;
+            if (op.get_string().get(s) != simdjson::SUCCESS) return errc::invalid_key;
             for (const auto& x : seen)
                 if (x == s) return errc::invalid_key;  // "Duplicate key operation values MUST NOT be present"
             seen.push_back(s);
@@ -531,33 +583,31 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
         }
         if (!verify_allowed && !sign_allowed) return errc::key_use_not_allowed;
     }
-    std::string kid;
+    std::string_view kid;
     bool has_kid = false;
-    if (const auto it = j.find("kid"); it != j.end()) {
-        if (!it->is_string()) return errc::invalid_key;
-        kid = it->get_ref<const std::string&>();
+    if (j.at_key("kid").get(v) == simdjson::SUCCESS) {
+        if (v.get_string().get(kid) != simdjson::SUCCESS) return errc::invalid_key;
         has_kid = true;
     }
 
-    using detail::jwk::member;
     if (f == key_family::hmac) {
         const auto k = member(j, "k");
         if (!k.valid) return errc::invalid_key;
-        return from_hmac(*a, detail::as_bytes(k.bytes), kid, has_kid, verify_allowed, sign_allowed);
+        return key::from_hmac(*a, as_bytes(k.bytes), kid, has_kid, verify_allowed, sign_allowed);
     }
 
     crypto::pkey pk;
     bool priv = false;
     bool pairwise = true;  // OpenSSL's pairwise check applies (not to an RSA key without p and q)
     if (f == key_family::rsa) {
-        if (j.contains("oth")) return errc::invalid_key;  // multi-prime RSA is not supported
+        if (has_member(j, "oth")) return errc::invalid_key;  // multi-prime RSA is not supported
         const auto n = member(j, "n"), e = member(j, "e"), d = member(j, "d");
         if (!n.valid || !e.valid || n.bytes.empty() || e.bytes.empty()) return errc::invalid_key;
         // RFC 7518 §6.3.1.1-2: the minimum number of octets (no leading zero).
         if (n.bytes[0] == '\0' || e.bytes[0] == '\0') return errc::invalid_key;
         const char* crt[] = {"p", "q", "dp", "dq", "qi"};
         bool any_private = d.present;
-        for (const char* c : crt) any_private = any_private || j.contains(c);
+        for (const char* c : crt) any_private = any_private || has_member(j, c);
         if (any_private && !opt.allow_private) return errc::private_key_not_allowed;
         if (any_private && !d.valid) return errc::invalid_key;
         priv = any_private;
@@ -565,7 +615,7 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
         std::vector<BIGNUM*> bns;
         bool ok = bld != nullptr;
         const auto push = [&](const char* name, const std::string& bytes) {
-            BIGNUM* bn = detail::jwk::to_bn(bytes);
+            BIGNUM* bn = to_bn(bytes);
             bns.push_back(bn);
             ok = ok && bn && OSSL_PARAM_BLD_push_BN(bld, name, bn) == 1;
         };
@@ -588,8 +638,8 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
             }
         }
         OSSL_PARAM* params = ok ? OSSL_PARAM_BLD_to_param(bld) : nullptr;
-        if (params) pk = detail::jwk::from_params("RSA", params, priv);
-        if (ok && pk && priv && !pairwise) ok = detail::jwk::rsa_d_matches(bns[0], bns[1], bns[2]);
+        if (params) pk = from_params("RSA", params, priv);
+        if (ok && pk && priv && !pairwise) ok = rsa_d_matches(bns[0], bns[1], bns[2]);
         OSSL_PARAM_free(params);
         OSSL_PARAM_BLD_free(bld);
         for (BIGNUM* bn : bns) BN_clear_free(bn);
@@ -605,12 +655,12 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
         priv = d.present;
         std::string point = "\x04" + x.bytes + y.bytes;
         OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-        BIGNUM* dbn = priv ? detail::jwk::to_bn(d.bytes) : nullptr;
+        BIGNUM* dbn = priv ? to_bn(d.bytes) : nullptr;
         bool ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, ci.openssl_group, 0) == 1 &&
                   OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) == 1 &&
                   (!priv || (dbn && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, dbn) == 1));
         OSSL_PARAM* params = ok ? OSSL_PARAM_BLD_to_param(bld) : nullptr;
-        if (params) pk = detail::jwk::from_params("EC", params, priv);
+        if (params) pk = from_params("EC", params, priv);
         OSSL_PARAM_free(params);
         OSSL_PARAM_BLD_free(bld);
         BN_clear_free(dbn);
@@ -633,7 +683,7 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
             unsigned char derived[32];
             std::size_t len = sizeof derived;
             if (EVP_PKEY_get_raw_public_key(pk.get(), derived, &len) != 1 || len != 32 ||
-                !crypto::equal({reinterpret_cast<const std::byte*>(derived), 32}, detail::as_bytes(x.bytes)))
+                !crypto::equal({reinterpret_cast<const std::byte*>(derived), 32}, as_bytes(x.bytes)))
                 return errc::invalid_key;
         }
     }
@@ -646,8 +696,12 @@ inline result<key> key::from_jwk_object(const nlohmann::json& j, jwk_options opt
     }
     // key_ops that leave a key nothing to do: a public key that may not verify.
     if (!verify_allowed && !(priv && sign_allowed)) return errc::key_use_not_allowed;
-    return from_pkey(*a, std::move(pk), priv, kid, has_kid, verify_allowed, sign_allowed);
+    return key::from_pkey(*a, std::move(pk), priv, kid, has_kid, verify_allowed, sign_allowed);
 }
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 inline result<key> key::generate(algorithm a, std::string_view kid)
 {
@@ -709,10 +763,13 @@ inline result<std::size_t> key::sign(std::span<const std::byte> message, std::sp
     }
 }
 
-inline result<nlohmann::json> key::to_jwk(bool include_private) const
+template <std::same_as<nlohmann::json> Json> inline result<Json> key::to_jwk(bool include_private) const
 {
+    static_assert(
+        requires { sizeof(Json); },
+        "key::to_jwk needs nlohmann/json: include <nlohmann/json.hpp> or <apiauth/jose/sign.hpp>");
     const impl& p = *p_;
-    nlohmann::json j;
+    Json j;
     const auto b64 = [](const std::string& s) { return encoding::base64url::encode(s); };
     switch (family(p.alg)) {
     case key_family::hmac:
@@ -792,24 +849,25 @@ inline result<key_set> key_set::make(std::vector<key> keys)
 
 inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_options opt)
 {
-    const auto j = detail::parse_json_unique(jwks_json);
-    if (!j || !j->is_object()) return errc::invalid_key_set;
-    const auto it = j->find("keys");
-    if (it == j->end() || !it->is_array()) return errc::invalid_key_set;
+    detail::json_document doc;
+    simdjson::dom::array keys;
+    if (!doc.parse(jwks_json) || doc.root().at_key("keys").get_array().get(keys) != simdjson::SUCCESS)
+        return errc::invalid_key_set;
     key_set s;
     std::size_t index = 0;
-    for (const auto& jwk : *it) {
+    for (const auto element : keys) {
         const std::size_t at = index++;
-        if (!jwk.is_object()) return errc::invalid_key_set;
+        simdjson::dom::object jwk;
+        if (element.get_object().get(jwk) != simdjson::SUCCESS) return errc::invalid_key_set;
         const auto skip = [&](errc why) {
-            const std::string* kid = detail::json_string(jwk, "kid");
-            s.skipped_.push_back({at, kid ? *kid : std::string(), make_error_code(why)});
+            const auto kid = detail::member_string(jwk, "kid");
+            s.skipped_.push_back({at, std::string(kid.value_or(std::string_view())), make_error_code(why)});
         };
-        if (const std::string* use = detail::json_string(jwk, "use"); use && *use == "enc") {
+        if (const auto use = detail::member_string(jwk, "use"); use && *use == "enc") {
             skip(errc::key_use_not_allowed);
             continue;
         }
-        if (const std::string* alg = detail::json_string(jwk, "alg"); alg && !parse_algorithm(*alg)) {
+        if (const auto alg = detail::member_string(jwk, "alg"); alg && !parse_algorithm(*alg)) {
             skip(errc::unsupported_algorithm);
             continue;
         }
@@ -817,14 +875,14 @@ inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_option
         // does not stop the EC keys of the same set from following their crv.
         jwk_options per_key = opt;
         if (opt.alg) {
-            const std::string* kty = detail::json_string(jwk, "kty");
+            const auto kty = detail::member_string(jwk, "kty");
             const key_family f = family(*opt.alg);
             const bool fits =
                 kty && ((*kty == "oct" && f == key_family::hmac) || (*kty == "RSA" && f == key_family::rsa) ||
                         (*kty == "EC" && f == key_family::ecdsa) || (*kty == "OKP" && f == key_family::eddsa));
             if (!fits) per_key.alg.reset();
         }
-        auto k = key::from_jwk_object(jwk, per_key);
+        auto k = detail::jwk::loader::load(element, per_key);
         if (!k && (k.error() == errc::unsupported_key_type || k.error() == errc::key_use_not_allowed)) {
             skip(static_cast<errc>(k.error().value()));
             continue;
@@ -836,12 +894,17 @@ inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_option
     return s;
 }
 
-inline nlohmann::json key_set::to_public_jwks() const
+template <std::same_as<nlohmann::json> Json> inline Json key_set::to_public_jwks() const
 {
-    nlohmann::json keys = nlohmann::json::array();
+    static_assert(
+        requires { sizeof(Json); },
+        "key_set::to_public_jwks needs nlohmann/json: include <nlohmann/json.hpp> or <apiauth/jose/sign.hpp>");
+    Json keys = Json::array();
     for (const key& k : keys_)
-        if (auto j = k.to_jwk(false)) keys.push_back(std::move(*j));
-    return nlohmann::json{{"keys", std::move(keys)}};
+        if (auto j = k.template to_jwk<Json>(false)) keys.push_back(std::move(*j));
+    Json set = Json::object();
+    set["keys"] = std::move(keys);
+    return set;
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose
@@ -850,17 +913,20 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk {
 
 using namespace apiauth::jose;  // the internals of apiauth::jose
 
-// The words for a JWK that from_jwk_object refused with `e`: found by looking
-// at the members again, off the loading path.
-inline std::string explain_object(const nlohmann::json& j, const jwk_options& opt, std::error_code e)
+// The words for a JWK that loader::load refused with `e`: found by looking at
+// the members again, off the loading path. `j` is null when the text was not
+// a JSON object (or had a duplicate member name).
+inline std::string explain_object(const simdjson::dom::object* j, const jwk_options& opt, std::error_code e)
 {
     const auto q = [](std::string_view v) { return "\"" + std::string(v.substr(0, 40)) + "\""; };
-    const std::string* kty = detail::json_string(j, "kty");
-    const std::string* alg = detail::json_string(j, "alg");
-    const std::string* crv = detail::json_string(j, "crv");
+    const auto str = [&](std::string_view m) { return j ? member_string(*j, m) : std::nullopt; };
+    const auto has = [&](std::string_view m) { return j && has_member(*j, m); };
+    const std::optional<std::string_view> kty = str("kty");
+    const std::optional<std::string_view> alg = str("alg");
+    const std::optional<std::string_view> crv = str("crv");
     const std::string ktyq = kty ? q(*kty) : std::string("(none)");
-    const auto b64len = [&](const char* m) -> std::optional<std::size_t> {
-        const std::string* v = detail::json_string(j, m);
+    const auto b64len = [&](std::string_view m) -> std::optional<std::size_t> {
+        const auto v = str(m);
         if (!v) return std::nullopt;
         auto d = encoding::base64url::decode(*v);
         if (!d) return std::nullopt;
@@ -876,11 +942,11 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
     if (e == errc::weak_key) {
         if (kty && *kty == "oct") {
             const std::size_t need = alg && *alg == "HS512" ? 64 : alg && *alg == "HS384" ? 48 : 32;
-            return "k has " + std::to_string(b64len("k").value_or(0)) + " octets; " + (alg ? *alg : "HS256") +
-                   " needs at least " + std::to_string(need) + " (RFC 7518 §3.2)";
+            return "k has " + std::to_string(b64len("k").value_or(0)) + " octets; " +
+                   std::string(alg ? *alg : "HS256") + " needs at least " + std::to_string(need) + " (RFC 7518 §3.2)";
         }
         std::size_t bits = 8 * b64len("n").value_or(0);
-        if (const std::string* n = detail::json_string(j, "n")) {
+        if (const auto n = str("n")) {
             auto d = encoding::base64url::decode(*n);
             if (d && !d->empty())
                 for (unsigned c = static_cast<unsigned char>((*d)[0]); c < 0x80 && bits > 0; c = (c << 1) & 0xff)
@@ -891,14 +957,16 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
     if (e == errc::private_key_not_allowed) {
         std::string found;
         for (const char* m : {"d", "p", "q", "dp", "dq", "qi"})
-            if (j.contains(m)) found += found.empty() ? q(m) : ", " + q(m);
+            if (has(m)) found += found.empty() ? q(m) : ", " + q(m);
         return "the JWK has the private member(s) " + found +
                " where a public key is expected; leave them out, or set jwk_options{.allow_private = true} to sign";
     }
     if (e == errc::key_use_not_allowed) {
-        if (const auto it = j.find("use"); it != j.end())
-            return "use is " + (it->is_string() ? q(it->get_ref<const std::string&>()) : std::string("not a string")) +
+        if (has("use")) {
+            const auto use = str("use");
+            return "use is " + (use ? q(*use) : std::string("not a string")) +
                    "; a signature key has \"sig\" (RFC 7517 §4.2)";
+        }
         return "key_ops allow neither \"verify\" nor (for a private key) \"sign\" (RFC 7517 §4.3)";
     }
     if (e == errc::key_algorithm_mismatch) {
@@ -909,13 +977,13 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
         return s + ": they do not fit together (RFC 7518 §6, RFC 8725 §3.1)";
     }
     if (e == errc::invalid_key) {
-        if (!j.is_object()) return "the JWK is not a JSON object (or has a duplicate member name)";
+        if (!j) return "the JWK is not a JSON object (or has a duplicate member name)";
         if (!kty) return "\"kty\" is missing or not a string (RFC 7517 §4.1)";
-        if (j.contains("alg") && !alg) return "\"alg\" is not a string";
-        if (j.contains("kid") && !detail::json_string(j, "kid")) return "\"kid\" is not a string";
-        if (j.contains("key_ops") && !j.at("key_ops").is_array()) return "\"key_ops\" is not an array";
+        if (has("alg") && !alg) return "\"alg\" is not a string";
+        if (has("kid") && !str("kid")) return "\"kid\" is not a string";
+        if (has("key_ops") && !j->at_key("key_ops").is_array()) return "\"key_ops\" is not an array";
         const auto need = [&](const char* m) -> std::string {
-            if (!j.contains(m)) return std::string("member \"") + m + "\" is missing";
+            if (!has(m)) return std::string("member \"") + m + "\" is missing";
             if (!b64len(m)) return std::string("member \"") + m + "\" is not strict base64url (RFC 7515 §2)";
             return {};
         };
@@ -933,12 +1001,12 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
             const std::size_t size = *crv == "P-384" ? 48 : *crv == "P-521" ? 66 : 32;
             for (const char* m : {"x", "y", "d"})
                 if (const auto n = b64len(m); n && *n != size)
-                    return std::string("member \"") + m + "\" has " + std::to_string(*n) + " octets; " + *crv +
-                           " needs exactly " + std::to_string(size) + " (RFC 7518 §6.2.1.2)";
+                    return std::string("member \"") + m + "\" has " + std::to_string(*n) + " octets; " +
+                           std::string(*crv) + " needs exactly " + std::to_string(size) + " (RFC 7518 §6.2.1.2)";
         }
         if (*kty == "RSA")
             for (const char* m : {"n", "e"})
-                if (const std::string* v = detail::json_string(j, m)) {
+                if (const auto v = str(m)) {
                     auto d = encoding::base64url::decode(*v);
                     if (d && !d->empty() && (*d)[0] == '\0')
                         return std::string("member \"") + m + "\" has a leading zero octet (RFC 7518 §6.3.1)";
@@ -949,17 +1017,27 @@ inline std::string explain_object(const nlohmann::json& j, const jwk_options& op
     return e.message();
 }
 
+// explain_jwk for a JWK that is already read (alone, or one of a set's keys).
+inline std::string explain_element(simdjson::dom::element jwk, const jwk_options& opt)
+{
+    const auto k = loader::load(jwk, opt);
+    if (k) return "ok";
+    simdjson::dom::object o;
+    const bool is_object = jwk.get_object().get(o) == simdjson::SUCCESS;
+    return std::string(error_name(k.error())) + ": " + explain_object(is_object ? &o : nullptr, opt, k.error());
+}
+
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
 inline std::string explain_jwk(std::string_view jwk_json, jwk_options opt)
 {
-    const auto k = key::from_jwk(jwk_json, opt);
-    if (k) return "ok";
-    const auto j = detail::parse_json_unique(jwk_json);
-    return std::string(error_name(k.error())) + ": " +
-           detail::jwk::explain_object(j ? *j : nlohmann::json(), opt, k.error());
+    detail::json_document doc;
+    if (!doc.parse(jwk_json))
+        return std::string(error_name(errc::invalid_key)) + ": " +
+               detail::jwk::explain_object(nullptr, opt, make_error_code(errc::invalid_key));
+    return detail::jwk::explain_element(doc.root(), opt);
 }
 
 inline std::string explain_jwks(std::string_view jwks_json, jwk_options opt)
@@ -973,16 +1051,20 @@ inline std::string explain_jwks(std::string_view jwks_json, jwk_options opt)
         return s;
     }
     const std::string head = std::string(error_name(set.error())) + ": ";
-    const auto j = detail::parse_json_unique(jwks_json);
-    if (!j || !j->is_object() || !j->contains("keys") || !j->at("keys").is_array())
+    detail::json_document doc;
+    simdjson::dom::array keys;
+    if (!doc.parse(jwks_json) || doc.root().at_key("keys").get_array().get(keys) != simdjson::SUCCESS)
         return head + "not a JWK Set: a JSON object with a \"keys\" array (RFC 7517 §5)";
-    const auto& keys = j->at("keys");
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (!keys[i].is_object()) return head + "keys[" + std::to_string(i) + "] is not a JSON object";
-        const auto one = explain_jwk(keys[i].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), opt);
+    std::size_t i = 0;
+    for (const auto jwk : keys) {
+        const std::size_t at = i++;
+        simdjson::dom::object o;
+        if (jwk.get_object().get(o) != simdjson::SUCCESS)
+            return head + "keys[" + std::to_string(at) + "] is not a JSON object";
+        const auto one = detail::jwk::explain_element(jwk, opt);
         if (one == "ok" || one.rfind(std::string(error_name(set.error())) + ":", 0) != 0) continue;
-        const std::string* kid = detail::json_string(keys[i], "kid");
-        return "keys[" + std::to_string(i) + "]" + (kid ? " kid \"" + *kid + "\"" : "") + " " + one;
+        const auto kid = detail::member_string(o, "kid");
+        return "keys[" + std::to_string(at) + "]" + (kid ? " kid \"" + std::string(*kid) + "\"" : "") + " " + one;
     }
     if (set.error() == errc::invalid_key_set)
         return head + "no usable key, or two keys with the same kid (RFC 7517 §4.5)";

@@ -1,10 +1,16 @@
 // apiauth/jose/jwt.hpp — JSON Web Tokens: a verifier with a claims policy, and a signer (RFC 7519, RFC 8725).
+//
+// What a translation unit that verifies tokens includes: it does not include
+// nlohmann/json. jwt::signer::sign takes a nlohmann::json and so needs
+// <nlohmann/json.hpp>, or <apiauth/jose/sign.hpp>, where it is called.
 #ifndef APIAUTH_JOSE_JWT_HPP
 #define APIAUTH_JOSE_JWT_HPP
 
 #include <apiauth/config.hpp>
 #include <apiauth/crypto/random.hpp>
-#include <apiauth/detail/json.hpp>
+#include <apiauth/detail/json_reader.hpp>
+#include <apiauth/detail/json_writer.hpp>
+#include <apiauth/detail/utf8.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/algorithm.hpp>
@@ -12,13 +18,14 @@
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <simdjson.h>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -413,17 +420,29 @@ private:
                num(now) + " (leeway " + std::to_string(policy_.leeway.count()) + " s)";
     }
 
-    // The header's alg, kid and typ, with the error read_header gave.
+    // The header's alg, kid and typ, with the error read_header gave. The
+    // header may be anything here, duplicate names included (the last one
+    // counts, as in most JSON readers) and text after a NUL octet ignored.
     std::string explain_header(std::string_view header_b64, std::error_code e) const
     {
         std::string s = e.message();
         const auto text = encoding::base64url::decode(header_b64);
         if (!text) return s;
-        const auto h = nlohmann::json::parse(*text, nullptr, false);
-        if (!h.is_object()) return s;
+        detail::json_document doc;
+        simdjson::dom::object h;
+        if (!doc.parse(std::string_view(*text).substr(0, text->find('\0')), /*unique=*/false) ||
+            doc.root().get_object().get(h) != simdjson::SUCCESS)
+            return s;
         s += " (header";
-        for (const char* m : {"alg", "kid", "typ"})
-            if (const std::string* v = detail::json_string(h, m)) s += std::string(" ") + m + " " + quote(*v);
+        for (const std::string_view m : {"alg", "kid", "typ"}) {
+            std::optional<std::string_view> last;
+            for (const auto field : h) {
+                if (field.key != m) continue;
+                std::string_view v;
+                last = field.value.get_string().get(v) == simdjson::SUCCESS ? std::optional(v) : std::nullopt;
+            }
+            if (last) s += " " + std::string(m) + " " + quote(*last);
+        }
         s += ")";
         if (e == errc::wrong_token_type) s += "; the policy expects typ " + quote(policy_.typ);
         return s;
@@ -514,8 +533,13 @@ inline result<std::string> new_jti()
     return encoding::base64url::encode(b);
 }
 
-/** Signs JWTs with one key: header `{"alg":…,"typ":…,"kid":…}`, claims from a
-    nlohmann::json object. */
+/** Signs JWTs with one key: header `{"alg":…,"kid":…,"typ":…}`, claims from a
+    nlohmann::json object.
+
+    sign() takes a nlohmann::json: include <nlohmann/json.hpp> (or
+    <apiauth/jose/sign.hpp>) where it is called. This header itself does not
+    include nlohmann/json, so that code that only verifies does not compile
+    it. */
 class signer {
 public:
     /** A signer for `k` (not_a_signing_key unless it holds private material).
@@ -525,13 +549,20 @@ public:
     {
         try {
             if (!k.can_sign()) return errc::not_a_signing_key;
-            nlohmann::json h;
-            h["alg"] = std::string(name(k.alg()));
-            if (!typ.empty()) h["typ"] = std::move(typ);
-            if (k.has_kid()) h["kid"] = std::string(k.kid());
-            auto text = detail::dump_json(h);
-            if (!text) return text.error();
-            return signer(std::move(k), encoding::base64url::encode(*text));
+            if (!detail::is_utf8(typ)) return errc::json_invalid_utf8;
+            // Members sorted by name, compact: the header nlohmann/json wrote before.
+            std::string h = "{\"alg\":";
+            detail::append_json_string(h, name(k.alg()));
+            if (k.has_kid()) {
+                h += ",\"kid\":";
+                detail::append_json_string(h, k.kid());
+            }
+            if (!typ.empty()) {
+                h += ",\"typ\":";
+                detail::append_json_string(h, typ);
+            }
+            h += '}';
+            return signer(std::move(k), encoding::base64url::encode(h));
         } catch (...) {
             return std::make_error_code(std::errc::not_enough_memory);
         }
@@ -542,9 +573,15 @@ public:
         (json_invalid_utf8: nlohmann would throw type_error 316, and RFC 8259
         §8.1 wants UTF-8). With `opt`, iat/exp/jti are added unless present.
         Never throws: a failing clock is invalid_configuration, memory
-        exhaustion not_enough_memory. */
-    result<std::string> sign(nlohmann::json claims, const sign_options& opt = {}) const noexcept
+        exhaustion not_enough_memory. A template only so that this header
+        needs no nlohmann/json (see the class comment): `Json` is always
+        nlohmann::json, and `sign({{"sub", "x"}})` works as before. */
+    template <std::same_as<nlohmann::json> Json = nlohmann::json>
+    result<std::string> sign(Json claims, const sign_options& opt = {}) const noexcept
     {
+        static_assert(
+            requires { sizeof(Json); },
+            "jwt::signer::sign needs nlohmann/json: include <nlohmann/json.hpp> or <apiauth/jose/sign.hpp>");
         try {
             if (!claims.is_object()) return errc::invalid_claims;
             const auto now = opt.clock ? opt.clock() : std::chrono::system_clock::now();
@@ -556,9 +593,14 @@ public:
                 if (!j) return j.error();
                 claims["jti"] = std::move(*j);
             }
-            auto text = detail::dump_json(claims);
-            if (!text) return text.error();
-            return detail::sign_encoded(header_b64_, detail::as_bytes(*text), key_);
+            std::string text;
+            try {
+                // strict: json_invalid_utf8 instead of signing other text than the caller gave
+                text = claims.dump(-1, ' ', false, Json::error_handler_t::strict);
+            } catch (const typename Json::type_error&) {
+                return errc::json_invalid_utf8;
+            }
+            return detail::sign_encoded(header_b64_, detail::as_bytes(text), key_);
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         } catch (...) {  // the caller's clock

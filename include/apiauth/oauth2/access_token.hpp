@@ -7,6 +7,7 @@
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/crypto/random.hpp>
 #include <apiauth/detail/ascii.hpp>
+#include <apiauth/detail/json_writer.hpp>
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
@@ -104,30 +105,6 @@ struct issued_access_token {
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
 
-// Appends `s` as a JSON string (RFC 8259 §7): '"' and '\' escaped, control characters as
-// \u00XX; `s` must be UTF-8 (checked by the caller). The token's claims are few and known,
-// so they are written here rather than through a JSON document: the token endpoint is a hot
-// path (BENCHMARKS.md, oauth2/token_endpoint).
-inline void append_json_string(std::string& out, std::string_view s)
-{
-    out += '"';
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (u < 0x20) {
-            constexpr char hex[] = "0123456789abcdef";
-            out += "\\u00";
-            out += hex[u >> 4];
-            out += hex[u & 15];
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-}
-
 inline bool json_safe(std::string_view s) noexcept
 {
     return apiauth::detail::is_utf8(s);
@@ -200,7 +177,7 @@ public:
             h += "\",\"typ\":\"at+jwt\"";
             if (k.has_kid()) {
                 h += ",\"kid\":";
-                detail::oauth2::append_json_string(h, k.kid());
+                apiauth::detail::append_json_string(h, k.kid());
             }
             h += '}';
             return access_token_issuer(std::move(k), std::move(opt), encoding::base64url::encode(h));
@@ -240,13 +217,13 @@ public:
             std::string c;
             c.reserve(256);
             c += "{\"iss\":";
-            detail::oauth2::append_json_string(c, opt_.issuer);
+            apiauth::detail::append_json_string(c, opt_.issuer);
             c += ",\"sub\":";
-            detail::oauth2::append_json_string(c, g.subject);
+            apiauth::detail::append_json_string(c, g.subject);
             c += ",\"aud\":";
             const auto write_aud = [&](const auto& list) {
                 if (list.size() == 1) {
-                    detail::oauth2::append_json_string(c, list.front());
+                    apiauth::detail::append_json_string(c, list.front());
                     return;
                 }
                 c += '[';
@@ -254,7 +231,7 @@ public:
                 for (const auto& a : list) {
                     if (!first) c += ',';
                     first = false;
-                    detail::oauth2::append_json_string(c, a);
+                    apiauth::detail::append_json_string(c, a);
                 }
                 c += ']';
             };
@@ -267,9 +244,9 @@ public:
             c += ",\"iat\":";
             c += std::to_string(t.issued_at.time_since_epoch().count());
             c += ",\"jti\":";
-            detail::oauth2::append_json_string(c, t.jti);
+            apiauth::detail::append_json_string(c, t.jti);
             c += ",\"client_id\":";
-            detail::oauth2::append_json_string(c, g.client_id);
+            apiauth::detail::append_json_string(c, g.client_id);
             if (!g.scopes.empty()) {
                 std::string scope;
                 for (std::string_view s : g.scopes) {
@@ -277,7 +254,7 @@ public:
                     scope += s;
                 }
                 c += ",\"scope\":";
-                detail::oauth2::append_json_string(c, scope);
+                apiauth::detail::append_json_string(c, scope);
             }
             c += '}';
             auto token = apiauth::detail::sign_encoded(header_b64_, apiauth::detail::as_bytes(c), key_);
