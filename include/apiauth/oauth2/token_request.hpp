@@ -15,6 +15,7 @@
 
 #include <boost/url/parse.hpp>
 
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
@@ -235,14 +236,6 @@ inline bool is_form_content_type(std::string_view ct) noexcept
     return true;
 }
 
-// The first value of `name` in either form (duplicates were refused before), still encoded.
-inline std::optional<std::string_view> find_param(const http::form_view& body, const http::form_view& query,
-                                                  std::string_view name) noexcept
-{
-    if (auto v = body.find(name)) return v;
-    return query.find(name);
-}
-
 // Decodes a validated form component into `out` (replacing its contents).
 inline std::error_code decode_into(std::string_view encoded, std::string& out) noexcept
 {
@@ -263,23 +256,30 @@ inline bool is_resource_indicator(const std::string& s) noexcept
     return !s.empty() && boost::urls::parse_absolute_uri(s).has_value();
 }
 
-// The two forms of a request at an OAuth endpoint, validated.
+// The two forms of a request at an OAuth endpoint, validated, and the parameters read_forms
+// was asked for, found in one pass over both.
 struct endpoint_forms {
+    static constexpr std::size_t max_single = 4;
     http::form_view body, query;
+    std::array<std::string_view, max_single> names{};   // what read_forms looked for
+    std::array<std::string_view, max_single> values{};  // each one's value, still encoded
+    std::size_t count = 0;
 
-    // The first value of `name` in the body or the query, still encoded; "" when absent or
-    // empty (RFC 6749 §3.1: a parameter sent without a value is omitted).
+    // The value of `name` (one read_forms looked for) in the body or the query, still
+    // encoded; "" when absent or empty (RFC 6749 §3.1: a parameter sent without a value is
+    // omitted).
     std::string_view param(std::string_view name) const noexcept
     {
-        const auto v = find_param(body, query, name);
-        return v ? *v : std::string_view{};
+        for (std::size_t i = 0; i < count; ++i)
+            if (names[i] == name) return values[i];
+        return {};
     }
 };
 
 // What every OAuth endpoint checks before it reads a parameter (RFC 6749 §3.2, §2.3.1; RFC
 // 7009 §2.1; RFC 7662 §2.1): POST, the bounds, the content type, the form encoding of body
 // and query, none of the `single` parameters twice (across both), no client credentials in
-// the query.
+// the query. One pass over the parameters finds every `single` one (at most max_single).
 inline std::error_code read_forms(const http::request_view& req, const token_request_options& opt,
                                   std::initializer_list<std::string_view> single, endpoint_forms& out) noexcept
 {
@@ -296,21 +296,35 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
     if (!body) return body.error();
     const auto query = http::parse_form(query_text, fo);
     if (!query) return query.error();
+    out.body = *body;
+    out.query = *query;
+    out.count = 0;
+    for (const std::string_view name : single)
+        if (out.count < endpoint_forms::max_single) out.names[out.count++] = name;
 
     // RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once",
     // in the body and the query together, names compared after decoding. Checked for the
     // parameters this endpoint reads; an unrecognized one is ignored (§3.2), repeated or not,
-    // and RFC 8707 `resource` may repeat.
-    for (const std::string_view name : single) {
-        std::size_t n = 0;
-        for (const http::form_view* form : {&*body, &*query})
-            for (const http::form_pair& p : *form)
-                if (f::decodes_to(p.name, name) && ++n > 1) return errc::duplicate_parameter;
+    // and RFC 8707 `resource` may repeat. RFC 6749 §2.3.1: client credentials "MUST NOT be
+    // included in the request URI". A repeat is reported before credentials in the query.
+    std::array<bool, endpoint_forms::max_single> seen{};
+    bool repeated = false, credentials_in_query = false;
+    for (const http::form_view* form : {&*body, &*query}) {
+        for (const http::form_pair& p : *form) {
+            // A name without escapes is its own decoding: compared as it is.
+            const bool plain = p.name.find_first_of("%+") == std::string_view::npos;
+            const auto is = [&](std::string_view n) { return plain ? p.name == n : f::decodes_to(p.name, n); };
+            for (std::size_t i = 0; i < out.count; ++i) {
+                if (!is(out.names[i])) continue;
+                repeated = repeated || seen[i];
+                if (!seen[i]) out.values[i] = p.value;
+                seen[i] = true;
+            }
+            if (form == &*query && (is("client_id") || is("client_secret"))) credentials_in_query = true;
+        }
     }
-    // RFC 6749 §2.3.1: client credentials "MUST NOT be included in the request URI".
-    if (query->find("client_secret") || query->find("client_id")) return errc::credentials_in_query;
-    out.body = *body;
-    out.query = *query;
+    if (repeated) return errc::duplicate_parameter;
+    if (credentials_in_query) return errc::credentials_in_query;
     return {};
 }
 
@@ -329,8 +343,9 @@ inline std::error_code read_client_authentication(const http::request_view& req,
                                                   const token_request_options& opt,
                                                   const client_credentials_out& out) noexcept
 {
-    const std::string_view body_id = forms.body.find("client_id").value_or("");
-    const std::string_view body_secret = forms.body.find("client_secret").value_or("");
+    // Neither is in the query (read_forms refused that).
+    const std::string_view body_id = forms.param("client_id");
+    const std::string_view body_secret = forms.param("client_secret");
     out.id_in_body = !body_id.empty();
     if (req.authorization.size() > 1) return errc::duplicate_authorization;
     if (req.authorization.size() == 1) {
