@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 using namespace oauth2_support;
@@ -95,6 +96,38 @@ TEST_CASE_METHOD(endpoints_fixture, "E91 RFC 7662 §2.2: an unknown token is {\"
 {
     check_inactive(introspect({basic_header(reader.id, reader.secret)}, "token=not-a-token"));
     check_inactive(introspect({basic_header(reader.id, reader.secret)}, "token=eyJhbGciOiJIUzI1NiJ9.e30.c2ln"));
+}
+
+TEST_CASE_METHOD(endpoints_fixture,
+                 "RFC 7662 §2.2: introspection_response, what a resource server that introspects its own tokens sends",
+                 "[oauth2][introspection]")
+{
+    const std::string t = token_for(reader, "read");
+    // The same body as the endpoint's, for the same token.
+    const auto via_endpoint =
+        introspect({basic_header(reader.id, reader.secret)}, "token=" + t + "&token_type_hint=access_token");
+    const auto active = apiauth::oauth2::introspection_response(verifier.verify(t), verifier);
+    REQUIRE(active.has_value());
+    CHECK(active->status == 200);
+    CHECK(active->body == via_endpoint.response.body);
+    CHECK(active->fields == via_endpoint.response.fields);
+
+    // Any apiauth verification error: {"active":false} and nothing else.
+    for (const apiauth::errc e : {apiauth::errc::token_expired, apiauth::errc::bad_signature,
+                                  apiauth::errc::token_revoked, apiauth::errc::wrong_token_type}) {
+        const auto inactive = apiauth::oauth2::introspection_response(e, verifier);
+        REQUIRE(inactive.has_value());
+        CHECK(inactive->body == R"({"active":false})");
+        CHECK(inactive->status == 200);
+    }
+    // An error that says nothing about the token fails closed: neither active nor inactive.
+    const auto outage = apiauth::oauth2::introspection_response(apiauth::errc::store_unavailable, verifier);
+    REQUIRE_FALSE(outage.has_value());
+    CHECK(outage.error() == apiauth::errc::store_unavailable);
+    const auto other =
+        apiauth::oauth2::introspection_response(std::make_error_code(std::errc::not_enough_memory), verifier);
+    REQUIRE_FALSE(other.has_value());
+    CHECK(other.error() == std::errc::not_enough_memory);
 }
 
 TEST_CASE_METHOD(endpoints_fixture, "E91 RFC 7662 §2.1: introspection without client authentication is 401",

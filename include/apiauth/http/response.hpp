@@ -18,6 +18,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 struct field {
     std::string name;   ///< the field name, e.g. "Cache-Control"
     std::string value;  ///< the field value, e.g. "no-store"
+    /// Equal when name and value are the same octets.
+    friend bool operator==(const field&, const field&) = default;
 };
 
 /** The HTTP answer apiauth decided on: status, header fields in order, body.

@@ -21,10 +21,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <new>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
 
@@ -61,6 +63,51 @@ inline std::int64_t unix_seconds(std::chrono::system_clock::time_point t) noexce
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** The introspection answer (RFC 7662 §2.2) for the outcome of `tokens.verify` on a token:
+    200 with `Content-Type: application/json`, `Cache-Control: no-store`, `Pragma:
+    no-cache`, and `{"active":true, "scope", "client_id", "token_type":"Bearer", "exp",
+    "iat", "sub", "aud", "iss", "jti"}` for a verified token, `{"active":false}` and nothing
+    else for any apiauth verification error. An error that says nothing about the token (a
+    revocation store that cannot answer, store_unavailable; an error of another category)
+    is returned as it is: fail closed, never "active" nor "inactive". For a resource server
+    that introspects its own tokens, and for introspection_endpoint. Never throws.
+    @par Specification RFC 7662 §2.2, §4.
+*/
+inline result<http::response> introspection_response(const result<verified_access_token>& token,
+                                                     const access_token_verifier& tokens) noexcept
+{
+    try {
+        if (!token) {
+            const std::error_code e = token.error();
+            if (e.category() != error_category() || e == errc::store_unavailable) return e;
+            return apiauth::detail::oauth2::inactive_response();
+        }
+        using apiauth::detail::oauth2::unix_seconds;
+        nlohmann::json j = {{"active", true},
+                            {"client_id", std::string(token->client_id())},
+                            {"token_type", "Bearer"},
+                            {"exp", unix_seconds(token->expires_at())},
+                            {"iat", unix_seconds(token->issued_at())},
+                            {"sub", std::string(token->subject())},
+                            {"iss", tokens.policy().issuer},
+                            {"jti", std::string(token->jti())}};
+        const std::string scope(token->scope());
+        if (!scope.empty()) j["scope"] = scope;
+        nlohmann::json aud = nlohmann::json::array();
+        for (std::string_view a : token->audience()) aud.push_back(std::string(a));
+        j["aud"] = aud.size() == 1 ? aud.front() : aud;
+        auto body = apiauth::detail::dump_json(j);
+        if (!body) return body.error();
+        http::response r(200);
+        r.add("Content-Type", "application/json");
+        apiauth::detail::oauth2::add_no_store(r);
+        r.body = std::move(*body);
+        return r;
+    } catch (const std::exception&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
 
 /** The introspection endpoint (RFC 7662): read the request, authenticate the client with its
     API key pair, and say whether the access token it names is active, and what it carries.
@@ -102,35 +149,10 @@ endpoint_outcome introspection_endpoint(const http::request_view& req, const Sto
         auto token = tokens.verify(r->token(), {}, revoked);
         if (token && iopt.own_tokens_only && token->client_id() != r->client_id())
             token = result<verified_access_token>(errc::unauthorized_client);
-        if (!token) {
-            // A store that cannot say whether the token was revoked: fail closed, and say so.
-            const std::error_code e = token.error();
-            if (e.category() != error_category() || e == errc::store_unavailable)
-                return operation_failure(e, ep, opt, o.client);
-            o.token_error = e;
-            o.response = apiauth::detail::oauth2::inactive_response();
-            return o;
-        }
-        using apiauth::detail::oauth2::unix_seconds;
-        nlohmann::json j = {{"active", true},
-                            {"client_id", std::string(token->client_id())},
-                            {"token_type", "Bearer"},
-                            {"exp", unix_seconds(token->expires_at())},
-                            {"iat", unix_seconds(token->issued_at())},
-                            {"sub", std::string(token->subject())},
-                            {"iss", tokens.policy().issuer},
-                            {"jti", std::string(token->jti())}};
-        const std::string scope(token->scope());
-        if (!scope.empty()) j["scope"] = scope;
-        nlohmann::json aud = nlohmann::json::array();
-        for (std::string_view a : token->audience()) aud.push_back(std::string(a));
-        j["aud"] = aud.size() == 1 ? aud.front() : aud;
-        auto body = apiauth::detail::dump_json(j);
-        if (!body) return operation_failure(body.error(), ep, opt, o.client);
-        o.response = http::response(200);
-        o.response.add("Content-Type", "application/json");
-        apiauth::detail::oauth2::add_no_store(o.response);
-        o.response.body = std::move(*body);
+        auto resp = introspection_response(token, tokens);
+        if (!resp) return operation_failure(resp.error(), ep, opt, o.client);
+        if (!token) o.token_error = token.error();
+        o.response = std::move(*resp);
         return o;
     } catch (const std::exception&) {
         return operation_failure(std::make_error_code(std::errc::not_enough_memory), ep, opt, o.client);
