@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # examples/demo.sh — a short walk through what apiauth makes of Authorization and
-# WWW-Authenticate values, and of JWTs, using the `apiauth` command-line tool.
+# WWW-Authenticate values, of JWTs and API keys, and of an OAuth 2.0 exchange of an API key for an
+# access token, using the `apiauth` command-line tool.
 #
 #   usage: examples/demo.sh path/to/apiauth      (`./dev demo` builds the tool and runs this)
 #
@@ -233,6 +234,44 @@ expect reject key verify "$tampered_key" --record record.json --pepper-hex "$pep
 
 say "A key with another prefix (valid checksum, not on this server's allow-list): refused before any lookup too."
 expect reject key verify "$api_key" --record record.json --pepper-hex "$pepper" --prefix other_sk
+
+section "7. OAuth 2.0: exchange an API key for a token, call a protected route"
+
+# Still in the temporary directory. The API server of this section: the key records, the pepper,
+# and an access token signing key; `apiauth authenticate` decides about one raw HTTP request on
+# stdin as authenticate_api has the server decide, and prints the response it would send.
+
+# show_request FILE: the request the next command reads on stdin, its credentials abbreviated.
+show_request() {
+    printf '\n(on stdin: %s)\n' "$1"
+    sed -E 's/\r$//; s/^(Authorization: [A-Za-z]+) .*/\1 …/; s/^./    &/' "$1"
+}
+
+say "A client's API key allowed the scope 'read', and the API server's ES256 key for access tokens (RFC 9068)."
+expect_kept accept client-key.txt key generate --prefix acme_sk --pepper-hex "$pepper" --scope read \
+    --owner acct-42 --record-out client.json
+client_key=$(awk '$1 == "token" { print $2 }' client-key.txt)
+client_basic=$("$cli" key basic "$client_key" | awk '$1 == "authorization" { $1 = ""; sub(/^ /, ""); print }')
+expect accept jwk generate --alg ES256 --kid demo-at --out at.jwk
+server=(authenticate --record client.json --pepper-hex "$pepper" --token-key at.jwk --iss https://api.example
+    --aud https://api.example)
+
+say "The client exchanges its key for an access token at the token endpoint (RFC 6749 §4.4): client_id and" \
+    "client_secret over Basic, grant_type=client_credentials. The answer is 200 with the token, no-store."
+printf 'POST /oauth/token HTTP/1.1\r\nHost: api.example\r\nAuthorization: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=client_credentials&scope=read\r\n' \
+    "$client_basic" >token-request.http
+show_request token-request.http
+expect_kept accept token-response.txt "${server[@]}" <token-request.http
+access_token=$(sed -n 's/^{"access_token":"\([^"]*\)".*/\1/p' token-response.txt)
+
+say "The client calls a protected route with the token (RFC 6750 §2.1); the route requires the scope 'read'."
+printf 'GET /orders HTTP/1.1\r\nHost: api.example\r\nAuthorization: Bearer %s\r\n\r\n' "$access_token" >orders.http
+show_request orders.http
+expect accept "${server[@]}" --scope read <orders.http
+
+say "The same call on a route that requires 'write': the token is valid but does not grant it," \
+    "403 insufficient_scope with the scope in the challenge (RFC 6750 §3.1)."
+expect reject "${server[@]}" --scope read --scope write <orders.http
 
 echo
 if [ "$failures" -ne 0 ]; then

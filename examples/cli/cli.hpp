@@ -9,13 +9,17 @@
 #ifndef APIAUTH_EXAMPLES_CLI_CLI_HPP
 #define APIAUTH_EXAMPLES_CLI_CLI_HPP
 
+#include <apiauth/api_key.hpp>
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/jose/jwk.hpp>
+#include <apiauth/jose/jwt.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace apiauth_cli {
@@ -46,13 +51,15 @@ struct usage_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Command groups, in the order `apiauth --help` lists them. A new group (token, id-site, oidc)
-// is one file defining its add_*_commands and one line in main.cpp.
-void add_explain_commands(CLI::App& app, context& ctx);    // explain.cpp
-void add_challenge_commands(CLI::App& app, context& ctx);  // challenge.cpp
-void add_jwk_commands(CLI::App& app, context& ctx);        // jwk.cpp
-void add_jwt_commands(CLI::App& app, context& ctx);        // jwt.cpp
-void add_key_commands(CLI::App& app, context& ctx);        // key.cpp
+// Command groups, in the order `apiauth --help` lists them. A new group (id-site, oidc) is one
+// file defining its add_*_commands and one line in main.cpp.
+void add_explain_commands(CLI::App& app, context& ctx);       // explain.cpp
+void add_challenge_commands(CLI::App& app, context& ctx);     // challenge.cpp
+void add_jwk_commands(CLI::App& app, context& ctx);           // jwk.cpp
+void add_jwt_commands(CLI::App& app, context& ctx);           // jwt.cpp
+void add_key_commands(CLI::App& app, context& ctx);           // key.cpp
+void add_token_commands(CLI::App& app, context& ctx);         // token.cpp
+void add_authenticate_commands(CLI::App& app, context& ctx);  // authenticate.cpp
 
 /** A subcommand of `parent` that runs `run()` and makes its result the exit status. `summary`
     (one line) lists it in its parent's help; its own --help prints the summary, `details`,
@@ -74,6 +81,9 @@ std::string command_path(const CLI::App& app);
 
 /// The whole of a file, or nothing if it cannot be read.
 std::optional<std::string> read_file(std::string_view path);
+/// All of stdin. More than `max` octets is a usage_error naming `what` ("the request"); a read
+/// error throws std::runtime_error (internal error).
+std::string read_stdin(std::string_view what, std::size_t max);
 
 // ---- text ---------------------------------------------------------------------------------------
 
@@ -88,6 +98,8 @@ std::string preview(std::string_view token);
 std::string octets(std::size_t n);
 /// The library's name for an error ("bad_signature"), or category:value.
 std::string describe_error(std::error_code ec);
+/// The reason phrase of an HTTP status code the library answers with ("Unauthorized"), or "".
+std::string_view reason_phrase(int status);
 
 // ---- reports ------------------------------------------------------------------------------------
 
@@ -131,9 +143,10 @@ private:
 enum class scheme_kind { basic, bearer, other, none };
 
 /** The verdict block of a rejected credential or token: error name and message, HTTP status,
-    OAuth error and the WWW-Authenticate values to send (realm "example"). JSON: "error":
-    {"name", "message", "http_status", "oauth_error"} and "www_authenticate": [...]. */
-exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind);
+    OAuth error and the WWW-Authenticate values to send (realm "example"; `scope` goes into
+    the Bearer challenge, RFC 6750 §3.1 insufficient_scope). JSON: "error": {"name",
+    "message", "http_status", "oauth_error"} and "www_authenticate": [...]. */
+exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind, std::string_view scope = {});
 /// A blank line and "verdict  accepted" (text).
 exit_code report_acceptance(report& r);
 
@@ -163,6 +176,41 @@ apiauth::result<apiauth::jose::key_set> load_keys(std::string_view path, const k
 
 /// "HS256, HS384, …, EdDSA".
 std::string algorithm_list();
+
+// ---- JWTs as the reports show them (jwt.cpp; also used by token.cpp) ---------------------------
+
+/// The JSON object in the base64url segment `segment` of a JWS, or a discarded value (and
+/// `problem` says why).
+nlohmann::json decode_segment(std::string_view segment, std::string& problem);
+/// alg, kid and typ of a token's JOSE header as written (unverified when it was refused).
+/// JSON: "header": {"alg", "kid", "typ"} (null when absent), or null.
+void print_header(report& r, std::string_view token);
+/// The registered claims of a verified token, dates relative to `now` (text only).
+void print_claims(const report& r, const apiauth::jose::jwt::claims& c, double now);
+/// The registered claims of a refused token as its payload `j` states them (text only).
+void print_unverified_claims(const report& r, const nlohmann::json& j, std::string_view problem, double now,
+                             bool signature_valid);
+
+// ---- API key records and peppers (key.cpp; also used by authenticate.cpp) ---------------------
+
+/// Pepper bytes that wipe themselves.
+struct pepper_bytes {
+    std::vector<std::byte> key;
+    std::uint32_t version = 1;
+    pepper_bytes() = default;
+    pepper_bytes(std::vector<std::byte> k, std::uint32_t v) : key(std::move(k)), version(v) {}
+    pepper_bytes(pepper_bytes&&) = default;
+    pepper_bytes& operator=(pepper_bytes&&) = default;
+    ~pepper_bytes() { apiauth::crypto::wipe(key.data(), key.size()); }
+};
+
+/// A pepper given as hex; throws usage_error unless it is hex of at least 32 bytes.
+pepper_bytes pepper_from_hex(std::string_view hex, std::uint32_t version);
+/// The ring of `peppers` with `current` as the version new verifiers use; usage_error if refused.
+apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::uint32_t current);
+/// The records of a --record argument: a JSON text ('{' or '['), else a file holding one
+/// record or an array of them. Throws usage_error for anything else.
+std::vector<apiauth::api_key_record> records_from(std::string_view arg);
 
 }  // namespace apiauth_cli
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples/cli/cli_test.sh — the apiauth CLI's contract: every --help, the exit codes
-# (0 accepted, 1 rejected, 2 usage, 3 internal), the --json documents and their fields, and key
-# files (jwk generate --out, PEM keys and JWKs without "alg" with --alg).
+# (0 accepted, 1 rejected, 2 usage, 3 internal), the --json documents and their fields, key
+# files (jwk generate --out, PEM keys and JWKs without "alg" with --alg), access tokens (token
+# issue/verify/introspect) and raw HTTP requests decided by authenticate.
 #
 #   usage: examples/cli/cli_test.sh path/to/apiauth      (CTest runs it: "apiauth: cli ...")
 #
@@ -78,7 +79,8 @@ commands=(
     "" "explain" "explain authorization" "explain www-authenticate"
     "challenge" "challenge basic" "challenge bearer"
     "jwk" "jwk generate" "jwk public" "jwt" "jwt sign" "jwt verify"
-    "key" "key generate" "key verify" "key basic" "key import-stormpath" "help"
+    "key" "key generate" "key verify" "key basic" "key import-stormpath"
+    "token" "token issue" "token verify" "token introspect" "authenticate" "help"
 )
 for c in "${commands[@]}"; do
     # shellcheck disable=SC2086  # the words of the command
@@ -117,6 +119,11 @@ run 2 key no-such-subcommand
 run 2 key generate
 run 2 key verify --record '{}' --pepper-hex 00
 stderr_has "(see: apiauth key verify --help)"
+run 2 token
+run 2 token issue --key missing.jwk --iss a --aud b
+run 2 token verify token --keys missing.jwk --iss a --aud b
+run 2 token introspect token --keys missing.jwk --aud b
+run 2 authenticate --pepper-hex 00
 
 # ---- explain and challenge: --json, exit 1 on a rejected value ----------------------------------
 
@@ -261,6 +268,191 @@ json_has error.name
 run 0 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA 'Xd8n1L4sIVBMGrGcCjvqu/3yfOhNzz6jObfhnq2dCxo' \
     --pepper-hex "$pepper" --json
 json_has command verdict record.key_id hint
+
+# ---- token issue, verify, introspect (RFC 9068 access tokens, RFC 7662) -------------------------
+
+as_iss=https://as.example
+api_aud=https://api.example
+run 0 jwk generate --alg HS256 --kid at-hs --out at-hs.jwk
+run 0 jwk generate --alg ES256 --kid at-es --out at-es.jwk
+run 0 jwk public at-es.jwk --json
+python3 -c 'import json, sys; json.dump(json.load(sys.stdin)["jwks"], sys.stdout)' <out.txt >at-es-jwks.json
+python3 -c 'import json, sys; json.dump(json.load(sys.stdin)["public_jwk"], sys.stdout)' <out.txt >at-es-pub.jwk
+
+# HS256: issue, then verify the round trip (JSON members, claims, header).
+run 0 token issue --key at-hs.jwk --iss "$as_iss" --aud "$api_aud" --sub client-7 --scope read --scope write \
+    --lifetime 600 --json
+json_has command verdict token alg kid typ expires_in scope jti
+json_is 'doc["command"] == "token issue" and doc["typ"] == "at+jwt" and doc["alg"] == "HS256" and doc["kid"] == "at-hs"'
+json_is 'doc["expires_in"] == 600 and doc["scope"] == "read write"'
+at_hs=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <out.txt)
+at_hs_jti=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["jti"])' <out.txt)
+run 0 token issue --key at-hs.jwk --iss "$as_iss" --aud "$api_aud" --sub client-7
+if [ "$(wc -l <out.txt)" -ne 1 ] || ! grep -Eq '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' out.txt; then
+    fail "token issue (text): not one compact JWS: $(head -c 200 out.txt)"
+fi
+
+run 0 token verify "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --scope read --scope write --json
+json_has command verdict header.alg header.kid header.typ claims.iss claims.sub claims.aud claims.client_id \
+    claims.scope claims.jti claims.iat claims.exp
+json_is 'doc["command"] == "token verify" and doc["verdict"] == "accepted"'
+json_is 'doc["header"] == {"alg": "HS256", "kid": "at-hs", "typ": "at+jwt"}'
+json_is 'doc["claims"]["sub"] == "client-7" and doc["claims"]["client_id"] == "client-7" and doc["claims"]["scope"] == "read write"'
+json_is 'doc["claims"]["iss"] == "https://as.example" and doc["claims"]["aud"] == "https://api.example"'
+json_is 'doc["claims"]["exp"] - doc["claims"]["iat"] == 600 and "error" not in doc'
+run 0 token verify - --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" <<<"$at_hs"  # TOKEN - reads stdin
+grep -q 'verdict *accepted' out.txt || fail "token verify - (text): no accepted verdict"
+
+# ES256 made with jwk generate --out: signed with the private JWK, verified with the published JWKS.
+run 0 token issue --key at-es.jwk --iss "$as_iss" --aud "$api_aud" --aud https://b.example --sub client-8 \
+    --client-id app-8 --scope read --json
+json_is 'doc["alg"] == "ES256" and doc["kid"] == "at-es"'
+at_es=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <out.txt)
+run 0 token verify "$at_es" --keys at-es-jwks.json --iss "$as_iss" --aud https://b.example --json
+json_is 'doc["claims"]["aud"] == ["https://api.example", "https://b.example"] and doc["claims"]["client_id"] == "app-8"'
+json_is 'doc["verified_with"] == {"alg": "ES256", "kid": "at-es"}'
+run 1 token verify "$at_es" --keys at-es.jwk --iss "$as_iss" --aud "$api_aud"  # a private key where a public one belongs
+run 1 token issue --key at-es-pub.jwk --iss "$as_iss" --aud "$api_aud" --sub x --json  # a public key cannot sign
+json_is 'doc["error"]["name"] == "not_a_signing_key"'
+run 1 token issue --key at-hs.jwk --iss "$as_iss" --aud "$api_aud" --sub x --scope 'read write' --json
+json_is 'doc["error"]["name"] == "invalid_scope_syntax"'  # one --scope is one scope-token (RFC 6749 §3.3)
+
+# Refusals, answered as a resource server answers them (RFC 6750 §3.1).
+run 1 token verify "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --scope read --scope admin --json
+json_has error.name error.message error.http_status error.oauth_error www_authenticate header claims
+json_is 'doc["verdict"] == "rejected" and doc["error"]["name"] == "insufficient_scope"'
+json_is 'doc["error"]["http_status"] == 403 and doc["error"]["oauth_error"] == "insufficient_scope"'
+json_is 'doc["www_authenticate"][0].startswith("Bearer ") and "error=\"insufficient_scope\"" in doc["www_authenticate"][0] and "scope=\"admin\"" in doc["www_authenticate"][0]'
+run 1 token verify "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud https://other.example --json
+json_is 'doc["error"]["name"] == "wrong_audience" and doc["error"]["http_status"] == 401'
+json_is 'doc["error"]["oauth_error"] == "invalid_token" and "error=\"invalid_token\"" in doc["www_authenticate"][0]'
+json_is 'doc["signature_valid"] and not doc["claims_verified"]'
+run 1 token verify "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --now 4102444800 --json
+json_is 'doc["error"]["name"] == "token_expired" and doc["error"]["http_status"] == 401'
+run 0 token verify "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --now "$(($(date +%s) + 620))" \
+    --leeway 60  # 20 s past exp, within the leeway
+run 1 token verify "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --revoked "$at_hs_jti" --json
+json_is 'doc["error"]["name"] == "token_revoked" and doc["error"]["oauth_error"] == "invalid_token"'
+run 1 token verify "$at_hs" --keys at-hs.jwk --iss https://evil.example --aud "$api_aud" --json
+json_is 'doc["error"]["name"] == "wrong_issuer"'
+run 1 token verify "$token" --keys hs-noalg.jwk --alg HS256 --iss "$as_iss" --aud "$api_aud" --json  # typ JWT
+json_is 'doc["error"]["name"] == "wrong_token_type"'
+
+# Introspection: the body the library's endpoint writes, byte for byte.
+run 0 token introspect "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud"
+python3 -c '
+import base64, json, sys
+p = sys.argv[1].split(".")[1]
+c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+body = dict(active=True, token_type="Bearer", **{k: c[k] for k in ("aud", "client_id", "exp", "iat", "iss", "jti", "scope", "sub")})
+print(json.dumps(body, separators=(",", ":"), sort_keys=True))' "$at_hs" >introspect-want.txt
+cmp -s out.txt introspect-want.txt || fail "token introspect (active): $(cat out.txt) is not $(cat introspect-want.txt)"
+run 0 token introspect "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --json
+json_has command verdict active body introspection token_error
+json_is 'doc["active"] and doc["introspection"]["sub"] == "client-7" and doc["token_error"] is None'
+run 1 token introspect "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --now 4102444800
+printf '{"active":false}\n' >inactive-want.txt
+cmp -s out.txt inactive-want.txt || fail "token introspect (expired): $(cat out.txt)"
+stderr_has "token_expired"
+run 1 token introspect "$at_hs" --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --revoked "$at_hs_jti"
+cmp -s out.txt inactive-want.txt || fail "token introspect (revoked): $(cat out.txt)"
+run 1 token introspect not-a-token --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" --json
+json_is 'doc["body"] == "{\"active\":false}" and doc["token_error"]["name"] == "jws_malformed"'
+run 2 token introspect - --keys at-hs.jwk --iss "$as_iss" --aud "$api_aud" </dev/null
+stderr_has "no token on stdin"
+
+# ---- authenticate: a raw HTTP request on stdin, decided by authenticate_api --------------------
+
+run 0 key generate --prefix acme_sk --pepper-hex "$pepper" --scope read --owner acct-1 --record-out client.json --json
+client_key=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <out.txt)
+run 0 key generate --prefix acme_sk --pepper-hex "$pepper" --record-out other.json --json
+other_key=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <out.txt)
+client_id=${client_key:0:${#client_key}-50}
+client_secret=${client_key: -49}
+client_basic="Basic $(printf '%s:%s' "$client_id" "$client_secret" | base64 -w0)"
+wrong_basic="Basic $(printf '%s:%s' "$client_id" "${other_key: -49}" | base64 -w0)"
+auth=(authenticate --record client.json --record other.json --pepper-hex "$pepper")
+auth_tokens=("${auth[@]}" --token-key at-es.jwk --iss "$as_iss" --aud "$api_aud")
+
+# field NAME: the value of the first response field NAME in out.txt (the JSON of authenticate).
+field() {
+    python3 -c 'import json, sys; print(next((f["value"] for f in json.load(sys.stdin)["response"]["fields"] if f["name"] == sys.argv[1]), ""))' "$1" <out.txt
+}
+
+printf 'GET /items HTTP/1.1\r\nHost: api.example\r\nAuthorization: %s\r\n\r\n' "$client_basic" >req-basic.txt
+run 0 "${auth[@]}" --json <req-basic.txt
+json_has command verdict method identity.method identity.key_id identity.subject identity.scopes response.status \
+    response.fields response.body request.method request.path
+json_is 'doc["command"] == "authenticate" and doc["method"] == "api_key" and doc["identity"]["subject"] == "acct-1"'
+json_is 'doc["identity"]["scopes"] == ["read"] and "error" not in doc'
+json_is "'$client_secret' not in json.dumps(doc)"
+run 0 "${auth[@]}" --scope read <req-basic.txt
+grep -q 'verdict *accepted' out.txt || fail "authenticate (text): no accepted verdict"
+grep -qF "$client_secret" out.txt && fail "authenticate (text) printed the client secret"
+
+printf 'GET /items HTTP/1.1\r\nAuthorization: %s\r\n\r\n' "$wrong_basic" >req-wrong.txt
+run 1 "${auth[@]}" --json <req-wrong.txt
+json_has error.name error.message response.status
+json_is 'doc["verdict"] == "rejected" and doc["response"]["status"] == 401 and "identity" not in doc'
+[ "$(field WWW-Authenticate)" = 'Basic realm="api", charset="UTF-8"' ] || fail "wrong secret: WWW-Authenticate $(field WWW-Authenticate)"
+run 1 "${auth[@]}" <req-wrong.txt
+grep -q '^HTTP/1.1 401 Unauthorized' out.txt || fail "authenticate (text): no 401 status line"
+grep -q '^WWW-Authenticate: Basic realm=' out.txt || fail "authenticate (text): no Basic challenge"
+# The secret's checksum is right but its MAC is not the stored one: the constant-time comparison refuses it.
+python3 -c 'import json; c = json.load(open("client.json")); c["verifier"] = json.load(open("other.json"))["verifier"]
+json.dump(c, open("client-other-mac.json", "w"))'
+run 1 authenticate --record client-other-mac.json --pepper-hex "$pepper" --json <req-basic.txt
+json_is 'doc["error"]["name"] == "api_key_bad_secret" and doc["response"]["status"] == 401'
+[ "$(field WWW-Authenticate)" = 'Basic realm="api", charset="UTF-8"' ] || fail "bad secret: WWW-Authenticate $(field WWW-Authenticate)"
+
+# The token endpoint (client credentials, RFC 6749 §4.4), then the token it minted as a Bearer credential.
+body='grant_type=client_credentials&scope=read'
+printf 'POST /oauth/token HTTP/1.1\r\nHost: api.example\r\nAuthorization: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s' \
+    "$client_basic" ${#body} "$body" >req-token.txt
+run 0 "${auth_tokens[@]}" --json <req-token.txt
+json_is 'doc["method"] == "token_request" and doc["response"]["status"] == 200'
+json_is 'set(json.loads(doc["response"]["body"])) >= {"access_token", "token_type", "expires_in"}'
+json_is 'json.loads(doc["response"]["body"])["token_type"] == "Bearer" and json.loads(doc["response"]["body"])["expires_in"] == 3600'
+[ "$(field Cache-Control)" = no-store ] || fail "token response: Cache-Control $(field Cache-Control)"
+bearer=$(python3 -c 'import json, sys; print(json.loads(json.load(sys.stdin)["response"]["body"])["access_token"])' <out.txt)
+run 0 token verify "$bearer" --keys at-es-jwks.json --iss "$as_iss" --aud "$api_aud" --scope read --json
+json_is 'doc["claims"]["client_id"] == "'"$client_id"'"'
+# LF line ends and a body ended by a newline (a here-document), without Content-Length.
+printf 'POST /oauth/token HTTP/1.1\nAuthorization: %s\nContent-Type: application/x-www-form-urlencoded\n\n%s\n' \
+    "$client_basic" "$body" >req-token-lf.txt
+run 0 "${auth_tokens[@]}" <req-token-lf.txt
+grep -q '^HTTP/1.1 200 OK' out.txt || fail "authenticate (LF request): no 200 status line"
+
+printf 'GET /items HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n' "$bearer" >req-bearer.txt
+run 0 "${auth_tokens[@]}" --scope read --json <req-bearer.txt
+json_is 'doc["method"] == "access_token" and doc["identity"]["scopes"] == ["read"] and doc["identity"]["bearer_method"] == "header"'
+json_is 'doc["identity"]["client_id"] == "'"$client_id"'"'
+run 1 "${auth_tokens[@]}" --scope read --scope admin --json <req-bearer.txt
+json_is 'doc["response"]["status"] == 403 and doc["error"]["name"] == "insufficient_scope"'
+field WWW-Authenticate | grep -q '^Bearer realm="api", error="insufficient_scope".*scope="admin"' ||
+    fail "insufficient scope: WWW-Authenticate $(field WWW-Authenticate)"
+run 1 "${auth[@]}" --json <req-bearer.txt  # no --token-key: no token verifies
+json_is 'doc["response"]["status"] == 401 and doc["error"]["name"] == "unknown_key"'
+
+printf 'GET /oauth/token HTTP/1.1\r\n\r\n' >req-get-token.txt
+run 1 "${auth_tokens[@]}" --json <req-get-token.txt
+json_is 'doc["response"]["status"] == 405 and doc["method"] == "token_request"'
+[ "$(field Allow)" = POST ] || fail "GET at the token path: Allow $(field Allow)"
+printf 'GET /items HTTP/1.1\r\n\r\n' >req-none.txt
+run 1 "${auth_tokens[@]}" --realm shop --json <req-none.txt
+json_is '[f["value"] for f in doc["response"]["fields"] if f["name"] == "WWW-Authenticate"] == ["Bearer realm=\"shop\"", "Basic realm=\"shop\", charset=\"UTF-8\""]'
+
+# Not an HTTP/1.1 request: usage errors.
+printf 'GET /items\r\n\r\n' >req-bad.txt
+run 2 "${auth[@]}" <req-bad.txt
+stderr_has "not a request line"
+printf 'GET /items HTTP/1.1\r\nAuthorization %s\r\n\r\n' "$client_basic" >req-bad.txt
+run 2 "${auth[@]}" <req-bad.txt
+stderr_has "line 2 is not a field line"
+grep -qF "$client_secret" err.txt && fail "authenticate: a malformed line was echoed with its credentials"
+head -c 1100000 /dev/zero | tr '\0' 'a' >req-big.txt
+run 2 "${auth[@]}" <req-big.txt
+stderr_has "longer than"
 
 echo
 if [ "$failures" -ne 0 ]; then

@@ -3,6 +3,8 @@
 
 #include "cli.hpp"
 
+#include <apiauth/jose/sign.hpp>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>

@@ -6,6 +6,7 @@
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/jose/jws.hpp>
 #include <apiauth/jose/jwt.hpp>
+#include <apiauth/jose/sign.hpp>
 
 #include <charconv>
 #include <chrono>
@@ -45,6 +46,10 @@ std::string describe_date(double t, double now)
     out += std::string(" (") + buf + ", " + (d == 0 ? "now" : d > 0 ? "in " + span : span + " ago") + ")";
     return out;
 }
+
+}  // namespace
+
+// decode_segment and the print_* functions are shared with token.cpp (declared in cli.hpp).
 
 /// The JSON object in the base64url segment `segment`, or a discarded value.
 nlohmann::json decode_segment(std::string_view segment, std::string& problem)
@@ -145,6 +150,8 @@ void print_unverified_claims(const report& r, const nlohmann::json& j, std::stri
     }
     if (shown == 0) r.row("(none)", "no registered claim", 2);
 }
+
+namespace {
 
 /// "a,b,,c" as {"a", "b", "c"}.
 std::vector<std::string> split_list(std::string_view s)

@@ -63,16 +63,9 @@ std::optional<std::vector<std::byte>> from_hex(std::string_view h)
     return out;
 }
 
-/// Pepper bytes that wipe themselves.
-struct pepper_bytes {
-    std::vector<std::byte> key;
-    std::uint32_t version = 1;
-    pepper_bytes() = default;
-    pepper_bytes(std::vector<std::byte> k, std::uint32_t v) : key(std::move(k)), version(v) {}
-    pepper_bytes(pepper_bytes&&) = default;
-    pepper_bytes& operator=(pepper_bytes&&) = default;
-    ~pepper_bytes() { apiauth::detail::wipe(key.data(), key.size()); }
-};
+}  // namespace
+
+// pepper_from_hex, make_ring and records_from are shared with authenticate.cpp (cli.hpp).
 
 pepper_bytes pepper_from_hex(std::string_view hex, std::uint32_t version)
 {
@@ -91,6 +84,8 @@ apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::ui
     if (!ring) throw usage_error("the peppers were refused: " + ring.error().message());
     return std::move(*ring);
 }
+
+namespace {
 
 // ---- records as JSON ----------------------------------------------------------------------------
 
@@ -163,6 +158,8 @@ apiauth::api_key_record record_from(const nlohmann::json& j)
     return r;
 }
 
+}  // namespace
+
 // A record argument is a JSON text if it starts with '{' or '[', else the name of a file holding one.
 std::vector<apiauth::api_key_record> records_from(std::string_view arg)
 {
@@ -189,6 +186,8 @@ std::vector<apiauth::api_key_record> records_from(std::string_view arg)
     }
     return out;
 }
+
+namespace {
 
 void write_record_file(report& r, const std::string& path, const nlohmann::json& record)
 {

@@ -3,8 +3,10 @@
 
 #include "cli.hpp"
 
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/http/challenge.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -19,21 +21,6 @@ namespace {
 constexpr std::string_view example_realm = "example";
 
 constexpr std::size_t label_width = 18;
-
-std::string_view reason_phrase(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "";
-    }
-}
 
 /// The first line of a description: the summary a list of commands shows.
 std::string summary_of(const CLI::App& app)
@@ -62,6 +49,22 @@ public:
 };
 
 }  // namespace
+
+std::string_view reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 405: return "Method Not Allowed";
+    case 413: return "Content Too Large";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "";
+    }
+}
 
 std::shared_ptr<CLI::Formatter> make_help_formatter()
 {
@@ -101,6 +104,23 @@ std::optional<std::string> read_file(std::string_view path)
     if (!in) return std::nullopt;
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) return std::nullopt;
+    return text;
+}
+
+std::string read_stdin(std::string_view what, std::size_t max)
+{
+    std::string text;
+    char buf[16384];
+    for (;;) {
+        const std::size_t n = std::fread(buf, 1, sizeof buf, stdin);
+        text.append(buf, n);
+        if (text.size() > max) {
+            apiauth::crypto::wipe(text);  // it may hold credentials
+            throw usage_error(std::string(what) + " on stdin is longer than " + octets(max));
+        }
+        if (n < sizeof buf) break;
+    }
+    if (std::ferror(stdin) != 0) throw std::runtime_error("cannot read stdin");
     return text;
 }
 
@@ -203,7 +223,7 @@ nlohmann::json error_json(std::error_code ec)
     return {{"name", describe_error(ec)}, {"message", ec.message()}};
 }
 
-exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind)
+exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind, std::string_view scope)
 {
     const int status = apiauth::http_status(ec);
     const std::string_view oauth = apiauth::oauth_error(ec);
@@ -214,7 +234,7 @@ exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind)
     if (kind == scheme_kind::basic || kind == scheme_kind::other)
         add(apiauth::http::write_basic_challenge(example_realm));
     if (kind == scheme_kind::bearer || kind == scheme_kind::other)
-        add(apiauth::http::bearer_challenge_for(ec, example_realm));
+        add(apiauth::http::bearer_challenge_for(ec, example_realm, scope));
 
     r.line("");
     r.row("verdict", "rejected");
