@@ -32,14 +32,6 @@ namespace {
 using apiauth::errc;
 using apiauth::oauth2::client_authentication;
 
-std::string_view next_line(std::string_view& in)
-{
-    const std::size_t lf = in.find('\n');
-    const std::string_view line = in.substr(0, lf);
-    in = lf == std::string_view::npos ? std::string_view{} : in.substr(lf + 1);
-    return line;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -47,11 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     const unsigned ctl = data[0];
     std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-    const std::string_view method = next_line(in);
-    const std::string_view target = next_line(in);
+    const std::string_view method = fuzz::next_line(in);
+    const std::string_view target = fuzz::next_line(in);
     std::vector<std::string_view> auth;
-    for (unsigned i = 0; i < (ctl & 3u); ++i) auth.push_back(next_line(in));
-    const std::string_view content_type = next_line(in);
+    for (unsigned i = 0; i < (ctl & 3u); ++i) auth.push_back(fuzz::next_line(in));
+    const std::string_view content_type = fuzz::next_line(in);
     const std::string_view body = in;
 
     apiauth::oauth2::token_request_options opt;
