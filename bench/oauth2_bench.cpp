@@ -20,6 +20,7 @@
 #include <apiauth/authenticate.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/http/basic.hpp>
+#include <apiauth/jose/sign.hpp>  // key_set::to_public_jwks
 #include <apiauth/oauth2/access_token.hpp>
 #include <apiauth/oauth2/token_cache.hpp>
 #include <apiauth/oauth2/token_endpoint.hpp>

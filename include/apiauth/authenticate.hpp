@@ -67,6 +67,13 @@ class authenticated;
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 struct authenticated_access;
 
+// The pass only authenticated_access can make: it opens authenticated's public constructor,
+// which std::optional::emplace needs, to nothing else.
+class authenticated_pass {
+    friend struct authenticated_access;
+    authenticated_pass() = default;
+};
+
 // Deletes a string that held a token after wiping it.
 struct wiping_delete {
     void operator()(std::string* s) const noexcept
@@ -131,6 +138,14 @@ public:
         return token() != nullptr && bearer_ == http::bearer_method::query ? "private" : "";
     }
 
+    /// Made by authenticate_api only (the pass has no public constructor): the identity of a
+    /// verified access token, built where it is kept, without moving the token again.
+    authenticated(detail::authenticated_pass, oauth2::verified_access_token&& t, http::bearer_method m,
+                  detail::kept_token kept) noexcept
+        : method_(auth_method::access_token), token_(std::move(t)), bearer_(m), kept_(std::move(kept))
+    {
+    }
+
 private:
     friend struct detail::authenticated_access;
     authenticated() = default;
@@ -179,14 +194,16 @@ struct authenticated_access {
         a.bearer_ = m;
         return a;
     }
-    static authenticated from_token(oauth2::verified_access_token&& t, http::bearer_method m, kept_token kept) noexcept
+    // The outcome for a verified token. The token moves once, into the outcome, which is
+    // returned as it is (one return of one object: no move of the outcome either); its claims
+    // are an inline buffer, so each move copies them.
+    static auth_outcome token_outcome(oauth2::verified_access_token&& t, http::bearer_method m,
+                                      kept_token kept) noexcept
     {
-        authenticated a;
-        a.method_ = auth_method::access_token;
-        a.token_.emplace(std::move(t));
-        a.bearer_ = m;
-        a.kept_ = std::move(kept);
-        return a;
+        auth_outcome o;
+        o.method = auth_method::access_token;
+        o.identity.emplace(authenticated_pass(), std::move(t), m, std::move(kept));
+        return o;
     }
 };
 
@@ -352,13 +369,10 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
         }
     }();
     if (!t) return detail::resource_failure(t.error(), auth_method::access_token, cfg, {});
-    authenticated a = detail::authenticated_access::from_token(std::move(*t), b->method(), std::move(kept));
-    if (const std::string_view s = missing_scope(a); !s.empty())
-        return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
-    auth_outcome o;
-    o.method = auth_method::access_token;
-    o.identity.emplace(std::move(a));
-    return o;
+    for (std::string_view s : required_scopes)
+        if (!t->has_scope(s))
+            return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
+    return detail::authenticated_access::token_outcome(std::move(*t), b->method(), std::move(kept));
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE

@@ -694,3 +694,36 @@ TEST_CASE("RFC 9110 §5.6.4: a quoted-pair may not escape a CTL", "[credentials]
     REQUIRE(del.has_error());
     CHECK(del.error() == errc::invalid_field_value);
 }
+
+TEST_CASE("RFC 9110 §11.2: token68 read 16 octets a step agrees with the octet-at-a-time grammar, for every "
+          "octet at every position",
+          "[credentials]")
+{
+    // The oracle: token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+    const auto is_t68 = [](unsigned char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+               c == '_' || c == '~' || c == '+' || c == '/';
+    };
+    std::size_t checked = 0;
+    for (const std::size_t len : {std::size_t{15}, std::size_t{16}, std::size_t{17}, std::size_t{40}}) {
+        for (std::size_t at = 0; at < len; ++at) {
+            for (unsigned c = 0; c < 256; ++c) {
+                std::string token(len, 'a');
+                token[at] = static_cast<char>(c);
+                const std::string field = "Bearer " + token;
+                const auto r = apiauth::http::parse_credentials(field);
+                // A token68 octet anywhere, or '=' only in the last place: one token68.
+                const bool whole = is_t68(static_cast<unsigned char>(c)) || (c == '=' && at == len - 1);
+                INFO("length " << len << ", octet " << c << " at " << at);
+                if (whole) {
+                    REQUIRE(r.has_value());
+                    CHECK(r->token68 == token);
+                } else {
+                    CHECK((!r.has_value() || r->token68 != token));
+                }
+                ++checked;
+            }
+        }
+    }
+    CHECK(checked == 256 * (15 + 16 + 17 + 40));
+}
