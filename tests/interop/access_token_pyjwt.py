@@ -18,6 +18,7 @@ One line per check; exit status 1 if any check failed.
 """
 
 import atexit
+import base64
 import json
 import os
 import shutil
@@ -74,6 +75,18 @@ def write(name, obj):
     return path
 
 
+def es256_full_length(jwk):
+    """PyJWT 2.6's to_jwk drops leading zero octets of x, y and d (to_base64url_uint), about one
+    key in 85; RFC 7518 §6.2.1.2-3 requires all 32 octets and apiauth refuses the short form
+    (invalid_key, tested in tests/jose). Pad what PyJWT wrote, so the test never flakes on it."""
+    out = dict(jwk)
+    for m in ("x", "y", "d"):
+        if m in out:
+            raw = base64.urlsafe_b64decode(out[m] + "=" * (-len(out[m]) % 4))
+            out[m] = base64.urlsafe_b64encode(raw.rjust(32, b"\0")).rstrip(b"=").decode()
+    return out
+
+
 class Keys:
     """One signing key: the private JWK for apiauth, PyJWT's signing and verifying objects."""
 
@@ -97,6 +110,8 @@ class Keys:
             else:
                 self.sign_key = ed25519.Ed25519PrivateKey.generate()
             jwk = json.loads(algo.to_jwk(self.sign_key))
+            if alg == "ES256":
+                jwk = es256_full_length(jwk)
             jwk.update({"alg": alg, "kid": kid})
             self.private_jwk = jwk
         if alg == "HS256":
@@ -105,6 +120,8 @@ class Keys:
         else:
             self.verify_key = self.sign_key.public_key()
             pub = json.loads(algo.to_jwk(self.verify_key))
+            if alg == "ES256":
+                pub = es256_full_length(pub)
             pub.update({"alg": alg, "kid": kid, "use": "sig"})
             self.public_jwk = pub
         Keys.made += 1  # one pair of files per key, even when two keys share a kid
