@@ -172,6 +172,26 @@ apiauth::result<oauth2::access_token_verifier> make_verifier(const policy_option
         {.issuer = opt.iss, .audience = opt.aud, .leeway = std::chrono::seconds(opt.leeway), .clock = clock_of(opt)});
 }
 
+/// What verify and introspect both stand on: the --revoked jtis in a store, the keys read for
+/// verification and the verifier of the policy (its error when the keys or policy are refused).
+struct resource_policy {
+    apiauth::stores::memory_revocation_store revoked;
+    std::optional<jose::key_set> keys;
+    apiauth::result<oauth2::access_token_verifier> verifier;
+
+    explicit resource_policy(const policy_options& opt)
+        : revoked{opt.revoked.size() + 16, clock_of(opt)}, verifier(make_verifier(opt, keys))
+    {
+        revoke_all(revoked, opt);
+    }
+    /// The report's refusal when the verifier could not be made.
+    exit_code refuse(report& r, const policy_options& opt) const
+    {
+        return r.refuse(keys ? "the policy is refused" : "cannot use the keys in " + printable(opt.keys_path),
+                        verifier.error());
+    }
+};
+
 /// The claims of RFC 9068 §2.2 as the payload `j` states them (null when absent), for JSON.
 nlohmann::json access_token_claims(const nlohmann::json& j)
 {
@@ -211,13 +231,11 @@ exit_code run_verify(const context& ctx, const policy_options& opt)
 {
     report r{ctx, "token verify"};
     const std::string token = token_argument(opt.token);
-    apiauth::stores::memory_revocation_store revoked{opt.revoked.size() + 16, clock_of(opt)};
-    revoke_all(revoked, opt);
-    std::optional<jose::key_set> keys;
-    const auto v = make_verifier(opt, keys);
-    if (!v)
-        return r.refuse(keys ? "the policy is refused" : "cannot use the keys in " + printable(opt.keys_path),
-                        v.error());
+    const resource_policy policy(opt);
+    if (!policy.verifier) return policy.refuse(r, opt);
+    const auto& v = policy.verifier;
+    const auto& keys = policy.keys;
+    const auto& revoked = policy.revoked;
     const double now = now_of(opt);
 
     r.row("token", octets(token.size()) + ": " + preview(token));
@@ -278,13 +296,10 @@ exit_code run_introspect(const context& ctx, const policy_options& opt)
 {
     report r{ctx, "token introspect"};
     const std::string token = token_argument(opt.token);
-    apiauth::stores::memory_revocation_store revoked{opt.revoked.size() + 16, clock_of(opt)};
-    revoke_all(revoked, opt);
-    std::optional<jose::key_set> keys;
-    const auto v = make_verifier(opt, keys);
-    if (!v)
-        return r.refuse(keys ? "the policy is refused" : "cannot use the keys in " + printable(opt.keys_path),
-                        v.error());
+    const resource_policy policy(opt);
+    if (!policy.verifier) return policy.refuse(r, opt);
+    const auto& v = policy.verifier;
+    const auto& revoked = policy.revoked;
 
     const auto t = v->verify(token, {}, revoked);
     const auto response = oauth2::introspection_response(t, *v);

@@ -296,7 +296,7 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
         return o;
     }
     // The first scope not held, for the 403 (RFC 6750 §3.1 "scope" attribute).
-    const auto missing_scope = [&](const authenticated& a) noexcept -> std::string_view {
+    const auto missing_scope = [&](const auto& a) noexcept -> std::string_view {  // authenticated or a token
         for (std::string_view s : required_scopes)
             if (!a.has_scope(s)) return s;
         return {};
@@ -369,9 +369,8 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
         }
     }();
     if (!t) return detail::resource_failure(t.error(), auth_method::access_token, cfg, {});
-    for (std::string_view s : required_scopes)
-        if (!t->has_scope(s))
-            return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
+    if (const std::string_view s = missing_scope(*t); !s.empty())
+        return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
     return detail::authenticated_access::token_outcome(std::move(*t), b->method(), std::move(kept));
 }
 

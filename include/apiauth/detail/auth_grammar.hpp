@@ -48,7 +48,10 @@ inline std::size_t scan_token68(std::string_view s, std::size_t i) noexcept
     std::size_t b = i;
 #if defined(__SSE2__)
     // Sixteen octets a step (a bearer token is hundreds): ALPHA, DIGIT and "-./" as three
-    // signed ranges (an octet >= 0x80 is negative, in none of them), "+_~" one by one.
+    // signed ranges (an octet >= 0x80 is negative, in none of them), "+_~" one by one. Not
+    // Boost.URL's lut_chars find_if_not (form.hpp): in 1.81 it tests each octet through the
+    // table and only collects the 16 answers with SSE2, 4.6k instructions on a 400-octet
+    // token against 1k here (callgrind).
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     const auto in = [](__m128i v, char lo, char hi) {
         return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),

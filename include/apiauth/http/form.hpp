@@ -87,6 +87,11 @@ inline char next_octet(std::string_view s, std::size_t& i) noexcept
 inline bool decodes_to(std::string_view enc, std::string_view plain) noexcept
 {
     if (enc.size() < plain.size()) return false;
+    if (enc.size() == plain.size()) {  // an escape would leave the decoding shorter: '+' alone differs
+        for (std::size_t i = 0; i < enc.size(); ++i)
+            if (enc[i] == '%' || (enc[i] == '+' ? ' ' : enc[i]) != plain[i]) return false;
+        return true;
+    }
     std::size_t i = 0, k = 0;
     while (i < enc.size() && k < plain.size())
         if (next_octet(enc, i) != plain[k++]) return false;

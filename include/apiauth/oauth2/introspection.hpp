@@ -145,18 +145,14 @@ endpoint_outcome introspection_endpoint(const http::request_view& req, const Sto
 
     endpoint_outcome o;
     o.client = client->record();
-    try {
-        auto token = tokens.verify(r->token(), {}, revoked);
-        if (token && iopt.own_tokens_only && token->client_id() != r->client_id())
-            token = result<verified_access_token>(errc::unauthorized_client);
-        auto resp = introspection_response(token, tokens);
-        if (!resp) return operation_failure(resp.error(), ep, opt, o.client);
-        if (!token) o.token_error = token.error();
-        o.response = std::move(*resp);
-        return o;
-    } catch (const std::exception&) {
-        return operation_failure(std::make_error_code(std::errc::not_enough_memory), ep, opt, o.client);
-    }
+    auto token = tokens.verify(r->token(), {}, revoked);
+    if (token && iopt.own_tokens_only && token->client_id() != r->client_id())
+        token = result<verified_access_token>(errc::unauthorized_client);
+    auto resp = introspection_response(token, tokens);  // never throws: a failure is its error
+    if (!resp) return operation_failure(resp.error(), ep, opt, o.client);
+    if (!token) o.token_error = token.error();
+    o.response = std::move(*resp);
+    return o;
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2

@@ -311,9 +311,7 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
     bool repeated = false, credentials_in_query = false;
     for (const http::form_view* form : {&*body, &*query}) {
         for (const http::form_pair& p : *form) {
-            // A name without escapes is its own decoding: compared as it is.
-            const bool plain = p.name.find_first_of("%+") == std::string_view::npos;
-            const auto is = [&](std::string_view n) { return plain ? p.name == n : f::decodes_to(p.name, n); };
+            const auto is = [&](std::string_view n) { return f::decodes_to(p.name, n); };
             for (std::size_t i = 0; i < out.count; ++i) {
                 if (!is(out.names[i])) continue;
                 repeated = repeated || seen[i];
