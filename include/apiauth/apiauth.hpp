@@ -42,6 +42,11 @@
 
 #include <apiauth/authenticate.hpp>
 
+#include <apiauth/id_site/application.hpp>
+#include <apiauth/id_site/claims.hpp>
+#include <apiauth/id_site/login_site.hpp>
+
 #include <apiauth/stores/memory.hpp>
+#include <apiauth/stores/nonce.hpp>
 
 #endif  // APIAUTH_APIAUTH_HPP

@@ -133,6 +133,22 @@ enum class errc {
     token_revoked,                   ///< the access token's jti was revoked (RFC 7009)
     store_unavailable,               ///< a store could not answer: fail closed (503)
 
+    // ---- ID Site (research/stormpath-protocol.md §1-§3) -------------------
+    nonce_replayed = 800,                 ///< a jti/irt this side did not issue, already used, or expired (replay)
+    state_mismatch,                       ///< the callback's state differs from the one the application expects
+    callback_uri_not_allowed,             ///< cb_uri is not one of the application's registered callback URIs
+    unknown_application,                  ///< no application is registered for the request's key id (iss)
+    id_site_token_expired,                ///< ID Site error 10011: the request token expired
+    id_site_token_issued_in_future,       ///< ID Site error 10012: the request's iat is after the login site's time
+    id_site_organization_not_found,       ///< ID Site error 11001: no organization has that nameKey
+    id_site_organization_disabled,        ///< ID Site error 11002: the organization is disabled
+    id_site_organization_not_mapped,      ///< ID Site error 11003: the organization is not an account store of the
+                                          ///< application
+    id_site_organization_name_key_empty,  ///< ID Site error 11004: the onk claim is null or empty
+    id_site_token_reused,                 ///< ID Site error 11005: the request's jti was already used
+    id_site_session_timed_out,            ///< ID Site error 12001: the session on the login site timed out
+    id_site_error,  ///< an ID Site error code apiauth does not know (its message is in the details)
+
     // ---- OpenSSL --------------------------------------------------------
     random_failure = 900,  ///< RAND_bytes failed
     crypto_failure,        ///< an OpenSSL call failed for a reason other than the input
@@ -435,6 +451,29 @@ inline constexpr errc_info errc_table[] = {
      failure::client_credentials},
     {errc::token_revoked, "token_revoked", "The access token was revoked", failure::token},
     {errc::store_unavailable, "store_unavailable", "A store could not answer", failure::unavailable},
+    {errc::nonce_replayed, "nonce_replayed",
+     "The response does not answer a request this side issued, or was already used", failure::token},
+    {errc::state_mismatch, "state_mismatch", "The state differs from the one expected", failure::token},
+    {errc::callback_uri_not_allowed, "callback_uri_not_allowed", "The callback URI is not registered",
+     failure::request},
+    {errc::unknown_application, "unknown_application", "No application is registered for the key id", failure::token},
+    {errc::id_site_token_expired, "id_site_token_expired", "The login site says the request token expired",
+     failure::token},
+    {errc::id_site_token_issued_in_future, "id_site_token_issued_in_future",
+     "The login site says the request token was issued in the future", failure::token},
+    {errc::id_site_organization_not_found, "id_site_organization_not_found",
+     "The login site found no organization with that name key", failure::token},
+    {errc::id_site_organization_disabled, "id_site_organization_disabled",
+     "The login site says the organization is disabled", failure::token},
+    {errc::id_site_organization_not_mapped, "id_site_organization_not_mapped",
+     "The login site says the organization is not an account store of the application", failure::token},
+    {errc::id_site_organization_name_key_empty, "id_site_organization_name_key_empty",
+     "The login site says the organization name key is empty", failure::token},
+    {errc::id_site_token_reused, "id_site_token_reused", "The login site says the request token was already used",
+     failure::token},
+    {errc::id_site_session_timed_out, "id_site_session_timed_out", "The session on the login site timed out",
+     failure::token},
+    {errc::id_site_error, "id_site_error", "The login site answered with an error", failure::token},
     {errc::random_failure, "random_failure", "The random generator failed", failure::server},
     {errc::crypto_failure, "crypto_failure", "A cryptographic operation failed", failure::server},
 };

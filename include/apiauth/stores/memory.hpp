@@ -6,6 +6,7 @@
 #include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/error.hpp>
+#include <apiauth/stores/nonce.hpp>
 
 #include <algorithm>
 #include <array>
@@ -224,6 +225,139 @@ private:
 
 static_assert(api_key_store<memory_api_key_store>);
 
+namespace detail {
+
+/* Ids with an expiry, in 16 shards by a hash of the id, each with its own lock and cache line;
+   an entry is dropped once its time has passed, in expiry order (a per-shard min-heap of
+   records pointing at the keys in the map's nodes, which are stable across rehashing).
+
+   The invariant that keeps those pointers valid: an entry's `until` never decreases while it
+   is in the map. Every record of an entry but the last (the one whose `until` equals the
+   entry's) pops before it, and only the last drops the entry. Entries leave the map only
+   that way. `Extra` is what a store keeps beside the expiry. */
+template <class Extra> class expiring_shards {
+public:
+    static constexpr std::size_t shard_count = 16;
+    using time_point = std::chrono::system_clock::time_point;
+
+    struct value {
+        std::chrono::sys_seconds until;
+        Extra extra{};
+    };
+    struct transparent_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    struct expiry {
+        std::chrono::sys_seconds until;
+        const std::string* key;
+    };
+    struct later {
+        bool operator()(const expiry& a, const expiry& b) const noexcept { return a.until > b.until; }
+    };
+    using map = std::unordered_map<std::string, value, transparent_hash, std::equal_to<>>;
+    struct alignas(64) shard {
+        mutable std::shared_mutex mutex;
+        std::atomic<std::size_t> count{0};  // entries.size(), read without the lock
+        map entries;
+        std::vector<expiry> heap;  // a min-heap on until
+    };
+
+    expiring_shards(std::size_t capacity, std::function<time_point()> clock)
+        : per_shard_(capacity / shard_count + (capacity % shard_count != 0 || capacity == 0 ? 1 : 0)),
+          clock_(std::move(clock))
+    {
+    }
+
+    // A new entry (the caller checked that `key` is absent and the shard has room). Under the
+    // unique lock; may throw std::bad_alloc before anything changed.
+    typename map::iterator insert(shard& s, std::string_view key, std::chrono::sys_seconds until)
+    {
+        s.heap.reserve(s.heap.size() + 1);  // before the change: push cannot fail
+        const auto it = s.entries.emplace(std::string(key), value{until}).first;
+        push(s, until, it->first);
+        s.count.store(s.entries.size(), std::memory_order_release);
+        return it;
+    }
+
+    // Moves an entry's expiry later (never earlier: the invariant). Under the unique lock.
+    void extend(shard& s, typename map::iterator it, std::chrono::sys_seconds until)
+    {
+        if (!(it->second.until < until)) return;
+        s.heap.reserve(s.heap.size() + 1);
+        it->second.until = until;
+        push(s, until, it->first);
+    }
+
+    // Pops every record whose time has come; an entry goes with its last record. Rebuilds the
+    // heap when extensions have left it much larger than the map. Under the unique lock.
+    static std::size_t drop_expired(shard& s, time_point t) noexcept
+    {
+        std::size_t dropped = 0;
+        while (!s.heap.empty() && !(t < s.heap.front().until)) {
+            const expiry e = s.heap.front();
+            std::pop_heap(s.heap.begin(), s.heap.end(), later{});
+            s.heap.pop_back();
+            if (const auto it = s.entries.find(*e.key); it != s.entries.end() && it->second.until == e.until) {
+                s.entries.erase(it);
+                ++dropped;
+            }
+        }
+        if (s.heap.size() > 2 * s.entries.size() + 64) {
+            std::size_t i = 0;
+            for (const auto& [key, v] : s.entries) s.heap[i++] = {v.until, &key};
+            s.heap.resize(i);
+            std::make_heap(s.heap.begin(), s.heap.end(), later{});
+        }
+        s.count.store(s.entries.size(), std::memory_order_release);
+        return dropped;
+    }
+
+    std::size_t purge_expired()
+    {
+        const auto t = now();
+        std::size_t n = 0;
+        for (shard& s : shards_) {
+            const std::unique_lock lock(s.mutex);
+            n += drop_expired(s, t);
+        }
+        return n;
+    }
+
+    std::size_t size() const noexcept
+    {
+        std::size_t n = 0;
+        for (const shard& s : shards_) n += s.count.load(std::memory_order_acquire);
+        return n;
+    }
+
+    // The top bits of the multiplied hash: independent of the low bits the map's buckets use.
+    static std::size_t shard_index(std::string_view id) noexcept
+    {
+        const std::uint64_t h = static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
+        return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15u) >> 60);
+    }
+    const shard& shard_for(std::string_view id) const noexcept { return shards_[shard_index(id)]; }
+    shard& shard_for(std::string_view id) noexcept { return shards_[shard_index(id)]; }
+    time_point now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
+    std::size_t per_shard() const noexcept { return per_shard_; }
+
+private:
+    static void push(shard& s, std::chrono::sys_seconds until, const std::string& key) noexcept
+    {
+        s.heap.push_back({until, &key});
+        std::push_heap(s.heap.begin(), s.heap.end(), later{});
+    }
+
+    std::array<shard, shard_count> shards_;
+    std::size_t per_shard_;
+    std::function<time_point()> clock_;
+};
+
+struct no_extra {};
+
+}  // namespace detail
+
 /** Revoked access tokens in memory: a `jti` refused until the token's own `exp` (RFC 7009 §2).
 
     Models oauth2::revocation_store, for one process (a fleet shares a Redis store).
@@ -254,8 +388,7 @@ public:
         multiple of 16); `clock` (for tests) says now, system_clock::now when empty. */
     explicit memory_revocation_store(std::size_t capacity = 100000,
                                      std::function<std::chrono::system_clock::time_point()> clock = {})
-        : per_shard_(capacity / shard_count + (capacity % shard_count != 0 || capacity == 0 ? 1 : 0)),
-          clock_(std::move(clock))
+        : set_(capacity, std::move(clock))
     {
     }
     memory_revocation_store(const memory_revocation_store&) = delete;
@@ -268,12 +401,12 @@ public:
     {
         try {
             if (jti.size() > max_jti_size) return false;  // revoke() never kept one
-            const shard& s = shard_for(jti);
+            const auto& s = set_.shard_for(jti);
             if (s.count.load(std::memory_order_acquire) == 0) return false;
-            const auto t = now();
+            const auto t = set_.now();
             const std::shared_lock lock(s.mutex);
             const auto it = s.entries.find(jti);
-            return it != s.entries.end() && t < it->second;
+            return it != s.entries.end() && t < it->second.until;
         } catch (...) {  // the injected clock, or the lock (std::system_error)
             return errc::store_unavailable;
         }
@@ -289,24 +422,17 @@ public:
     {
         try {
             if (jti.empty() || jti.size() > max_jti_size) return errc::token_too_large;
-            shard& s = shard_for(jti);
-            const auto t = now();
+            auto& s = set_.shard_for(jti);
+            const auto t = set_.now();
             const std::unique_lock lock(s.mutex);
-            drop_expired(s, t);
+            set_.drop_expired(s, t);
             if (const auto it = s.entries.find(jti); it != s.entries.end()) {
-                if (it->second < until) {
-                    s.heap.reserve(s.heap.size() + 1);  // before the change: push_back cannot fail
-                    it->second = until;
-                    push(s, until, it->first);
-                }
+                set_.extend(s, it, until);
                 return {};
             }
             if (!(t < until)) return {};
-            if (s.entries.size() >= per_shard_) return errc::store_unavailable;
-            s.heap.reserve(s.heap.size() + 1);
-            const auto it = s.entries.emplace(std::string(jti), until).first;
-            push(s, until, it->first);
-            s.count.store(s.entries.size(), std::memory_order_release);
+            if (s.entries.size() >= set_.per_shard()) return errc::store_unavailable;
+            set_.insert(s, jti, until);
             return {};
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
@@ -321,99 +447,123 @@ public:
     result<std::size_t> purge_expired() noexcept
     {
         try {
-            const auto t = now();
-            std::size_t n = 0;
-            for (shard& s : shards_) {
-                const std::unique_lock lock(s.mutex);
-                n += drop_expired(s, t);
-            }
-            return n;
+            return set_.purge_expired();
         } catch (...) {
             return errc::store_unavailable;
         }
     }
 
     /// The number of entries held (including expired ones not yet dropped).
-    std::size_t size() const noexcept
-    {
-        std::size_t n = 0;
-        for (const shard& s : shards_) n += s.count.load(std::memory_order_acquire);
-        return n;
-    }
+    std::size_t size() const noexcept { return set_.size(); }
 
     /// The most entries the store holds at once: capacity rounded up to a multiple of 16.
-    std::size_t capacity() const noexcept { return per_shard_ * shard_count; }
+    std::size_t capacity() const noexcept { return set_.per_shard() * set_.shard_count; }
 
 private:
-    static constexpr std::size_t shard_count = 16;
-    using time_point = std::chrono::system_clock::time_point;
-
-    struct transparent_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
-    // One heap record: an entry's expiry and its key, which lives in the map node (node-based:
-    // stable across rehashing). The record whose `until` equals the entry's is the entry's
-    // last; earlier ones (from extensions) pop first and are skipped.
-    struct expiry {
-        std::chrono::sys_seconds until;
-        const std::string* key;
-    };
-    struct later {
-        bool operator()(const expiry& a, const expiry& b) const noexcept { return a.until > b.until; }
-    };
-    struct alignas(64) shard {
-        mutable std::shared_mutex mutex;
-        std::atomic<std::size_t> count{0};  // entries.size(), read without the lock
-        std::unordered_map<std::string, std::chrono::sys_seconds, transparent_hash, std::equal_to<>> entries;
-        std::vector<expiry> heap;  // a min-heap on until
-    };
-
-    // Room for the record was reserved by the caller.
-    static void push(shard& s, std::chrono::sys_seconds until, const std::string& key) noexcept
-    {
-        s.heap.push_back({until, &key});
-        std::push_heap(s.heap.begin(), s.heap.end(), later{});
-    }
-
-    // Pops every record whose time has come; an entry goes with its last record. Rebuilds the
-    // heap when extensions have left it much larger than the map. Under the unique lock.
-    static std::size_t drop_expired(shard& s, time_point t) noexcept
-    {
-        std::size_t dropped = 0;
-        while (!s.heap.empty() && !(t < s.heap.front().until)) {
-            const expiry e = s.heap.front();
-            std::pop_heap(s.heap.begin(), s.heap.end(), later{});
-            s.heap.pop_back();
-            if (const auto it = s.entries.find(*e.key); it != s.entries.end() && it->second == e.until) {
-                s.entries.erase(it);
-                ++dropped;
-            }
-        }
-        if (s.heap.size() > 2 * s.entries.size() + 64) {
-            std::size_t i = 0;
-            for (const auto& [key, until] : s.entries) s.heap[i++] = {until, &key};
-            s.heap.resize(i);
-            std::make_heap(s.heap.begin(), s.heap.end(), later{});
-        }
-        s.count.store(s.entries.size(), std::memory_order_release);
-        return dropped;
-    }
-
-    // The top bits of the multiplied hash: independent of the low bits the map's buckets use.
-    static std::size_t shard_index(std::string_view jti) noexcept
-    {
-        const std::uint64_t h = static_cast<std::uint64_t>(std::hash<std::string_view>{}(jti));
-        return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15u) >> 60);
-    }
-    const shard& shard_for(std::string_view jti) const noexcept { return shards_[shard_index(jti)]; }
-    shard& shard_for(std::string_view jti) noexcept { return shards_[shard_index(jti)]; }
-    time_point now() const { return clock_ ? clock_() : std::chrono::system_clock::now(); }
-
-    std::array<shard, shard_count> shards_;
-    std::size_t per_shard_;
-    std::function<time_point()> clock_;
+    detail::expiring_shards<detail::no_extra> set_;
 };
+
+/** Single-use ids in memory: the stores::nonce_store of one process (ID Site's replay
+    protection; a fleet shares stores::redis_nonce_store instead).
+
+    issue(id, lifetime) records `id` until now + lifetime (false when a live, unconsumed entry
+    already has that id); consume(id) is true exactly once for a live, issued id, under the
+    shard's lock, so of many threads racing for one id exactly one sees true.
+
+    Bounds, and what happens when full: each of the 16 shards holds at most ⌈capacity / 16⌉
+    entries. Expired entries are dropped first (O(log n) each, from a per-shard min-heap). A
+    consumed entry stays, marked, until its lifetime ends: this keeps the heap's references
+    valid and costs nothing a replay could use. When a shard is still full of live entries,
+    issue() refuses with store_unavailable and forgets nothing. That is the decision that never
+    accepts a replay: the application cannot start a login (503) until entries expire, where
+    evicting one would either fail a user's login in flight or, at a login site that records
+    every request jti it has seen, let that request be replayed. Size the store for
+    (logins per second × lifetime). Ids are empty or longer than max_nonce_size: token_too_large.
+*/
+class memory_nonce_store {
+public:
+    /** An empty store holding at most `capacity` ids at a time (rounded up to a multiple of
+        16); `clock` (for tests) says now, system_clock::now when empty. */
+    explicit memory_nonce_store(std::size_t capacity = 100000,
+                                std::function<std::chrono::system_clock::time_point()> clock = {})
+        : set_(capacity, std::move(clock))
+    {
+    }
+    memory_nonce_store(const memory_nonce_store&) = delete;
+    memory_nonce_store& operator=(const memory_nonce_store&) = delete;
+
+    /** Record `id` for `lifetime` (see the class comment): true when recorded, false when a
+        live unconsumed entry holds it. A consumed id issued again is live again (its expiry
+        never moves earlier). token_too_large, store_unavailable (full, or the clock threw),
+        not_enough_memory; never throws. */
+    result<bool> issue(std::string_view id, std::chrono::seconds lifetime) noexcept
+    {
+        try {
+            if (id.empty() || id.size() > max_nonce_size) return errc::token_too_large;
+            auto& s = set_.shard_for(id);
+            const auto t = set_.now();
+            const auto until = std::chrono::ceil<std::chrono::seconds>(t) + lifetime;
+            const std::unique_lock lock(s.mutex);
+            set_.drop_expired(s, t);
+            if (const auto it = s.entries.find(id); it != s.entries.end()) {
+                if (!it->second.extra) return false;  // live and not consumed
+                set_.extend(s, it, until);
+                it->second.extra = false;
+                return true;
+            }
+            if (lifetime <= std::chrono::seconds::zero()) return true;  // expires at once: nothing to hold
+            if (s.entries.size() >= set_.per_shard()) return errc::store_unavailable;
+            set_.insert(s, id, until);
+            return true;
+        } catch (const std::bad_alloc&) {
+            return result<bool>(boost::system::in_place_error, std::make_error_code(std::errc::not_enough_memory));
+        } catch (...) {  // the injected clock, or the lock (std::system_error)
+            return errc::store_unavailable;
+        }
+    }
+
+    /** True exactly once for an id that was issued, is not consumed and has not expired; false
+        otherwise (never issued, consumed, expired, or too long to have been issued).
+        store_unavailable if the clock throws or the lock cannot be taken. Never allocates. */
+    result<bool> consume(std::string_view id) noexcept
+    {
+        try {
+            if (id.empty() || id.size() > max_nonce_size) return false;  // issue() never kept one
+            auto& s = set_.shard_for(id);
+            if (s.count.load(std::memory_order_acquire) == 0) return false;
+            const auto t = set_.now();
+            const std::unique_lock lock(s.mutex);
+            const auto it = s.entries.find(id);
+            if (it == s.entries.end() || it->second.extra || !(t < it->second.until)) return false;
+            it->second.extra = true;  // consumed
+            return true;
+        } catch (...) {
+            return errc::store_unavailable;
+        }
+    }
+
+    /** Drop every expired entry now (issue() does it for its own shard). Returns the number
+        dropped; store_unavailable if the clock throws or a lock cannot be taken. */
+    result<std::size_t> purge_expired() noexcept
+    {
+        try {
+            return set_.purge_expired();
+        } catch (...) {
+            return errc::store_unavailable;
+        }
+    }
+
+    /// The number of entries held (consumed ones and expired ones not yet dropped included).
+    std::size_t size() const noexcept { return set_.size(); }
+
+    /// The most entries the store holds at once: capacity rounded up to a multiple of 16.
+    std::size_t capacity() const noexcept { return set_.per_shard() * set_.shard_count; }
+
+private:
+    detail::expiring_shards<bool> set_;  // extra: consumed
+};
+
+static_assert(nonce_store<memory_nonce_store>);
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::stores
 

@@ -1,0 +1,329 @@
+// apiauth/id_site/application.hpp — the application's side of ID Site: the redirect to the
+// hosted login, and the callback that says who logged in (research/stormpath-protocol.md §1-§3).
+#ifndef APIAUTH_ID_SITE_APPLICATION_HPP
+#define APIAUTH_ID_SITE_APPLICATION_HPP
+
+#include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
+#include <apiauth/crypto/random.hpp>
+#include <apiauth/detail/bytes.hpp>
+#include <apiauth/detail/utf8.hpp>
+#include <apiauth/encoding/base64.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/form.hpp>
+#include <apiauth/id_site/claims.hpp>
+#include <apiauth/jose/jwk.hpp>
+#include <apiauth/jose/jws.hpp>
+#include <apiauth/jose/jwt.hpp>
+#include <apiauth/stores/nonce.hpp>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site {
+
+/** How an application talks to its login site. Strings are owned; built once. */
+struct application_options {
+    /// The client API key's id: `iss` of every request, the `kid` (or older `aud`) of responses.
+    std::string api_key_id;
+    /// The client API key's secret: its UTF-8 bytes, as given, are the HS256 key of both
+    /// directions (research §0; not base64-decoded). At least 32 octets (weak_key).
+    std::string api_key_secret;
+    /// The application's href: `sub` of every request.
+    std::string application_href;
+    /// The login site, an absolute http(s) URL without query or fragment: requests go to
+    /// `<base_url>/sso` and `<base_url>/sso/logout` (never hard-coded, research §6 java#184).
+    std::string base_url;
+    /// When not empty, a response's `iss` must equal it exactly (wrong_issuer).
+    std::string login_site_issuer{};
+    /// How long a request may take to come back: its `exp` and the lifetime of its `jti` in the
+    /// nonce store (Stormpath's SDKs kept nonces 300 s).
+    std::chrono::seconds request_lifetime{300};
+    /// Clock skew allowed on a response's exp, nbf and iat (Python's SDK allowed 2 s).
+    std::chrono::seconds leeway{5};
+    /// Longest callback target accepted (header_too_large: a request line is a header).
+    std::size_t max_callback_size = 8 * 1024;
+    /// The clock; system_clock::now when empty (tests inject one).
+    jose::jwt::clock_function clock{};
+};
+
+/** What one redirect asks of the login site (research §1.3): views, copied into the token. */
+struct redirect_options {
+    std::string_view callback_uri;                    ///< `cb_uri`: must be registered at the login site
+    std::string_view path{};                          ///< `path`: "/", "/#/register", "/#/forgot", "/#/reset"
+    std::string_view state{};                         ///< `state`: echoed back byte for byte; left out when empty
+    std::optional<bool> show_organization_field{};    ///< `sof`
+    std::string_view organization_name_key{};         ///< `onk`
+    std::optional<bool> use_subdomain{};              ///< `usd`
+    std::string_view sp_token{};                      ///< `sp_token`: a password-reset token
+    std::span<const std::string_view> require_mfa{};  ///< `require_mfa`: factor types
+    bool logout = false;                              ///< to `/sso/logout`: end the login-site session
+};
+
+/** A redirect just built: the URL to send the browser to, and the request's `jti` (the nonce
+    that the matching response's `irt` will carry). */
+struct redirect {
+    std::string url;  ///< `<base_url>/sso[/logout]?jwtRequest=<JWT>`: answer 302 with it as Location
+    std::string jti;  ///< the request id, recorded in the nonce store as issued
+};
+
+class application;
+
+/** The login site's signed answer, verified: who logged in, how, and in answer to which request.
+    Made only by application::handle_callback. Accessors view into this object. */
+class assertion {
+public:
+    /// AUTHENTICATED, REGISTERED or LOGOUT.
+    id_site::status status() const noexcept { return status_; }
+    /// `sub`: the account's href; nullopt only for LOGOUT when no one was logged in.
+    std::optional<std::string_view> account_href() const noexcept { return verified_.claims().sub(); }
+    /// `isNewSub`: the account was just created (false when absent).
+    bool is_new_account() const noexcept { return verified_.claims().get(claim::is_new_sub).value_or(false); }
+    /// `state`, exactly as the login site echoed it; nullopt when absent.
+    std::optional<std::string_view> state() const noexcept { return verified_.claims().get(claim::state); }
+    /// `iss`: the login site.
+    std::optional<std::string_view> issuer() const noexcept { return verified_.claims().iss(); }
+    /// `irt`: the request this answers (already consumed from the nonce store).
+    std::string_view in_response_to() const noexcept { return *verified_.claims().get(claim::irt); }
+    /// Every verified claim (jti, iat, exp, …).
+    const jose::jwt::claims& claims() const noexcept { return verified_.claims(); }
+
+private:
+    friend class application;
+    assertion(jose::jwt::verified&& v, id_site::status s) noexcept : verified_(std::move(v)), status_(s) {}
+    jose::jwt::verified verified_;
+    id_site::status status_;
+};
+
+/** The application's side of ID Site (research §1-§3). Built once, used from many threads.
+
+    build_redirect_url signs a request (HS256 with the API key secret; header `{"alg":"HS256",
+    "typ":"JWT"}` as every Stormpath SDK wrote it, no kid) with `iss sub cb_uri jti iat exp` and
+    the options given, and records its `jti` in a nonce store. handle_callback verifies the
+    answer and consumes that `jti` once.
+
+    What tells the three kinds of token apart, so that none is accepted as another (each swap
+    is tested): a response has a `kid` header (or `aud`) naming this key, `irt` and `status`,
+    and is `typ` JWT; a request has none of `irt`, `status`, `err`, and no `kid`; an access
+    token is `typ` at+jwt (wrong_token_type here). The application's own request reflected back
+    lacks `irt` (missing_claim); a response minted for another application's key names another
+    kid (unknown_key) or does not verify with this secret (bad_signature).
+*/
+class application {
+public:
+    /** An application for `o`. invalid_configuration for an empty key id or href, a key id or
+        href that is not UTF-8, a base URL that is not an absolute http(s) URL without query or
+        fragment, or a non-positive request lifetime; weak_key for a secret under 32 octets.
+        Never throws. */
+    static result<application> make(application_options o) noexcept
+    {
+        try {
+            if (o.api_key_id.empty() || o.application_href.empty() || o.request_lifetime.count() <= 0 ||
+                !detail::is_utf8(o.api_key_id) || !detail::is_utf8(o.application_href) ||
+                !detail::is_utf8(o.login_site_issuer))
+                return errc::invalid_configuration;
+            const auto base = boost::urls::parse_absolute_uri(o.base_url);
+            if (!base || base->has_query() || base->has_fragment() ||
+                (base->scheme() != "https" && base->scheme() != "http") || !base->has_authority())
+                return errc::invalid_configuration;
+            std::string root(base->buffer());
+            while (!root.empty() && root.back() == '/') root.pop_back();
+            auto k = jose::key::from_secret(jose::algorithm::hs256, o.api_key_secret, o.api_key_id);
+            if (!k) return k.error();
+            auto keys = jose::key_set(*k);
+            jose::jwt::policy p{.issuer = o.login_site_issuer,
+                                .typ = "JWT",
+                                .leeway = o.leeway,
+                                .require = {"exp"},
+                                .clock = o.clock,
+                                .max_size = o.max_callback_size,
+                                .declare = {claim::irt, claim::status, claim::is_new_sub, claim::state, claim::err}};
+            auto v = std::make_unique<jose::jwt::verifier>(std::move(keys), std::move(p));
+            std::string h = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+            return application(std::move(o), std::move(*k), std::move(v), encoding::base64url::encode(h),
+                               std::move(root));
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        } catch (...) {
+            return errc::invalid_configuration;
+        }
+    }
+
+    /** A redirect to the login site (research §1): `<base_url>/sso?jwtRequest=<JWT>`, or
+        `/sso/logout` when `r.logout`. The request's `jti` (128 bits from the CSPRNG) is first
+        issued in `nonces` for options().request_lifetime. invalid_configuration for an empty
+        callback URI; json_invalid_utf8 for a string that is not UTF-8; the store's error
+        (store_unavailable) or random_failure; never throws. */
+    template <stores::nonce_store Nonces>
+    result<redirect> build_redirect_url(const redirect_options& r, Nonces& nonces) const noexcept
+    {
+        try {
+            if (r.callback_uri.empty()) return errc::invalid_configuration;
+            for (std::string_view s : {r.callback_uri, r.path, r.state, r.organization_name_key, r.sp_token})
+                if (!detail::is_utf8(s)) return errc::json_invalid_utf8;
+            for (std::string_view s : r.require_mfa)
+                if (!detail::is_utf8(s)) return errc::json_invalid_utf8;
+
+            redirect out;
+            std::array<std::byte, 16> id{};
+            if (auto e = crypto::random_bytes_buffered(id); !e) return e.error();
+            out.jti = encoding::base64url::encode(id);
+            const auto now =
+                std::chrono::floor<std::chrono::seconds>(opt_.clock ? opt_.clock() : std::chrono::system_clock::now());
+
+            namespace w = detail::id_site;
+            std::string c = "{";
+            c.reserve(256 + r.callback_uri.size() + r.state.size() + r.path.size());
+            w::append_member(c, "iss", opt_.api_key_id);
+            w::append_member(c, "sub", opt_.application_href);
+            w::append_member(c, "cb_uri", r.callback_uri);
+            w::append_member(c, "jti", out.jti);
+            w::append_raw_member(c, "iat", std::to_string(now.time_since_epoch().count()));
+            w::append_raw_member(c, "exp", std::to_string((now + opt_.request_lifetime).time_since_epoch().count()));
+            if (!r.path.empty()) w::append_member(c, "path", r.path);
+            if (!r.state.empty()) w::append_member(c, "state", r.state);
+            if (r.show_organization_field)
+                w::append_raw_member(c, "sof", *r.show_organization_field ? "true" : "false");
+            if (!r.organization_name_key.empty()) w::append_member(c, "onk", r.organization_name_key);
+            if (r.use_subdomain) w::append_raw_member(c, "usd", *r.use_subdomain ? "true" : "false");
+            if (!r.sp_token.empty()) w::append_member(c, "sp_token", r.sp_token);
+            if (!r.require_mfa.empty()) {
+                std::string a = "[";
+                for (std::string_view f : r.require_mfa) {
+                    if (a.size() > 1) a += ',';
+                    apiauth::detail::append_json_string(a, f);
+                }
+                a += ']';
+                w::append_raw_member(c, "require_mfa", a);
+            }
+            c += '}';
+            auto token = apiauth::detail::sign_encoded(request_header_b64_, apiauth::detail::as_bytes(c), key_);
+            if (!token) return token.error();
+
+            auto issued = nonces.issue(out.jti, opt_.request_lifetime);
+            if (!issued) return issued.error();
+            if (!*issued) return errc::random_failure;  // 128 random bits met a live id: the generator is broken
+
+            boost::urls::url u(root_);
+            u.set_encoded_path(std::string(u.encoded_path()) + (r.logout ? "/sso/logout" : "/sso"));
+            u.params().append({"jwtRequest", *token});
+            out.url = std::string(u.buffer());
+            return out;
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        } catch (...) {  // the caller's clock
+            return errc::invalid_configuration;
+        }
+    }
+
+    /** Verify the login site's answer: `callback_target` is the request target the browser
+        came back with (`/callback?jwtResponse=…`, or an absolute URL). Then consume its `irt`.
+
+        Order: the target parsed as a URI reference (malformed_form_body otherwise; over
+        max_callback_size: header_too_large); its query as a form, `jwtResponse` exactly once
+        (duplicate_parameter; absent or empty: missing_parameter); the JWT (jose's order: typ
+        JWT, the key named by kid, HS256 only, signature, claims; `exp` required, leeway);
+        `aud`, when present, must name this key (wrong_audience); an `err` claim becomes the
+        errc of its Stormpath code (errc_for_code), its members copied into `*details` when
+        given; `irt` and `status` required (missing_claim), status one of the three
+        (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); when
+        `expected_state` is given, `state` must equal it, compared in constant time
+        (state_mismatch); last, `irt` consumed from `nonces` (nonce_replayed when it was not
+        issued here, was consumed before, or expired; the store's error on an outage). Nothing
+        is consumed when an earlier check fails. Never throws. */
+    template <stores::nonce_store Nonces>
+    result<assertion> handle_callback(std::string_view callback_target, Nonces& nonces,
+                                      std::optional<std::string_view> expected_state = std::nullopt,
+                                      error_details* details = nullptr) const noexcept
+    {
+        try {
+            if (callback_target.size() > opt_.max_callback_size) return errc::header_too_large;
+            const auto ref = boost::urls::parse_uri_reference(callback_target);
+            if (!ref) return errc::malformed_form_body;
+            auto form = http::parse_form(ref->encoded_query(), {.max_size = opt_.max_callback_size});
+            if (!form) return form.error();
+            const auto encoded = form->find("jwtResponse");
+            if (!encoded || encoded->empty()) return errc::missing_parameter;
+            std::string decoded;
+            std::string_view token = *encoded;
+            if (token.find_first_of("%+") != std::string_view::npos) {
+                auto d = http::decode_form_component(token);
+                if (!d) return d.error();
+                decoded = std::move(*d);
+                token = decoded;
+            }
+
+            auto v = verifier_->verify(token);
+            if (!v) return v.error();
+            return finish(std::move(*v), nonces, expected_state, details);
+        } catch (const std::bad_alloc&) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        } catch (...) {
+            return errc::invalid_configuration;
+        }
+    }
+
+    /// The options the application was made with.
+    const application_options& options() const noexcept { return opt_; }
+
+private:
+    application(application_options o, jose::key k, std::unique_ptr<jose::jwt::verifier> v, std::string header_b64,
+                std::string root)
+        : opt_(std::move(o)), key_(std::move(k)), verifier_(std::move(v)), request_header_b64_(std::move(header_b64)),
+          root_(std::move(root))
+    {
+    }
+
+    template <stores::nonce_store Nonces>
+    result<assertion> finish(jose::jwt::verified&& v, Nonces& nonces, std::optional<std::string_view> expected_state,
+                             error_details* details) const
+    {
+        const jose::jwt::claims& c = v.claims();
+        if (!c.aud().empty() && !c.has_audience(opt_.api_key_id)) return errc::wrong_audience;
+        if (const auto err = c.get(claim::err)) {
+            error_details d;
+            detail::id_site::read_error(*err, d);
+            const errc e = errc_for_code(d.code);
+            if (details) *details = std::move(d);
+            return e;
+        }
+        const auto irt = c.get(claim::irt);
+        const auto st = c.get(claim::status);
+        if (!irt || irt->empty() || !st) return errc::missing_claim;
+        const auto s = parse_status(*st);
+        if (!s) return errc::invalid_claim_type;
+        if (*s != status::logout && (!c.sub() || c.sub()->empty())) return errc::missing_claim;
+        if (expected_state) {
+            const auto got = c.get(claim::state);
+            if (!got || !crypto::equal(detail::as_bytes(*got), detail::as_bytes(*expected_state)))
+                return errc::state_mismatch;
+        }
+        auto consumed = nonces.consume(*irt);
+        if (!consumed) return consumed.error();
+        if (!*consumed) return errc::nonce_replayed;
+        return assertion(std::move(v), *s);
+    }
+
+    application_options opt_;
+    jose::key key_;
+    std::unique_ptr<jose::jwt::verifier> verifier_;
+    std::string request_header_b64_;
+    std::string root_;
+};
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site
+
+#endif  // APIAUTH_ID_SITE_APPLICATION_HPP

@@ -1,0 +1,182 @@
+// apiauth/id_site/claims.hpp — the claim names, statuses and error codes of Stormpath's ID Site
+// protocol (research/stormpath-protocol.md §1-§2), shared by both sides.
+#ifndef APIAUTH_ID_SITE_CLAIMS_HPP
+#define APIAUTH_ID_SITE_CLAIMS_HPP
+
+#include <apiauth/config.hpp>
+#include <apiauth/detail/json_writer.hpp>
+#include <apiauth/detail/utf8.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/jose/claims.hpp>
+
+#include <simdjson.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site {
+
+/// What a login ended in: a response's `status` claim (research §2.1).
+enum class status {
+    authenticated,  ///< "AUTHENTICATED": an existing account logged in
+    registered,     ///< "REGISTERED": an account was created and logged in
+    logout,         ///< "LOGOUT": the login-site session was ended
+};
+
+/// The claim value of `s`: "AUTHENTICATED", "REGISTERED" or "LOGOUT".
+constexpr std::string_view to_string(status s) noexcept
+{
+    switch (s) {
+    case status::registered: return "REGISTERED";
+    case status::logout: return "LOGOUT";
+    default: return "AUTHENTICATED";
+    }
+}
+
+/// The status a claim value names (exactly, case-sensitive as Stormpath sent it), or nullopt.
+constexpr std::optional<status> parse_status(std::string_view v) noexcept
+{
+    if (v == "AUTHENTICATED") return status::authenticated;
+    if (v == "REGISTERED") return status::registered;
+    if (v == "LOGOUT") return status::logout;
+    return std::nullopt;
+}
+
+/** The claims of both ID Site tokens outside RFC 7519's registered set, with their JSON types
+    (research §1.3 for the request, §2.1 for the response). Wire names are Stormpath's. */
+namespace claim {
+inline constexpr jose::jwt::string_claim cb_uri{"cb_uri"};             ///< request: where to send the answer
+inline constexpr jose::jwt::string_claim state{"state"};               ///< both: the application's opaque state
+inline constexpr jose::jwt::string_claim path{"path"};                 ///< request: the login page to show first
+inline constexpr jose::jwt::bool_claim sof{"sof"};                     ///< request: show the organization field
+inline constexpr jose::jwt::string_claim onk{"onk"};                   ///< request: the organization nameKey
+inline constexpr jose::jwt::bool_claim usd{"usd"};                     ///< request: use the organization's subdomain
+inline constexpr jose::jwt::string_claim sp_token{"sp_token"};         ///< request: a password-reset token
+inline constexpr jose::jwt::strings_claim require_mfa{"require_mfa"};  ///< request: factor types required
+inline constexpr jose::jwt::string_claim irt{"irt"};            ///< response: the request's jti ("in response to")
+inline constexpr jose::jwt::string_claim status{"status"};      ///< response: AUTHENTICATED, REGISTERED, LOGOUT
+inline constexpr jose::jwt::bool_claim is_new_sub{"isNewSub"};  ///< response: the account was just created
+inline constexpr jose::jwt::object_claim err{"err"};            ///< error response: what went wrong
+}  // namespace claim
+
+/** An error the login site reported in an `err` claim (research §2.1, "Error JWT"): Stormpath's
+    `{code, status, message, developerMessage, moreInfo}`. A member that is absent or of another
+    type is left empty (0 for the numbers): a malformed `err` never crashes (python#201). */
+struct error_details {
+    std::int64_t code = 0;          ///< Stormpath's error code (10011, 12001, …)
+    std::int64_t status = 0;        ///< the HTTP-like status the login site gave it (e.g. 401)
+    std::string message;            ///< for the user
+    std::string developer_message;  ///< for the developer
+    std::string more_info;          ///< a link or address
+};
+
+/** The errc for Stormpath ID Site error `code` (research §2.1, §1.4): 10011 token expired, 10012
+    issued in the future, 11001-11005 organization and replay errors, 12001 session timed out;
+    any other code (including a missing one, 0) is id_site_error. */
+constexpr errc errc_for_code(std::int64_t code) noexcept
+{
+    switch (code) {
+    case 10011: return errc::id_site_token_expired;
+    case 10012: return errc::id_site_token_issued_in_future;
+    case 11001: return errc::id_site_organization_not_found;
+    case 11002: return errc::id_site_organization_disabled;
+    case 11003: return errc::id_site_organization_not_mapped;
+    case 11004: return errc::id_site_organization_name_key_empty;
+    case 11005: return errc::id_site_token_reused;
+    case 12001: return errc::id_site_session_timed_out;
+    default: return errc::id_site_error;
+    }
+}
+
+/** The Stormpath error a login site sends back for a request refused with `ec` after its
+    signature verified (so that its cb_uri can be trusted): token_expired → 10011,
+    token_issued_in_future → 10012, nonce_replayed → 11005, the id_site_* codes → theirs;
+    anything else → 0 (send no error assertion: show an error page). */
+inline std::int64_t code_for(std::error_code ec) noexcept
+{
+    if (ec.category() != error_category()) return 0;
+    switch (static_cast<errc>(ec.value())) {
+    case errc::token_expired:
+    case errc::id_site_token_expired: return 10011;
+    case errc::token_issued_in_future:
+    case errc::id_site_token_issued_in_future: return 10012;
+    case errc::id_site_organization_not_found: return 11001;
+    case errc::id_site_organization_disabled: return 11002;
+    case errc::id_site_organization_not_mapped: return 11003;
+    case errc::id_site_organization_name_key_empty: return 11004;
+    case errc::nonce_replayed:
+    case errc::id_site_token_reused: return 11005;
+    case errc::id_site_session_timed_out: return 12001;
+    default: return 0;
+    }
+}
+
+/** Stormpath's error text for `code` (research §1.4, errors.rst), as `message`; an empty
+    view for a code it did not document. */
+constexpr std::string_view message_for(std::int64_t code) noexcept
+{
+    switch (code) {
+    case 10011: return "Token is invalid because the specified expiration time (exp) has passed.";
+    case 10012: return "Token is invalid because the issued at time (iat) is after the current time.";
+    case 11001: return "Token is invalid because the specified organization nameKey does not exist.";
+    case 11002: return "Token is invalid because the specified organization is disabled.";
+    case 11003:
+        return "Token is invalid because the specified organization is not one of the application's account stores.";
+    case 11004: return "Token is invalid because the specified claim value cannot be null or empty.";
+    case 11005: return "Token is invalid because a token with the same identifier (jti) has been already used.";
+    case 12001: return "The session on ID Site has timed out.";
+    default: return {};
+    }
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site {
+
+// Reads Stormpath's `err` object (its JSON text, as jose kept it) into `d`. Members of another
+// type, or absent, stay empty: never a throw (python#201). A thread's first call allocates
+// simdjson's buffers; then only the strings copied out do.
+inline void read_error(std::string_view json, apiauth::id_site::error_details& d)
+{
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object o;
+    if (parser.parse(json.data(), json.size(), true).get_object().get(o) != simdjson::SUCCESS) return;
+    const auto integer = [&](const char* name, std::int64_t& out) {
+        std::int64_t v = 0;
+        if (o.at_key(name).get_int64().get(v) == simdjson::SUCCESS) out = v;
+    };
+    const auto text = [&](const char* name, std::string& out) {
+        std::string_view v;
+        if (o.at_key(name).get_string().get(v) == simdjson::SUCCESS) out.assign(v);
+    };
+    integer("code", d.code);
+    integer("status", d.status);
+    text("message", d.message);
+    text("developerMessage", d.developer_message);
+    text("moreInfo", d.more_info);
+}
+
+// Appends `"name":` and the JSON string `value` to `out`, with a ',' before unless first.
+inline void append_member(std::string& out, std::string_view name, std::string_view value)
+{
+    if (out.size() > 1) out += ',';
+    apiauth::detail::append_json_string(out, name);
+    out += ':';
+    apiauth::detail::append_json_string(out, value);
+}
+
+// Appends `"name":` and the raw JSON `value` (a number, true, false, an array).
+inline void append_raw_member(std::string& out, std::string_view name, std::string_view value)
+{
+    if (out.size() > 1) out += ',';
+    apiauth::detail::append_json_string(out, name);
+    out += ':';
+    out += value;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site
+
+#endif  // APIAUTH_ID_SITE_CLAIMS_HPP
