@@ -272,8 +272,8 @@ public:
         cb_uri` required, `iat` at most iat_window ahead, `exp` when present); a `irt`,
         `status` or `err` claim, wrong_token_type; `sub` not the application's href,
         wrong_audience; `cb_uri` not registered, callback_uri_not_allowed; `iat` more than
-        iat_window ago, token_expired; last, `jti` recorded in `nonces` for twice the window
-        (a second sight: nonce_replayed). When a refusal comes after the signature and cb_uri
+        iat_window ago, token_expired; last, `<key id> <jti>` recorded in `nonces` for twice the
+        window (a second sight: nonce_replayed; a jti too long for the store, token_too_large). When a refusal comes after the signature and cb_uri
         checks, `*refused` (if given) holds what build_error_response needs. Never throws. */
     template <application_directory Directory, stores::nonce_store Nonces>
     result<site_request> parse_request(std::string_view target, const Directory& apps, Nonces& nonces,
@@ -327,8 +327,12 @@ public:
             };
             const double now = seconds_now();
             if (now - *c.iat() > static_cast<double>(opt_.iat_window.count())) return answerable(errc::token_expired);
-            // Long enough that the request is refused by its iat before the id is forgotten.
-            auto fresh = nonces.issue(*c.jti(), 2 * opt_.iat_window + std::chrono::seconds(1));
+            // Per application (one cannot spend another's ids), and long enough that the request
+            // is refused by its iat before the id is forgotten.
+            std::string id(a.api_key_id());
+            id += ' ';
+            id += *c.jti();
+            auto fresh = nonces.issue(id, 2 * opt_.iat_window + std::chrono::seconds(1));
             if (!fresh) return fresh.error();
             if (!*fresh) return answerable(errc::nonce_replayed);
             return site_request(std::move(*app), std::move(*v), logout);
