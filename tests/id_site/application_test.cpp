@@ -109,6 +109,8 @@ TEST_CASE("id_site application: make refuses a configuration it cannot use", "[i
     CHECK(refused([](auto& o) { o.base_url = "https://login.example.com/#f"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.request_lifetime = 0s; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.api_key_id = "\xff"; }) == name(errc::invalid_configuration));
+    CHECK(refused([](auto& o) { o.application_href = "\xff"; }) == name(errc::invalid_configuration));
+    CHECK(refused([](auto& o) { o.login_site_issuer = "\xff"; }) == name(errc::invalid_configuration));
 }
 
 TEST_CASE("id_site application: the redirect URL carries a signed jwtRequest (research §1)", "[id_site][application]")
@@ -197,6 +199,12 @@ TEST_CASE("id_site application: build_redirect_url refusals", "[id_site][applica
     // A store that cannot record the nonce: no URL (the callback could never be accepted).
     failing_nonce_store down;
     CHECK(outcome(app.build_redirect_url({.callback_uri = callback}, down)) == name(errc::store_unavailable));
+    // A store that already holds every id: 128 random bits cannot collide, so the generator is broken.
+    struct full_of_ids {
+        apiauth::result<bool> issue(std::string_view, std::chrono::seconds) noexcept { return false; }
+        apiauth::result<bool> consume(std::string_view) noexcept { return false; }
+    } taken;
+    CHECK(outcome(app.build_redirect_url({.callback_uri = callback}, taken)) == name(errc::random_failure));
 }
 
 TEST_CASE("id_site application: the Stormpath vectors are accepted in their window, once (research §0)",
@@ -256,6 +264,8 @@ TEST_CASE("id_site application: the callback target", "[id_site][application]")
     CHECK(outcome(app.handle_callback(target(t) + "&jwtResponse=" + t, nonces)) == name(errc::duplicate_parameter));
     CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%zz", nonces)) == name(errc::malformed_form_body));
     CHECK(outcome(app.handle_callback("/idsite/callback?a b", nonces)) == name(errc::malformed_form_body));
+    CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%FF", nonces)) == name(errc::form_invalid_utf8));
+    CHECK(outcome(app.handle_callback(target(t) + "&a=1&a=2", nonces)) == name(errc::duplicate_parameter));
     CHECK(outcome(app.handle_callback(target(t) + std::string(9000, 'a'), nonces)) == name(errc::header_too_large));
     CHECK(outcome(app.handle_callback(target("not.a.jwt"), nonces)) != "ok");
     // An absolute URL, other parameters around it, and a percent-encoded token are all one token.

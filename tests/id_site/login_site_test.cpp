@@ -199,6 +199,10 @@ TEST_CASE("id_site login_site: the jti is single use; a replay can be answered w
     // Only an answerable refusal can be answered.
     CHECK(outcome(f.site_.build_error_response({}, errc::nonce_replayed)) == name(errc::invalid_configuration));
     CHECK(outcome(f.site_.build_error_response(refused, errc::bad_signature)) == name(errc::invalid_configuration));
+    apiauth::id_site::error_details bad_text;
+    bad_text.message = "\xc3";
+    CHECK(outcome(f.site_.build_error_response(refused, errc::nonce_replayed, bad_text)) ==
+          name(errc::json_invalid_utf8));
     apiauth::id_site::error_details custom;
     custom.code = 12001;
     custom.status = 401;
@@ -255,6 +259,7 @@ TEST_CASE("id_site login_site: the request target", "[id_site][login_site]")
     CHECK(outcome(f.parse(sso("abc"))) == name(errc::jws_malformed));
     CHECK(outcome(f.parse(sso("abc.%%%.def"))) == name(errc::malformed_form_body));
     CHECK(outcome(f.parse(sso("abc.e30.def"))) != "ok");
+    CHECK(outcome(f.parse(sso("abc.a*b.def"))) == name(errc::base64_invalid_character));
     CHECK(outcome(f.parse(sso(b64("{}") + "." + b64("[1]") + ".x"))) == name(errc::invalid_claims));
     CHECK(outcome(f.parse(sso(request_token(request_claims({{"iss", nullptr}}))))) == name(errc::missing_claim));
     CHECK(outcome(f.parse(sso(request_token(request_claims({{"iss", 5}}))))) == name(errc::invalid_claim_type));
@@ -305,6 +310,9 @@ TEST_CASE("id_site login_site: claims of a request", "[id_site][login_site]")
     CHECK(check({{"cb_uri", 1}}) == name(errc::invalid_claim_type));
     CHECK(check({{"sof", "false"}}) == name(errc::invalid_claim_type));
     CHECK(check({{"require_mfa", "sms"}}) == name(errc::invalid_claim_type));
+    // A jti too long for the store to keep: refused, never forgotten.
+    CHECK(outcome(f.parse(sso(request_token(request_claims({{"jti", std::string(300, 'j')}}))))) ==
+          name(errc::token_too_large));
     // A response sent back as a request (its claims), or an access token: another kind.
     CHECK(check({{"irt", "x"}}) == name(errc::wrong_token_type));
     CHECK(check({{"status", "AUTHENTICATED"}}) == name(errc::wrong_token_type));
