@@ -201,8 +201,9 @@ struct response_options {
     Responses are HS256 with the application's secret, header `{"alg":"HS256","kid":<key id>,
     "typ":"JWT"}`, claims `iss sub aud exp iat jti irt state isNewSub status` (Stormpath's names;
     research §0 vector) or, for an error, `iss exp iat jti err`. Requests must be `typ` JWT with
-    no `irt`, `status` or `err` (a response sent back as a request is wrong_token_type); an access
-    token (`typ` at+jwt) is wrong_token_type too.
+    no `irt`, `status` or `err` (wrong_token_type); a response sent back as a request names the
+    login site in `iss`, not a key id (unknown_application); an access token (`typ` at+jwt) is
+    wrong_token_type.
 */
 class login_site {
 public:
@@ -345,7 +346,9 @@ public:
 
     /** The redirect that answers `req` (research §2.1): `<cb_uri>?jwtResponse=<JWT>`, the
         parameter appended to any query cb_uri already has (before its fragment). `state` is
-        echoed byte for byte; `sub` is left out only for a LOGOUT with no account;
+        echoed byte for byte; `sub` is left out only for a LOGOUT with no account (Stormpath's
+        Node and Python SDKs read `sub` unconditionally: answer their logouts with the account's
+        href when there is one);
         invalid_configuration for an empty account href otherwise, json_invalid_utf8 for one
         that is not UTF-8. random_failure; never throws. */
     result<std::string> build_response(const site_request& req, const response_options& r) const noexcept
