@@ -1,5 +1,15 @@
-# Runs one interop script (cmake -P): -DMODE=pyjwt|node -DTOOL=<apiauth_jwt_tool> -DSOURCE_DIR=<tests/interop>
-# [-DWORK_DIR=<build dir for node_modules>]. A missing peer is a failure that says what to install.
+# Runs one interop script (cmake -P): -DMODE=pyjwt|node -DTOOL=<tool> -DSOURCE_DIR=<tests/interop>
+# [-DSCRIPT=<script in SOURCE_DIR>] [-DWORK_DIR=<build dir for node_modules>]. The script is run
+# with the tool as its argument; SCRIPT defaults to pyjwt_interop.py (pyjwt) or jose_interop.mjs
+# (node). A missing peer is a failure that says what to install.
+
+if(NOT SCRIPT)
+  if(MODE STREQUAL "pyjwt")
+    set(SCRIPT pyjwt_interop.py)
+  else()
+    set(SCRIPT jose_interop.mjs)
+  endif()
+endif()
 
 if(MODE STREQUAL "pyjwt")
   set(python /usr/bin/python3)  # Debian's python, where python3-jwt lives (not a pyenv python on PATH)
@@ -12,7 +22,7 @@ if(MODE STREQUAL "pyjwt")
     message(FATAL_ERROR "interop: PyJWT is not importable by ${python}: install the Debian packages "
                         "python3-jwt python3-cryptography (./dev deps does)\n${err}")
   endif()
-  execute_process(COMMAND ${python} ${SOURCE_DIR}/pyjwt_interop.py ${TOOL} RESULT_VARIABLE rc)
+  execute_process(COMMAND ${python} ${SOURCE_DIR}/${SCRIPT} ${TOOL} RESULT_VARIABLE rc)
 elseif(MODE STREQUAL "node")
   find_program(node NAMES node nodejs)
   find_program(npm NAMES npm)
@@ -21,7 +31,7 @@ elseif(MODE STREQUAL "node")
                         "Node.js 20 with npm (./dev deps does)")
   endif()
   file(MAKE_DIRECTORY ${WORK_DIR})
-  foreach(f package.json package-lock.json jose_interop.mjs)
+  foreach(f package.json package-lock.json ${SCRIPT})
     configure_file(${SOURCE_DIR}/${f} ${WORK_DIR}/${f} COPYONLY)
   endforeach()
   # npm ci again only when the lock file changed since the last successful install.
@@ -39,11 +49,11 @@ elseif(MODE STREQUAL "node")
     endif()
     configure_file(${WORK_DIR}/package-lock.json ${stamp} COPYONLY)
   endif()
-  execute_process(COMMAND ${node} ${WORK_DIR}/jose_interop.mjs ${TOOL} WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE rc)
+  execute_process(COMMAND ${node} ${WORK_DIR}/${SCRIPT} ${TOOL} WORKING_DIRECTORY ${WORK_DIR} RESULT_VARIABLE rc)
 else()
   message(FATAL_ERROR "run_interop.cmake: MODE must be pyjwt or node")
 endif()
 
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "interop (${MODE}): failed (exit status ${rc})")
+  message(FATAL_ERROR "interop (${MODE}, ${SCRIPT}): failed (exit status ${rc})")
 endif()
