@@ -11,6 +11,7 @@
 #include <apiauth/jose/sign.hpp>
 
 #include "../support/jose_support.hpp"
+#include "../support/test_support.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -1130,4 +1131,110 @@ TEST_CASE("RFC 7518 §6.3.1: an RSA public key needs an odd n and an odd e with 
     std::string odd = n;
     std::swap(odd[5], odd[100]);  // a modulus that is no product of two primes, still odd
     for (int i = 0; i < 200; ++i) CHECK(with("n", odd) == "ok");
+}
+
+// ---- Keys that come from outside (a provider's JWKS is untrusted input) ----------------------
+
+namespace {
+
+// Published ROCA-affected moduli, and one that is not, from the ROCA authors' detector tests
+// (github.com/crocs-muni/roca, roca/tests/data: mod03.txt and pubkey03.pem are in its
+// positive_samples, mod04.txt is not).
+const char* const roca_mod03 =
+    "9dcd7420e420c270a68060eb8b5aa7457a9f6648f86fafed2775cc1f79ae962f1e63f1b9e51c55f9ea6fdc7332e9b0058c9ff2eb1fc89855"
+    "029cf6aafe21e689feb38ac9ffb12f1ce371bb5d0e9aae64161abce74b4244bf68f1edb4411f756a097c8929c14740245ea355f8332d1aa3"
+    "6bb50c7dcb4505da8de02e4e53d38f8df06097da7524df0df93db48eac8cc4af2d3a16257eb2b2adca6ba464e5974fa92550d31b1babf161"
+    "e7692d00b86e3dd886ecab4abfbe1a8f8cc263ff4af55cdb45f4249a5193925f5e983d762f0b6800943eb0267b08f42ed311ce1f5c86eacb"
+    "c8ce4d3cb7a2fee1ef5641423a1cf4114e5ecf50034a60a412523af9e6f4aa11";
+const char* const roca_pubkey03 = "-----BEGIN PUBLIC KEY-----\n"
+                                  "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEBqcWmh9uPsqMPgt/43aFU\n"
+                                  "wpHvJ7BLJeGFuKsgxMal9gSFn+We3lSgr3wOcoiACtcZO7cxpb8eEXDXocZpMNQe\n"
+                                  "o+sh3t97ivXUKpHDT3IEW5bv1XyxgjAd3MJpZ+VQjpq4iZhtV+g33+cPmfw3xJj0\n"
+                                  "PBfDubBkz3BEQ9egM+A6ghaXqr8w+ynufTOzdnllqJBY47OXVL06HAB9KKI7DPp5\n"
+                                  "+dcRrG5MS093sGNLHs1oWRrwPH1TtipfLZEWPU70+PJoMa5GHthexfeIxRI//BLI\n"
+                                  "dCD9z+odG0pSw1IYJPs5mDSHObYqmG2OdrIom8Lri8BtE4FHhRuDoHGD0hBVn5Bj\n"
+                                  "IQIDAQAB\n"
+                                  "-----END PUBLIC KEY-----\n";
+const char* const clean_mod04 =
+    "af659676197f1db06da7ac111a0a0ec175b8b7ef07192ffcd1f6b854c327785f1a7fd3db7da45cd4a31b2b2e5ce0d823a68e28c8adf17473"
+    "16becce1fe5768064039ad2062260c8d1a34e0586dce9bc13090fcc9fb8b8b2c08ed3ae8d61b29818a669689a7d9c1dab053b557fb8d3f9c"
+    "44faad3e18c55e739b00d3c9126558bc8e980cd2af377126ef5b1374136774b8bd370e3c1c149db395c8f99696b628b105946fea20106fe2"
+    "4d103ac062661a9248e8c3f628e00b308d33953aabe555132e218e74ef4b578716b4fe7cf340e8e604a319bf6e9951e1942601d342910"
+    "32db54999d09e5d036dde3544ad35256bbb97d5e3fffd38166c21eae9199548853b";
+
+std::string rsa_jwk_from_hex(const char* hex)
+{
+    return R"({"kty":"RSA","alg":"RS256","e":"AQAB","n":")" + b64(apiauth::test::from_hex(hex)) + "\"}";
+}
+
+bool roca(const char* number, bool decimal)
+{
+    BIGNUM* n = nullptr;
+    REQUIRE((decimal ? BN_dec2bn(&n, number) : BN_hex2bn(&n, number)) > 0);
+    const bool r = apiauth::detail::jwk::has_roca_fingerprint(n);
+    BN_free(n);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("jwk: an RSA modulus with the ROCA fingerprint is refused (CVE-2017-15361)", "[jose][jwk][hygiene]")
+{
+    CHECK(name(errc::weak_key) == apiauth::test::outcome(jose::key::from_jwk(rsa_jwk_from_hex(roca_mod03))));
+    CHECK(name(errc::weak_key) == apiauth::test::outcome(jose::key::from_pem(jose::algorithm::rs256, roca_pubkey03)));
+    const std::string no_alg = R"({"kty":"RSA","e":"AQAB","n":")" + b64(apiauth::test::from_hex(roca_mod03)) + "\"}";
+    CHECK(name(errc::weak_key) == apiauth::test::outcome(jose::key::from_jwk(no_alg, {.alg = jose::algorithm::ps256})));
+    const std::string set = R"({"keys":[)" + rsa_jwk_from_hex(clean_mod04) + "," + rsa_jwk_from_hex(roca_mod03) + "]}";
+    CHECK(name(errc::weak_key) == apiauth::test::outcome(jose::key_set::from_jwks(set)));
+    CHECK(jose::explain_jwk(rsa_jwk_from_hex(roca_mod03)).find("ROCA") != std::string::npos);
+    // The same detector's negative sample loads.
+    CHECK(apiauth::test::outcome(jose::key::from_jwk(rsa_jwk_from_hex(clean_mod04))) == "ok");
+    // Keys OpenSSL generates do not have the fingerprint.
+    for (int i = 0; i < 3; ++i) CHECK(apiauth::test::outcome(jose::key::generate(jose::algorithm::rs256)) == "ok");
+}
+
+TEST_CASE("jwk: the ROCA test needs one exponent for every prime, not a power per prime", "[jose][jwk][hygiene]")
+{
+    CHECK(roca(roca_mod03, false));
+    CHECK_FALSE(roca(clean_mod04, false));
+    // Moduli that pass the per-prime test but not the discrete-log one: the ROCA authors'
+    // "fake_mods" (roca/tests/test_fingerprint.py, test_fake_mods), not fingerprinted.
+    for (const char* fake :
+         {"724141289739678726883327365350176142086203682420157971027960868278827540062602040617995470049837314267775964"
+          "45"
+          "658889886861027045033760014948048067467947960318205453778973975867532910489227970143091184725760290172935872"
+          "752222320334100097730483600892686353719855397381316384244147860260153198611313067061116317",
+          "138345973265163614694352477004469191286459111070564516299381495188624946671065451924677704628892476011773201"
+          "61"
+          "211759730331553074573801557915910625981120461064734766215015981477489478452436613822022643159899193705744202"
+          "06"
+          "94466365850170057813627445465881816985939192840583168136876337135351417253708364245923133",
+          "127791896675045040395064468573109425010219774613093240038326469106056928318395608480165676859635771156871330"
+          "13"
+          "928159670375406320709545606578474774016297018488053659014464700349236475916950221785438816552199426820634678"
+          "54"
+          "03332622195574508223431200064645819724980706217912475871209058082764033948277691466089251"})
+        CHECK_FALSE(roca(fake, true));
+    // 65537^7 is a power of 65537 modulo every prime (the structure itself), 65537^7 + 2 is not.
+    CHECK(roca("5192851481060515336695158019653633", true));
+    CHECK_FALSE(roca("5192851481060515336695158019653635", true));
+}
+
+TEST_CASE("jwks: a secret key beside public keys is refused (RFC 8725 §3.1)", "[jose][jwk][hygiene]")
+{
+    const std::string oct = R"({"kty":"oct","alg":"HS256","kid":"s","k":")" + b64(std::string(32, 'k')) + "\"}";
+    auto rsa = jose::key::generate(jose::algorithm::rs256, "r");
+    auto ec = jose::key::generate(jose::algorithm::es256, "e");
+    REQUIRE(rsa.has_value());
+    REQUIRE(ec.has_value());
+    const std::string rsa_jwk = rsa->to_jwk(false)->dump();
+    const std::string ec_jwk = ec->to_jwk(false)->dump();
+    CHECK(apiauth::test::outcome(jose::key_set::from_jwks(R"({"keys":[)" + oct + "," + rsa_jwk + "]}")) ==
+          name(errc::invalid_key_set));
+    CHECK(apiauth::test::outcome(jose::key_set::from_jwks(R"({"keys":[)" + ec_jwk + "," + oct + "]}")) ==
+          name(errc::invalid_key_set));
+    CHECK(jose::explain_jwks(R"({"keys":[)" + oct + "," + rsa_jwk + "]}").find("secret (oct)") != std::string::npos);
+    // One kind at a time is fine: an application's own secrets, or a provider's public keys.
+    CHECK(apiauth::test::outcome(jose::key_set::from_jwks(R"({"keys":[)" + oct + "]}")) == "ok");
+    CHECK(apiauth::test::outcome(jose::key_set::from_jwks(R"({"keys":[)" + rsa_jwk + "," + ec_jwk + "]}")) == "ok");
 }

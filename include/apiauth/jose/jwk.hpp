@@ -71,7 +71,8 @@ struct jwk_options {
     parsed into OpenSSL objects with verification contexts prepared (see
     crypto/signature.hpp); verify() and sign() never parse anything. Keys
     are refused when built if they are weak (HMAC shorter than its hash,
-    RFC 7518 §3.2; RSA under 2048 bits, §3.3), are larger than the JWS
+    RFC 7518 §3.2; RSA under 2048 bits, §3.3; an RSA modulus with the ROCA
+    fingerprint, CVE-2017-15361, which can be factored), are larger than the JWS
     layer handles (RSA over 8192 bits: invalid_key), do not fit the algorithm
     (RSA key for ES256, P-384 key for ES256), fail OpenSSL's public-key
     check (point not on the curve), or are marked for another use.
@@ -236,9 +237,12 @@ public:
         not load fails the whole set with its error (weak_key, invalid_key,
         private_key_not_allowed, key_alg_missing, …): those are a provider's
         or an operator's mistake, not a key meant for something else.
-        invalid_key_set for a document without "keys", with duplicate kids, or
-        with no usable key, and for text that key::from_jwk would refuse as
-        JSON. opt.alg applies to the keys of its family only. */
+        invalid_key_set for a document without "keys", with duplicate kids,
+        with no usable key, or with a secret ("oct") key beside public keys
+        (a provider's JWKS never holds a secret: RFC 8725 §3.1), and for text
+        that key::from_jwk would refuse as JSON. An RSA key whose modulus has
+        the ROCA fingerprint (CVE-2017-15361) is weak_key, as everywhere. opt.alg
+        applies to the keys of its family only. */
     static result<key_set> from_jwks(std::string_view jwks_json, jwk_options opt = {});
 
     /// The JWKs from_jwks left out, in document order (empty for other sets).
@@ -339,6 +343,71 @@ inline std::optional<std::string> bn_param(const crypto::pkey& k, const char* na
     BN_clear_free(bn);
     if (w < 0) return std::nullopt;
     return out;
+}
+
+// The ROCA fingerprint (CVE-2017-15361; Nemec, Sys, Svenda, Klinec, Matyas, "The Return of
+// Coppersmith's Attack", ACM CCS 2017). Infineon's RSA library made each prime as
+// p = k·M + (65537^a mod M), M a primorial, so n = p·q ≡ 65537^(a+b) (mod M): n mod M lies in
+// the subgroup 65537 generates, and such an n can be factored. For each small prime r | M
+// (those up to 167 divide M at every key size), n mod r must be a power 65537^e_r mod r; and
+// one exponent must explain them all (by the CRT: e_r ≡ e_s modulo gcd(ord_r, ord_s)).
+// A random modulus passes with a probability far below 2^-100; the per-prime test alone is
+// weaker (the CRT step rules out moduli that only look fingerprinted). Takes microseconds.
+inline bool has_roca_fingerprint(const BIGNUM* n) noexcept
+{
+    constexpr unsigned primes[] = {3,   5,   7,   11,  13,  17,  19,  23,  29,  31,  37,  41,  43,
+                                   47,  53,  59,  61,  67,  71,  73,  79,  83,  89,  97,  101, 103,
+                                   107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167};
+    constexpr std::size_t count = sizeof primes / sizeof primes[0];
+    unsigned exponent[count];
+    unsigned order[count];
+    for (std::size_t i = 0; i < count; ++i) {
+        const unsigned r = primes[i];
+        const BN_ULONG w = BN_mod_word(n, r);
+        if (w == static_cast<BN_ULONG>(-1)) return false;
+        const unsigned target = static_cast<unsigned>(w);
+        const unsigned g = 65537u % r;
+        unsigned x = 1;
+        unsigned e = 0;
+        bool found = false;
+        do {  // walk the cyclic subgroup <g>: its order divides r - 1
+            if (x == target && !found) {
+                exponent[i] = e;
+                found = true;
+            }
+            x = x * g % r;
+            ++e;
+        } while (x != 1);
+        if (!found) return false;
+        order[i] = e;
+    }
+    const auto gcd = [](unsigned a, unsigned b) {
+        while (b != 0) {
+            const unsigned t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    };
+    for (std::size_t i = 0; i < count; ++i)
+        for (std::size_t j = i + 1; j < count; ++j) {
+            const unsigned d = gcd(order[i], order[j]);
+            if (exponent[i] % d != exponent[j] % d) return false;
+        }
+    return true;
+}
+
+// True when the RSA key's modulus has the ROCA fingerprint (has_roca_fingerprint).
+inline bool rsa_roca(const crypto::pkey& k) noexcept
+{
+    BIGNUM* n = nullptr;
+    if (EVP_PKEY_get_bn_param(k.get(), OSSL_PKEY_PARAM_RSA_N, &n) != 1) {
+        ERR_clear_error();
+        return false;
+    }
+    const bool roca = has_roca_fingerprint(n);
+    BN_free(n);
+    return roca;
 }
 
 // An RSA public key that can verify: n odd, e odd with 3 <= e < n (the
@@ -464,7 +533,8 @@ inline result<key> key::from_pkey(algorithm a, crypto::pkey k, bool is_private, 
     case key_family::rsa:
         if (k.type() != EVP_PKEY_RSA && !(k.type() == EVP_PKEY_RSA_PSS && is_pss(a)))
             return errc::key_algorithm_mismatch;
-        if (k.bits() < 2048) return errc::weak_key;  // RFC 7518 §3.3, §3.5
+        if (k.bits() < 2048) return errc::weak_key;           // RFC 7518 §3.3, §3.5
+        if (detail::jwk::rsa_roca(k)) return errc::weak_key;  // CVE-2017-15361: n can be factored
         // Larger than the JWS layer's signature buffers (jws.hpp: RSA up to 8192 bits) can hold.
         if (k.bits() > 8192) return errc::invalid_key;
         break;
@@ -891,6 +961,12 @@ inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_option
         if (auto r = s.add(std::move(*k)); !r) return r.error();
     }
     if (s.empty()) return errc::invalid_key_set;
+    // A secret (oct) key beside public keys: no provider publishes a secret, and a mixed set is
+    // how a public key's bytes end up verifying as an HMAC secret (RFC 8725 §2.1, §3.1).
+    bool secret = false;
+    bool asymmetric = false;
+    for (const key& k : s.keys_) (family(k.alg()) == key_family::hmac ? secret : asymmetric) = true;
+    if (secret && asymmetric) return errc::invalid_key_set;
     return s;
 }
 
@@ -952,6 +1028,8 @@ inline std::string explain_object(const simdjson::dom::object* j, const jwk_opti
                 for (unsigned c = static_cast<unsigned char>((*d)[0]); c < 0x80 && bits > 0; c = (c << 1) & 0xff)
                     --bits;
         }
+        if (bits >= 2048)
+            return "n has the ROCA fingerprint (CVE-2017-15361, Infineon RSALib): the modulus can be factored";
         return "n has " + std::to_string(bits) + " bits; RSA keys need at least 2048 (RFC 7518 §3.3)";
     }
     if (e == errc::private_key_not_allowed) {
@@ -1067,7 +1145,8 @@ inline std::string explain_jwks(std::string_view jwks_json, jwk_options opt)
         return "keys[" + std::to_string(at) + "]" + (kid ? " kid \"" + std::string(*kid) + "\"" : "") + " " + one;
     }
     if (set.error() == errc::invalid_key_set)
-        return head + "no usable key, or two keys with the same kid (RFC 7517 §4.5)";
+        return head + "no usable key, two keys with the same kid (RFC 7517 §4.5), or a secret (oct) key beside "
+                      "public keys (RFC 8725 §3.1)";
     return head + set.error().message();
 }
 
