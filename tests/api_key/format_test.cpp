@@ -18,7 +18,7 @@ TEST_CASE("api-keys.md §9.1: CRC-32/ISO-HDLC of \"123456789\" is 0xCBF43926", "
     STATIC_REQUIRE(apiauth::detail::crc32("123456789") == 0xCBF43926u);
 }
 
-TEST_CASE("api-keys.md §9.1: base62 of 2^32 - 1 is 4gfFC3; 4gfFC4 (2^32) is never emitted nor accepted", "[api_key]")
+TEST_CASE("api-keys.md §9.1: base62 of 2^32 - 1 is 4gfFC3, 4gfFC4 (2^32) is never emitted nor accepted", "[api_key]")
 {
     const auto max = apiauth::detail::base62_encode6(0xFFFFFFFFu);
     CHECK(std::string_view(max.data(), 6) == "4gfFC3");
@@ -132,7 +132,7 @@ TEST_CASE("api-keys.md §9.2: T1-T6 carry valid checksums (T1 CRC 410078250, T2 
     CHECK(what(apiauth::parse_api_key(T5)) == what(errc::api_key_unsupported_version));
 }
 
-TEST_CASE("parse_api_key views into the caller's buffer; its steps are constexpr", "[api_key]")
+TEST_CASE("parse_api_key views into the caller's buffer, its steps are constexpr", "[api_key]")
 {
     STATIC_REQUIRE(apiauth::detail::well_formed_key(T0));
     STATIC_REQUIRE(apiauth::detail::key_checksum_matches(T0));

@@ -205,7 +205,7 @@ TEST_CASE("api-keys.md §9.4: a byte source returning only 0xF8-0xFF for a while
     }
 }
 
-TEST_CASE("api-keys.md §9.4: a failing byte source makes generation fail; no key from unfilled memory",
+TEST_CASE("api-keys.md §9.4: a failing byte source makes generation fail, no key from unfilled memory",
           "[api_key][generate]")
 {
     const pepper_ring ring = ring_v1();
@@ -262,7 +262,7 @@ concept streamable = requires(std::ostream& os, const T& t)
 };
 }  // namespace
 
-TEST_CASE("api-keys.md §9.4: the secret type cannot be streamed, formatted, converted or copied; the hint carries "
+TEST_CASE("api-keys.md §9.4: the secret type cannot be streamed, formatted, converted or copied, the hint carries "
           "no secret",
           "[api_key][generate]")
 {
@@ -345,7 +345,7 @@ TEST_CASE("generate_api_key refuses a prefix outside the grammar and a non-posit
     CHECK(g32->token.size() == 100);
 }
 
-TEST_CASE("rotate_api_key: a new secret under the same id; the old key works until the deadline", "[api_key][generate]")
+TEST_CASE("rotate_api_key: a new secret under the same id, the old key works until the deadline", "[api_key][generate]")
 {
     const pepper_ring ring = ring_v1();
     memory_api_key_store store;

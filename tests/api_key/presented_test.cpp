@@ -146,7 +146,7 @@ TEST_CASE("two steps: the first rejects malformed, unknown-prefix, wrong-version
     CHECK(ok->format() == api_key_format::v1);
 }
 
-TEST_CASE("two steps: a miss costs one MAC, as a wrong secret does; a store error fails closed after it",
+TEST_CASE("two steps: a miss costs one MAC, as a wrong secret does, a store error fails closed after it",
           "[api_key][two_step]")
 {
     setup s;

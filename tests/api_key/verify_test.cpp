@@ -89,7 +89,7 @@ TEST_CASE("api-keys.md §9.3 V-05: T0 with its record wrapped v1 -> v2 verifies"
     CHECK(what(run(T0, s.store, *only_v2, policy()).r) == what(errc::api_key_unknown_pepper));
 }
 
-TEST_CASE("api-keys.md §9.3 V-06: a new secret under T0's id; T0 still verifies through the previous verifier",
+TEST_CASE("api-keys.md §9.3 V-06: a new secret under T0's id, T0 still verifies through the previous verifier",
           "[api_key]")
 {
     // T1 is T0's key id with another secret: the new key after a rotation.
@@ -176,7 +176,7 @@ TEST_CASE("api-keys.md §9.3 I-05: prefix swapped to acme_pk keeping the checksu
     CHECK(o.checksums == 1);
 }
 
-TEST_CASE("api-keys.md §9.3 I-06: one secret character changed (…ijXlm…) is a bad checksum; so is every "
+TEST_CASE("api-keys.md §9.3 I-06: one secret character changed (…ijXlm…) is a bad checksum, so is every "
           "substitution in id, secret and checksum",
           "[api_key]")
 {
@@ -425,7 +425,7 @@ TEST_CASE("api-keys.md §9.3 I-22: a revoked record ⇒ revoked, but with T3 (wr
     CHECK(what(run(T0, s.store, ring, policy()).r) == what(errc::api_key_revoked));
 }
 
-TEST_CASE("api-keys.md §9.3 I-23: expires_at ≤ now − leeway ⇒ expired; not_before > now + leeway ⇒ not yet valid",
+TEST_CASE("api-keys.md §9.3 I-23: expires_at ≤ now − leeway ⇒ expired, not_before > now + leeway ⇒ not yet valid",
           "[api_key]")
 {
     const pepper_ring ring = ring_v1();
@@ -660,7 +660,7 @@ TEST_CASE("api-keys.md §8.5: each failing step hides the later ones (malformed 
 // The pair form: HTTP Basic and OAuth client_id / client_secret
 // =================================================================================================
 
-TEST_CASE("verify_basic_api_key: T0 sent as Basic client_id:client_secret verifies; the token is rebuilt exactly",
+TEST_CASE("verify_basic_api_key: T0 sent as Basic client_id:client_secret verifies, the token is rebuilt exactly",
           "[api_key][basic]")
 {
     setup s;

@@ -359,7 +359,7 @@ TEST_CASE("RFC 6750 §2.2: the body method is off by default", "[bearer]")
     CHECK(t.error() == errc::no_credentials);
 }
 
-TEST_CASE("RFC 6750 §2.2: POST, PUT and PATCH may carry the token; other methods may not", "[bearer]")
+TEST_CASE("RFC 6750 §2.2: POST, PUT and PATCH may carry the token, other methods may not", "[bearer]")
 {
     const bearer_options opt{.allow_form_body = true};
     for (const std::string_view m : {"POST"sv, "PUT"sv, "PATCH"sv}) {

@@ -110,21 +110,21 @@ TEST_CASE("WHATWG URL §5.1: empty pairs ('&&', a leading or trailing '&') are n
     }
 }
 
-TEST_CASE("WHATWG URL §5.1: a pair is split at its first '='; '=' inside a value is data", "[form]")
+TEST_CASE("WHATWG URL §5.1: a pair is split at its first '=', '=' inside a value is data", "[form]")
 {
     const auto f = parse_form("a==b=c&d=%3D");
     REQUIRE(f.has_value());
     CHECK(decoded(*f) == pairs{{"a", "=b=c"}, {"d", "="}});
 }
 
-TEST_CASE("WHATWG URL §5.1: only '&' separates pairs; ';' is data", "[form]")
+TEST_CASE("WHATWG URL §5.1: only '&' separates pairs, a semicolon is data", "[form]")
 {
     const auto f = parse_form("a=1;b=2");
     REQUIRE(f.has_value());
     CHECK(decoded(*f) == pairs{{"a", "1;b=2"}});
 }
 
-TEST_CASE("RFC 6749 §3.1: an empty value is present-but-empty for find(); OAuth callers treat it as absent", "[form]")
+TEST_CASE("RFC 6749 §3.1: an empty value is present-but-empty for find(), OAuth callers treat it as absent", "[form]")
 {
     const auto f = parse_form("scope=&state&=x&code=abc");
     REQUIRE(f.has_value());
@@ -152,7 +152,7 @@ TEST_CASE("RFC 3986 §3.4: every query character but '&' and '=' is data, '/' an
     CHECK(decoded(*f) == pairs{{"redirect_uri", "https://a.example/cb?x=1"}, {"s", "!$'()*,;:@~-._"}});
 }
 
-TEST_CASE("form_view: a forward iterator over views into the text; nothing copied", "[form]")
+TEST_CASE("form_view: a forward iterator over views into the text, nothing copied", "[form]")
 {
     static_assert(std::forward_iterator<form_view::iterator>);
     const std::string text = "a=1&b=2&c";

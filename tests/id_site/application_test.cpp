@@ -157,7 +157,7 @@ TEST_CASE("id_site application: the redirect URL carries a signed jwtRequest (re
     CHECK_FALSE(*nonces.consume(r->jti));
 }
 
-TEST_CASE("id_site application: optional claims are left out; logout goes to /sso/logout", "[id_site][application]")
+TEST_CASE("id_site application: optional claims are left out, logout goes to /sso/logout", "[id_site][application]")
 {
     manual_clock clock;
     const application app = make_app(clock);

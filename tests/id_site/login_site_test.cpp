@@ -176,7 +176,7 @@ TEST_CASE("id_site login_site: a request from id_site::application, answered and
     CHECK(outcome(f.app.handle_callback(*url, f.app_nonces, "a b&c=%")) == name(errc::nonce_replayed));
 }
 
-TEST_CASE("id_site login_site: the jti is single use; a replay can be answered with error 11005 (research §1.4)",
+TEST_CASE("id_site login_site: the jti is single use, a replay can be answered with error 11005 (research §1.4)",
           "[id_site][login_site]")
 {
     fixture f;
@@ -327,7 +327,7 @@ TEST_CASE("id_site login_site: claims of a request", "[id_site][login_site]")
     CHECK(outcome(f.parse(sso(url->substr(url->find('=') + 1)))) == name(errc::unknown_application));
 }
 
-TEST_CASE("id_site login_site: the iat window is ±60 s; exp is honoured (research §1.4)", "[id_site][login_site]")
+TEST_CASE("id_site login_site: the iat window is ±60 s, exp is honoured (research §1.4)", "[id_site][login_site]")
 {
     fixture f;
     int n = 0;

@@ -326,7 +326,7 @@ TEST_CASE("jose::key::from_secret: only for HMAC algorithms (key_algorithm_misma
 
 // ---- PEM --------------------------------------------------------------------------------------------------
 
-TEST_CASE("jose::key::from_pem: public keys verify; PKCS#8 and traditional private keys sign", "[jose][jwk]")
+TEST_CASE("jose::key::from_pem: public keys verify, PKCS#8 and traditional private keys sign", "[jose][jwk]")
 {
     struct pem_case {
         algorithm alg;
@@ -699,7 +699,7 @@ TEST_CASE("RFC 7518 §6.2.1.1: EC curves other than P-256/384/521 and secp256k1 
     CHECK(outcome(jose::key::from_jwk(j, {.alg = algorithm::es256})) == name(errc::key_algorithm_mismatch));
 }
 
-TEST_CASE("RFC 7518 §6.3.1: RSA n and e are minimal unsigned integers; leading zeros are invalid_key", "[jose][jwk]")
+TEST_CASE("RFC 7518 §6.3.1: RSA n and e are minimal unsigned integers, leading zeros are invalid_key", "[jose][jwk]")
 {
     const json pub = public_jwk(algorithm::rs256);
     const std::string n = b64d(pub.at("n").get<std::string>()), e = b64d(pub.at("e").get<std::string>());
@@ -854,7 +854,7 @@ TEST_CASE("RFC 7515 §4.1.4: key_set::select by kid, and the kid's key must have
     CHECK(outcome(set->select(algorithm::hs256, "A", true)) == name(errc::unknown_key));  // kids are case-sensitive
 }
 
-TEST_CASE("RFC 8725 §3.1: key_set::select without kid takes the one key of the alg; several is ambiguous_key",
+TEST_CASE("RFC 8725 §3.1: key_set::select without kid takes the one key of the alg, several is ambiguous_key",
           "[jose][jwk]")
 {
     const auto set =
@@ -893,7 +893,7 @@ TEST_CASE("RFC 7515 §4.1.4: a header kid never falls back to a key without kid"
     CHECK(set.select(algorithm::hs256, {}, false).has_value());
 }
 
-TEST_CASE("jose::key_set: kids are unique (invalid_key_set); keys without kid may be several", "[jose][jwk]")
+TEST_CASE("jose::key_set: kids are unique (invalid_key_set), keys without kid may be several", "[jose][jwk]")
 {
     CHECK(outcome(jose::key_set::make({hmac("a"), hmac("a", algorithm::hs512)})) == name(errc::invalid_key_set));
     jose::key_set s;

@@ -167,7 +167,7 @@ TEST_CASE("RFC 7515 §5.2 step 3-4: the JOSE header is a JSON object of valid UT
     }
 }
 
-TEST_CASE("RFC 7515 §4.1.1: alg must be present and a string; kid and typ must be strings (jws_invalid_header)",
+TEST_CASE("RFC 7515 §4.1.1: alg must be present and a string, kid and typ must be strings (jws_invalid_header)",
           "[jose][jws]")
 {
     const std::string cases[] = {
@@ -190,7 +190,7 @@ TEST_CASE("RFC 7515 §4.1.1: alg must be present and a string; kid and typ must 
     }
 }
 
-TEST_CASE("RFC 7515 §4.1.1 / RFC 8725 §3.2: alg names are exact; none and unknown names are unsupported_algorithm",
+TEST_CASE("RFC 7515 §4.1.1 / RFC 8725 §3.2: alg names are exact, none and unknown names are unsupported_algorithm",
           "[jose][jws]")
 {
     for (const char* alg : {"none", "None", "NONE", "hs256", "HS256 ", " HS256", "HS-256", "", "RS1", "HS1", "ES256K1",
@@ -528,7 +528,7 @@ TEST_CASE("RFC 9068 §4 step 3: the issuer is compared exactly (wrong_issuer)", 
     CHECK(verify_claims(with_exp(R"("iss":"https:\/\/as.example.com\/")"), p) == "ok");
 }
 
-TEST_CASE("RFC 7519 §4.1.3: aud is a string or an array; any-of against the policy (wrong_audience)", "[jose][jwt]")
+TEST_CASE("RFC 7519 §4.1.3: aud is a string or an array, any-of against the policy (wrong_audience)", "[jose][jwt]")
 {
     jwt::policy p = at_T();
     p.audience = {"https://a.example", "https://b.example"};
@@ -928,7 +928,7 @@ TEST_CASE("jwt::verifier header cache: more distinct headers than cache slots, f
 // jwt::signer
 // =====================================================================================================
 
-TEST_CASE("jwt::signer: the header has alg, kid and typ; sign round-trips through the verifier for every algorithm",
+TEST_CASE("jwt::signer: the header has alg, kid and typ, sign round-trips through the verifier for every algorithm",
           "[jose][jwt]")
 {
     for (algorithm a : {algorithm::hs256, algorithm::hs384, algorithm::hs512, algorithm::rs256, algorithm::rs384,
@@ -1097,7 +1097,7 @@ TEST_CASE("jwt::claims::has_scope: space-delimited scope tokens (RFC 9068 §2.2.
     CHECK_FALSE(verified_claims(R"({"scope":""})")->claims().has_scope("read"));
 }
 
-TEST_CASE("jwt::claims::get<T>: custom claims through nlohmann::json; absent or wrong type is nullopt", "[jose][jwt]")
+TEST_CASE("jwt::claims::get<T>: custom claims through nlohmann::json, absent or wrong type is nullopt", "[jose][jwt]")
 {
     const std::string payload = R"({"sub":"alice","tenant":"t1","n":42,"ratio":0.5,"admin":true,)"
                                 R"("roles":["a","b"],"obj":{"k":[1,{"x":null}]},"nothing":null})";
@@ -1127,7 +1127,7 @@ TEST_CASE("jwt::claims::get<T>: custom claims through nlohmann::json; absent or 
     CHECK(c.json() == payload);
 }
 
-TEST_CASE("jwt::claims: string claims are unescaped; json() is the exact payload text", "[jose][jwt]")
+TEST_CASE("jwt::claims: string claims are unescaped, json() is the exact payload text", "[jose][jwt]")
 {
     const std::string payload = R"({"sub":"caf\u00e9 \"q\" \\ \/","iss":"\ud83d\ude00","jti":"a\nb"})";
     const auto v = verified_claims(payload);

@@ -233,7 +233,7 @@ TEST_CASE("jwt-peers §7: alg none with an empty signature ⇒ reject (unsupport
 }
 
 TEST_CASE("jwt-peers §7: HS256 MACed with the RSA public PEM against an RS256 key ⇒ reject "
-          "(unknown_key without kid; algorithm_mismatch with kid)",
+          "(unknown_key without kid, algorithm_mismatch with kid)",
           "[jose][peers]")
 {
     // The attacker knows the public PEM and uses its bytes as an HMAC secret (the classic confusion).

@@ -331,7 +331,7 @@ TEST_CASE("RFC 7515 A.1: the HS256 example verifies and its MAC is reproduced", 
     check_tampering(std::string(a1_token), keys);
 }
 
-TEST_CASE("RFC 7515 A.1: the example's claims through jwt::verifier (typ JWT; exp 1300819380)", "[jose][rfc]")
+TEST_CASE("RFC 7515 A.1: the example's claims through jwt::verifier (typ JWT, exp 1300819380)", "[jose][rfc]")
 {
     const jose::key_set keys(load_jwk(a1_jwk, {.alg = algorithm::hs256}));
     const jwt::verifier before{keys, {.issuer = "joe", .typ = "JWT", .clock = at(rfc7515_exp - 1)}};

@@ -151,7 +151,7 @@ TEST_CASE_METHOD(client_fixture, "RFC 9068 §2.1, §2.2: an issued token has typ
     CHECK_FALSE(vb->has_scope("read"));
 }
 
-TEST_CASE("RFC 9068 §2.2: a client credentials token's sub is the client; subject and client_id are separate claims",
+TEST_CASE("RFC 9068 §2.2: a client credentials token's sub is the client, subject and client_id are separate claims",
           "[oauth2][access_token]")
 {
     auto i = access_token_issuer::make(hs_key(), {.issuer = "https://as", .audience = {"https://rs"}});
@@ -166,7 +166,7 @@ TEST_CASE("RFC 9068 §2.2: a client credentials token's sub is the client; subje
     CHECK(decode_payload(q->token).at("sub") == "a\"b\\c\n");
 }
 
-TEST_CASE_METHOD(client_fixture, "RFC 9068 §3: resources become the audience; RFC 8707 several resources, an array",
+TEST_CASE_METHOD(client_fixture, "RFC 9068 §3: resources become the audience, RFC 8707 several resources, an array",
                  "[oauth2][access_token]")
 {
     const std::string_view one[] = {"https://api.example.com"};
@@ -250,7 +250,7 @@ TEST_CASE("RFC 9068 §2.2, RFC 6749 §3.3: a grant the issuer cannot write faith
     CHECK(i->issue({.subject = "s", .client_id = "c", .audience = bad_resource}).error() == errc::json_invalid_utf8);
 }
 
-TEST_CASE("RFC 9068 §2.1, §4: HS256 tokens round-trip; the injected clocks decide iat, exp and expiry",
+TEST_CASE("RFC 9068 §2.1, §4: HS256 tokens round-trip, the injected clocks decide iat, exp and expiry",
           "[oauth2][access_token]")
 {
     const auto t0 = t_now;
@@ -514,7 +514,7 @@ TEST_CASE_METHOD(client_fixture, "RFC 6750 §3.1: a token without a required sco
     CHECK(verifier.verify(sign_raw(header("at+jwt"), expired), more).error() == errc::token_expired);
 }
 
-TEST_CASE_METHOD(client_fixture, "RFC 7009 §2: a revoked jti is refused; a store outage fails closed",
+TEST_CASE_METHOD(client_fixture, "RFC 7009 §2: a revoked jti is refused, a store outage fails closed",
                  "[oauth2][access_token][revocation]")
 {
     apiauth::stores::memory_revocation_store revoked{100, fixed_clock(t_now)};
@@ -585,7 +585,7 @@ TEST_CASE_METHOD(client_fixture, "RFC 9068 §4: one verifier from several thread
     CHECK(wrong == 0);
 }
 
-TEST_CASE("RFC 9068 §4: a copied verifier verifies as the original; issued tokens are wiped when replaced",
+TEST_CASE("RFC 9068 §4: a copied verifier verifies as the original, issued tokens are wiped when replaced",
           "[oauth2][access_token]")
 {
     auto i = access_token_issuer::make(hs_key(), {.issuer = "i", .audience = {"a"}, .clock = fixed_clock(t_now)});

@@ -71,7 +71,7 @@ void check_inactive(const apiauth::oauth2::endpoint_outcome& o)
 
 }  // namespace
 
-TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.2: an active token is described; the client sees its claims",
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.2: an active token is described, the client sees its claims",
                  "[oauth2][introspection]")
 {
     const std::string t = token_for(reader, "read");
@@ -165,7 +165,7 @@ TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.1, §4: who may introspect, an
     check_inactive(introspect({basic_header(other.id, other.secret)}, "token=" + t, {.own_tokens_only = true}));
 }
 
-TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1, §2.2: the owner revokes its token; it is then inactive",
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1, §2.2: the owner revokes its token, it is then inactive",
                  "[oauth2][revocation]")
 {
     const std::string t = token_for(reader);
@@ -185,7 +185,7 @@ TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1, §2.2: the owner revokes it
     CHECK(revoke(reader, "token=" + t).response.status == 200);
 }
 
-TEST_CASE_METHOD(endpoints_fixture, "E92 RFC 7009 §2.2: an unknown token is 200; an unknown hint is ignored",
+TEST_CASE_METHOD(endpoints_fixture, "E92 RFC 7009 §2.2: an unknown token is 200, an unknown hint is ignored",
                  "[oauth2][revocation]")
 {
     const auto o = revoke(reader, "token=garbage");

@@ -69,7 +69,7 @@ TEST_CASE("Bounds: too many tokens or octets is too_many_scopes (research §7.2)
     CHECK(parse_scope(std::string(2049, ' ')).error() == errc::too_many_scopes);
 }
 
-TEST_CASE("RFC 6749 §3.3: decide_scope grants the allowed part; refuses or narrows the rest", "[oauth2][scope]")
+TEST_CASE("RFC 6749 §3.3: decide_scope grants the allowed part, refuses or narrows the rest", "[oauth2][scope]")
 {
     const std::vector<std::string> allowed = {"read", "write"};
     const auto req = [](std::string_view s) { return *parse_scope(s); };

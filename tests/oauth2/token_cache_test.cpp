@@ -47,7 +47,7 @@ cache make(apiauth::oauth2::token_cache_options opt = {})
 
 }  // namespace
 
-TEST_CASE("token cache: the same token again is answered without verifying; its views point into the cache",
+TEST_CASE("token cache: the same token again is answered without verifying, its views point into the cache",
           "[oauth2][token_cache]")
 {
     auto c = make();
@@ -90,7 +90,7 @@ TEST_CASE("token cache: only the very same token hits (full comparison, not a pr
     CHECK(v.calls == 6);
 }
 
-TEST_CASE("token cache: the clock is checked on every hit; an expired entry is verified again", "[oauth2][token_cache]")
+TEST_CASE("token cache: the clock is checked on every hit, an expired entry is verified again", "[oauth2][token_cache]")
 {
     auto c = make();
     counting_verifier v;

@@ -45,7 +45,7 @@ api_key_record record(std::string id, std::uint32_t pepper_version = 1)
 
 }  // namespace
 
-TEST_CASE("memory_api_key_store models api_key_store; lookup of an absent id is a null record, not an error",
+TEST_CASE("memory_api_key_store models api_key_store, lookup of an absent id is a null record, not an error",
           "[api_key][store]")
 {
     STATIC_REQUIRE(apiauth::api_key_store<memory_api_key_store>);
@@ -57,7 +57,7 @@ TEST_CASE("memory_api_key_store models api_key_store; lookup of an absent id is 
     CHECK(s.size() == 0);
 }
 
-TEST_CASE("memory_api_key_store: insert refuses a taken key id; insert_or_assign replaces; erase removes",
+TEST_CASE("memory_api_key_store: insert refuses a taken key id, insert_or_assign replaces, erase removes",
           "[api_key][store]")
 {
     memory_api_key_store s;

@@ -60,7 +60,7 @@ TEST_CASE("RFC 7009 §2: a revoked jti is refused until its token's exp, then fo
     CHECK(s.size() == 0);
 }
 
-TEST_CASE("RFC 7009 §2: revoking is idempotent; a later exp extends, an earlier one never shortens",
+TEST_CASE("RFC 7009 §2: revoking is idempotent, a later exp extends, an earlier one never shortens",
           "[stores][revocation]")
 {
     manual_clock clock;
@@ -104,7 +104,7 @@ TEST_CASE("RFC 7009 §2: expired revocations are dropped as new ones arrive, wit
     for (int i = 0; i < 1000; i += 97) CHECK_FALSE(*s.is_revoked("short-" + std::to_string(i)));
 }
 
-TEST_CASE("RFC 7009 §2.2.1: bounded; a full store refuses (503) rather than forget a live revocation",
+TEST_CASE("RFC 7009 §2.2.1: bounded, a full store refuses (503) rather than forget a live revocation",
           "[stores][revocation]")
 {
     manual_clock clock;
