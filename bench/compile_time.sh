@@ -15,6 +15,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 headers=$(cd "$root/include" && find apiauth -name '*.hpp' -not -path '*/detail/*' | sort)
+# stores/redis.hpp is optional (hiredis, libhiredis-dev): measured only where hiredis is installed.
+if ! printf '#include <hiredis/hiredis.h>\n' | "$cxx" -x c++ -E - >/dev/null 2>&1; then
+  headers=$(grep -vx 'apiauth/stores/redis.hpp' <<<"$headers")
+fi
 
 printf '| header | median s (%s runs, %s -O2) | pulls nlohmann/json |\n|---|---|---|\n' "$runs" "$("$cxx" -dumpfullversion 2>/dev/null || echo "$cxx")"
 for h in $headers; do
