@@ -134,7 +134,7 @@ enum class errc {
     store_unavailable,               ///< a store could not answer: fail closed (503)
 
     // ---- ID Site (research/stormpath-protocol.md §1-§3) -------------------
-    nonce_replayed = 800,                 ///< a jti/irt this side did not issue, already used, or expired (replay)
+    nonce_replayed = 800,                 ///< a jti or irt this side did not issue, already used, or expired (replay)
     state_mismatch,                       ///< the callback's state differs from the one the application expects
     callback_uri_not_allowed,             ///< cb_uri is not one of the application's registered callback URIs
     unknown_application,                  ///< no application is registered for the request's key id (iss)
@@ -451,8 +451,8 @@ inline constexpr errc_info errc_table[] = {
      failure::client_credentials},
     {errc::token_revoked, "token_revoked", "The access token was revoked", failure::token},
     {errc::store_unavailable, "store_unavailable", "A store could not answer", failure::unavailable},
-    {errc::nonce_replayed, "nonce_replayed",
-     "The response does not answer a request this side issued, or was already used", failure::token},
+    {errc::nonce_replayed, "nonce_replayed", "The identifier was not issued here, was already used, or expired",
+     failure::token},
     {errc::state_mismatch, "state_mismatch", "The state differs from the one expected", failure::token},
     {errc::callback_uri_not_allowed, "callback_uri_not_allowed", "The callback URI is not registered",
      failure::request},

@@ -464,6 +464,7 @@ TEST_CASE("id_site application: an err claim is a typed error with its message (
                                            nonces, std::nullopt, &d);
         INFO(code);
         CHECK(outcome(r) == name(e));
+        CHECK(apiauth::id_site::is_login_site_error(r.error()));
         CHECK(d.code == code);
         CHECK(d.status == 401);
         CHECK(d.message == "The session on ID Site has timed out.");
@@ -478,6 +479,9 @@ TEST_CASE("id_site application: an err claim is a typed error with its message (
     CHECK(d.message.empty());
     CHECK(outcome(app.handle_callback(err_token(nlohmann::json::object()), nonces)) == name(errc::id_site_error));
     CHECK(outcome(app.handle_callback(err_token("timed out"), nonces)) == name(errc::invalid_claim_type));
+    CHECK_FALSE(apiauth::id_site::is_login_site_error(errc::invalid_claim_type));
+    CHECK_FALSE(apiauth::id_site::is_login_site_error(errc::nonce_replayed));
+    CHECK_FALSE(apiauth::id_site::is_login_site_error(std::make_error_code(std::errc::io_error)));
     CHECK(outcome(app.handle_callback(err_token(nlohmann::json::array({1})), nonces)) ==
           name(errc::invalid_claim_type));
     // An err token signed with another key is a bad signature first.

@@ -349,6 +349,23 @@ TEST_CASE("id_site login_site: the iat window is ±60 s, exp is honoured (resear
     CHECK(at(t0, {{"exp", t0 + 3600}}) == "ok");
     CHECK(at(t0 - 30, {{"exp", t0 - 61}}) == name(errc::token_expired));
     CHECK(at(t0, {{"nbf", t0 + 120}}) == name(errc::token_not_yet_valid));
+
+    // Refused for its time inside jose, after the signature verified: answerable when the request
+    // fits the application (10012, 10011), not when its cb_uri is not registered.
+    refused = {};
+    CHECK(at(t0 + 61, {}, &refused) == name(errc::token_issued_in_future));
+    CHECK(refused.application);
+    CHECK(refused.callback_uri == callback);
+    CHECK(apiauth::id_site::code_for(errc::token_issued_in_future) == 10012);
+    refused = {};
+    CHECK(at(t0 - 30, {{"exp", t0 - 61}}, &refused) == name(errc::token_expired));
+    CHECK(refused.application);
+    refused = {};
+    CHECK(at(t0 + 61, {{"cb_uri", "https://evil.example.com/"}}, &refused) == name(errc::token_issued_in_future));
+    CHECK_FALSE(refused.application);
+    refused = {};
+    CHECK(at(t0 + 61, {{"status", "AUTHENTICATED"}}, &refused) == name(errc::token_issued_in_future));
+    CHECK_FALSE(refused.application);
 }
 
 TEST_CASE("id_site login_site: requests shaped as each Stormpath SDK made them (research §1.3)",

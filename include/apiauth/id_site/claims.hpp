@@ -91,6 +91,15 @@ constexpr errc errc_for_code(std::int64_t code) noexcept
     }
 }
 
+/** True when `ec` is the errc of an `err` claim (errc_for_code): the login site answered with an
+    error, and handle_callback filled its error_details. */
+inline bool is_login_site_error(std::error_code ec) noexcept
+{
+    if (ec.category() != error_category()) return false;
+    const int v = ec.value();
+    return v >= static_cast<int>(errc::id_site_token_expired) && v <= static_cast<int>(errc::id_site_error);
+}
+
 /** The Stormpath error a login site sends back for a request refused with `ec` after its
     signature verified (so that its cb_uri can be trusted): token_expired → 10011,
     token_issued_in_future → 10012, nonce_replayed → 11005, the id_site_* codes → theirs;

@@ -81,13 +81,16 @@ public:
 
 private:
     friend class login_site;
-    site_application(application_registration reg, jose::key k, jose::jwt::verifier v, std::string header_b64)
-        : reg_(std::move(reg)), key_(std::move(k)), verifier_(std::move(v)), response_header_b64_(std::move(header_b64))
+    site_application(application_registration reg, jose::key k, jose::jwt::verifier v, jose::jwt::verifier untimed,
+                     std::string header_b64)
+        : reg_(std::move(reg)), key_(std::move(k)), verifier_(std::move(v)), untimed_(std::move(untimed)),
+          response_header_b64_(std::move(header_b64))
     {
     }
     application_registration reg_;
     jose::key key_;
     jose::jwt::verifier verifier_;
+    jose::jwt::verifier untimed_;  // the same checks but the clock's: is a refusal for time answerable?
     std::string response_header_b64_;
 };
 
@@ -246,13 +249,17 @@ public:
                                 .declare = {claim::cb_uri, claim::state, claim::path, claim::sof, claim::onk,
                                             claim::usd, claim::sp_token, claim::require_mfa, claim::irt, claim::status,
                                             claim::err}};
+            jose::jwt::policy untimed = p;
+            untimed.leeway = std::chrono::hours(24 * 365 * 1000);
+            untimed.reject_future_iat = false;
+            jose::jwt::verifier u(jose::key_set(*k), std::move(untimed));
             jose::jwt::verifier v(jose::key_set(*k), std::move(p));
             std::string h = "{\"alg\":\"HS256\",\"kid\":";
             apiauth::detail::append_json_string(h, reg.api_key_id);
             h += ",\"typ\":\"JWT\"}";
             std::string hb = encoding::base64url::encode(h);
             return std::shared_ptr<const site_application>(
-                new site_application(std::move(reg), std::move(*k), std::move(v), std::move(hb)));
+                new site_application(std::move(reg), std::move(*k), std::move(v), std::move(u), std::move(hb)));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         } catch (...) {
@@ -274,8 +281,11 @@ public:
         `status` or `err` claim, wrong_token_type; `sub` not the application's href,
         wrong_audience; `cb_uri` not registered, callback_uri_not_allowed; `iat` more than
         iat_window ago, token_expired; last, `<key id> <jti>` recorded in `nonces` for twice the
-        window (a second sight: nonce_replayed; a jti too long for the store, token_too_large). When a refusal comes after the signature and cb_uri
-        checks, `*refused` (if given) holds what build_error_response needs. Never throws. */
+        window (a second sight: nonce_replayed; a jti too long for the store, token_too_large).
+        When the signature verified and the request fits the application (its kind, sub and a
+        registered cb_uri) but is refused for its time (expired, not yet valid, issued in the
+        future) or as a replay, `*refused` (if given) holds what build_error_response needs to
+        answer it (codes 10011, 10012, 11005). Never throws. */
     template <application_directory Directory, stores::nonce_store Nonces>
     result<site_request> parse_request(std::string_view target, const Directory& apps, Nonces& nonces,
                                        refused_request* refused = nullptr) const noexcept
@@ -312,15 +322,28 @@ public:
             if (!*app) return errc::unknown_application;
             const site_application& a = **app;
 
+            // What the request asks must fit the application, whatever the time.
+            const auto fits = [&](const jose::jwt::claims& c) -> std::error_code {
+                if (c.get(claim::irt) || c.get(claim::status) || c.get(claim::err)) return errc::wrong_token_type;
+                if (c.sub() != std::optional<std::string_view>(a.href())) return errc::wrong_audience;
+                const std::string_view cb = *c.get(claim::cb_uri);
+                for (const auto& u : a.callback_uris())
+                    if (u == cb) return {};
+                return errc::callback_uri_not_allowed;
+            };
             auto v = a.verifier_.verify(token);
-            if (!v) return v.error();
+            if (!v) {
+                // Refused for its time alone (expired, not yet valid, issued in the future): the
+                // signature verified, so when its cb_uri is registered the refusal is answerable.
+                if (refused && (v.error() == errc::token_expired || v.error() == errc::token_not_yet_valid ||
+                                v.error() == errc::token_issued_in_future))
+                    if (auto u = a.untimed_.verify(token); u && !fits(u->claims()))
+                        *refused = {*app, std::string(*u->claims().get(claim::cb_uri))};
+                return v.error();
+            }
             const jose::jwt::claims& c = v->claims();
-            if (c.get(claim::irt) || c.get(claim::status) || c.get(claim::err)) return errc::wrong_token_type;
-            if (c.sub() != std::optional<std::string_view>(a.href())) return errc::wrong_audience;
+            if (auto e = fits(c)) return e;
             const std::string_view cb = *c.get(claim::cb_uri);
-            bool allowed = false;
-            for (const auto& u : a.callback_uris()) allowed = allowed || u == cb;
-            if (!allowed) return errc::callback_uri_not_allowed;
 
             const auto answerable = [&](std::error_code e) -> result<site_request> {
                 if (refused) *refused = {*app, std::string(cb)};
