@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # examples/demo.sh — a short walk through what apiauth makes of Authorization and
-# WWW-Authenticate values, of JWTs and API keys, and of an OAuth 2.0 exchange of an API key for an
-# access token, using the `apiauth` command-line tool.
+# WWW-Authenticate values, of JWTs and API keys, of an OAuth 2.0 exchange of an API key for an
+# access token, and of an ID Site hosted login, using the `apiauth` command-line tool.
 #
 #   usage: examples/demo.sh path/to/apiauth      (`./dev demo` builds the tool and runs this)
 #
@@ -272,6 +272,38 @@ expect accept "${server[@]}" --scope read <orders.http
 say "The same call on a route that requires 'write': the token is valid but does not grant it," \
     "403 insufficient_scope with the scope in the challenge (RFC 6750 §3.1)."
 expect reject "${server[@]}" --scope read --scope write <orders.http
+
+section "8. ID Site: a hosted login, the application's side and the login site's"
+
+# Still in the temporary directory. One application as both sides know it: its API key id and
+# secret (in a file: a secret is never an argument), its href and its callback. Each step is a
+# process of its own, as the browser's redirects would be: the request ids live in nonce files.
+printf 'goPUHQMkS4dlKwl5wtbNd91I+UrRehCsEDJrIrMruK8\n' >app-secret.txt
+app=(--key-id 2EV70AHRTYF0JOA7OEFO3SM29 --secret-file app-secret.txt
+    --app-href https://api.example.com/v1/applications/demo)
+login_site=("${app[@]}" --callback https://app.example.com/callback --issuer https://login.example.com)
+callback=(id-site callback "${app[@]}" --base-url https://login.example.com --issuer https://login.example.com
+    --state cart-42 --nonce-file app.nonces)
+
+say "The application sends the browser to the login site with a signed request (jwtRequest); its jti" \
+    "is recorded, to be spent once by the answer."
+expect_kept accept login-url.txt id-site url "${app[@]}" --base-url https://login.example.com \
+    --callback https://app.example.com/callback --state cart-42 --nonce-file app.nonces
+login_url=$(<login-url.txt)
+
+say "The login site checks it: the application's key and signature, the registered callback, the time."
+expect accept id-site request "${login_site[@]}" "$login_url"
+
+say "alice logs in; the login site answers with a signed response (jwtResponse) sent to the callback."
+expect_kept accept callback-url.txt id-site response "${login_site[@]}" --nonce-file site.nonces \
+    --account https://api.example.com/v1/accounts/alice "$login_url"
+callback_url=$(<callback-url.txt)
+
+say "The application verifies the answer, its state, and spends the request's jti: alice is logged in."
+expect accept "${callback[@]}" "$callback_url"
+
+say "The same answer again (a reload, a leaked URL): its request was answered already, nonce_replayed."
+expect reject "${callback[@]}" "$callback_url"
 
 echo
 if [ "$failures" -ne 0 ]; then

@@ -2,7 +2,8 @@
 # examples/cli/cli_test.sh — the apiauth CLI's contract: every --help, the exit codes
 # (0 accepted, 1 rejected, 2 usage, 3 internal), the --json documents and their fields, key
 # files (jwk generate --out, PEM keys and JWKs without "alg" with --alg), access tokens (token
-# issue/verify/introspect) and raw HTTP requests decided by authenticate.
+# issue/verify/introspect), raw HTTP requests decided by authenticate, and both sides of the ID Site
+# hosted login (id-site url/request/response/callback), one process per step, with nonce files.
 #
 #   usage: examples/cli/cli_test.sh path/to/apiauth      (CTest runs it: "apiauth: cli ...")
 #
@@ -80,7 +81,8 @@ commands=(
     "challenge" "challenge basic" "challenge bearer"
     "jwk" "jwk generate" "jwk public" "jwt" "jwt sign" "jwt verify"
     "key" "key generate" "key verify" "key basic" "key import-stormpath"
-    "token" "token issue" "token verify" "token introspect" "authenticate" "help"
+    "token" "token issue" "token verify" "token introspect" "authenticate"
+    "id-site" "id-site url" "id-site callback" "id-site request" "id-site response" "help"
 )
 for c in "${commands[@]}"; do
     # shellcheck disable=SC2086  # the words of the command
@@ -124,6 +126,9 @@ run 2 token issue --key missing.jwk --iss a --aud b
 run 2 token verify token --keys missing.jwk --iss a --aud b
 run 2 token introspect token --keys missing.jwk --aud b
 run 2 authenticate --pepper-hex 00
+run 2 id-site
+run 2 id-site url --key-id a --app-href b --base-url https://login.example --callback https://app.example/cb
+stderr_has "--secret-file FILE or --secret-env VAR"
 
 # ---- explain and challenge: --json, exit 1 on a rejected value ----------------------------------
 
@@ -453,6 +458,174 @@ grep -qF "$client_secret" err.txt && fail "authenticate: a malformed line was ec
 head -c 1100000 /dev/zero | tr '\0' 'a' >req-big.txt
 run 2 "${auth[@]}" <req-big.txt
 stderr_has "longer than"
+
+# ---- id-site: both sides of the hosted login, one process per step -------------------------------
+
+# One application, as both sides know it: its API key (the secret only in a file or the
+# environment), its href and its registered callback. The application's request ids live in
+# app.nonces between `url` and `callback`; the login site remembers the request ids it saw in
+# site.nonces.
+printf 'goPUHQMkS4dlKwl5wtbNd91I+UrRehCsEDJrIrMruK8\n' >id-secret.txt
+id_key=2EV70AHRTYF0JOA7OEFO3SM29
+id_href=https://api.example.com/v1/applications/app-1
+id_cb=https://app.example.com/cb
+login=https://login.example.com
+account=https://api.example.com/v1/accounts/acct-1
+id_app=(--key-id "$id_key" --secret-file id-secret.txt --app-href "$id_href")
+id_url_to=(id-site url "${id_app[@]}" --base-url "$login" --nonce-file app.nonces)  # + --callback
+id_url=("${id_url_to[@]}" --callback "$id_cb")
+id_cb_from=(id-site callback "${id_app[@]}" --base-url "$login" --nonce-file app.nonces)  # + --issuer
+id_cb_cmd=("${id_cb_from[@]}" --issuer "$login")
+id_site=("${id_app[@]}" --callback "$id_cb" --issuer "$login")
+id_response=(id-site response "${id_site[@]}" --nonce-file site.nonces)
+# jget EXPR: a Python expression about `doc` (the JSON in out.txt), printed.
+jget() { python3 -c 'import json, sys; doc = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1" <out.txt; }
+
+# The round trip: url → request → response → callback accepted → the same callback refused.
+run 0 "${id_url[@]}" --state s1 --json
+json_has command verdict url jti exp logout nonce_file
+json_is 'doc["url"].startswith("https://login.example.com/sso?jwtRequest=ey") and doc["nonce_file"] == "app.nonces"'
+req_url=$(jget 'doc["url"]')
+req_jti=$(jget 'doc["jti"]')
+grep -Eq "^$req_jti [0-9]+ 0\$" app.nonces || fail "id-site url: the jti is not in app.nonces: $(cat app.nonces)"
+[ "$(stat -c %a app.nonces)" = 600 ] || fail "id-site url: app.nonces has mode $(stat -c %a app.nonces), not 600"
+run 0 id-site request "${id_site[@]}" "$req_url" --json
+json_has command verdict application.key_id application.href request.logout request.jti request.cb_uri \
+    request.state request.path request.iat request.exp
+json_is 'doc["request"]["jti"] == "'"$req_jti"'" and doc["request"]["cb_uri"] == "'"$id_cb"'"'
+json_is 'doc["request"]["state"] == "s1" and doc["request"]["logout"] is False and doc["request"]["path"] is None'
+run 0 "${id_response[@]}" --account "$account" --new-account --status REGISTERED "$req_url" --json
+json_has command verdict url irt status sub isNewSub
+json_is 'doc["url"].startswith("https://app.example.com/cb?jwtResponse=ey") and doc["irt"] == "'"$req_jti"'"'
+resp_url=$(jget 'doc["url"]')
+run 0 "${id_cb_cmd[@]}" --state s1 "$resp_url" --json
+json_has command verdict assertion.status assertion.sub assertion.isNewSub assertion.state assertion.irt assertion.iss
+json_is 'doc["assertion"]["status"] == "REGISTERED" and doc["assertion"]["sub"] == "'"$account"'"'
+json_is 'doc["assertion"]["isNewSub"] is True and doc["assertion"]["state"] == "s1"'
+json_is 'doc["assertion"]["irt"] == "'"$req_jti"'" and doc["assertion"]["iss"] == "'"$login"'"'
+grep -Eq "^$req_jti [0-9]+ 1\$" app.nonces || fail "id-site callback: the jti is not consumed in app.nonces"
+run 1 "${id_cb_cmd[@]}" --state s1 "$resp_url" --json  # the same answer again
+json_is 'doc["error"]["name"] == "nonce_replayed" and doc["error"]["http_status"] == 400'
+
+# Text: the URL alone on stdout (for $(…)), the jti on stderr; the target on stdin with -.
+run 0 "${id_url[@]}" --state s2
+if [ "$(wc -l <out.txt)" -ne 1 ] || ! grep -q '^https://login.example.com/sso?jwtRequest=' out.txt; then
+    fail "id-site url (text): not one URL: $(head -c 200 out.txt)"
+fi
+stderr_has "recorded in app.nonces"
+req2_url=$(<out.txt)
+run 0 "${id_response[@]}" --account "$account" - <<<"$req2_url"
+resp2_url=$(<out.txt)
+# A wrong state is refused, and consumes nothing: the right state is accepted afterwards.
+run 1 "${id_cb_cmd[@]}" --state other "$resp2_url" --json
+json_is 'doc["error"]["name"] == "state_mismatch"'
+run 0 "${id_cb_cmd[@]}" --state s2 - <<<"$resp2_url"
+grep -q 'verdict *accepted' out.txt || fail "id-site callback (text): no accepted verdict"
+
+# The login site remembers the request: a second sight is refused (11005), and the error
+# assertion it sends goes back to the application, which reads the Stormpath code.
+run 1 "${id_response[@]}" --account "$account" "$req2_url" --json
+json_is 'doc["error"]["name"] == "nonce_replayed" and doc["login_site_error"]["code"] == 11005'
+json_is 'doc["url"].startswith("https://app.example.com/cb?jwtResponse=")'
+err_url=$(jget 'doc["url"]')
+run 1 id-site request "${id_site[@]}" --nonce-file site.nonces "$req2_url" --json
+json_is 'doc["error"]["name"] == "nonce_replayed" and doc["refused"]["answerable"] and doc["refused"]["code"] == 11005'
+run 1 "${id_cb_cmd[@]}" "$err_url" --json
+json_has error.name error.http_status login_site_error.code login_site_error.status login_site_error.message \
+    login_site_error.developerMessage
+json_is 'doc["error"]["name"] == "id_site_token_reused" and doc["login_site_error"]["code"] == 11005'
+json_is '"already used" in doc["login_site_error"]["message"] and doc["login_site_error"]["status"] == 400'
+run 1 "${id_cb_cmd[@]}" "$err_url"
+grep -q 'code *11005' out.txt || fail "id-site callback (text): no code 11005: $(cat out.txt)"
+
+# The other refusals, each with its precise error.
+run 0 "${id_url_to[@]}" --callback https://evil.example/cb --json  # cb_uri not registered at the login site
+run 1 id-site request "${id_site[@]}" "$(jget 'doc["url"]')" --json
+json_is 'doc["error"]["name"] == "callback_uri_not_allowed" and doc["refused"]["answerable"] is False'
+run 0 "${id_url[@]}"
+req3_url=$(<out.txt)
+run 1 id-site request "${id_site[@]}" "${req3_url%?}$([ "${req3_url: -1}" = A ] && echo Q || echo A)" --json
+json_is 'doc["error"]["name"] == "bad_signature"'
+run 0 "${id_response[@]}" --account "$account" "$req3_url"
+resp3_url=$(<out.txt)
+run 1 "${id_cb_cmd[@]}" "${resp3_url%?}$([ "${resp3_url: -1}" = A ] && echo Q || echo A)" --json
+json_is 'doc["error"]["name"] == "bad_signature"'
+run 1 "${id_cb_from[@]}" --issuer https://other.example "$resp3_url" --json
+json_is 'doc["error"]["name"] == "wrong_issuer"'
+run 1 id-site callback "${id_app[@]}" --base-url "$login" "$resp3_url" --json  # no --nonce-file
+json_is 'doc["error"]["name"] == "nonce_replayed"'
+run 0 "${id_cb_cmd[@]}" "$resp3_url"  # every refusal above consumed nothing
+
+# Time, with --now: a request signed 100 s ago is past the login site's 60 s iat window (10011,
+# answerable); one 1000 s old is past its exp (answerable, 10011); one from the future is refused
+# (answerable, 10012).
+now=$(date +%s)
+run 0 "${id_url[@]}" --now $((now - 100))
+old_url=$(<out.txt)
+run 1 id-site request "${id_site[@]}" "$old_url" --json
+json_is 'doc["error"]["name"] == "token_expired" and doc["refused"]["code"] == 10011'
+run 0 id-site request "${id_site[@]}" "$old_url" --now $((now - 90))
+run 1 "${id_response[@]}" --account "$account" "$old_url" --json
+json_is 'doc["login_site_error"]["code"] == 10011'
+run 1 "${id_cb_cmd[@]}" "$(jget 'doc["url"]')" --json
+json_is 'doc["error"]["name"] == "id_site_token_expired" and doc["login_site_error"]["code"] == 10011'
+run 0 "${id_url[@]}" --now $((now - 1000))
+run 1 id-site request "${id_site[@]}" "$(<out.txt)" --json
+json_is 'doc["error"]["name"] == "token_expired" and doc["refused"]["code"] == 10011'
+run 0 "${id_url[@]}" --now $((now + 600))
+future_url=$(<out.txt)
+run 1 id-site request "${id_site[@]}" "$future_url" --json
+json_is 'doc["error"]["name"] == "token_issued_in_future" and doc["refused"]["code"] == 10012'
+run 0 id-site request "${id_site[@]}" "$future_url" --now $((now + 600))
+
+# Logout, an explicit error code, and the request's options; the secret from the environment.
+run 0 "${id_url[@]}" --logout
+logout_url=$(<out.txt)
+grep -q '^https://login.example.com/sso/logout?jwtRequest=' out.txt || fail "id-site url --logout: $(cat out.txt)"
+run 0 "${id_response[@]}" "$logout_url" --json
+json_is 'doc["status"] == "LOGOUT" and doc["sub"] is None'
+run 0 "${id_cb_cmd[@]}" "$(jget 'doc["url"]')" --json
+json_is 'doc["assertion"]["status"] == "LOGOUT" and doc["assertion"]["sub"] is None'
+run 0 "${id_url[@]}"
+org_url=$(<out.txt)
+run 0 "${id_response[@]}" --error 11001 "$org_url" --json
+json_is 'doc["login_site_error"]["code"] == 11001'
+run 1 "${id_cb_cmd[@]}" "$(jget 'doc["url"]')" --json
+json_is 'doc["error"]["name"] == "id_site_organization_not_found" and doc["login_site_error"]["code"] == 11001'
+run 0 "${id_url[@]}" --path /#/register --organization acme --show-organization --subdomain --sp-token t0k \
+    --require-mfa sms --require-mfa totp
+run 0 id-site request "${id_site[@]}" "$(<out.txt)" --json
+json_is 'doc["request"]["path"] == "/#/register" and doc["request"]["onk"] == "acme" and doc["request"]["sof"] is True'
+json_is 'doc["request"]["usd"] is True and doc["request"]["sp_token"] == "t0k" and doc["request"]["require_mfa"] == ["sms", "totp"]'
+ID_SECRET=$(<id-secret.txt) run 0 id-site url --key-id "$id_key" --secret-env ID_SECRET --app-href "$id_href" \
+    --base-url "$login" --callback "$id_cb"
+run 2 id-site url --key-id "$id_key" --secret-env NO_SUCH_VARIABLE --app-href "$id_href" --base-url "$login" \
+    --callback "$id_cb"
+stderr_has "is not set"
+run 2 id-site url "${id_app[@]}" --secret-env ID_SECRET --base-url "$login" --callback "$id_cb"
+printf 'short\n' >short-secret.txt
+run 1 id-site url --key-id "$id_key" --secret-file short-secret.txt --app-href "$id_href" --base-url "$login" \
+    --callback "$id_cb" --json
+json_is 'doc["error"]["name"] == "weak_key"'
+run 2 "${id_response[@]}" "$org_url" --status DONE
+grep -qF 'goPUHQMk' out.txt err.txt && fail "id-site: the secret was printed"
+
+# The nonce file fails closed: one that cannot be read as one is a store outage (3), never a pass.
+printf 'not a nonce file\n' >bad.nonces
+run 3 id-site url "${id_app[@]}" --base-url "$login" --callback "$id_cb" --nonce-file bad.nonces
+stderr_has "store_unavailable"
+run 3 id-site callback "${id_app[@]}" --base-url "$login" --nonce-file bad.nonces "$resp3_url" --json
+json_is 'doc["error"]["name"] == "store_unavailable" and "not a nonce file" in doc["error"]["nonce_file"]'
+
+# Concurrent consumers in separate processes: of 8 callbacks racing with one answer, one wins.
+run 0 "${id_url[@]}"
+run 0 "${id_response[@]}" --account "$account" "$(<out.txt)"
+race_url=$(<out.txt)
+for i in 1 2 3 4 5 6 7 8; do "$cli" "${id_cb_cmd[@]}" "$race_url" >"race-$i.txt" 2>&1 & done
+wait
+checks=$((checks + 1))
+[ "$(grep -l 'verdict *accepted' race-*.txt | wc -l)" -eq 1 ] ||
+    fail "id-site callback race: $(grep -l 'verdict *accepted' race-*.txt | wc -l) of 8 accepted, not 1"
 
 echo
 if [ "$failures" -ne 0 ]; then

@@ -1,6 +1,6 @@
 // apiauth — the command-line face of the apiauth library: explains Authorization and
 // WWW-Authenticate values, writes challenges, makes and checks JWKs, JWTs, API keys and OAuth 2.0
-// access tokens, and authenticates raw HTTP requests.
+// access tokens, authenticates raw HTTP requests, and plays both sides of an ID Site hosted login.
 //
 // Arguments are parsed by CLI11. Each command group lives in its own file and registers itself
 // with add_<group>_commands (cli.hpp); this file builds the app, adds `help [command...]`,
@@ -86,7 +86,7 @@ int run(int argc, char** argv)
     app.formatter(apiauth_cli::make_help_formatter());
     app.require_subcommand(1);
 
-    // One line per command group; a new group (id-site, oidc) is one more line here.
+    // One line per command group; a new group (oidc) is one more line here.
     apiauth_cli::add_explain_commands(app, ctx);
     apiauth_cli::add_challenge_commands(app, ctx);
     apiauth_cli::add_jwk_commands(app, ctx);
@@ -94,6 +94,7 @@ int run(int argc, char** argv)
     apiauth_cli::add_key_commands(app, ctx);
     apiauth_cli::add_token_commands(app, ctx);
     apiauth_cli::add_authenticate_commands(app, ctx);
+    apiauth_cli::add_id_site_commands(app, ctx);
     add_help_command(app, ctx);
     app.footer(std::string(exit_codes_footer));
     app.set_version_flag("--version", "apiauth " + std::string(apiauth::version()));
