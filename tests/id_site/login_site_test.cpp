@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 using apiauth::errc;
@@ -243,6 +244,25 @@ TEST_CASE("id_site login_site: the answer keeps cb_uri's own query and fragment"
     CHECK(url->rfind("https://app.example.com/cb?x=1&jwtResponse=", 0) == 0);
     CHECK(url->substr(url->size() - 4) == "#top");
     CHECK(outcome(f.app.handle_callback(*url, f.app_nonces)) == "ok");
+
+    // An empty query, and a fragment without a query.
+    for (const auto& [cb, start, end] :
+         {std::tuple{std::string("https://app.example.com/e?"), std::string("https://app.example.com/e?jwtResponse="),
+                     std::string()},
+          std::tuple{std::string("https://app.example.com/f#frag"),
+                     std::string("https://app.example.com/f?jwtResponse="), std::string("#frag")}}) {
+        auto a = f.site_.register_application({key_id, secret, app_href, {cb}});
+        REQUIRE(a.has_value());
+        f.apps.add(*a);
+        auto r = f.parse(f.request({.callback_uri = cb}));
+        REQUIRE(outcome(r) == "ok");
+        auto u = f.site_.build_response(*r, {.account_href = account});
+        REQUIRE(u.has_value());
+        CHECK(u->rfind(start, 0) == 0);
+        CHECK(u->substr(u->size() - end.size()) == end);
+        CHECK(u->find('#') == (end.empty() ? std::string::npos : u->size() - end.size()));
+        CHECK(outcome(f.app.handle_callback(*u, f.app_nonces)) == "ok");
+    }
 }
 
 TEST_CASE("id_site login_site: the request target", "[id_site][login_site]")

@@ -153,8 +153,17 @@ public:
                                 .declare = {claim::irt, claim::status, claim::is_new_sub, claim::state, claim::err}};
             auto v = std::make_unique<jose::jwt::verifier>(std::move(keys), std::move(p));
             std::string h = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+            // `<base>/sso?jwtRequest=` and `<base>/sso/logout?jwtRequest=`, built once with Boost.URL.
+            const auto prefix = [&](std::string_view path) {
+                boost::urls::url u(root);
+                u.set_encoded_path(std::string(u.encoded_path()) + std::string(path));
+                u.params().append({"jwtRequest", ""});
+                return std::string(u.buffer());
+            };
+            std::string sso = prefix("/sso");
+            std::string logout = prefix("/sso/logout");
             return application(std::move(o), std::move(*k), std::move(v), encoding::base64url::encode(h),
-                               std::move(root));
+                               std::move(sso), std::move(logout));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         } catch (...) {
@@ -217,10 +226,10 @@ public:
             if (!issued) return issued.error();
             if (!*issued) return errc::random_failure;  // 128 random bits met a live id: the generator is broken
 
-            boost::urls::url u(root_);
-            u.set_encoded_path(std::string(u.encoded_path()) + (r.logout ? "/sso/logout" : "/sso"));
-            u.params().append({"jwtRequest", *token});
-            out.url = std::string(u.buffer());
+            const std::string& prefix = r.logout ? logout_prefix_ : sso_prefix_;
+            out.url.reserve(prefix.size() + token->size());
+            out.url = prefix;
+            out.url += *token;  // base64url and '.': nothing to encode in a query
             return out;
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
@@ -232,8 +241,9 @@ public:
     /** Verify the login site's answer: `callback_target` is the request target the browser
         came back with (`/callback?jwtResponse=…`, or an absolute URL). Then consume its `irt`.
 
-        Order: the target parsed as a URI reference (malformed_form_body otherwise; over
-        max_callback_size: header_too_large); its query as a form, `jwtResponse` exactly once
+        Order: over max_callback_size, header_too_large; the target's query (after the first
+        '?', before a '#') as a form (malformed_form_body, form_invalid_utf8, too_many_parameters,
+        duplicate_parameter); `jwtResponse` exactly once
         (duplicate_parameter; absent or empty: missing_parameter); the JWT (jose's order: typ
         JWT, the key named by kid, HS256 only, signature, claims; `exp` required, leeway);
         `aud`, when present, must name this key (wrong_audience); an `err` claim becomes the
@@ -251,15 +261,21 @@ public:
     {
         try {
             if (callback_target.size() > opt_.max_callback_size) return errc::header_too_large;
-            const auto ref = boost::urls::parse_uri_reference(callback_target);
-            if (!ref) return errc::malformed_form_body;
-            auto form = http::parse_form(ref->encoded_query(), {.max_size = opt_.max_callback_size});
+            // The query is what follows the first '?' up to a '#' (RFC 3986 §3.4, §3.5): the path
+            // is not used, and parse_form checks every octet of the query (Boost.URL's charset).
+            const std::size_t q = callback_target.find('?');
+            std::string_view query;
+            if (q != std::string_view::npos) {
+                query = callback_target.substr(q + 1);
+                query = query.substr(0, query.find('#'));
+            }
+            auto form = http::parse_form(query, {.max_size = opt_.max_callback_size});
             if (!form) return form.error();
             const auto encoded = form->find("jwtResponse");
             if (!encoded || encoded->empty()) return errc::missing_parameter;
             std::string decoded;
             std::string_view token = *encoded;
-            if (token.find_first_of("%+") != std::string_view::npos) {
+            if (token.find('%') != std::string_view::npos || token.find('+') != std::string_view::npos) {
                 auto d = http::decode_form_component(token);
                 if (!d) return d.error();
                 decoded = std::move(*d);
@@ -281,9 +297,9 @@ public:
 
 private:
     application(application_options o, jose::key k, std::unique_ptr<jose::jwt::verifier> v, std::string header_b64,
-                std::string root)
+                std::string sso_prefix, std::string logout_prefix)
         : opt_(std::move(o)), key_(std::move(k)), verifier_(std::move(v)), request_header_b64_(std::move(header_b64)),
-          root_(std::move(root))
+          sso_prefix_(std::move(sso_prefix)), logout_prefix_(std::move(logout_prefix))
     {
     }
 
@@ -321,7 +337,8 @@ private:
     jose::key key_;
     std::unique_ptr<jose::jwt::verifier> verifier_;
     std::string request_header_b64_;
-    std::string root_;
+    std::string sso_prefix_;
+    std::string logout_prefix_;
 };
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site

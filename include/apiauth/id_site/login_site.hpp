@@ -307,7 +307,7 @@ public:
             if (!encoded || encoded->empty()) return errc::missing_parameter;
             std::string decoded;
             std::string_view token = *encoded;
-            if (token.find_first_of("%+") != std::string_view::npos) {
+            if (token.find('%') != std::string_view::npos || token.find('+') != std::string_view::npos) {
                 auto d = http::decode_form_component(token);
                 if (!d) return d.error();
                 decoded = std::move(*d);
@@ -471,11 +471,19 @@ private:
     {
         auto token = apiauth::detail::sign_encoded(a.response_header_b64_, apiauth::detail::as_bytes(claims), a.key_);
         if (!token) return token.error();
-        auto u = boost::urls::parse_uri_reference(cb_uri);
+        // cb_uri was registered and parsed by Boost.URL; the parameter goes at the end of its query
+        // (or starts one), before any fragment. The token is base64url and '.': nothing to encode.
+        const auto u = boost::urls::parse_uri_reference(cb_uri);
         if (!u) return errc::invalid_configuration;
-        boost::urls::url out(*u);
-        out.params().append({"jwtResponse", *token});
-        return std::string(out.buffer());
+        const std::size_t hash = u->has_fragment() ? cb_uri.find('#') : cb_uri.size();
+        std::string out;
+        out.reserve(cb_uri.size() + 14 + token->size());
+        out.append(cb_uri.substr(0, hash));
+        out += u->has_query() && !u->encoded_query().empty() ? "&jwtResponse="
+                                                             : (u->has_query() ? "jwtResponse=" : "?jwtResponse=");
+        out += *token;
+        out.append(cb_uri.substr(hash));
+        return out;
     }
 
     // The request's `iss`, read before verification because the protocol names the key there

@@ -273,7 +273,7 @@ public:
     // unique lock; may throw std::bad_alloc before anything changed.
     typename map::iterator insert(shard& s, std::string_view key, std::chrono::sys_seconds until)
     {
-        s.heap.reserve(s.heap.size() + 1);  // before the change: push cannot fail
+        reserve_one(s);  // before the change: push cannot fail
         const auto it = s.entries.emplace(std::string(key), value{until}).first;
         push(s, until, it->first);
         s.count.store(s.entries.size(), std::memory_order_release);
@@ -284,7 +284,7 @@ public:
     void extend(shard& s, typename map::iterator it, std::chrono::sys_seconds until)
     {
         if (!(it->second.until < until)) return;
-        s.heap.reserve(s.heap.size() + 1);
+        reserve_one(s);
         it->second.until = until;
         push(s, until, it->first);
     }
@@ -343,6 +343,13 @@ public:
     std::size_t per_shard() const noexcept { return per_shard_; }
 
 private:
+    // Room for one more record, growing geometrically (reserve(size + 1) would copy the whole
+    // heap on every insert: libstdc++ reserves exactly what is asked).
+    static void reserve_one(shard& s)
+    {
+        if (s.heap.size() == s.heap.capacity()) s.heap.reserve(2 * s.heap.size() + 16);
+    }
+
     static void push(shard& s, std::chrono::sys_seconds until, const std::string& key) noexcept
     {
         s.heap.push_back({until, &key});
