@@ -406,10 +406,14 @@ TEST_CASE("id_site application: state is compared when the application expects o
     CHECK(outcome(app.handle_callback(with_state, nonces, "xyz ")) == name(errc::state_mismatch));
     CHECK(outcome(app.handle_callback(with_state, nonces, "xyz%2")) == name(errc::state_mismatch));
     CHECK(outcome(app.handle_callback(target(response("n")), nonces, "xyz%20")) == name(errc::state_mismatch));
+    CHECK(outcome(app.handle_callback(with_state, nonces, "")) == name(errc::state_mismatch));
     // None of the refusals consumed the nonce; byte-for-byte equality is accepted.
     auto a = app.handle_callback(with_state, nonces, "xyz%20");
     REQUIRE(outcome(a) == "ok");
     CHECK(a->state() == std::optional<std::string_view>("xyz%20"));
+    // An expected empty state is the absent one (build_redirect_url leaves an empty state out).
+    issue(nonces, "e");
+    CHECK(outcome(app.handle_callback(target(response("e")), nonces, "")) == "ok");
     // Without an expectation, any state is accepted and returned.
     issue(nonces, "m");
     a = app.handle_callback(target(response("m", {{"state", "anything"}})), nonces);

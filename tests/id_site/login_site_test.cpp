@@ -330,6 +330,8 @@ TEST_CASE("id_site login_site: claims of a request", "[id_site][login_site]")
     CHECK(check({{"cb_uri", 1}}) == name(errc::invalid_claim_type));
     CHECK(check({{"sof", "false"}}) == name(errc::invalid_claim_type));
     CHECK(check({{"require_mfa", "sms"}}) == name(errc::invalid_claim_type));
+    // An empty jti: no answer could carry it as irt.
+    CHECK(outcome(f.parse(sso(request_token(request_claims({{"jti", ""}}))))) == name(errc::missing_claim));
     // A jti too long for the store to keep: refused, never forgotten.
     CHECK(outcome(f.parse(sso(request_token(request_claims({{"jti", std::string(300, 'j')}}))))) ==
           name(errc::token_too_large));
@@ -368,7 +370,11 @@ TEST_CASE("id_site login_site: the iat window is ±60 s, exp is honoured (resear
     CHECK(at("now") == name(errc::invalid_claim_type));
     CHECK(at(t0, {{"exp", t0 + 3600}}) == "ok");
     CHECK(at(t0 - 30, {{"exp", t0 - 61}}) == name(errc::token_expired));
-    CHECK(at(t0, {{"nbf", t0 + 120}}) == name(errc::token_not_yet_valid));
+    refused = {};
+    CHECK(at(t0, {{"nbf", t0 + 120}}, &refused) == name(errc::token_not_yet_valid));
+    REQUIRE(refused.application);  // answerable, as 10012 (the nearest Stormpath code)
+    CHECK(apiauth::id_site::code_for(errc::token_not_yet_valid) == 10012);
+    CHECK(outcome(f.site_.build_error_response(refused, errc::token_not_yet_valid)) == "ok");
 
     // Refused for its time inside jose, after the signature verified: answerable when the request
     // fits the application (10012, 10011), not when its cb_uri is not registered.

@@ -250,8 +250,8 @@ public:
         errc of its Stormpath code (errc_for_code), its members copied into `*details` when
         given; `irt` and `status` required (missing_claim), status one of the three
         (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); when
-        `expected_state` is given, `state` must equal it, compared in constant time
-        (state_mismatch); last, `irt` consumed from `nonces` (nonce_replayed when it was not
+        `expected_state` is given, `state` (absent: empty) must equal it, compared in constant
+        time (state_mismatch); last, `irt` consumed from `nonces` (nonce_replayed when it was not
         issued here, was consumed before, or expired; the store's error on an outage). Nothing
         is consumed when an earlier check fails. Never throws. */
     template <stores::nonce_store Nonces>
@@ -323,9 +323,9 @@ private:
         if (!s) return errc::invalid_claim_type;
         if (*s != status::logout && (!c.sub() || c.sub()->empty())) return errc::missing_claim;
         if (expected_state) {
-            const auto got = c.get(claim::state);
-            if (!got || !crypto::equal(detail::as_bytes(*got), detail::as_bytes(*expected_state)))
-                return errc::state_mismatch;
+            // An absent state is the empty one: build_redirect_url leaves an empty state out.
+            const std::string_view got = c.get(claim::state).value_or(std::string_view());
+            if (!crypto::equal(detail::as_bytes(got), detail::as_bytes(*expected_state))) return errc::state_mismatch;
         }
         auto consumed = nonces.consume(*irt);
         if (!consumed) return consumed.error();

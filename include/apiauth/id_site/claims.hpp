@@ -102,7 +102,7 @@ inline bool is_login_site_error(std::error_code ec) noexcept
 
 /** The Stormpath error a login site sends back for a request refused with `ec` after its
     signature verified (so that its cb_uri can be trusted): token_expired → 10011,
-    token_issued_in_future → 10012, nonce_replayed → 11005, the id_site_* codes → theirs;
+    token_issued_in_future and token_not_yet_valid → 10012, nonce_replayed → 11005, the id_site_* codes → theirs;
     anything else → 0 (send no error assertion: show an error page). */
 inline std::int64_t code_for(std::error_code ec) noexcept
 {
@@ -111,6 +111,7 @@ inline std::int64_t code_for(std::error_code ec) noexcept
     case errc::token_expired:
     case errc::id_site_token_expired: return 10011;
     case errc::token_issued_in_future:
+    case errc::token_not_yet_valid:  // nbf: the nearest Stormpath code
     case errc::id_site_token_issued_in_future: return 10012;
     case errc::id_site_organization_not_found: return 11001;
     case errc::id_site_organization_disabled: return 11002;

@@ -343,6 +343,7 @@ public:
             }
             const jose::jwt::claims& c = v->claims();
             if (auto e = fits(c)) return e;
+            if (c.jti()->empty()) return errc::missing_claim;  // no answer could ever carry it as irt
             const std::string_view cb = *c.get(claim::cb_uri);
 
             const auto answerable = [&](std::error_code e) -> result<site_request> {
