@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <stdexcept>
@@ -126,15 +127,15 @@ TEST_CASE("memory_nonce_store: when full, issue refuses and no live id is forgot
 TEST_CASE("memory_nonce_store: of many threads racing for the same ids, one wins each", "[stores][nonce]")
 {
     memory_nonce_store s(100000);
-    constexpr int ids = 5000;
-    for (int i = 0; i < ids; ++i) REQUIRE(yes(s.issue("n" + std::to_string(i), 600s)));
-    std::atomic<int> wins{0};
+    constexpr std::size_t ids = 5000;
+    for (std::size_t i = 0; i < ids; ++i) REQUIRE(yes(s.issue("n" + std::to_string(i), 600s)));
+    std::atomic<std::size_t> wins{0};
     std::vector<std::atomic<int>> per_id(ids);
     std::vector<std::thread> threads;
-    for (int t = 0; t < 8; ++t)
+    for (std::size_t t = 0; t < 8; ++t)
         threads.emplace_back([&, t] {
-            for (int k = 0; k < ids; ++k) {
-                const int i = (k * 7 + t * 613) % ids;  // each thread in its own order
+            for (std::size_t k = 0; k < ids; ++k) {
+                const std::size_t i = (k * 7 + t * 613) % ids;  // each thread in its own order
                 auto r = s.consume("n" + std::to_string(i));
                 if (r.has_value() && *r) {
                     ++wins;
@@ -144,7 +145,7 @@ TEST_CASE("memory_nonce_store: of many threads racing for the same ids, one wins
         });
     for (auto& th : threads) th.join();
     CHECK(wins == ids);
-    for (int i = 0; i < ids; ++i) CHECK(per_id[i] == 1);
+    for (std::size_t i = 0; i < ids; ++i) CHECK(per_id[i] == 1);
 }
 
 TEST_CASE("memory_nonce_store: a clock that throws fails closed", "[stores][nonce]")
