@@ -265,6 +265,8 @@ TEST_CASE("id_site application: the callback target", "[id_site][application]")
     CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%zz", nonces)) == name(errc::malformed_form_body));
     CHECK(outcome(app.handle_callback("/idsite/callback?a b", nonces)) == name(errc::malformed_form_body));
     CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%FF", nonces)) == name(errc::form_invalid_utf8));
+    // A '?' inside the fragment does not start a query (RFC 3986 §3.5).
+    CHECK(outcome(app.handle_callback("/idsite/callback#x?jwtResponse=" + t, nonces)) == name(errc::missing_parameter));
     CHECK(outcome(app.handle_callback(target(t) + "&a=1&a=2", nonces)) == name(errc::duplicate_parameter));
     CHECK(outcome(app.handle_callback(target(t) + std::string(9000, 'a'), nonces)) == name(errc::header_too_large));
     CHECK(outcome(app.handle_callback(target("not.a.jwt"), nonces)) != "ok");

@@ -263,12 +263,10 @@ public:
             if (callback_target.size() > opt_.max_callback_size) return errc::header_too_large;
             // The query is what follows the first '?' up to a '#' (RFC 3986 §3.4, §3.5): the path
             // is not used, and parse_form checks every octet of the query (Boost.URL's charset).
-            const std::size_t q = callback_target.find('?');
-            std::string_view query;
-            if (q != std::string_view::npos) {
-                query = callback_target.substr(q + 1);
-                query = query.substr(0, query.find('#'));
-            }
+            const std::string_view before_fragment = callback_target.substr(0, callback_target.find('#'));
+            const std::size_t q = before_fragment.find('?');
+            const std::string_view query =
+                q == std::string_view::npos ? std::string_view() : before_fragment.substr(q + 1);
             auto form = http::parse_form(query, {.max_size = opt_.max_callback_size});
             if (!form) return form.error();
             const auto encoded = form->find("jwtResponse");
