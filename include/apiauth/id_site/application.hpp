@@ -267,20 +267,11 @@ public:
             const std::size_t q = before_fragment.find('?');
             const std::string_view query =
                 q == std::string_view::npos ? std::string_view() : before_fragment.substr(q + 1);
-            auto form = http::parse_form(query, {.max_size = opt_.max_callback_size});
-            if (!form) return form.error();
-            const auto encoded = form->find("jwtResponse");
-            if (!encoded || encoded->empty()) return errc::missing_parameter;
             std::string decoded;
-            std::string_view token = *encoded;
-            if (token.find('%') != std::string_view::npos || token.find('+') != std::string_view::npos) {
-                auto d = http::decode_form_component(token);
-                if (!d) return d.error();
-                decoded = std::move(*d);
-                token = decoded;
-            }
+            const auto token = detail::id_site::token_parameter(query, "jwtResponse", opt_.max_callback_size, decoded);
+            if (!token) return token.error();
 
-            auto v = verifier_->verify(token);
+            auto v = verifier_->verify(*token);
             if (!v) return v.error();
             return finish(std::move(*v), nonces, expected_state, details);
         } catch (const std::bad_alloc&) {

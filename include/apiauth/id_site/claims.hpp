@@ -7,6 +7,7 @@
 #include <apiauth/detail/json_writer.hpp>
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/error.hpp>
+#include <apiauth/http/form.hpp>
 #include <apiauth/jose/claims.hpp>
 
 #include <simdjson.h>
@@ -167,6 +168,23 @@ inline void read_error(std::string_view json, apiauth::id_site::error_details& d
     text("message", d.message);
     text("developerMessage", d.developer_message);
     text("moreInfo", d.more_info);
+}
+
+// The token in parameter `name` of the form `query` (exactly once: parse_form's duplicate check;
+// absent or empty: missing_parameter). A token sent as it is (base64url and '.') is a view into
+// `query`; one with '%' or '+' is decoded into `buf`, and the view points there.
+inline result<std::string_view> token_parameter(std::string_view query, std::string_view name, std::size_t max_size,
+                                                std::string& buf) noexcept
+{
+    auto form = http::parse_form(query, {.max_size = max_size});
+    if (!form) return form.error();
+    const auto encoded = form->find(name);
+    if (!encoded || encoded->empty()) return errc::missing_parameter;
+    if (encoded->find('%') == std::string_view::npos && encoded->find('+') == std::string_view::npos) return *encoded;
+    auto d = http::decode_form_component(*encoded);
+    if (!d) return d.error();
+    buf = std::move(*d);
+    return std::string_view(buf);
 }
 
 // Appends `"name":` and the JSON string `value` to `out`, with a ',' before unless first.

@@ -297,22 +297,15 @@ public:
             if (!ref) return errc::malformed_form_body;
             const std::string_view path = ref->encoded_path();
             bool logout = false;
-            if (path == opt_.sso_path + "/logout")
+            if (path == logout_path_)
                 logout = true;
             else if (path != opt_.sso_path)
                 return errc::malformed_credentials;
-            auto form = http::parse_form(ref->encoded_query(), {.max_size = opt_.max_request_size});
-            if (!form) return form.error();
-            const auto encoded = form->find("jwtRequest");
-            if (!encoded || encoded->empty()) return errc::missing_parameter;
             std::string decoded;
-            std::string_view token = *encoded;
-            if (token.find('%') != std::string_view::npos || token.find('+') != std::string_view::npos) {
-                auto d = http::decode_form_component(token);
-                if (!d) return d.error();
-                decoded = std::move(*d);
-                token = decoded;
-            }
+            const auto tok =
+                detail::id_site::token_parameter(ref->encoded_query(), "jwtRequest", opt_.max_request_size, decoded);
+            if (!tok) return tok.error();
+            const std::string_view token = *tok;
 
             std::string payload;
             auto iss = unverified_issuer(token, payload);
@@ -444,7 +437,7 @@ public:
     const login_site_options& options() const noexcept { return opt_; }
 
 private:
-    explicit login_site(login_site_options o) : opt_(std::move(o)) {}
+    explicit login_site(login_site_options o) : opt_(std::move(o)), logout_path_(opt_.sso_path + "/logout") {}
 
     double seconds_now() const
     {
@@ -511,6 +504,7 @@ private:
     }
 
     login_site_options opt_;
+    std::string logout_path_;  // <sso_path>/logout, built once
 };
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site

@@ -313,15 +313,21 @@ public:
         return dropped;
     }
 
-    std::size_t purge_expired()
+    // Drops the expired entries of every shard; store_unavailable if the clock throws or a lock
+    // cannot be taken.
+    result<std::size_t> purge_expired() noexcept
     {
-        const auto t = now();
-        std::size_t n = 0;
-        for (shard& s : shards_) {
-            const std::unique_lock lock(s.mutex);
-            n += drop_expired(s, t);
+        try {
+            const auto t = now();
+            std::size_t n = 0;
+            for (shard& s : shards_) {
+                const std::unique_lock lock(s.mutex);
+                n += drop_expired(s, t);
+            }
+            return n;
+        } catch (...) {
+            return errc::store_unavailable;
         }
-        return n;
     }
 
     std::size_t size() const noexcept
@@ -451,14 +457,7 @@ public:
     /** Drop every entry whose token has expired, in every shard (revoke() does it for its own
         shard; a server may call this on a timer to give the memory back sooner). Returns the
         number dropped; store_unavailable if the clock throws or a lock cannot be taken. */
-    result<std::size_t> purge_expired() noexcept
-    {
-        try {
-            return set_.purge_expired();
-        } catch (...) {
-            return errc::store_unavailable;
-        }
-    }
+    result<std::size_t> purge_expired() noexcept { return set_.purge_expired(); }
 
     /// The number of entries held (including expired ones not yet dropped).
     std::size_t size() const noexcept { return set_.size(); }
@@ -551,14 +550,7 @@ public:
 
     /** Drop every expired entry now (issue() does it for its own shard). Returns the number
         dropped; store_unavailable if the clock throws or a lock cannot be taken. */
-    result<std::size_t> purge_expired() noexcept
-    {
-        try {
-            return set_.purge_expired();
-        } catch (...) {
-            return errc::store_unavailable;
-        }
-    }
+    result<std::size_t> purge_expired() noexcept { return set_.purge_expired(); }
 
     /// The number of entries held (consumed ones and expired ones not yet dropped included).
     std::size_t size() const noexcept { return set_.size(); }
