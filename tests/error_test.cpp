@@ -119,6 +119,9 @@ const errc all_codes[] = {
     errc::id_site_error,
     errc::random_failure,
     errc::crypto_failure,
+    errc::key_unknown,
+    errc::key_owner_mismatch,
+    errc::key_conflict,
 };
 
 bool in_nqschar(const std::string& s)
@@ -344,6 +347,9 @@ const std::map<errc, row>& expected_answers()
         {errc::id_site_error, token},
         {errc::random_failure, server},
         {errc::crypto_failure, server},
+        {errc::key_unknown, server},
+        {errc::key_owner_mismatch, server},
+        {errc::key_conflict, server},
     };
     return m;
 }

@@ -152,6 +152,11 @@ enum class errc {
     // ---- OpenSSL --------------------------------------------------------
     random_failure = 900,  ///< RAND_bytes failed
     crypto_failure,        ///< an OpenSSL call failed for a reason other than the input
+
+    // ---- API key management (stores/api_key_admin.hpp) -------------------
+    key_unknown = 1000,  ///< a management operation names a key id no record has
+    key_owner_mismatch,  ///< the key belongs to another owner (answered as key_unknown would be)
+    key_conflict,        ///< the key id is taken, or the record changed while the operation ran
 };
 
 /** Where a request met an error. The same failure is answered differently at each:
@@ -476,6 +481,11 @@ inline constexpr errc_info errc_table[] = {
     {errc::id_site_error, "id_site_error", "The login site answered with an error", failure::token},
     {errc::random_failure, "random_failure", "The random generator failed", failure::server},
     {errc::crypto_failure, "crypto_failure", "A cryptographic operation failed", failure::server},
+    // Management errors reach no protocol endpoint: a management API answers them itself
+    // (404 for key_unknown and key_owner_mismatch alike, 409 for key_conflict).
+    {errc::key_unknown, "key_unknown", "No API key has that id", failure::server},
+    {errc::key_owner_mismatch, "key_owner_mismatch", "No API key has that id for this owner", failure::server},
+    {errc::key_conflict, "key_conflict", "The API key id is taken or the key changed meanwhile", failure::server},
 };
 
 inline const errc_info* find_errc(std::error_code ec) noexcept

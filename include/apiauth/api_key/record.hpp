@@ -66,6 +66,7 @@ struct api_key_record {
     /// The grant types this key may use at the token endpoint (RFC 6749 §5.2
     /// unauthorized_client otherwise); empty: every grant the endpoint supports.
     std::vector<std::string> grant_types{};
+    std::string name{};  ///< what the owner calls the key ("ci deploy"): shown in lists, never checked
 };
 
 /// The display hint of a record, e.g. "acme_sk_1012345…" (a stormpath record: "2ZFMV4…").

@@ -6,6 +6,7 @@
 #include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/error.hpp>
+#include <apiauth/stores/api_key_admin.hpp>
 #include <apiauth/stores/nonce.hpp>
 
 #include <algorithm>
@@ -147,6 +148,132 @@ public:
         return true;
     }
 
+    // ---- the lifecycle (stores::api_key_admin; every operation under the write lock) ----
+
+    /// Keep `r`: key_conflict when its key id is taken, invalid_configuration (check_storable).
+    /// Throws std::bad_alloc only.
+    result<void> create(const api_key_record& r)
+    {
+        if (auto c = check_storable(r); !c) return c;
+        if (!insert(r)) return errc::key_conflict;
+        return {};
+    }
+
+    /// The listing of `key_id` (key_unknown, key_owner_mismatch). Throws std::bad_alloc only.
+    result<api_key_listing> get(std::string_view key_id, acting_owner owner) const
+    {
+        const std::shared_lock lock(mutex_);
+        auto found = owned(key_id, owner);
+        if (!found) return found.error();
+        return make_api_key_listing(***found);
+    }
+
+    /// The listings of `owner`'s keys, oldest first. Throws std::bad_alloc only.
+    result<std::vector<api_key_listing>> list(std::string_view owner) const
+    {
+        std::vector<std::shared_ptr<const api_key_record>> mine;
+        {
+            const std::shared_lock lock(mutex_);
+            for (const slot& s : slots_)
+                if (s.record && s.record->owner == owner) mine.push_back(s.record);
+        }
+        std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) {
+            return a->created_at != b->created_at ? a->created_at < b->created_at : a->key_id < b->key_id;
+        });
+        std::vector<api_key_listing> out;
+        out.reserve(mine.size());
+        for (const auto& r : mine) out.push_back(make_api_key_listing(*r));
+        return out;
+    }
+
+    /// revoked_at = when, unless set earlier (idempotent). Throws std::bad_alloc only.
+    result<void> disable(std::string_view key_id, acting_owner owner, std::chrono::sys_seconds when)
+    {
+        return update(key_id, owner, [&](api_key_record& r) {
+            if (r.revoked_at && *r.revoked_at <= when) return false;
+            r.revoked_at = when;
+            return true;
+        });
+    }
+
+    /// revoked_at cleared (idempotent). Throws std::bad_alloc only.
+    result<void> enable(std::string_view key_id, acting_owner owner)
+    {
+        return update(key_id, owner, [](api_key_record& r) {
+            if (!r.revoked_at) return false;
+            r.revoked_at.reset();
+            return true;
+        });
+    }
+
+    /// Delete: true when deleted, false when there was none; key_owner_mismatch.
+    result<bool> remove(std::string_view key_id, acting_owner owner)
+    {
+        {
+            const std::shared_lock lock(mutex_);
+            auto found = owned(key_id, owner);
+            if (!found) {
+                if (found.error() == make_error_code(errc::key_unknown)) return false;
+                return result<bool>(boost::system::in_place_error, found.error());
+            }
+        }
+        // The owner cannot change between the two locks: a record's owner is never rewritten.
+        return erase(key_id);
+    }
+
+    /// Keep `replacement` and end the old key at min(expires_at, old_until), in one step.
+    /// Throws std::bad_alloc only.
+    result<void> rotate(std::string_view key_id, acting_owner owner, const api_key_record& replacement,
+                        std::chrono::sys_seconds old_until)
+    {
+        if (auto c = check_storable(replacement); !c) return c;
+        auto fresh = std::make_shared<const api_key_record>(replacement);
+        const std::uint64_t h = hash(fresh->key_id);
+        const std::unique_lock lock(mutex_);
+        auto found = owned(key_id, owner);
+        if (!found) return found.error();
+        const api_key_record& old = ***found;
+        if (old.revoked_at) return errc::api_key_revoked;
+        if (old.owner != replacement.owner) return errc::invalid_configuration;
+        reserve_one();
+        slot& s = slots_[find(fresh->key_id, h)];
+        if (s.record) return errc::key_conflict;
+        s = {h, std::move(fresh)};
+        ++size_;
+        slot* o = find_record(key_id);  // reserve_one may have moved it
+        if (!o->record->expires_at || *o->record->expires_at > old_until) {
+            auto copy = std::make_shared<api_key_record>(*o->record);
+            copy->expires_at = old_until;
+            o->record = std::move(copy);
+        }
+        return {};
+    }
+
+    /// Compare-and-set of the current verifier (see rehash). Throws std::bad_alloc only.
+    result<bool> replace_verifier(std::string_view key_id, const api_key_verifier& expected,
+                                  const api_key_verifier& replacement)
+    {
+        return rehash(key_id, expected, replacement);
+    }
+
+    /// Re-wrap up to `batch` records under an old pepper (stores::api_key_admin). Throws
+    /// std::bad_alloc only.
+    result<std::size_t> rewrap(const pepper_ring& ring, std::size_t batch)
+    {
+        if (ring.size() == 0) return errc::invalid_configuration;
+        const std::unique_lock lock(mutex_);
+        std::size_t done = 0;
+        for (slot& s : slots_) {
+            if (done == batch) break;
+            if (!s.record || !detail::needs_rewrap(*s.record, ring)) continue;
+            auto copy = std::make_shared<api_key_record>(*s.record);
+            if (auto w = wrap_api_key_record(*copy, ring); !w) return w.error();
+            s.record = std::move(copy);
+            ++done;
+        }
+        return done;
+    }
+
     /// The number of records held.
     std::size_t size() const
     {
@@ -191,8 +318,30 @@ private:
         const std::size_t mask = slots_.size() - 1;
         for (std::size_t i = h & mask;; i = (i + 1) & mask) {
             const slot& s = slots_[i];
-            if (!s.record || (s.hash == h && detail::same_public(s.record->key_id, key))) return i;
+            if (!s.record || (s.hash == h && apiauth::detail::same_public(s.record->key_id, key))) return i;
         }
+    }
+
+    // The record of `key` if `owner` may act on it (under a lock the caller holds).
+    result<const std::shared_ptr<const api_key_record>*> owned(std::string_view key, acting_owner owner) const noexcept
+    {
+        if (slots_.empty()) return errc::key_unknown;
+        const slot& s = slots_[find(key, hash(key))];
+        if (!s.record) return errc::key_unknown;
+        if (owner && s.record->owner != *owner) return errc::key_owner_mismatch;
+        return &s.record;
+    }
+
+    // Replace the record of `key` by a copy that `change` edited, if it says it changed it.
+    template <class Change> result<void> update(std::string_view key, acting_owner owner, Change change)
+    {
+        const std::unique_lock lock(mutex_);
+        auto found = owned(key, owner);
+        if (!found) return found.error();
+        auto copy = std::make_shared<api_key_record>(***found);
+        if (!change(*copy)) return {};
+        find_record(key)->record = std::move(copy);
+        return {};
     }
 
     slot* find_record(std::string_view key) noexcept
@@ -223,7 +372,7 @@ private:
     std::size_t size_ = 0;
 };
 
-static_assert(api_key_store<memory_api_key_store>);
+static_assert(api_key_admin<memory_api_key_store>);
 
 namespace detail {
 
