@@ -149,20 +149,24 @@ public:
 
     // ---- api_key_admin, when Store models it: forwarded, then the key dropped from here ----
 
+    /// The store's create, then the key id dropped here (a cached miss).
     result<void> create(const api_key_record& r) requires api_key_admin<Store>
     {
         auto out = store_.create(r);
-        invalidate(r.key_id);  // a cached miss
+        invalidate(r.key_id);
         return out;
     }
+    /// The store's get (never from the cache: a listing is for management, not the hot path).
     result<api_key_listing> get(std::string_view key_id, acting_owner owner) const requires api_key_admin<Store>
     {
         return store_.get(key_id, owner);
     }
+    /// The store's list.
     result<std::vector<api_key_listing>> list(std::string_view owner) const requires api_key_admin<Store>
     {
         return store_.list(owner);
     }
+    /// The store's disable, then the key dropped here: refused at once in this process.
     result<void> disable(std::string_view key_id, acting_owner owner, std::chrono::sys_seconds when)
         requires api_key_admin<Store>
     {
@@ -170,18 +174,21 @@ public:
         invalidate(key_id);
         return out;
     }
+    /// The store's enable, then the key dropped here.
     result<void> enable(std::string_view key_id, acting_owner owner) requires api_key_admin<Store>
     {
         auto out = store_.enable(key_id, owner);
         invalidate(key_id);
         return out;
     }
+    /// The store's remove, then the key dropped here.
     result<bool> remove(std::string_view key_id, acting_owner owner) requires api_key_admin<Store>
     {
         auto out = store_.remove(key_id, owner);
         invalidate(key_id);
         return out;
     }
+    /// The store's rotate, then the old and the new key dropped here.
     result<void> rotate(std::string_view key_id, acting_owner owner, const api_key_record& replacement,
                         std::chrono::sys_seconds old_until) requires api_key_admin<Store>
     {
@@ -190,6 +197,7 @@ public:
         invalidate(replacement.key_id);
         return out;
     }
+    /// The store's replace_verifier, then the key dropped here.
     result<bool> replace_verifier(std::string_view key_id, const api_key_verifier& expected,
                                   const api_key_verifier& replacement) requires api_key_admin<Store>
     {
@@ -197,6 +205,7 @@ public:
         invalidate(key_id);
         return out;
     }
+    /// The store's rewrap, then everything dropped here (any record may have changed).
     result<std::size_t> rewrap(const pepper_ring& ring, std::size_t batch) requires api_key_admin<Store>
     {
         auto out = store_.rewrap(ring, batch);
