@@ -19,6 +19,11 @@ headers=$(cd "$root/include" && find apiauth -name '*.hpp' -not -path '*/detail/
 if ! printf '#include <hiredis/hiredis.h>\n' | "$cxx" -x c++ -E - >/dev/null 2>&1; then
   headers=$(grep -vx 'apiauth/stores/redis.hpp' <<<"$headers")
 fi
+# stores/postgres.hpp is optional too (libpq, libpq-dev), and its header is in libpq's own directory.
+pq_cflags=$(pkg-config --cflags libpq 2>/dev/null || true)
+if ! printf '#include <libpq-fe.h>\n' | "$cxx" -x c++ $pq_cflags -E - >/dev/null 2>&1; then
+  headers=$(grep -vx 'apiauth/stores/postgres.hpp' <<<"$headers")
+fi
 
 printf '| header | median s (%s runs, %s -O2) | pulls nlohmann/json |\n|---|---|---|\n' "$runs" "$("$cxx" -dumpfullversion 2>/dev/null || echo "$cxx")"
 for h in $headers; do
@@ -26,12 +31,12 @@ for h in $headers; do
   times=()
   for _ in $(seq "$runs"); do
     start=$(date +%s%N)
-    "$cxx" -std=c++20 -O2 -I"$root/include" -c "$work/tu.cpp" -o "$work/tu.o"
+    "$cxx" -std=c++20 -O2 -I"$root/include" $pq_cflags -c "$work/tu.cpp" -o "$work/tu.o"
     end=$(date +%s%N)
     times+=("$(( (end - start) / 1000000 ))")  # milliseconds
   done
   ms=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
-  "$cxx" -std=c++20 -I"$root/include" -E "$work/tu.cpp" -o "$work/tu.ii"
+  "$cxx" -std=c++20 -I"$root/include" $pq_cflags -E "$work/tu.cpp" -o "$work/tu.ii"
   if grep -q '^# [0-9]* ".*nlohmann/json.hpp"' "$work/tu.ii"; then
     nl=yes
   else
