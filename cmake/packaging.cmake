@@ -49,6 +49,8 @@ endif()
 # What compiling against the headers needs (apiauthConfig.cmake and apiauth.pc find these).
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libssl-dev (>= 3.0), nlohmann-json3-dev (>= 3.10), libsimdjson-dev, libboost-url1.81-dev")
+# The optional headers: stores/redis.hpp (hiredis), stores/postgres.hpp (libpq), the adapters.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libhiredis-dev, libpq-dev, libcpp-httplib-dev, libboost1.81-dev")
 if(TARGET apiauth_cli)
   # The CLI's shared libraries (libssl3, libsimdjson14, libboost-url1.81.0, libstdc++6 ...),
   # added to the Depends above by dpkg-shlibdeps.
