@@ -154,7 +154,8 @@ inline result<void> check_storable(const api_key_record& r) noexcept
       false when the key is gone or its verifier is no longer `expected`.
     - `rewrap(ring, batch)`: re-wrap (wrap_api_key_record) up to `batch`
       records whose verifier is neither under the ring's current pepper nor
-      wrapped already; returns how many; 0 once none is left.
+      wrapped already; returns how many; 0 once none is left (key_conflict
+      if the records it finds keep changing before it can replace them).
 */
 // clang-format off
 template <class S>

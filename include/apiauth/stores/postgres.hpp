@@ -752,20 +752,25 @@ public:
         if (ring.size() == 0) return errc::invalid_configuration;
         const detail::pg_number current(ring.current_version());
         const detail::pg_number limit(static_cast<std::int64_t>(std::min<std::size_t>(batch, 1'000'000)));
-        const detail::pg_result r =
-            pool_->run("apiauth_unwrapped", std::array<const char*, 2>{current.c_str(), limit.c_str()});
-        if (!r) return errc::store_unavailable;
-        std::size_t done = 0;
-        api_key_record rec;
-        for (int i = 0; i < PQntuples(r.get()); ++i) {
-            if (!detail::pg_read_row(r.get(), i, rec)) return errc::store_unavailable;
-            const api_key_verifier before = rec.verifier;
-            if (auto w = wrap_api_key_record(rec, ring); !w) return w.error();
-            auto swapped = cas(rec.key_id, before, rec.verifier, rec.previous ? &rec.previous->verifier : nullptr);
-            if (!swapped) return swapped.error();
-            if (*swapped) ++done;
+        // A row changed between the SELECT and its compare-and-set is skipped; if every row of a
+        // batch was, select again (a few times), so that 0 keeps meaning "none is left".
+        for (int round = 0;; ++round) {
+            const detail::pg_result r =
+                pool_->run("apiauth_unwrapped", std::array<const char*, 2>{current.c_str(), limit.c_str()});
+            if (!r) return errc::store_unavailable;
+            std::size_t done = 0;
+            api_key_record rec;
+            for (int i = 0; i < PQntuples(r.get()); ++i) {
+                if (!detail::pg_read_row(r.get(), i, rec)) return errc::store_unavailable;
+                const api_key_verifier before = rec.verifier;
+                if (auto w = wrap_api_key_record(rec, ring); !w) return w.error();
+                auto swapped = cas(rec.key_id, before, rec.verifier, rec.previous ? &rec.previous->verifier : nullptr);
+                if (!swapped) return swapped.error();
+                if (*swapped) ++done;
+            }
+            if (done != 0 || PQntuples(r.get()) == 0) return done;
+            if (round == 3) return errc::key_conflict;  // the rows keep changing under us: try later
         }
-        return done;
     }
 
     /// The pool this store uses.
