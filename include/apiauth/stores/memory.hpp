@@ -93,24 +93,7 @@ public:
     bool erase(std::string_view key_id)
     {
         const std::unique_lock lock(mutex_);
-        if (slots_.empty()) return false;
-        std::size_t i = find(key_id, hash(key_id));
-        if (!slots_[i].record) return false;
-        // Backward-shift deletion: pull later members of the probe run into the hole,
-        // so that no tombstones are needed and every run stays unbroken.
-        const std::size_t mask = slots_.size() - 1;
-        slots_[i] = {};
-        for (std::size_t j = (i + 1) & mask; slots_[j].record; j = (j + 1) & mask) {
-            const std::size_t home = slots_[j].hash & mask;
-            const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-            if (!stays) {
-                slots_[i] = std::move(slots_[j]);
-                slots_[j] = {};
-                i = j;
-            }
-        }
-        --size_;
-        return true;
+        return erase_locked(key_id);
     }
 
     /** Store a rehashed verifier (verified_api_key::rehash): compare-and-set.
@@ -209,16 +192,13 @@ public:
     /// Delete: true when deleted, false when there was none; key_owner_mismatch.
     result<bool> remove(std::string_view key_id, acting_owner owner)
     {
-        {
-            const std::shared_lock lock(mutex_);
-            auto found = owned(key_id, owner);
-            if (!found) {
-                if (found.error() == make_error_code(errc::key_unknown)) return false;
-                return result<bool>(boost::system::in_place_error, found.error());
-            }
+        const std::unique_lock lock(mutex_);  // the owner checked and the record erased in one step
+        auto found = owned(key_id, owner);
+        if (!found) {
+            if (found.error() == make_error_code(errc::key_unknown)) return false;
+            return result<bool>(boost::system::in_place_error, found.error());
         }
-        // The owner cannot change between the two locks: a record's owner is never rewritten.
-        return erase(key_id);
+        return erase_locked(key_id);
     }
 
     /// Keep `replacement` and end the old key at min(expires_at, old_until), in one step.
@@ -320,6 +300,29 @@ private:
             const slot& s = slots_[i];
             if (!s.record || (s.hash == h && apiauth::detail::same_public(s.record->key_id, key))) return i;
         }
+    }
+
+    // erase() under the write lock the caller holds.
+    bool erase_locked(std::string_view key_id)
+    {
+        if (slots_.empty()) return false;
+        std::size_t i = find(key_id, hash(key_id));
+        if (!slots_[i].record) return false;
+        // Backward-shift deletion: pull later members of the probe run into the hole,
+        // so that no tombstones are needed and every run stays unbroken.
+        const std::size_t mask = slots_.size() - 1;
+        slots_[i] = {};
+        for (std::size_t j = (i + 1) & mask; slots_[j].record; j = (j + 1) & mask) {
+            const std::size_t home = slots_[j].hash & mask;
+            const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays) {
+                slots_[i] = std::move(slots_[j]);
+                slots_[j] = {};
+                i = j;
+            }
+        }
+        --size_;
+        return true;
     }
 
     // The record of `key` if `owner` may act on it (under a lock the caller holds).
