@@ -240,7 +240,8 @@ result<generated_api_key> create_api_key(Store& store, const new_api_key& spec, 
     The new key copies the old key's prefix, owner, name, scopes, grant
     types and remaining lifetime (none if the old one has no expiry), and is
     kept by store.rotate together with the old key's new expiry
-    min(expires_at, now + grace), in one step. Clients move to the new token
+    min(expires_at, now + grace) (now rounded up to the second, so the old
+    key is accepted for at least `grace`), in one step. Clients move to the new token
     during the grace period; then the old one is refused (api_key_expired).
     Refused: a Stormpath key (invalid_configuration: it has no prefix to
     generate under), and the store's refusals (key_unknown,
@@ -273,7 +274,8 @@ result<generated_api_key> rotate_stored_api_key(Store& store, std::string_view k
     for (int attempt = 0;; ++attempt) {
         auto g = detail::generate_for(spec, ring);
         if (!g) return g;
-        const result<void> kept = store.rotate(key_id, owner, g->record, t_s + grace);
+        // Rounded up: the old key gets at least `grace` (record times are whole seconds).
+        const result<void> kept = store.rotate(key_id, owner, g->record, std::chrono::ceil<std::chrono::seconds>(t) + grace);
         if (kept) return g;
         if (kept.error() != make_error_code(errc::key_conflict) || attempt == 2) return kept.error();
     }
