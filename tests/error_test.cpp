@@ -122,6 +122,15 @@ const errc all_codes[] = {
     errc::key_unknown,
     errc::key_owner_mismatch,
     errc::key_conflict,
+    errc::provider_error,
+    errc::invalid_token_response,
+    errc::unsupported_token_type,
+    errc::provider_unavailable,
+    errc::nonce_mismatch,
+    errc::azp_mismatch,
+    errc::at_hash_mismatch,
+    errc::invalid_provider_metadata,
+    errc::subject_mismatch,
 };
 
 bool in_nqschar(const std::string& s)
@@ -350,6 +359,15 @@ const std::map<errc, row>& expected_answers()
         {errc::key_unknown, server},
         {errc::key_owner_mismatch, server},
         {errc::key_conflict, server},
+        {errc::provider_error, token},
+        {errc::invalid_token_response, server},
+        {errc::unsupported_token_type, server},
+        {errc::provider_unavailable, unavailable},
+        {errc::nonce_mismatch, token},
+        {errc::azp_mismatch, token},
+        {errc::at_hash_mismatch, token},
+        {errc::invalid_provider_metadata, server},
+        {errc::subject_mismatch, token},
     };
     return m;
 }

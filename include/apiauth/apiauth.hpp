@@ -46,6 +46,10 @@
 #include <apiauth/id_site/claims.hpp>
 #include <apiauth/id_site/login_site.hpp>
 
+#include <apiauth/oidc/oidc.hpp>
+
+#include <apiauth/stores/api_key_admin.hpp>
+#include <apiauth/stores/cache.hpp>
 #include <apiauth/stores/memory.hpp>
 #include <apiauth/stores/nonce.hpp>
 

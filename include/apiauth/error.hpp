@@ -157,6 +157,17 @@ enum class errc {
     key_unknown = 1000,  ///< a management operation names a key id no record has
     key_owner_mismatch,  ///< the key belongs to another owner (answered as key_unknown would be)
     key_conflict,        ///< the key id is taken, or the record changed while the operation ran
+
+    // ---- OpenID Connect and OAuth 2.0 clients (oidc/) -----------------------
+    provider_error = 1100,      ///< the provider answered with an error (RFC 6749 §4.1.2.1, §5.2; details beside)
+    invalid_token_response,     ///< the provider's token response is malformed (RFC 6749 §5.1)
+    unsupported_token_type,     ///< the provider's token_type is not Bearer (RFC 6749 §7.1)
+    provider_unavailable,       ///< the provider could not answer (a 5xx)
+    nonce_mismatch,             ///< the ID token's nonce differs from the one sent (OIDC Core §3.1.3.7 step 11)
+    azp_mismatch,               ///< the ID token's azp is not this client (OIDC Core §3.1.3.7 step 5)
+    at_hash_mismatch,           ///< the ID token's at_hash does not match the access token (OIDC Core §3.2.2.9)
+    invalid_provider_metadata,  ///< the provider metadata is malformed or names another issuer (Discovery §4.3)
+    subject_mismatch,           ///< the user information is about another subject (OIDC Core §5.3.2)
 };
 
 /** Where a request met an error. The same failure is answered differently at each:
@@ -486,6 +497,18 @@ inline constexpr errc_info errc_table[] = {
     {errc::key_unknown, "key_unknown", "No API key has that id", failure::server},
     {errc::key_owner_mismatch, "key_owner_mismatch", "No API key has that id for this owner", failure::server},
     {errc::key_conflict, "key_conflict", "The API key id is taken or the key changed meanwhile", failure::server},
+    {errc::provider_error, "provider_error", "The provider answered with an error", failure::token},
+    {errc::invalid_token_response, "invalid_token_response", "The provider's token response is malformed",
+     failure::server},
+    {errc::unsupported_token_type, "unsupported_token_type", "The provider's token type is not Bearer",
+     failure::server},
+    {errc::provider_unavailable, "provider_unavailable", "The provider could not answer", failure::unavailable},
+    {errc::nonce_mismatch, "nonce_mismatch", "The ID token's nonce differs from the one sent", failure::token},
+    {errc::azp_mismatch, "azp_mismatch", "The ID token's authorized party is not this client", failure::token},
+    {errc::at_hash_mismatch, "at_hash_mismatch", "The ID token does not match the access token", failure::token},
+    {errc::invalid_provider_metadata, "invalid_provider_metadata", "The provider metadata is not valid",
+     failure::server},
+    {errc::subject_mismatch, "subject_mismatch", "The user information is about another subject", failure::token},
 };
 
 inline const errc_info* find_errc(std::error_code ec) noexcept

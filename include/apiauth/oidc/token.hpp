@@ -1,0 +1,338 @@
+// apiauth/oidc/token.hpp — the client's side of the token endpoint: the code exchange as a
+// request value, and the strict reading of the answer (RFC 6749 §4.1.3, §4.1.4, §5.1, §5.2;
+// RFC 7636 §4.5).
+#ifndef APIAUTH_OIDC_TOKEN_HPP
+#define APIAUTH_OIDC_TOKEN_HPP
+
+#include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
+#include <apiauth/detail/ascii.hpp>
+#include <apiauth/detail/json_reader.hpp>
+#include <apiauth/detail/utf8.hpp>
+#include <apiauth/error.hpp>
+#include <apiauth/http/basic.hpp>
+#include <apiauth/http/form.hpp>
+#include <apiauth/http/response.hpp>
+#include <apiauth/oidc/authorization.hpp>
+#include <apiauth/oidc/detail/common.hpp>
+#include <apiauth/oidc/provider_error.hpp>
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
+
+/** How the client authenticates at the token endpoint (RFC 6749 §2.3.1;
+    OpenID Connect Core §9 names). */
+enum class client_auth {
+    client_secret_basic,  ///< HTTP Basic, id and secret form-encoded first (RFC 6749 §2.3.1)
+    client_secret_post,  ///< client_id and client_secret in the body (RFC 6749 §2.3.1, "NOT RECOMMENDED" but LinkedIn's
+                         ///< only way)
+    none,  ///< a public client: client_id in the body, PKCE carries the proof (RFC 6749 §4.1.3, RFC 7636)
+};
+
+/** An HTTP request for the application to send, as a value: method, URL,
+    header fields in order, body. The body and the Authorization field hold
+    secrets (code, verifier, client secret) and are wiped on destruction. */
+struct outgoing_request {
+    std::string method;               ///< "POST"
+    std::string url;                  ///< the absolute URL to send it to
+    std::vector<http::field> fields;  ///< header fields, in order
+    std::string body;                 ///< the content; empty for none
+
+    outgoing_request() = default;
+    /// A copy (both wipe their own secrets).
+    outgoing_request(const outgoing_request&) = default;
+    /// Takes `o`'s values.
+    outgoing_request(outgoing_request&&) noexcept = default;
+    /// Copies `o`'s values.
+    outgoing_request& operator=(const outgoing_request&) = default;
+    /// Takes `o`'s values.
+    outgoing_request& operator=(outgoing_request&&) noexcept = default;
+    /// Wipes the body and every field value.
+    ~outgoing_request()
+    {
+        crypto::wipe(body);
+        for (http::field& f : fields) crypto::wipe(f.value);
+    }
+    /// The value of the first field named `name` (ASCII case-insensitive), or nullptr.
+    const std::string* find(std::string_view name) const noexcept
+    {
+        for (const http::field& f : fields)
+            if (detail::iequals(f.name, name)) return &f.value;
+        return nullptr;
+    }
+};
+
+/** What the code exchange sends. Views: copied into the request. */
+struct token_request_options {
+    /// The provider's token endpoint: https, or http on a loopback host; no fragment.
+    std::string_view token_endpoint;
+    /// The client identifier.
+    std::string_view client_id;
+    /// The client secret (empty for client_auth::none).
+    std::string_view client_secret{};
+    /// How the client authenticates.
+    client_auth auth = client_auth::client_secret_basic;
+    /// The authorization code from handle_callback.
+    std::string_view code;
+    /// The redirect_uri of the authorization request, identical (RFC 6749 §4.1.3).
+    std::string_view redirect_uri;
+    /// pending_authorization::code_verifier; empty when PKCE was off.
+    std::string_view code_verifier{};
+};
+
+/** Build the code exchange (RFC 6749 §4.1.3): POST to the token endpoint,
+    `Content-Type: application/x-www-form-urlencoded`, `Accept:
+    application/json` (which also makes GitHub answer JSON), body
+    `grant_type=authorization_code&code=…&redirect_uri=…[&code_verifier=…]`
+    plus `client_id` (and `client_secret` for client_secret_post); for
+    client_secret_basic an `Authorization: Basic` field whose id and secret
+    are form-encoded before base64 (RFC 6749 §2.3.1).
+
+    Refuses (invalid_configuration): an endpoint that is not https (http only
+    on loopback) or has a fragment; an empty client_id, code or
+    redirect_uri; an empty secret with client_secret_basic or _post; a
+    code_verifier outside RFC 7636 §4.1. basic_control_character for a
+    control character in the id or secret. Never throws (not_enough_memory).
+
+    @par Specification RFC 6749 §4.1.3, §2.3.1, Appendix B; RFC 7636 §4.5.
+*/
+inline result<outgoing_request> build_token_request(const token_request_options& o) noexcept
+{
+    try {
+        if (!detail::oidc::is_endpoint(o.token_endpoint) || o.client_id.empty() || o.code.empty() ||
+            o.redirect_uri.empty())
+            return errc::invalid_configuration;
+        if (o.auth != client_auth::none && o.client_secret.empty()) return errc::invalid_configuration;
+        if (!o.code_verifier.empty() && !is_code_verifier(o.code_verifier)) return errc::invalid_configuration;
+        outgoing_request r;
+        r.method = "POST";
+        r.url = std::string(o.token_endpoint);
+        const auto add = [&](std::string_view name, std::string_view value) {
+            if (!r.body.empty()) r.body += '&';
+            r.body += name;
+            r.body += '=';
+            std::string v = http::encode_form_component(value);
+            r.body += v;
+            crypto::wipe(v);
+        };
+        add("grant_type", "authorization_code");
+        add("code", o.code);
+        add("redirect_uri", o.redirect_uri);
+        if (!o.code_verifier.empty()) add("code_verifier", o.code_verifier);
+        if (o.auth == client_auth::client_secret_basic) {
+            auto basic = http::encode_oauth_client_basic(o.client_id, o.client_secret);
+            if (!basic) return basic.error();
+            r.fields.push_back({"Authorization", std::move(*basic)});
+        } else {
+            add("client_id", o.client_id);
+            if (o.auth == client_auth::client_secret_post) add("client_secret", o.client_secret);
+        }
+        r.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+        r.fields.push_back({"Accept", "application/json"});
+        return r;
+    } catch (...) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+/** Bounds and choices of parse_token_response. */
+struct token_response_options {
+    /// Longest body accepted (body_too_large).
+    std::size_t max_size = 64 * 1024;
+    /// Read a body that is not a JSON object as application/x-www-form-urlencoded (GitHub
+    /// without `Accept: application/json`, which may even label it application/json).
+    bool accept_form = true;
+};
+
+/** A successful token response (RFC 6749 §5.1; OpenID Connect Core §3.1.3.3).
+    The tokens are wiped on destruction. */
+struct token_set {
+    std::string access_token;                ///< `access_token`, never empty
+    std::string token_type;                  ///< `token_type` as sent ("Bearer", "bearer"): always Bearer
+    std::optional<std::int64_t> expires_in;  ///< `expires_in` in seconds, when sent
+    std::string refresh_token;               ///< `refresh_token`, empty when absent
+    std::string scope;                       ///< `scope` as sent (granted scope, RFC 6749 §3.3), empty when absent
+    std::string id_token;                    ///< `id_token` (OpenID Connect), empty when absent: verify it
+
+    token_set() = default;
+    /// A copy (both wipe their own tokens).
+    token_set(const token_set&) = default;
+    /// Takes `o`'s values.
+    token_set(token_set&&) noexcept = default;
+    /// Copies `o`'s values.
+    token_set& operator=(const token_set&) = default;
+    /// Takes `o`'s values.
+    token_set& operator=(token_set&&) noexcept = default;
+    /// Wipes the tokens.
+    ~token_set()
+    {
+        crypto::wipe(access_token);
+        crypto::wipe(refresh_token);
+        crypto::wipe(id_token);
+    }
+};
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc {
+
+// The members of a token response, read from JSON or from a form, then judged alike.
+struct raw_token_response {
+    std::optional<std::string> error, error_description, error_uri;
+    std::optional<std::string> access_token, token_type, refresh_token, scope, id_token;
+    std::optional<std::int64_t> expires_in;
+    ~raw_token_response()
+    {
+        for (auto* s : {&access_token, &refresh_token, &id_token})
+            if (*s) crypto::wipe(**s);
+    }
+};
+
+inline std::error_code read_json_token_response(std::string_view body, raw_token_response& r)
+{
+    json_document doc;
+    simdjson::dom::object o;
+    if (auto e = parse_object(doc, body, o, errc::invalid_token_response)) return e;
+    for (const auto field : o) {
+        const std::string_view k = field.key;
+        std::optional<std::string>* target = nullptr;
+        if (k == "error")
+            target = &r.error;
+        else if (k == "error_description")
+            target = &r.error_description;
+        else if (k == "error_uri")
+            target = &r.error_uri;
+        else if (k == "access_token")
+            target = &r.access_token;
+        else if (k == "token_type")
+            target = &r.token_type;
+        else if (k == "refresh_token")
+            target = &r.refresh_token;
+        else if (k == "scope")
+            target = &r.scope;
+        else if (k == "id_token")
+            target = &r.id_token;
+        if (target) {
+            std::string_view s;
+            if (field.value.get_string().get(s) != simdjson::SUCCESS) return errc::invalid_claim_type;
+            *target = std::string(s);
+        } else if (k == "expires_in") {
+            std::int64_t n = 0;  // an integer: 3600.0, "3600" and -1 are refused
+            if (field.value.get_int64().get(n) != simdjson::SUCCESS || n < 0) return errc::invalid_claim_type;
+            r.expires_in = n;
+        }
+    }
+    return {};
+}
+
+inline std::error_code read_form_token_response(std::string_view body, std::size_t max_size, raw_token_response& r)
+{
+    const auto form = http::parse_form(body, {.max_size = max_size});
+    if (!form) return form.error();
+    for (auto [name, target] : {std::pair{"error", &r.error}, std::pair{"error_description", &r.error_description},
+                                std::pair{"error_uri", &r.error_uri}, std::pair{"access_token", &r.access_token},
+                                std::pair{"token_type", &r.token_type}, std::pair{"refresh_token", &r.refresh_token},
+                                std::pair{"scope", &r.scope}, std::pair{"id_token", &r.id_token}}) {
+        auto v = form_value(*form, name);
+        if (!v) return v.error();
+        if (*v) *target = std::move(**v);
+    }
+    auto e = form_value(*form, "expires_in");
+    if (!e) return e.error();
+    if (*e) {
+        const std::string& s = **e;
+        if (s.size() > 18) return errc::invalid_claim_type;
+        std::int64_t n = 0;
+        for (const char c : s) {
+            if (c < '0' || c > '9') return errc::invalid_claim_type;
+            n = n * 10 + (c - '0');
+        }
+        r.expires_in = n;
+    }
+    return {};
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
+
+/** Read the token endpoint's answer to the code exchange: `status` is the
+    HTTP status, `content_type` the Content-Type field value, `body` the
+    content.
+
+    Order: body over opt.max_size, body_too_large; a status of 500 or more,
+    provider_unavailable; then the body by its shape (RFC 6749 §5.1 says JSON;
+    GitHub sends a form unless asked for JSON, sometimes labelled JSON): a
+    body beginning with '{' is a JSON object with unique member names
+    (invalid_token_response, duplicate_member), anything else a form when
+    opt.accept_form (http::parse_form's errors; duplicate_parameter) and
+    invalid_token_response otherwise; a member of the wrong type is
+    invalid_claim_type. An `error` member, whatever the status (GitHub
+    answers errors with 200), is the provider's error (provider_error_errc),
+    its text copied into `*details` when given (RFC 6749 §5.2). Then the
+    status must be 200 (invalid_token_response); `access_token` present and not
+    empty (missing_parameter); `token_type` present (missing_parameter) and
+    "Bearer" in any case (unsupported_token_type, RFC 6749 §7.1); `expires_in`
+    a non-negative integer (invalid_claim_type); `id_token`, `scope`,
+    `refresh_token` strings. Never throws.
+
+    @par Specification RFC 6749 §5.1, §5.2, §7.1; OpenID Connect Core §3.1.3.3.
+*/
+inline result<token_set> parse_token_response(int status, std::string_view content_type, std::string_view body,
+                                              provider_error* details = nullptr,
+                                              token_response_options opt = {}) noexcept
+{
+    try {
+        if (body.size() > opt.max_size) return errc::body_too_large;
+        if (status >= 500) return errc::provider_unavailable;
+        (void)content_type;  // the shape decides: GitHub mislabels its form bodies (research §2.2)
+        std::size_t i = 0;
+        while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) ++i;
+        detail::oidc::raw_token_response r;
+        if (i < body.size() && body[i] == '{') {
+            if (auto e = detail::oidc::read_json_token_response(body, r)) return e;
+        } else if (opt.accept_form) {
+            if (auto e = detail::oidc::read_form_token_response(body, opt.max_size, r)) return e;
+        } else {
+            return errc::invalid_token_response;
+        }
+        if (r.error) {
+            provider_error pe;
+            pe.code = parse_provider_error_code(*r.error);
+            pe.error = std::move(*r.error);
+            if (r.error_description) pe.error_description = std::move(*r.error_description);
+            if (r.error_uri) pe.error_uri = std::move(*r.error_uri);
+            const errc e = provider_error_errc(pe.code);
+            if (details) *details = std::move(pe);
+            return e;
+        }
+        if (status != 200) return errc::invalid_token_response;
+        if (!r.access_token || r.access_token->empty()) return errc::missing_parameter;
+        if (!r.token_type) return errc::missing_parameter;
+        if (!detail::iequals(*r.token_type, "Bearer")) return errc::unsupported_token_type;
+        token_set t;
+        t.access_token = std::move(*r.access_token);
+        t.token_type = std::move(*r.token_type);
+        t.expires_in = r.expires_in;
+        if (r.refresh_token) t.refresh_token = std::move(*r.refresh_token);
+        if (r.scope) t.scope = std::move(*r.scope);
+        if (r.id_token) t.id_token = std::move(*r.id_token);
+        return t;
+    } catch (...) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc
+
+#endif  // APIAUTH_OIDC_TOKEN_HPP
