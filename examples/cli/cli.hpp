@@ -212,6 +212,42 @@ apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::ui
 /// The records of a --record argument: a JSON text ('{' or '['), else a file holding one
 /// record or an array of them. Throws usage_error for anything else.
 std::vector<apiauth::api_key_record> records_from(std::string_view arg);
+/// The ring of --pepper-hex HEX (the current pepper), --pepper-version N and --pepper HEX:N...
+/// (older ones); usage_error for a malformed or refused pepper.
+apiauth::pepper_ring ring_from(std::string_view hex, std::uint32_t version, const std::vector<std::string>& older);
+
+// ---- API keys in PostgreSQL (key_db.cpp; also used by key.cpp's `key verify --db`) -------------
+
+/// The subcommands of `apiauth key` that manage keys in a database (migrate, create, list, show,
+/// disable, enable, delete, rotate, rewrap). Without PostgreSQL support at build time
+/// (APIAUTH_CLI_WITH_POSTGRES) they exist and are usage errors.
+void add_key_db_commands(CLI::App& key_group, context& ctx);
+
+/// Where the key records are: --db, --table, --timeout-ms.
+struct db_options {
+    std::string db;                          ///< libpq conninfo or URI; "" = the environment's APIAUTH_DB
+    std::string table = "apiauth_api_keys";  ///< migration 001's table
+    std::int64_t timeout_ms = 5000;          ///< the bound of each connect and statement
+};
+
+/// Adds --db, --table and --timeout-ms to `cmd`; `what` describes --db.
+void add_db_options(CLI::App& cmd, db_options& opt, std::string_view what);
+/// Whether --db, or else the environment variable APIAUTH_DB, names a database.
+bool db_given(const db_options& opt);
+
+/// A store's lookup, as verify_api_key calls it.
+using record_lookup =
+    std::function<apiauth::result<std::shared_ptr<const apiauth::api_key_record>>(std::string_view)>;
+
+/// The database of `key verify --db`: its lookup, and why its last lookup failed with
+/// store_unavailable (a libpq message, or "no answer within ... ms").
+struct db_lookup {
+    record_lookup lookup;
+    std::function<std::string()> why_unavailable;
+};
+/// Opens (lazily: nothing is connected yet) the database of `opt`. Throws usage_error for a
+/// malformed --db or --table, no database given, or a build without PostgreSQL support.
+db_lookup open_db_lookup(const db_options& opt);
 
 }  // namespace apiauth_cli
 

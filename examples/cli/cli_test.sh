@@ -12,6 +12,7 @@ set -uo pipefail
 
 cli=${1:?usage: examples/cli/cli_test.sh path/to/apiauth}
 cli=$(realpath "$cli")
+unset APIAUTH_DB  # the database commands' default --db
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 2
@@ -81,6 +82,8 @@ commands=(
     "challenge" "challenge basic" "challenge bearer"
     "jwk" "jwk generate" "jwk public" "jwt" "jwt sign" "jwt verify"
     "key" "key generate" "key verify" "key basic" "key import-stormpath"
+    "key migrate" "key create" "key list" "key show" "key disable" "key enable" "key delete" "key rotate"
+    "key rewrap"
     "token" "token issue" "token verify" "token introspect" "authenticate"
     "id-site" "id-site url" "id-site callback" "id-site request" "id-site response" "help"
 )
@@ -121,6 +124,21 @@ run 2 key no-such-subcommand
 run 2 key generate
 run 2 key verify --record '{}' --pepper-hex 00
 stderr_has "(see: apiauth key verify --help)"
+# The database commands (key_db_test.sh runs them against a server): usage errors found before
+# any connection, with or without PostgreSQL support built in.
+run 2 key verify acme_sk_x --pepper-hex "$(printf '%064d' 0)"  # neither --record nor --db
+run 2 key migrate --no-such-option
+run 2 key create --prefix acme_sk --db 'host=/nonexistent'  # --owner is required
+run 2 key create --prefix acme_sk --owner alice --db 'host=/nonexistent'  # no pepper: never a random one
+checks=$((checks + 1))
+grep -qE -- '--pepper-hex|without PostgreSQL support' err.txt || fail "key create without a pepper: $(head -2 err.txt)"
+run 2 key list --db 'host=/nonexistent'
+run 2 key show
+run 2 key disable --db 'host=/nonexistent'
+run 2 key enable --db 'host=/nonexistent'
+run 2 key delete --db 'host=/nonexistent'
+run 2 key rotate 1AbCdEfGhIjKlMnOp --db 'host=/nonexistent'  # --grace is required
+run 2 key rewrap --db 'host=/nonexistent' --batch 1
 run 2 token
 run 2 token issue --key missing.jwk --iss a --aud b
 run 2 token verify token --keys missing.jwk --iss a --aud b

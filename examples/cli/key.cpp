@@ -1,5 +1,6 @@
 // key.cpp — `apiauth key generate | verify | basic | import-stormpath`: API keys
-// (apiauth/api_key.hpp).
+// (apiauth/api_key.hpp). The same group's management of keys in PostgreSQL (migrate, create,
+// list, show, disable, enable, delete, rotate, rewrap) is key_db.cpp, added here.
 //
 // generate prints the token once (it exists nowhere else afterwards), then the record to store,
 // as JSON, then the display hint. A pepper is needed to make the verifier: without --pepper-hex a
@@ -7,9 +8,10 @@
 // server keeps its peppers outside the database (research/api-keys.md §3.3).
 //
 // verify runs verify_api_key on TOKEN (or verify_basic_api_key on an Authorization value)
-// against a store holding the given record(s), counting store lookups, so that it shows, e.g.,
-// that a tampered key is refused before any lookup. The allow-list is --prefix, by default the
-// prefixes of the records.
+// against a store holding the given record(s), or against the database of --db (key_db.cpp),
+// counting store lookups, so that it shows, e.g., that a tampered key is refused before any
+// lookup. The allow-list is --prefix, by default the prefixes of the records (with --db: the
+// token's own prefix, the record's being checked against it anyway).
 
 #include "cli.hpp"
 
@@ -83,6 +85,23 @@ apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::ui
     auto ring = apiauth::pepper_ring::make(list, current);
     if (!ring) throw usage_error("the peppers were refused: " + ring.error().message());
     return std::move(*ring);
+}
+
+apiauth::pepper_ring ring_from(std::string_view hex, std::uint32_t version, const std::vector<std::string>& older)
+{
+    // --pepper-hex/--pepper-version is the current pepper; --pepper HEX:N adds older ones.
+    std::vector<pepper_bytes> peppers;
+    peppers.push_back(pepper_from_hex(hex, version));
+    for (const std::string& p : older) {
+        const std::size_t colon = p.rfind(':');
+        std::uint32_t v = 0;
+        const std::string_view digits = std::string_view(p).substr(colon == std::string::npos ? 0 : colon + 1);
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        if (colon == std::string::npos || digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+            throw usage_error("--pepper takes HEX:VERSION");
+        peppers.push_back(pepper_from_hex(std::string_view(p).substr(0, colon), v));
+    }
+    return make_ring(peppers, version);
 }
 
 namespace {
@@ -281,16 +300,31 @@ exit_code run_generate(const context& ctx, const generate_options& opt)
     return r.finish(exit_code::ok);
 }
 
-// A store that counts lookups, to show when a key was refused before reaching it.
+// A store that counts lookups, to show when a key was refused before reaching it: the records
+// of --record in memory, or the database of --db.
 struct counting_store {
-    const apiauth::stores::memory_api_key_store* inner;
+    record_lookup inner;
     mutable int lookups = 0;
     apiauth::result<std::shared_ptr<const apiauth::api_key_record>> lookup(std::string_view id) const noexcept
     {
         ++lookups;
-        return inner->lookup(id);
+        return inner(id);
     }
 };
+
+// The prefix of an API key given whole or as 'Basic ...', where the key's layout puts it
+// (<prefix>_<17-character key id>_<49 characters>; the Basic user-id is <prefix>_<key id>),
+// whether or not the rest is valid: verification judges that. "" when there is none.
+std::string prefix_of(std::string_view token, std::string_view authorization)
+{
+    constexpr std::size_t after_prefix = 68, after_prefix_in_user_id = 18;
+    if (authorization.empty())
+        return token.size() > after_prefix ? std::string(token.substr(0, token.size() - after_prefix)) : "";
+    const std::string_view fields[] = {authorization};
+    const auto c = apiauth::http::extract_basic({.authorization = fields});
+    if (!c || c->user_id().size() <= after_prefix_in_user_id) return {};
+    return std::string(c->user_id().substr(0, c->user_id().size() - after_prefix_in_user_id));
+}
 
 struct verify_options {
     std::string token;
@@ -303,6 +337,7 @@ struct verify_options {
     std::int64_t leeway = 0;
     std::int64_t now = 0;
     bool stormpath = false;
+    db_options db;
     CLI::Option* authorization_given = nullptr;
     CLI::Option* now_given = nullptr;
 };
@@ -314,19 +349,12 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
     if (basic ? !opt.token.empty() : opt.token.empty())
         throw usage_error("verify takes a TOKEN, or --authorization 'Basic ...'");
 
-    // The pepper ring: --pepper-hex/--pepper-version is the current pepper; --pepper HEX:N adds older ones.
-    std::vector<pepper_bytes> peppers;
-    peppers.push_back(pepper_from_hex(opt.pepper_hex, opt.pepper_version));
-    for (const std::string& p : opt.older_peppers) {
-        const std::size_t colon = p.rfind(':');
-        std::uint32_t version = 0;
-        const std::string_view digits = std::string_view(p).substr(colon == std::string::npos ? 0 : colon + 1);
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
-        if (colon == std::string::npos || digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
-            throw usage_error("--pepper takes HEX:VERSION");
-        peppers.push_back(pepper_from_hex(std::string_view(p).substr(0, colon), version));
-    }
-    const apiauth::pepper_ring ring = make_ring(peppers, opt.pepper_version);
+    // The records: --record, or the database of --db (or APIAUTH_DB when there is no --record).
+    const bool from_db = opt.records.empty();
+    if (from_db && !db_given(opt.db))
+        throw usage_error("verify needs the stored records: --record JSON-OR-FILE, or --db (or APIAUTH_DB)");
+    if (!from_db && !opt.db.db.empty()) throw usage_error("give the records with --record or --db, not both");
+    const apiauth::pepper_ring ring = ring_from(opt.pepper_hex, opt.pepper_version, opt.older_peppers);
 
     apiauth::stores::memory_api_key_store store;
     std::vector<std::string> prefixes = opt.prefixes;
@@ -336,13 +364,24 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
             if (default_prefixes && !rec.prefix.empty()) prefixes.push_back(rec.prefix);
             if (!store.insert(std::move(rec))) throw usage_error("two records have the same key_id");
         }
+    db_lookup db;
+    if (from_db) {
+        db = open_db_lookup(opt.db);
+        // The records are not known before the lookup: the key's own prefix (a record's prefix
+        // must still equal the token's). A token without one is malformed, refused before the
+        // allow-list is read, which must not be empty all the same.
+        if (default_prefixes) prefixes.push_back(prefix_of(opt.token, basic ? opt.authorization : ""));
+        if (prefixes.front().empty()) prefixes.front() = "none";
+    }
     const std::vector<std::string_view> prefix_views(prefixes.begin(), prefixes.end());
 
     apiauth::api_key_options verify_opt{.prefixes = prefix_views, .accept_stormpath = opt.stormpath};
     verify_opt.leeway = std::chrono::seconds(opt.leeway);
     if (opt.now_given->count() > 0) verify_opt.now = from_unix(opt.now);
 
-    counting_store counted{&store};
+    counting_store counted{from_db ? db.lookup : record_lookup([&store](std::string_view id) noexcept {
+        return store.lookup(id);
+    })};
     apiauth::result<apiauth::verified_api_key> v = apiauth::errc::no_credentials;
     if (basic) {
         const std::string_view fields[] = {opt.authorization};
@@ -363,6 +402,11 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
         if (counted.lookups == 0) line(r, "note", "refused before any store lookup");
         nlohmann::json error = error_json(e);
         error["http_status"] = status;
+        if (from_db && e == apiauth::make_error_code(apiauth::errc::store_unavailable)) {
+            const std::string why = db.why_unavailable();
+            std::cerr << "apiauth key verify: database unavailable: " << why << '\n';
+            error["detail"] = why;
+        }
         r["error"] = std::move(error);
         // A store that cannot answer is not a verdict about the key.
         return r.finish(status >= 500 ? exit_code::internal : exit_code::rejected);
@@ -436,7 +480,8 @@ exit_code run_import_stormpath(const context& ctx, const import_options& opt)
 
 void add_key_commands(CLI::App& app, context& ctx)
 {
-    CLI::App* group = add_group(app, "key", "API keys: generate, verify, the Basic form, Stormpath import");
+    CLI::App* group = add_group(app, "key",
+                                "API keys: generate, verify, the Basic form, Stormpath import; keys in PostgreSQL");
 
     auto gen = std::make_shared<generate_options>();
     CLI::App* g = add_command(
@@ -464,20 +509,24 @@ void add_key_commands(CLI::App& app, context& ctx)
                     "Verify an API key against stored records as a server would: bound, structure,\n"
                     "prefix, version and checksum first (no lookup), then one lookup by key id and a\n"
                     "constant-time comparison of the HMAC verifier, then status and dates. The key is\n"
-                    "given whole (TOKEN) or as HTTP Basic (--authorization 'Basic ...', id:secret).",
+                    "given whole (TOKEN) or as HTTP Basic (--authorization 'Basic ...', id:secret).\n"
+                    "The records are --record, or the PostgreSQL table of --db (or APIAUTH_DB), which\n"
+                    "is only read: a rehash the verification asks for is shown, not stored.",
                     "JSON: command verdict presented lookups key_id hint owner scopes matched_previous rehash\n"
-                    "      error{name message http_status}\n"
+                    "      error{name message http_status detail}\n"
                     "exit status: 0 accepted, 1 rejected, 2 usage error, 3 the store cannot answer\n"
-                    "example:\n"
-                    "  apiauth key verify \"$key\" --record record.json --pepper-hex \"$pepper\" --prefix acme_sk",
+                    "examples:\n"
+                    "  apiauth key verify \"$key\" --record record.json --pepper-hex \"$pepper\" --prefix acme_sk\n"
+                    "  apiauth key verify \"$key\" --db postgresql:///app --pepper-hex \"$pepper\"",
                     [&ctx, ver] { return run_verify(ctx, *ver); });
     v->add_option("token", ver->token, "the API key, whole");
     ver->authorization_given =
         v->add_option("--authorization", ver->authorization, "an Authorization value 'Basic ...' instead of TOKEN")
             ->type_name("'Basic ...'");
-    v->add_option("--record", ver->records, "a record (JSON text, or a file holding one or an array); repeatable")
+    v->add_option("--record", ver->records,
+                  "a record (JSON text, or a file holding one or an array); repeatable\n"
+                  "(or the records of --db)")
         ->type_name("JSON-OR-FILE")
-        ->required()
         ->allow_extra_args(false);
     v->add_option("--pepper-hex", ver->pepper_hex, "the current pepper (hex)")->type_name("HEX")->required();
     v->add_option("--pepper-version", ver->pepper_version, "its version (default 1)")->type_name("N");
@@ -491,6 +540,7 @@ void add_key_commands(CLI::App& app, context& ctx)
     ver->now_given = v->add_option("--now", ver->now, "the time to verify at, in Unix seconds (default: now)")
                          ->type_name("UNIX-SECONDS");
     v->add_flag("--stormpath", ver->stormpath, "also accept Stormpath key id and secret pairs");
+    add_db_options(*v, ver->db, "the records' database instead of --record");
 
     auto basic_token = std::make_shared<std::string>();
     CLI::App* b = add_command(*group, ctx, "basic", "the HTTP Basic form of an API key (client_id, client_secret)",
@@ -517,6 +567,8 @@ void add_key_commands(CLI::App& app, context& ctx)
     i->add_option("secret", imp->secret, "the Stormpath API key secret")->required();
     add_pepper_options(*i, imp->pepper);
     i->add_option("--record-out", imp->record_out, "also write the record to FILE")->type_name("FILE");
+
+    add_key_db_commands(*group, ctx);
 }
 
 }  // namespace apiauth_cli

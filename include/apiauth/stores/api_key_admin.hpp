@@ -245,7 +245,8 @@ result<generated_api_key> create_api_key(Store& store, const new_api_key& spec, 
     during the grace period; then the old one is refused (api_key_expired).
     Refused: a Stormpath key (invalid_configuration: it has no prefix to
     generate under), and the store's refusals (key_unknown,
-    key_owner_mismatch, api_key_revoked). A grace of zero ends the old key now.
+    key_owner_mismatch, api_key_revoked). A grace of zero ends the old key
+    at the next whole second.
 
     @par Specification research/api-keys.md §3.5 (rotation with overlap).
 */
