@@ -154,6 +154,11 @@ TEST_CASE("oidc: GitHub's /user and /user/emails: id as subject, primary verifie
     REQUIRE(outcome(p) == "ok");
     CHECK(p->email.empty());
     CHECK_FALSE(p->email_verified);
+    // A primary verified entry without an address (found by fuzz_userinfo) verifies nothing.
+    p = oidc::parse_github_user(user, R"([{"email":"","primary":true,"verified":true}])");
+    REQUIRE(outcome(p) == "ok");
+    CHECK(p->email.empty());
+    CHECK_FALSE(p->email_verified);
     CHECK(outcome(oidc::parse_github_user(R"({"login":"octocat"})")) == name(errc::missing_claim));
     CHECK(outcome(oidc::parse_github_user(R"({"id":-1})")) == name(errc::invalid_claim_type));
     CHECK(outcome(oidc::parse_github_user(R"({"id":1.5})")) == name(errc::invalid_claim_type));

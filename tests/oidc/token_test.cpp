@@ -184,6 +184,9 @@ TEST_CASE("oidc: RFC 6749 §5.1: the token response is read strictly", "[oidc][t
     CHECK(parse("{\"access_token\":\"\xC3\",\"token_type\":\"Bearer\"}") == name(errc::invalid_token_response));
     CHECK(parse(R"({"access_token":"a","token_type":"Bearer"})", 201) == name(errc::invalid_token_response));
     CHECK(parse(R"({"access_token":"a","token_type":"Bearer"})", 502) == name(errc::provider_unavailable));
+    // An empty error is absent, in JSON as in a form (RFC 6749 §3.1; found by fuzz_token_response).
+    CHECK(parse(R"({"access_token":"a","token_type":"Bearer","error":""})") == "ok");
+    CHECK(parse(R"({"error":""})", 400) == name(errc::invalid_token_response));
     CHECK(outcome(oidc::parse_token_response(200, "application/json", std::string(70 * 1024, ' '))) ==
           name(errc::body_too_large));
     CHECK(outcome(oidc::parse_token_response(200, "text/plain", "access_token=a&token_type=bearer", nullptr,

@@ -190,6 +190,7 @@ inline result<profile> parse_github_user(std::string_view user_json, std::string
                 }
             }
         }
+        if (out.email.empty()) out.email_verified = false;  // verified, but no address: nothing to link by
         return out;
     } catch (...) {
         return std::make_error_code(std::errc::not_enough_memory);

@@ -306,6 +306,8 @@ inline result<token_set> parse_token_response(int status, std::string_view conte
         } else {
             return errc::invalid_token_response;
         }
+        // An empty `error` is absent, as an empty form value is (RFC 6749 §3.1): no error code.
+        if (r.error && r.error->empty()) r.error.reset();
         if (r.error) {
             provider_error pe;
             pe.code = parse_provider_error_code(*r.error);
