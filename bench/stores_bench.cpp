@@ -183,13 +183,22 @@ template <class Store> void verify_with(benchmark::State& state, const Store& st
     meter.stop(state);
 }
 
-void verify_memory(benchmark::State& state) { verify_with(state, fixture().memory); }
+void verify_memory(benchmark::State& state)
+{
+    verify_with(state, fixture().memory);
+}
 BENCHMARK(verify_memory)->Name("api_key/verify/apiauth");
 
-void verify_postgres(benchmark::State& state) { verify_with(state, *fixture().pg); }
+void verify_postgres(benchmark::State& state)
+{
+    verify_with(state, *fixture().pg);
+}
 BENCHMARK(verify_postgres)->Name("api_key/verify_postgres/apiauth")->UseRealTime();
 
-void verify_postgres_cached(benchmark::State& state) { verify_with(state, *fixture().cached); }
+void verify_postgres_cached(benchmark::State& state)
+{
+    verify_with(state, *fixture().cached);
+}
 BENCHMARK(verify_postgres_cached)->Name("api_key/verify_postgres_cached/apiauth");
 
 void postgres_round_trip(benchmark::State& state)
@@ -218,7 +227,10 @@ void postgres_lookup(benchmark::State& state)
 BENCHMARK(postgres_lookup)->Name("api_key/verify_postgres/lookup")->UseRealTime();
 
 #if APIAUTH_BENCH_WITH_REDIS
-void verify_redis(benchmark::State& state) { verify_with(state, *fixture().rs); }
+void verify_redis(benchmark::State& state)
+{
+    verify_with(state, *fixture().rs);
+}
 BENCHMARK(verify_redis)->Name("api_key/verify_redis/apiauth")->UseRealTime();
 
 void redis_round_trip(benchmark::State& state)

@@ -236,8 +236,7 @@ void add_db_options(CLI::App& cmd, db_options& opt, std::string_view what);
 bool db_given(const db_options& opt);
 
 /// A store's lookup, as verify_api_key calls it.
-using record_lookup =
-    std::function<apiauth::result<std::shared_ptr<const apiauth::api_key_record>>(std::string_view)>;
+using record_lookup = std::function<apiauth::result<std::shared_ptr<const apiauth::api_key_record>>(std::string_view)>;
 
 /// The database of `key verify --db`: its lookup, and why its last lookup failed with
 /// store_unavailable (a libpq message, or "no answer within ... ms").

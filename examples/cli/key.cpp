@@ -379,9 +379,8 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
     verify_opt.leeway = std::chrono::seconds(opt.leeway);
     if (opt.now_given->count() > 0) verify_opt.now = from_unix(opt.now);
 
-    counting_store counted{from_db ? db.lookup : record_lookup([&store](std::string_view id) noexcept {
-        return store.lookup(id);
-    })};
+    counting_store counted{
+        from_db ? db.lookup : record_lookup([&store](std::string_view id) noexcept { return store.lookup(id); })};
     apiauth::result<apiauth::verified_api_key> v = apiauth::errc::no_credentials;
     if (basic) {
         const std::string_view fields[] = {opt.authorization};
@@ -480,8 +479,8 @@ exit_code run_import_stormpath(const context& ctx, const import_options& opt)
 
 void add_key_commands(CLI::App& app, context& ctx)
 {
-    CLI::App* group = add_group(app, "key",
-                                "API keys: generate, verify, the Basic form, Stormpath import; keys in PostgreSQL");
+    CLI::App* group =
+        add_group(app, "key", "API keys: generate, verify, the Basic form, Stormpath import; keys in PostgreSQL");
 
     auto gen = std::make_shared<generate_options>();
     CLI::App* g = add_command(

@@ -367,9 +367,8 @@ public:
 
         // Connected: is the table there? (Each connection of the store prepares its statements on it.)
         const char* values[] = {table_.c_str()};
-        if (PQsetnonblocking(c.get(), 1) != 0 ||
-            PQsendQueryParams(c.get(), "SELECT to_regclass($1) IS NOT NULL", 1, nullptr, values, nullptr, nullptr,
-                              0) == 0)
+        if (PQsetnonblocking(c.get(), 1) != 0 || PQsendQueryParams(c.get(), "SELECT to_regclass($1) IS NOT NULL", 1,
+                                                                   nullptr, values, nullptr, nullptr, 0) == 0)
             return one_line(PQerrorMessage(c.get()));
         for (int f; (f = PQflush(c.get())) != 0;)
             if (f < 0 || !wait_for(c.get(), true, deadline)) return no_answer();
@@ -434,7 +433,8 @@ stores::acting_owner acting(const key_options& opt)
 
 std::string key_what(const key_options& opt)
 {
-    return "key " + printable(opt.key_id) + (opt.owner_given->count() > 0 ? " of owner " + apiauth_cli::quoted(opt.owner) : "");
+    return "key " + printable(opt.key_id) +
+           (opt.owner_given->count() > 0 ? " of owner " + apiauth_cli::quoted(opt.owner) : "");
 }
 
 apiauth::pepper_ring ring_of(const ring_options& opt, std::string_view command)
@@ -586,9 +586,9 @@ exit_code run_rotate(const context& ctx, const rotate_options& opt)
         r["old_key"] = nullptr;
     } else {
         const std::optional<sys_seconds> until = old->expires_at;
-        line(r, "old works", until ? (*until <= now ? "no longer: it stopped at " + when(*until, now)
-                                                    : "until " + when(*until, now))
-                                   : "(no expiry)");
+        line(r, "old works",
+             until ? (*until <= now ? "no longer: it stopped at " + when(*until, now) : "until " + when(*until, now))
+                   : "(no expiry)");
         r["old_key"] = listing_json(*old, now);
     }
     return r.finish(exit_code::ok);
@@ -603,8 +603,9 @@ exit_code run_rewrap(const context& ctx, const rewrap_options& opt)
     auto n = stores::rewrap_api_keys(db.store(), ring, opt.batch);
     if (!n) return failed(r, db, "rewrap", n.error());
     line(r, "rewrapped", std::to_string(*n) + (*n == 1 ? " record" : " records"));
-    line(r, "wrapped", "under pepper version " + std::to_string(ring.current_version()) +
-                           ": servers need the old peppers and this one in their ring");
+    line(r, "wrapped",
+         "under pepper version " + std::to_string(ring.current_version()) +
+             ": servers need the old peppers and this one in their ring");
     r["rewrapped"] = *n;
     r["pepper_version"] = ring.current_version();
     return r.finish(exit_code::ok);
@@ -619,15 +620,42 @@ constexpr std::string_view no_postgres = "this apiauth was built without Postgre
     throw usage_error(std::string(no_postgres));
 }
 
-exit_code run_migrate(const context&, const migrate_options&) { unsupported(); }
-exit_code run_create(const context&, const create_options&) { unsupported(); }
-exit_code run_list(const context&, const list_options&) { unsupported(); }
-exit_code run_show(const context&, const key_options&) { unsupported(); }
-exit_code run_disable(const context&, const key_options&) { unsupported(); }
-exit_code run_enable(const context&, const key_options&) { unsupported(); }
-exit_code run_delete(const context&, const key_options&) { unsupported(); }
-exit_code run_rotate(const context&, const rotate_options&) { unsupported(); }
-exit_code run_rewrap(const context&, const rewrap_options&) { unsupported(); }
+exit_code run_migrate(const context&, const migrate_options&)
+{
+    unsupported();
+}
+exit_code run_create(const context&, const create_options&)
+{
+    unsupported();
+}
+exit_code run_list(const context&, const list_options&)
+{
+    unsupported();
+}
+exit_code run_show(const context&, const key_options&)
+{
+    unsupported();
+}
+exit_code run_disable(const context&, const key_options&)
+{
+    unsupported();
+}
+exit_code run_enable(const context&, const key_options&)
+{
+    unsupported();
+}
+exit_code run_delete(const context&, const key_options&)
+{
+    unsupported();
+}
+exit_code run_rotate(const context&, const rotate_options&)
+{
+    unsupported();
+}
+exit_code run_rewrap(const context&, const rewrap_options&)
+{
+    unsupported();
+}
 
 #endif
 
@@ -644,7 +672,8 @@ std::string footer(std::string_view json, std::string_view status, std::string_v
            std::string(example);
 }
 
-constexpr std::string_view refused_status = "0 done, 1 refused (the error's name), 2 usage error, 3 database unavailable";
+constexpr std::string_view refused_status =
+    "0 done, 1 refused (the error's name), 2 usage error, 3 database unavailable";
 
 /// KEY_ID, --owner, and the database options of show, disable, enable, delete and rotate.
 void add_key_arguments(CLI::App& cmd, key_options& opt)
@@ -656,10 +685,10 @@ void add_key_arguments(CLI::App& cmd, key_options& opt)
             const auto k = apiauth::parse_api_key(arg);
             return k ? std::string(k->key_id()) : arg;
         });
-    opt.owner_given =
-        cmd.add_option("--owner", opt.owner, "act as this owner: another owner's key is refused\n"
-                                             "(default: as the operator, on any key)")
-            ->type_name("O");
+    opt.owner_given = cmd.add_option("--owner", opt.owner,
+                                     "act as this owner: another owner's key is refused\n"
+                                     "(default: as the operator, on any key)")
+                          ->type_name("O");
     add_db_options(cmd, opt.db, "the keys' database");
 }
 
@@ -668,9 +697,8 @@ void add_key_arguments(CLI::App& cmd, key_options& opt)
 void add_db_options(CLI::App& cmd, db_options& opt, std::string_view what)
 {
     cmd.add_option("--db", opt.db,
-                   std::string(what) +
-                       ": a libpq connection string or\n"
-                       "postgresql:// URI (default: the environment variable APIAUTH_DB)")
+                   std::string(what) + ": a libpq connection string or\n"
+                                       "postgresql:// URI (default: the environment variable APIAUTH_DB)")
         ->type_name("CONNINFO");
     cmd.add_option("--table", opt.table, "the keys' table (default apiauth_api_keys)")->type_name("NAME");
     cmd.add_option("--timeout-ms", opt.timeout_ms,
@@ -700,14 +728,14 @@ db_lookup open_db_lookup(const db_options& opt)
 void add_key_db_commands(CLI::App& group, context& ctx)
 {
     auto mig = std::make_shared<migrate_options>();
-    CLI::App* m = add_command(
-        group, ctx, "migrate", "create the keys' table in PostgreSQL (idempotent)",
-        "Apply migration 001 (sql/postgres/001_api_keys.sql) to the database: the table of\n"
-        "API key records and its two indexes, each IF NOT EXISTS, so that running it again\n"
-        "changes nothing. The other database commands need it done once.",
-        footer("table migration", "0 applied, 2 usage error, 3 database unavailable (or the DDL refused)",
-               "apiauth key migrate --db postgresql://apiauth@db.internal/app"),
-        [&ctx, mig] { return run_migrate(ctx, *mig); });
+    CLI::App* m =
+        add_command(group, ctx, "migrate", "create the keys' table in PostgreSQL (idempotent)",
+                    "Apply migration 001 (sql/postgres/001_api_keys.sql) to the database: the table of\n"
+                    "API key records and its two indexes, each IF NOT EXISTS, so that running it again\n"
+                    "changes nothing. The other database commands need it done once.",
+                    footer("table migration", "0 applied, 2 usage error, 3 database unavailable (or the DDL refused)",
+                           "apiauth key migrate --db postgresql://apiauth@db.internal/app"),
+                    [&ctx, mig] { return run_migrate(ctx, *mig); });
     add_db_options(*m, mig->db, "the database");
 
     auto cre = std::make_shared<create_options>();
@@ -739,22 +767,21 @@ void add_key_db_commands(CLI::App& group, context& ctx)
     add_db_options(*c, cre->db, "the keys' database");
 
     auto lst = std::make_shared<list_options>();
-    CLI::App* l = add_command(
-        group, ctx, "list", "list an owner's keys (never a secret)",
-        "List an owner's keys, oldest first: key id, hint, name, dates, status (enabled,\n"
-        "disabled, expired) and scopes. A listing holds no secret and no MAC.",
-        footer("owner keys[{key_id hint … status}] (the members of create's key)", refused_status,
-               "apiauth key list --db \"$db\" --owner alice --json | jq -r '.keys[].key_id'"),
-        [&ctx, lst] { return run_list(ctx, *lst); });
+    CLI::App* l = add_command(group, ctx, "list", "list an owner's keys (never a secret)",
+                              "List an owner's keys, oldest first: key id, hint, name, dates, status (enabled,\n"
+                              "disabled, expired) and scopes. A listing holds no secret and no MAC.",
+                              footer("owner keys[{key_id hint … status}] (the members of create's key)", refused_status,
+                                     "apiauth key list --db \"$db\" --owner alice --json | jq -r '.keys[].key_id'"),
+                              [&ctx, lst] { return run_list(ctx, *lst); });
     l->add_option("--owner", lst->owner, "whose keys")->type_name("O")->required();
     add_db_options(*l, lst->db, "the keys' database");
 
     auto shw = std::make_shared<key_options>();
-    CLI::App* s = add_command(group, ctx, "show", "show one key",
-                              "Show one key's listing: its metadata, dates and status.",
-                              footer("key{…} (the members of create's key)", refused_status,
-                                     "apiauth key show 1AbCdEfGhIjKlMnOp --db \"$db\""),
-                              [&ctx, shw] { return run_show(ctx, *shw); });
+    CLI::App* s =
+        add_command(group, ctx, "show", "show one key", "Show one key's listing: its metadata, dates and status.",
+                    footer("key{…} (the members of create's key)", refused_status,
+                           "apiauth key show 1AbCdEfGhIjKlMnOp --db \"$db\""),
+                    [&ctx, shw] { return run_show(ctx, *shw); });
     add_key_arguments(*s, *shw);
 
     auto dis = std::make_shared<key_options>();
@@ -769,34 +796,35 @@ void add_key_db_commands(CLI::App& group, context& ctx)
                         ->type_name("UNIX-SECONDS");
 
     auto ena = std::make_shared<key_options>();
-    CLI::App* e = add_command(group, ctx, "enable", "enable a disabled key again",
-                              "Clear a key's disable time: it verifies again (unless expired).",
-                              footer("key{…} (after the change)", refused_status,
-                                     "apiauth key enable 1AbCdEfGhIjKlMnOp --db \"$db\""),
-                              [&ctx, ena] { return run_enable(ctx, *ena); });
+    CLI::App* e = add_command(
+        group, ctx, "enable", "enable a disabled key again",
+        "Clear a key's disable time: it verifies again (unless expired).",
+        footer("key{…} (after the change)", refused_status, "apiauth key enable 1AbCdEfGhIjKlMnOp --db \"$db\""),
+        [&ctx, ena] { return run_enable(ctx, *ena); });
     add_key_arguments(*e, *ena);
 
     auto del = std::make_shared<key_options>();
-    CLI::App* x = add_command(group, ctx, "delete", "delete a key's record",
-                              "Delete a key's record: the key is then unknown everywhere. Deleting a key\n"
-                              "that is not there is done already (\"no such key (nothing to delete)\", 0).",
-                              footer("key_id deleted", refused_status,
-                                     "apiauth key delete 1AbCdEfGhIjKlMnOp --db \"$db\" --owner alice"),
-                              [&ctx, del] { return run_delete(ctx, *del); });
+    CLI::App* x = add_command(
+        group, ctx, "delete", "delete a key's record",
+        "Delete a key's record: the key is then unknown everywhere. Deleting a key\n"
+        "that is not there is done already (\"no such key (nothing to delete)\", 0).",
+        footer("key_id deleted", refused_status, "apiauth key delete 1AbCdEfGhIjKlMnOp --db \"$db\" --owner alice"),
+        [&ctx, del] { return run_delete(ctx, *del); });
     add_key_arguments(*x, *del);
 
     auto rot = std::make_shared<rotate_options>();
-    CLI::App* o = add_command(
-        group, ctx, "rotate", "replace a key: a new token, the old one ending after --grace",
-        "Create a new key with the old key's prefix, owner, name, scopes, grant types and\n"
-        "remaining lifetime, and end the old key at now + --grace, rounded up to the second\n"
-        "(or at its own expiry if sooner), in one transaction. The new token is printed once.\n"
-        "A disabled key is refused (api_key_revoked): rotation never re-enables a key.",
-        footer("token key{…} (the new key) old_key{…}", refused_status,
-               "apiauth key rotate 1AbCdEfGhIjKlMnOp --db \"$db\" --grace 86400 --pepper-hex \"$pepper\""),
-        [&ctx, rot] { return run_rotate(ctx, *rot); });
+    CLI::App* o =
+        add_command(group, ctx, "rotate", "replace a key: a new token, the old one ending after --grace",
+                    "Create a new key with the old key's prefix, owner, name, scopes, grant types and\n"
+                    "remaining lifetime, and end the old key at now + --grace, rounded up to the second\n"
+                    "(or at its own expiry if sooner), in one transaction. The new token is printed once.\n"
+                    "A disabled key is refused (api_key_revoked): rotation never re-enables a key.",
+                    footer("token key{…} (the new key) old_key{…}", refused_status,
+                           "apiauth key rotate 1AbCdEfGhIjKlMnOp --db \"$db\" --grace 86400 --pepper-hex \"$pepper\""),
+                    [&ctx, rot] { return run_rotate(ctx, *rot); });
     add_key_arguments(*o, rot->key);
-    o->add_option("--grace", rot->grace, "the old token keeps working at least this long (0: it\n"
+    o->add_option("--grace", rot->grace,
+                  "the old token keeps working at least this long (0: it\n"
                   "stops at the next whole second)")
         ->type_name("SECONDS")
         ->required();

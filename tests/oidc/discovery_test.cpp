@@ -74,8 +74,9 @@ TEST_CASE("oidc: Discovery §3, §4.3: Google's metadata read", "[oidc][discover
     CHECK(l->authorization_response_iss_parameter_supported);
     CHECK(l->id_token_algorithms() ==
           std::vector<apiauth::jose::algorithm>{apiauth::jose::algorithm::rs256, apiauth::jose::algorithm::es256});
-    CHECK(outcome(oidc::parse_provider_metadata(local.dump(), "http://localhost:3000",
-                                                {.allow_loopback_http = false})) == name(errc::invalid_provider_metadata));
+    CHECK(
+        outcome(oidc::parse_provider_metadata(local.dump(), "http://localhost:3000", {.allow_loopback_http = false})) ==
+        name(errc::invalid_provider_metadata));
 }
 
 TEST_CASE("oidc: Discovery §4.3: issuer identical to the expected one", "[oidc][discovery]")

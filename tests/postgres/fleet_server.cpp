@@ -79,11 +79,16 @@ std::optional<config> parse_args(int argc, char** argv)
         const std::string_view name = argv[i], value = argv[i + 1];
         long long ms = 0;
         if (name == "--port" && parse_int(value, c.port) && c.port >= 0 && c.port <= 65535) continue;
-        if (name == "--db") c.db = value;
-        else if (name == "--table") c.table = value;
-        else if (name == "--pepper-hex") c.pepper_hex = value;
-        else if (name == "--cache-ttl-ms" && parse_int(value, ms) && ms >= 0) c.cache_ttl = std::chrono::milliseconds(ms);
-        else return std::nullopt;
+        if (name == "--db")
+            c.db = value;
+        else if (name == "--table")
+            c.table = value;
+        else if (name == "--pepper-hex")
+            c.pepper_hex = value;
+        else if (name == "--cache-ttl-ms" && parse_int(value, ms) && ms >= 0)
+            c.cache_ttl = std::chrono::milliseconds(ms);
+        else
+            return std::nullopt;
     }
     if (argc % 2 != 1 || c.db.empty() || c.pepper_hex.size() != 64) return std::nullopt;
     return c;
@@ -211,8 +216,10 @@ int main(int argc, char** argv)
     const std::optional<config> cfg = parse_args(argc, argv);
     const auto pepper = cfg ? from_hex(cfg->pepper_hex) : std::nullopt;
     if (!cfg || !pepper) {
-        std::fprintf(stderr, "usage: %s --db CONNINFO --pepper-hex HEX64 [--port N] [--table NAME] "
-                             "[--cache-ttl-ms MS]\n", argv[0]);
+        std::fprintf(stderr,
+                     "usage: %s --db CONNINFO --pepper-hex HEX64 [--port N] [--table NAME] "
+                     "[--cache-ttl-ms MS]\n",
+                     argv[0]);
         return 2;
     }
     auto ring = apiauth::pepper_ring::make({{.version = 1, .key = *pepper}}, 1);

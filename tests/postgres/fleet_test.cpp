@@ -104,8 +104,17 @@ class server_process {
 public:
     server_process(const std::string& conninfo, const std::string& table, const std::string& pepper_hex, ms ttl)
     {
-        std::vector<std::string> args = {APIAUTH_FLEET_SERVER, "--port", "0", "--db", conninfo, "--table", table,
-                                         "--pepper-hex", pepper_hex, "--cache-ttl-ms", std::to_string(ttl.count())};
+        std::vector<std::string> args = {APIAUTH_FLEET_SERVER,
+                                         "--port",
+                                         "0",
+                                         "--db",
+                                         conninfo,
+                                         "--table",
+                                         table,
+                                         "--pepper-hex",
+                                         pepper_hex,
+                                         "--cache-ttl-ms",
+                                         std::to_string(ttl.count())};
         std::vector<char*> argv;
         for (std::string& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);
@@ -220,9 +229,9 @@ private:
 // ---- HTTP -----------------------------------------------------------------------------------
 
 struct answer {
-    int status = -1;         // -1: no HTTP answer (body: the transport error)
-    std::string body;        // the key id, or the error's name
-    std::string challenge;   // WWW-Authenticate
+    int status = -1;        // -1: no HTTP answer (body: the transport error)
+    std::string body;       // the key id, or the error's name
+    std::string challenge;  // WWW-Authenticate
 };
 
 std::string describe(const answer& a)
@@ -255,8 +264,8 @@ answer get_items(httplib::Client& c, const std::string& token, via how)
         h.emplace("X-API-Key", token);
     } else {
         const std::size_t cut = token.rfind('_');
-        h.emplace("Authorization", "Basic " + apiauth::encoding::base64::encode(token.substr(0, cut) + ":" +
-                                                                               token.substr(cut + 1)));
+        h.emplace("Authorization",
+                  "Basic " + apiauth::encoding::base64::encode(token.substr(0, cut) + ":" + token.substr(cut + 1)));
     }
     return from(c.Get("/items", h));
 }
@@ -492,7 +501,8 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
                 }
                 s.start = steady::now();
                 s.start_sys = sys::now();
-                s.a = get_items(*cli, token, (i + static_cast<int>(c / f.size())) % 3 == 0 ? via::basic : via::x_api_key);
+                s.a =
+                    get_items(*cli, token, (i + static_cast<int>(c / f.size())) % 3 == 0 ? via::basic : via::x_api_key);
                 s.end = steady::now();
                 s.end_sys = sys::now();
                 mine.push_back(std::move(s));
@@ -533,8 +543,8 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
     const auto refuse_from_sys = std::chrono::ceil<std::chrono::seconds>(rot_sys_after) + grace + 50ms;
     const auto refuse_from = rot_after + cache_ttl + 50ms;
     std::size_t total = 0, ok = 0, must = 0, must_ok = 0, new_n = 0, old_in_grace = 0, old_between = 0,
-                old_between_ok = 0, old_after = 0, old_after_ok = 0, unknown_n = 0, unknown_ok = 0,
-                server_errors = 0, transport = 0;
+                old_between_ok = 0, old_after = 0, old_after_ok = 0, unknown_n = 0, unknown_ok = 0, server_errors = 0,
+                transport = 0;
     std::map<std::string, std::size_t> refusals;
     std::vector<std::string> lost;
     for (const auto& per_client : samples) {
@@ -553,14 +563,18 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
                 break;
             case token_kind::new_key:
                 ++new_n, ++must;
-                if (is_ok && s.a.body == new_id) ++must_ok;
-                else lost.push_back("new key: " + describe(s.a));
+                if (is_ok && s.a.body == new_id)
+                    ++must_ok;
+                else
+                    lost.push_back("new key: " + describe(s.a));
                 break;
             case token_kind::old_key:
                 if (s.end_sys < grace_until) {
                     ++old_in_grace, ++must;
-                    if (is_ok && s.a.body == old_key.id) ++must_ok;
-                    else lost.push_back("old key in grace: " + describe(s.a));
+                    if (is_ok && s.a.body == old_key.id)
+                        ++must_ok;
+                    else
+                        lost.push_back("old key in grace: " + describe(s.a));
                 } else if (s.start_sys < refuse_from_sys || s.start < refuse_from) {
                     // 200 while the record (or a cache entry from before the rotation) says so
                     ++old_between;
@@ -573,8 +587,7 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
                 }
                 break;
             case token_kind::cached:
-            case token_kind::uncached:
-                break;
+            case token_kind::uncached: break;
             }
         }
     }
@@ -583,9 +596,10 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
            << " per server), " << ok << " answered 200; must be 200 (old key before its end, new key): " << must
            << " (old " << old_in_grace << ", new " << new_n << "), of which 200: " << must_ok
            << "; old key between the guaranteed grace (" << (grace_until - rot_sys_before) / 1ms
-           << " ms after the rotation was sent) and its end everywhere: " << old_between << " (200: "
-           << old_between_ok << "); old key after: " << old_after << " (200: " << old_after_ok << "); unknown key: " << unknown_n << " (200: " << unknown_ok << "); 5xx: " << server_errors
-           << "; no answer: " << transport << "; rotation took " << (rot_sys_after - rot_sys_before) / 1ms << " ms";
+           << " ms after the rotation was sent) and its end everywhere: " << old_between << " (200: " << old_between_ok
+           << "); old key after: " << old_after << " (200: " << old_after_ok << "); unknown key: " << unknown_n
+           << " (200: " << unknown_ok << "); 5xx: " << server_errors << "; no answer: " << transport
+           << "; rotation took " << (rot_sys_after - rot_sys_before) / 1ms << " ms";
     for (const auto& [what, n] : refusals) report << "; " << what << " x" << n;
     WARN(report.str());
     CHECK(total == n_clients * requests_per_client);
@@ -625,7 +639,7 @@ TEST_CASE("fleet: the database killed mid-run gives 503 and no acceptance of an 
           "[postgres][fleet][fault]")
 {
     fleet f(cache_ttl);
-    const key cached = create_key(f.port(0));      // verified all along: in every cache at the kill
+    const key cached = create_key(f.port(0));                  // verified all along: in every cache at the kill
     const key uncached = create_key(f.port(0), "bob", false);  // never verified before the outage
     const std::string unknown = unknown_token();
 
@@ -637,9 +651,9 @@ TEST_CASE("fleet: the database killed mid-run gives 503 and no acceptance of an 
         for (const token_kind kind : {token_kind::cached, token_kind::uncached, token_kind::unknown}) {
             threads.spawn([&, server, kind] {
                 auto cli = client(f.port(server));
-                const std::string& token = kind == token_kind::cached ? cached.token
+                const std::string& token = kind == token_kind::cached     ? cached.token
                                            : kind == token_kind::uncached ? uncached.token
-                                                                         : unknown;
+                                                                          : unknown;
                 std::vector<sample> mine;
                 for (int i = 0; !stop; ++i) {
                     // The uncached key is asked for only once the database is gone.
@@ -717,7 +731,8 @@ TEST_CASE("fleet: the database killed mid-run gives 503 and no acceptance of an 
                 // A cache entry was filled before the kill, so it expired at most a TTL after it.
                 if (s.start > kill_end + cache_ttl) bad.push_back("cached key accepted a TTL after the kill");
             }
-            if (s.kind == token_kind::unknown && !unavailable) bad.push_back("unknown key during outage: " + describe(s.a));
+            if (s.kind == token_kind::unknown && !unavailable)
+                bad.push_back("unknown key during outage: " + describe(s.a));
             if (!ok && !unavailable) bad.push_back("during outage: " + describe(s.a));
         }
     }

@@ -102,8 +102,7 @@ TEST_CASE("postgres: the shipped migration file is the DDL postgres_schema_sql()
     CHECK_FALSE(apiauth::stores::postgres_schema_sql(std::string(63, 'k')).empty());
 }
 
-TEST_CASE("postgres: migrate is idempotent and the table it makes refuses what migration 001 cannot hold",
-          "[postgres]")
+TEST_CASE("postgres: migrate is idempotent and the table it makes refuses what migration 001 cannot hold", "[postgres]")
 {
     pg_env env;
     REQUIRE(env.pool->migrate().has_value());  // a second time: IF NOT EXISTS
@@ -283,8 +282,7 @@ TEST_CASE("postgres: 8 threads creating the same key id: exactly one succeeds, t
     CHECK(env.pool->open_connections() <= env.pool->options().max_connections);
 }
 
-TEST_CASE("postgres: verifications racing a disable: none made after the disable committed succeeds",
-          "[postgres]")
+TEST_CASE("postgres: verifications racing a disable: none made after the disable committed succeeds", "[postgres]")
 {
     pg_env env;
     const pepper_ring ring = ring_v1();
@@ -310,8 +308,9 @@ TEST_CASE("postgres: verifications racing a disable: none made after the disable
             }
         });
     std::this_thread::sleep_for(100ms);
-    REQUIRE(env.store().disable(k->record.key_id, alice,
-                                std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
+    REQUIRE(env.store()
+                .disable(k->record.key_id, alice,
+                         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()))
                 .has_value());
     disabled = true;
     std::this_thread::sleep_for(100ms);

@@ -86,8 +86,9 @@ template <class Store> std::shared_ptr<const api_key_record> fetch(const Store& 
     return *r;
 }
 
-template <class Store> std::string verdict(std::string_view token, const Store& s, const pepper_ring& ring,
-                                           std::chrono::sys_seconds at = t_now)
+template <class Store>
+std::string verdict(std::string_view token, const Store& s, const pepper_ring& ring,
+                    std::chrono::sys_seconds at = t_now)
 {
     api_key_options o = policy();
     o.now = at;

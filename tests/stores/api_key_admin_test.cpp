@@ -13,7 +13,8 @@ struct memory_env {
 };
 struct cached_memory_env {
     apiauth::stores::memory_api_key_store inner;
-    apiauth::stores::cached_api_key_store<apiauth::stores::memory_api_key_store> s{inner, {.ttl = std::chrono::hours(1)}};
+    apiauth::stores::cached_api_key_store<apiauth::stores::memory_api_key_store> s{inner,
+                                                                                   {.ttl = std::chrono::hours(1)}};
     auto& store() { return s; }
 };
 }  // namespace

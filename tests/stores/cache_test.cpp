@@ -134,8 +134,7 @@ TEST_CASE("cache: disable, delete and rotation through the cache take effect at 
     CHECK(what(apiauth::verify_api_key(token, cache, ring, policy())) == what(errc::api_key_expired));
     CHECK(what(apiauth::verify_api_key(fresh->token.reveal(), cache, ring, policy())) == "ok");
     REQUIRE(*cache.remove(fresh->record.key_id, "acct"));
-    CHECK(what(apiauth::verify_api_key(fresh->token.reveal(), cache, ring, policy())) ==
-          what(errc::api_key_not_found));
+    CHECK(what(apiauth::verify_api_key(fresh->token.reveal(), cache, ring, policy())) == what(errc::api_key_not_found));
 }
 
 TEST_CASE("cache: an answer read before an invalidate() is not cached after it (no stale record outlives a "
@@ -177,8 +176,7 @@ TEST_CASE("cache: the number of entries stays within capacity, expired entries g
     CHECK_THROWS_AS(cached_api_key_store(inner, {.capacity = 0}), std::invalid_argument);
 }
 
-TEST_CASE("cache: lookups from 4 threads while another invalidates never see a torn or wrong record",
-          "[stores][cache]")
+TEST_CASE("cache: lookups from 4 threads while another invalidates never see a torn or wrong record", "[stores][cache]")
 {
     memory_api_key_store inner;
     const pepper_ring ring = ring_v1();

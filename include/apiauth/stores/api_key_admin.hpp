@@ -38,18 +38,18 @@ inline constexpr std::nullopt_t any_owner = std::nullopt;
     appears in it, so a listing may be shown to the key's owner and logged.
 */
 struct api_key_listing {
-    std::string key_id;                          ///< the public lookup handle
-    std::string hint;                            ///< api_key_hint(record), e.g. "acme_sk_1012345…"
-    std::string prefix;                          ///< the token's prefix ("" for a Stormpath key)
-    api_key_format format = api_key_format::v1;  ///< v1, or an imported Stormpath pair
-    std::string owner;                           ///< the account or client the key belongs to
-    std::string name;                            ///< what the owner calls it
-    std::vector<std::string> scopes;             ///< what the key may do
-    std::vector<std::string> grant_types;        ///< grants it may use at the token endpoint (empty: all)
-    std::chrono::sys_seconds created_at{};       ///< when it was made or imported
-    std::optional<std::chrono::sys_seconds> not_before{};            ///< refused before this
-    std::optional<std::chrono::sys_seconds> expires_at{};            ///< refused from this on
-    std::optional<std::chrono::sys_seconds> revoked_at{};            ///< disabled since (none: enabled)
+    std::string key_id;                                    ///< the public lookup handle
+    std::string hint;                                      ///< api_key_hint(record), e.g. "acme_sk_1012345…"
+    std::string prefix;                                    ///< the token's prefix ("" for a Stormpath key)
+    api_key_format format = api_key_format::v1;            ///< v1, or an imported Stormpath pair
+    std::string owner;                                     ///< the account or client the key belongs to
+    std::string name;                                      ///< what the owner calls it
+    std::vector<std::string> scopes;                       ///< what the key may do
+    std::vector<std::string> grant_types;                  ///< grants it may use at the token endpoint (empty: all)
+    std::chrono::sys_seconds created_at{};                 ///< when it was made or imported
+    std::optional<std::chrono::sys_seconds> not_before{};  ///< refused before this
+    std::optional<std::chrono::sys_seconds> expires_at{};  ///< refused from this on
+    std::optional<std::chrono::sys_seconds> revoked_at{};  ///< disabled since (none: enabled)
     std::optional<std::chrono::sys_seconds> previous_valid_until{};  ///< an older secret accepted until
     std::uint32_t pepper_version = 0;                                ///< the pepper of the current verifier
     bool wrapped = false;                                            ///< re-wrapped (wrap_api_key_record)
@@ -88,10 +88,10 @@ inline api_key_listing make_api_key_listing(const api_key_record& r)
     string). Everything else of a record is kept as it is.
 */
 struct api_key_record_bounds {
-    static constexpr std::size_t max_key_id = 64;     ///< octets of a key id
-    static constexpr std::size_t max_text = 256;      ///< octets of an owner or a name
-    static constexpr std::size_t max_list = 64;       ///< scopes, or grant types
-    static constexpr std::size_t max_list_item = 128; ///< octets of one scope or grant type
+    static constexpr std::size_t max_key_id = 64;      ///< octets of a key id
+    static constexpr std::size_t max_text = 256;       ///< octets of an owner or a name
+    static constexpr std::size_t max_list = 64;        ///< scopes, or grant types
+    static constexpr std::size_t max_list_item = 128;  ///< octets of one scope or grant type
 };
 
 namespace detail {
@@ -176,12 +176,12 @@ concept api_key_admin = api_key_store<S> &&
 
 /** What create_api_key makes: the key's prefix and the record's metadata. */
 struct new_api_key {
-    std::string_view prefix;                         ///< the token's prefix (api_key grammar)
-    std::string_view owner;                          ///< the account or client it belongs to
-    std::string_view name{};                         ///< what the owner calls it
-    std::vector<std::string> scopes{};               ///< what it may do
-    std::vector<std::string> grant_types{};          ///< token-endpoint grants (empty: all)
-    std::optional<std::chrono::seconds> lifetime{};  ///< expires_at = now + lifetime
+    std::string_view prefix;                               ///< the token's prefix (api_key grammar)
+    std::string_view owner;                                ///< the account or client it belongs to
+    std::string_view name{};                               ///< what the owner calls it
+    std::vector<std::string> scopes{};                     ///< what it may do
+    std::vector<std::string> grant_types{};                ///< token-endpoint grants (empty: all)
+    std::optional<std::chrono::seconds> lifetime{};        ///< expires_at = now + lifetime
     std::optional<std::chrono::sys_seconds> not_before{};  ///< refused before this
     /// created_at (and the start of lifetime); by default system_clock::now().
     std::optional<std::chrono::system_clock::time_point> now{};
@@ -276,7 +276,8 @@ result<generated_api_key> rotate_stored_api_key(Store& store, std::string_view k
         auto g = detail::generate_for(spec, ring);
         if (!g) return g;
         // Rounded up: the old key gets at least `grace` (record times are whole seconds).
-        const result<void> kept = store.rotate(key_id, owner, g->record, std::chrono::ceil<std::chrono::seconds>(t) + grace);
+        const result<void> kept =
+            store.rotate(key_id, owner, g->record, std::chrono::ceil<std::chrono::seconds>(t) + grace);
         if (kept) return g;
         if (kept.error() != make_error_code(errc::key_conflict) || attempt == 2) return kept.error();
     }
@@ -310,8 +311,7 @@ result<std::size_t> rewrap_api_keys(Store& store, const pepper_ring& ring, std::
     whether the record was updated; a store failure is returned, and may be
     ignored: the key still verifies, and the next use tries again.
 */
-template <api_key_admin Store>
-result<bool> store_rehash(Store& store, const verified_api_key& v)
+template <api_key_admin Store> result<bool> store_rehash(Store& store, const verified_api_key& v)
 {
     if (!v.needs_rehash() || !v.record()) return false;
     return store.replace_verifier(v.record()->key_id, v.record()->verifier, *v.rehash());

@@ -167,8 +167,8 @@ public:
         return store_.list(owner);
     }
     /// The store's disable, then the key dropped here: refused at once in this process.
-    result<void> disable(std::string_view key_id, acting_owner owner, std::chrono::sys_seconds when)
-        requires api_key_admin<Store>
+    result<void> disable(std::string_view key_id, acting_owner owner,
+                         std::chrono::sys_seconds when) requires api_key_admin<Store>
     {
         auto out = store_.disable(key_id, owner, when);
         invalidate(key_id);
@@ -233,16 +233,12 @@ private:
 
     time_point now() const { return options_.clock ? options_.clock() : std::chrono::steady_clock::now(); }
 
-    shard& shard_for(std::string_view id) const noexcept
-    {
-        return shards_[transparent_hash{}(id) % shard_count];
-    }
+    shard& shard_for(std::string_view id) const noexcept { return shards_[transparent_hash{}(id) % shard_count]; }
 
     // Drops the expired entries of a full shard; if none was, an arbitrary one.
     void make_room(shard& s, time_point t) const noexcept
     {
-        for (auto it = s.map.begin(); it != s.map.end();)
-            it = t < it->second.until ? std::next(it) : s.map.erase(it);
+        for (auto it = s.map.begin(); it != s.map.end();) it = t < it->second.until ? std::next(it) : s.map.erase(it);
         if (s.map.size() >= per_shard_ && !s.map.empty()) s.map.erase(s.map.begin());
     }
 

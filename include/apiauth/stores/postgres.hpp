@@ -204,7 +204,9 @@ inline constexpr int pg_column_count = 18;
 inline bool pg_read_row(const PGresult* r, int i, api_key_record& out)
 {
     if (PQnfields(r) != pg_column_count) return false;
-    const auto text = [&](int c) { return std::string_view(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c))); };
+    const auto text = [&](int c) {
+        return std::string_view(PQgetvalue(r, i, c), static_cast<std::size_t>(PQgetlength(r, i, c)));
+    };
     const auto null = [&](int c) { return PQgetisnull(r, i, c) != 0; };
     const auto seconds = [&](int c, std::optional<std::chrono::sys_seconds>& t) {
         if (null(c)) return t.reset(), true;
@@ -363,8 +365,9 @@ private:
                     " SET revoked_at = LEAST(COALESCE(revoked_at, $3), $3) WHERE key_id = $1 AND "
                     "($2::text IS NULL OR owner = $2) RETURNING 1");
         prepare("apiauth_enable", "text, text",
-                "UPDATE " + t + " SET revoked_at = NULL WHERE key_id = $1 AND ($2::text IS NULL OR owner = $2) "
-                                "RETURNING 1");
+                "UPDATE " + t +
+                    " SET revoked_at = NULL WHERE key_id = $1 AND ($2::text IS NULL OR owner = $2) "
+                    "RETURNING 1");
         prepare("apiauth_delete", "text, text",
                 "DELETE FROM " + t + " WHERE key_id = $1 AND ($2::text IS NULL OR owner = $2) RETURNING 1");
         prepare("apiauth_owner", "text", "SELECT owner FROM " + t + " WHERE key_id = $1");
@@ -390,7 +393,9 @@ private:
     public:
         lease() = default;
         lease(postgres_pool* pool, PGconn* c, bool reused) noexcept : pool_(pool), c_(c), reused_(reused) {}
-        lease(lease&& o) noexcept : pool_(o.pool_), c_(std::exchange(o.c_, nullptr)), reused_(o.reused_), keep_(o.keep_) {}
+        lease(lease&& o) noexcept : pool_(o.pool_), c_(std::exchange(o.c_, nullptr)), reused_(o.reused_), keep_(o.keep_)
+        {
+        }
         lease& operator=(lease&& o) noexcept
         {
             if (this != &o) {
@@ -498,7 +503,8 @@ private:
         }
         if (PQsetnonblocking(c.get(), 1) != 0) return nullptr;
         // libpq prints the server's notices on stderr by default; a library stays quiet.
-        PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
+        PQsetNoticeProcessor(
+            c.get(), [](void*, const char*) {}, nullptr);
         if (prepare && (!send_simple(c.get(), setup_, deadline) || !all_ok(c.get(), deadline))) return nullptr;
         return c.release();
     }
@@ -607,7 +613,6 @@ private:
     std::vector<PGconn*> idle_;
     std::atomic<std::size_t> open_{0};
 };
-
 
 /** An api_key_store and api_key_admin in PostgreSQL: the records of migration 001, shared by
     every server that reaches the same database.
@@ -811,10 +816,10 @@ private:
             // The mac buffers are not NUL-terminated: copy them into strings that are.
             mac_text.assign(mac.data(), mac.size());
             if (r.previous) prev_text.assign(prev_mac.data(), prev_mac.size()), prev = prev_text.c_str();
-            values = {key_id.c_str(), prefix.c_str(),  format.c_str(),     mac_text.c_str(), pv.c_str(),
-                      wv.c_str(),     prev,            ppv.c_str(),        pwv.c_str(),      prev_until.c_str(),
-                      created.c_str(), nbf.c_str(),    exp.c_str(),        rev.c_str(),      scopes.c_str(),
-                      grant_types.c_str(), owner.c_str(), name.c_str()};
+            values = {key_id.c_str(),      prefix.c_str(), format.c_str(), mac_text.c_str(), pv.c_str(),
+                      wv.c_str(),          prev,           ppv.c_str(),    pwv.c_str(),      prev_until.c_str(),
+                      created.c_str(),     nbf.c_str(),    exp.c_str(),    rev.c_str(),      scopes.c_str(),
+                      grant_types.c_str(), owner.c_str(),  name.c_str()};
         }
         row_params(const row_params&) = delete;
         row_params& operator=(const row_params&) = delete;
@@ -834,9 +839,8 @@ private:
             o.assign(*owner);
         }
         const char* who = owner ? o.c_str() : nullptr;
-        const detail::pg_result r =
-            time ? pool_->run(statement, std::array<const char*, 3>{id, who, time->c_str()})
-                 : pool_->run(statement, std::array<const char*, 2>{id, who});
+        const detail::pg_result r = time ? pool_->run(statement, std::array<const char*, 3>{id, who, time->c_str()})
+                                         : pool_->run(statement, std::array<const char*, 2>{id, who});
         if (!r) return errc::store_unavailable;
         if (PQntuples(r.get()) == 1) return {};
         const detail::pg_result exists = pool_->run("apiauth_owner", std::array<const char*, 1>{id});
@@ -880,9 +884,9 @@ private:
             ppv = previous ? detail::pg_number(previous->pepper_version) : detail::pg_number(),
             pwv = previous ? detail::pg_number(previous->wrap_version) : detail::pg_number();
         const detail::pg_result r = pool_->run(
-            "apiauth_cas", std::array<const char*, 10>{id, exp_mac.c_str(), epv.c_str(), ewv.c_str(), new_mac.c_str(),
-                                                       npv.c_str(), nwv.c_str(), previous ? prev_mac.c_str() : nullptr,
-                                                       ppv.c_str(), pwv.c_str()});
+            "apiauth_cas",
+            std::array<const char*, 10>{id, exp_mac.c_str(), epv.c_str(), ewv.c_str(), new_mac.c_str(), npv.c_str(),
+                                        nwv.c_str(), previous ? prev_mac.c_str() : nullptr, ppv.c_str(), pwv.c_str()});
         if (!r) return result<bool>(boost::system::in_place_error, make_error_code(errc::store_unavailable));
         return PQntuples(r.get()) == 1;
     }
