@@ -51,8 +51,8 @@ struct usage_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Command groups, in the order `apiauth --help` lists them. A new group (oidc) is one
-// file defining its add_*_commands and one line in main.cpp.
+// Command groups, in the order `apiauth --help` lists them. A new group is one file defining
+// its add_*_commands and one line in main.cpp.
 void add_explain_commands(CLI::App& app, context& ctx);       // explain.cpp
 void add_challenge_commands(CLI::App& app, context& ctx);     // challenge.cpp
 void add_jwk_commands(CLI::App& app, context& ctx);           // jwk.cpp
@@ -61,6 +61,7 @@ void add_key_commands(CLI::App& app, context& ctx);           // key.cpp
 void add_token_commands(CLI::App& app, context& ctx);         // token.cpp
 void add_authenticate_commands(CLI::App& app, context& ctx);  // authenticate.cpp
 void add_id_site_commands(CLI::App& app, context& ctx);       // id_site.cpp
+void add_oidc_commands(CLI::App& app, context& ctx);          // oidc.cpp
 
 /** A subcommand of `parent` that runs `run()` and makes its result the exit status. `summary`
     (one line) lists it in its parent's help; its own --help prints the summary, `details`,

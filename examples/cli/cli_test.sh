@@ -3,7 +3,9 @@
 # (0 accepted, 1 rejected, 2 usage, 3 internal), the --json documents and their fields, key
 # files (jwk generate --out, PEM keys and JWKs without "alg" with --alg), access tokens (token
 # issue/verify/introspect), raw HTTP requests decided by authenticate, and both sides of the ID Site
-# hosted login (id-site url/request/response/callback), one process per step, with nonce files.
+# hosted login (id-site url/request/response/callback), one process per step, with nonce files,
+# and the client's side of the OpenID Connect code flow (oidc url/callback/token-request/
+# token-response/id-token).
 #
 #   usage: examples/cli/cli_test.sh path/to/apiauth      (CTest runs it: "apiauth: cli ...")
 #
@@ -85,7 +87,8 @@ commands=(
     "key migrate" "key create" "key list" "key show" "key disable" "key enable" "key delete" "key rotate"
     "key rewrap"
     "token" "token issue" "token verify" "token introspect" "authenticate"
-    "id-site" "id-site url" "id-site callback" "id-site request" "id-site response" "help"
+    "id-site" "id-site url" "id-site callback" "id-site request" "id-site response"
+    "oidc" "oidc url" "oidc callback" "oidc token-request" "oidc token-response" "oidc id-token" "help"
 )
 for c in "${commands[@]}"; do
     # shellcheck disable=SC2086  # the words of the command
@@ -147,6 +150,23 @@ run 2 authenticate --pepper-hex 00
 run 2 id-site
 run 2 id-site url --key-id a --app-href b --base-url https://login.example --callback https://app.example/cb
 stderr_has "--secret-file FILE or --secret-env VAR"
+run 2 oidc
+run 2 oidc url --client-id a --redirect-uri https://app.example/cb  # neither --provider nor --metadata
+stderr_has "exactly one of --provider NAME or --metadata FILE"
+run 2 oidc url --provider google --metadata m.json --client-id a --redirect-uri https://app.example/cb
+run 2 oidc url --provider nosuch --client-id a --redirect-uri https://app.example/cb
+run 2 oidc callback '/cb?code=c&state=s'  # --state is required
+run 2 oidc callback '/cb?code=c&state=s' --state s --require-iss  # --require-iss needs --issuer
+run 2 oidc token-request --token-endpoint https://as.example/token --client-id a --code c \
+    --redirect-uri https://app.example/cb --auth post  # post without a secret
+run 2 oidc token-request --token-endpoint https://as.example/token --client-id a --code c \
+    --redirect-uri https://app.example/cb --auth digest
+run 2 oidc token-request --token-endpoint https://as.example/token --client-id a --code c \
+    --redirect-uri https://app.example/cb --client-secret s --client-secret-file f
+run 2 oidc token-response
+run 2 oidc token-response --status 42 '{}'
+run 2 oidc id-token tok --jwks missing.json --issuer https://op.example --client-id a
+run 2 oidc id-token tok --jwks missing.json --issuer https://op.example --client-id a --alg NONE
 
 # ---- explain and challenge: --json, exit 1 on a rejected value ----------------------------------
 
@@ -644,6 +664,167 @@ wait
 checks=$((checks + 1))
 [ "$(grep -l 'verdict *accepted' race-*.txt | wc -l)" -eq 1 ] ||
     fail "id-site callback race: $(grep -l 'verdict *accepted' race-*.txt | wc -l) of 8 accepted, not 1"
+
+# ---- oidc: the client's side of the code flow, one process per step ------------------------------
+
+# url: the Google preset, its host, PKCE S256, the pending values (a warning on stderr), --json.
+run 0 oidc url --provider google --client-id app-1 --redirect-uri https://app.example/cb/google --json
+json_has command verdict url pending.state pending.nonce pending.code_verifier code_challenge issuer token_endpoint
+stderr_has "secrets: keep them server-side"
+json_is 'doc["url"].startswith("https://accounts.google.com/o/oauth2/v2/auth?response_type=code&client_id=app-1&")'
+json_is '"code_challenge_method=S256" in doc["url"] and "code_challenge=" + doc["code_challenge"] in doc["url"]'
+json_is '"state=" + doc["pending"]["state"] in doc["url"] and "nonce=" + doc["pending"]["nonce"] in doc["url"]'
+json_is 'len(doc["pending"]["code_verifier"]) == 43 and doc["pending"]["code_verifier"] not in doc["url"]'
+json_is 'doc["issuer"] == "https://accounts.google.com" and "scope=openid+email+profile" in doc["url"]'
+run 0 oidc url --provider google --client-id app-1 --redirect-uri https://app.example/cb/google --prompt consent
+head -1 out.txt | grep -q '^https://accounts.google.com/.*code_challenge_method=S256.*&prompt=consent' ||
+    fail "oidc url (text): first line is not the URL: $(head -c 200 out.txt)"
+stderr_has "secrets: keep them server-side"
+run 0 oidc url --provider linkedin --client-id app-1 --redirect-uri https://app.example/cb/li --json
+json_is 'doc["pending"]["code_verifier"] is None and doc["pending"]["nonce"] is None and "code_challenge" not in doc["url"]'
+run 0 oidc url --provider github --client-id app-1 --redirect-uri https://app.example/cb/gh --scope read:user --json
+json_is 'doc["url"].startswith("https://github.com/login/oauth/authorize?") and doc["issuer"] is None'
+run 1 oidc url --provider google --client-id app-1 --redirect-uri /relative --json
+json_is 'doc["error"]["name"] == "invalid_configuration"'
+# From a metadata document, checked against the issuer it was fetched for.
+cat >op-meta.json <<'JSON'
+{"issuer":"https://op.example","authorization_endpoint":"https://op.example/authorize",
+ "token_endpoint":"https://op.example/token","jwks_uri":"https://op.example/jwks",
+ "response_types_supported":["code"],"subject_types_supported":["public"],
+ "id_token_signing_alg_values_supported":["ES256"],"code_challenge_methods_supported":["S256"],
+ "token_endpoint_auth_methods_supported":["client_secret_post"],
+ "authorization_response_iss_parameter_supported":true}
+JSON
+run 0 oidc url --metadata op-meta.json --issuer https://op.example --client-id app-1 \
+    --redirect-uri https://app.example/cb/op --json
+json_is 'doc["url"].startswith("https://op.example/authorize?") and "scope=openid" in doc["url"]'
+json_is 'doc["require_iss"] is True and doc["token_auth"] == "post" and doc["token_endpoint"] == "https://op.example/token"'
+run 1 oidc url --metadata op-meta.json --issuer https://op.example/ --client-id app-1 \
+    --redirect-uri https://app.example/cb/op --json
+json_is 'doc["error"]["name"] == "wrong_issuer"'
+
+# callback: accepted with the right state (and iss); refused for another state, another issuer
+# (mix-up), a missing iss when required; the provider's own error with its description.
+run 0 oidc callback 'https://app.example/cb/op?code=SplxlOBeZQQYbYS6WxSbIA&state=s-1&iss=https%3A%2F%2Fop.example' \
+    --state s-1 --issuer https://op.example --require-iss --json
+json_has command verdict callback_octets policy.iss code iss
+json_is 'doc["code"] == "SplxlOBeZQQYbYS6WxSbIA" and doc["iss"] == "https://op.example"'
+run 0 oidc callback --state s-1 - <<<'/cb?state=s-1&code=c%2B1'
+grep -q '^code  *c+1$' out.txt || fail "oidc callback (text): no code line: $(cat out.txt)"
+run 1 oidc callback '/cb?code=c&state=s-2' --state s-1 --json
+json_is 'doc["error"]["name"] == "state_mismatch" and "code" not in doc'
+run 1 oidc callback '/cb?code=c&state=s-1&iss=https%3A%2F%2Fevil.example' --state s-1 --issuer https://op.example --json
+json_is 'doc["error"]["name"] == "wrong_issuer"'
+run 1 oidc callback '/cb?code=c&state=s-1' --state s-1 --issuer https://op.example --require-iss --json
+json_is 'doc["error"]["name"] == "missing_parameter"'
+run 1 oidc callback '/cb?code=c&state=s-1&state=s-1' --state s-1 --json
+json_is 'doc["error"]["name"] == "duplicate_parameter"'
+run 1 oidc callback '/cb?error=access_denied&error_description=The+user+said+no&state=s-1' --state s-1 --json
+json_is 'doc["error"]["name"] == "provider_error" and doc["provider_error"]["error"] == "access_denied"'
+json_is 'doc["provider_error"]["error_description"] == "The user said no"'
+run 1 oidc callback '/cb?error=access_denied&error_description=The+user+said+no&state=s-1' --state s-1
+grep -q 'access_denied' out.txt && grep -q 'The user said no' out.txt || fail "oidc callback (text): no provider error"
+run 1 oidc callback '/cb?error=access_denied&state=other' --state s-1 --json  # state first: no one else's error
+json_is 'doc["error"]["name"] == "state_mismatch" and "provider_error" not in doc'
+
+# token-request: Basic with the id and secret form-encoded first (RFC 6749 §2.3.1), then post.
+printf 'p@ss w:rd\n' >client-secret.txt
+verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk
+tq=(oidc token-request --token-endpoint https://op.example/token --code 'SplxlOBe+ZQ' --redirect-uri https://app.example/cb/op)
+run 0 "${tq[@]}" --client-id 'app:1' --client-secret-file client-secret.txt --code-verifier "$verifier"
+stderr_has "carries the client secret"
+checks=$((checks + 1))
+python3 - <<'PY' || fail "oidc token-request (text): $(cat out.txt)"
+import base64, urllib.parse
+lines = open("out.txt").read().split("\n")
+assert lines[0] == "POST https://op.example/token", lines[0]
+auth = [l for l in lines if l.startswith("Authorization: Basic ")]
+assert len(auth) == 1, lines
+assert base64.b64decode(auth[0].split(" ", 2)[2]).decode() == "app%3A1:p%40ss+w%3Ard"
+assert "Content-Type: application/x-www-form-urlencoded" in lines and "Accept: application/json" in lines
+body = lines[lines.index("") + 1]
+form = urllib.parse.parse_qs(body, strict_parsing=True)
+assert form == {"grant_type": ["authorization_code"], "code": ["SplxlOBe+ZQ"],
+                "redirect_uri": ["https://app.example/cb/op"],
+                "code_verifier": ["dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"]}, form
+PY
+run 0 "${tq[@]}" --client-id app-1 --client-secret 's3cret' --auth post --json
+json_has command verdict method url fields body client_auth
+json_is 'doc["client_auth"] == "client_secret_post" and "client_secret=s3cret" in doc["body"] and "client_id=app-1" in doc["body"]'
+json_is 'all(f["name"] != "Authorization" for f in doc["fields"])'
+run 0 "${tq[@]}" --client-id app-1 --json  # a public client: client_id only, no secret
+json_is 'doc["client_auth"] == "none" and "client_secret" not in doc["body"]'
+run 1 oidc token-request --token-endpoint http://op.example/token --client-id a --code c \
+    --redirect-uri https://app.example/cb --json  # not https
+json_is 'doc["error"]["name"] == "invalid_configuration"'
+run 1 "${tq[@]}" --client-id app-1 --code-verifier short --json
+json_is 'doc["error"]["name"] == "invalid_configuration"'
+
+# token-response: the tokens; the provider's error (even with 200, as GitHub sends it); 5xx.
+run 0 oidc token-response '{"access_token":"at-1","token_type":"Bearer","expires_in":3600,"id_token":"x.y.z"}' --json
+json_has command verdict status access_token token_type expires_in refresh_token scope id_token
+json_is 'doc["access_token"] == "at-1" and doc["expires_in"] == 3600 and doc["id_token"] == "x.y.z"'
+run 0 oidc token-response --content-type application/x-www-form-urlencoded - \
+    <<<'access_token=gho_1&token_type=bearer&scope=read%3Auser'
+grep -q '^access_token  *gho_1$' out.txt || fail "oidc token-response (form): $(cat out.txt)"
+run 1 oidc token-response --status 400 '{"error":"invalid_grant","error_description":"Bad code"}' --json
+json_is 'doc["error"]["name"] == "provider_error" and doc["provider_error"]["error"] == "invalid_grant"'
+json_is 'doc["provider_error"]["error_description"] == "Bad code"'
+run 1 oidc token-response '{"error":"bad_verification_code"}'
+grep -q 'provider_error' out.txt || fail "oidc token-response (text): no provider_error: $(cat out.txt)"
+run 1 oidc token-response --status 503 'busy' --json
+json_is 'doc["error"]["name"] == "provider_unavailable"'
+run 1 oidc token-response '{"access_token":"a","token_type":"mac"}' --json
+json_is 'doc["error"]["name"] == "unsupported_token_type"'
+
+# id-token: a provider key made with jwk generate, an ID token signed with jwt sign.
+op=https://op.example
+run 0 jwk generate --alg RS256 --kid op-1 --out op.jwk
+run 0 jwk public op.jwk --json
+python3 -c 'import json, sys; json.dump(json.load(sys.stdin)["jwks"], sys.stdout)' <out.txt >op-jwks.json
+now=$(date +%s)
+run 0 jwt sign --key op.jwk --lifetime 600 \
+    --claims '{"iss":"'"$op"'","sub":"user-42","aud":"app-1","nonce":"n-0S6_WzA2Mj","auth_time":'"$now"'}'
+id_token=$(<out.txt)
+idt=(oidc id-token --jwks op-jwks.json --issuer "$op" --client-id app-1)
+run 0 "${idt[@]}" "$id_token" --nonce n-0S6_WzA2Mj --json
+json_has command verdict token_octets policy.iss header.alg header.kid claims.iss claims.sub claims.aud claims.azp \
+    claims.nonce claims.auth_time claims.exp claims.iat alg
+json_is 'doc["claims"]["sub"] == "user-42" and doc["claims"]["aud"] == ["app-1"] and doc["claims"]["nonce"] == "n-0S6_WzA2Mj"'
+json_is 'doc["alg"] == "RS256" and doc["header"]["kid"] == "op-1" and doc["claims"]["azp"] is None'
+run 0 "${idt[@]}" "$id_token"
+grep -q '^  sub  *"user-42"$' out.txt && grep -q 'verdict *accepted' out.txt || fail "oidc id-token (text): $(cat out.txt)"
+run 1 "${idt[@]}" "$id_token" --nonce n-other --json
+json_is 'doc["error"]["name"] == "nonce_mismatch"'
+run 1 oidc id-token "$id_token" --jwks op-jwks.json --issuer "$op" --client-id app-2 --json
+json_is 'doc["error"]["name"] == "wrong_audience"'
+run 1 oidc id-token "$id_token" --jwks op-jwks.json --issuer https://evil.example --client-id app-1 --json
+json_is 'doc["error"]["name"] == "wrong_issuer"'
+run 1 "${idt[@]}" "$id_token" --now $((now + 3600)) --json
+json_is 'doc["error"]["name"] == "token_expired"'
+run 1 "${idt[@]}" "$id_token" --alg ES256 --json  # RS256 not allowed: no key left for ES256
+json_has error.name
+run 1 "${idt[@]}" "${id_token%?}$([ "${id_token: -1}" = A ] && echo Q || echo A)" --json
+json_is 'doc["error"]["name"] == "bad_signature"'
+# Two audiences: the other audience is not one the client trusts.
+run 0 jwt sign --key op.jwk --lifetime 600 --claims '{"iss":"'"$op"'","sub":"u","aud":["app-1","other"],"azp":"app-1"}'
+run 1 "${idt[@]}" "$(<out.txt)" --json
+json_is 'doc["error"]["name"] == "wrong_audience"'
+# A JWK Set whose RSA key has no "alg": bound to the one --alg given, else a usage error.
+python3 -c 'import json; s = json.load(open("op-jwks.json")); [k.pop("alg") for k in s["keys"]]; json.dump(s, open("op-jwks-noalg.json", "w"))'
+run 2 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1
+stderr_has 'has no "alg"'
+run 2 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1 --alg RS256 --alg PS256
+stderr_has 'exactly one --alg'
+run 0 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1 --alg RS256
+# at_hash: the access token that came with the ID token must match it when the token has one.
+at_hash=$(printf '%s' 'at-1' | openssl dgst -sha256 -binary | head -c 16 | base64 | tr '+/' '-_' | tr -d '=')
+run 0 jwt sign --key op.jwk --lifetime 600 --claims '{"iss":"'"$op"'","sub":"u","aud":"app-1","at_hash":"'"$at_hash"'"}'
+at_token=$(<out.txt)
+run 0 "${idt[@]}" "$at_token" --access-token at-1
+run 1 "${idt[@]}" "$at_token" --access-token at-2 --json
+json_is 'doc["error"]["name"] == "at_hash_mismatch"'
+grep -qF 'p@ss w:rd' err.txt && fail "oidc: the client secret went to stderr"
 
 echo
 if [ "$failures" -ne 0 ]; then

@@ -86,7 +86,7 @@ int run(int argc, char** argv)
     app.formatter(apiauth_cli::make_help_formatter());
     app.require_subcommand(1);
 
-    // One line per command group; a new group (oidc) is one more line here.
+    // One line per command group; a new group is one more line here.
     apiauth_cli::add_explain_commands(app, ctx);
     apiauth_cli::add_challenge_commands(app, ctx);
     apiauth_cli::add_jwk_commands(app, ctx);
@@ -95,6 +95,7 @@ int run(int argc, char** argv)
     apiauth_cli::add_token_commands(app, ctx);
     apiauth_cli::add_authenticate_commands(app, ctx);
     apiauth_cli::add_id_site_commands(app, ctx);
+    apiauth_cli::add_oidc_commands(app, ctx);
     add_help_command(app, ctx);
     app.footer(std::string(exit_codes_footer));
     app.set_version_flag("--version", "apiauth " + std::string(apiauth::version()));
