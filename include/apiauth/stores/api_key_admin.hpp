@@ -13,6 +13,8 @@
 #include <apiauth/config.hpp>
 #include <apiauth/error.hpp>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -105,6 +107,70 @@ inline bool storable_list(const std::vector<std::string>& v) noexcept
             if (c < 0x21 || c > 0x7E) return false;
     }
     return true;
+}
+
+/* The text form of a record's fields that the database stores share (PostgreSQL, Redis). */
+
+// The lowercase hex of a MAC (64 characters, no terminator).
+inline std::array<char, 64> mac_hex(const std::array<std::byte, 32>& mac) noexcept
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    std::array<char, 64> t{};
+    for (std::size_t i = 0; i < 32; ++i) {
+        t[2 * i] = digits[std::to_integer<unsigned>(mac[i]) >> 4];
+        t[2 * i + 1] = digits[std::to_integer<unsigned>(mac[i]) & 15];
+    }
+    return t;
+}
+
+// Exactly 64 hex digits into a MAC: lowercase only, or either case when `any_case`.
+inline bool parse_mac_hex(std::string_view s, std::array<std::byte, 32>& out, bool any_case) noexcept
+{
+    if (s.size() != 64) return false;
+    const auto nibble = [any_case](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (any_case && c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 0; i < 32; ++i) {
+        const int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out[i] = static_cast<std::byte>(hi << 4 | lo);
+    }
+    return true;
+}
+
+// A space-separated list ("" is the empty list, check_storable keeps spaces out of items); an
+// empty item (two spaces, a space at either end) is refused. The vector is sized once.
+inline bool split_list(std::string_view s, std::vector<std::string>& out)
+{
+    out.clear();
+    if (s.empty()) return true;
+    out.reserve(static_cast<std::size_t>(std::count(s.begin(), s.end(), ' ')) + 1);
+    for (;;) {
+        const std::size_t sp = s.find(' ');
+        const std::string_view item = s.substr(0, sp);
+        if (item.empty()) return false;
+        out.emplace_back(item);
+        if (sp == std::string_view::npos) return true;
+        s.remove_prefix(sp + 1);
+        if (s.empty()) return false;
+    }
+}
+
+// The items of `v` joined by single spaces.
+inline std::string join_list(const std::vector<std::string>& v)
+{
+    std::size_t n = 0;
+    for (const std::string& x : v) n += x.size() + 1;
+    std::string s;
+    s.reserve(n);
+    for (const std::string& x : v) {
+        if (!s.empty()) s += ' ';
+        s += x;
+    }
+    return s;
 }
 
 /* A record rewrap() takes: a verifier under a pepper other than the current one, and neither

@@ -102,66 +102,24 @@ inline bool pg_wait(PGconn* c, bool write, std::chrono::steady_clock::time_point
 
 // ---- the text form of a row (text result format; bytea as \x hex) ----------------------------
 
-inline int hex_digit(char c) noexcept
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 inline bool pg_parse_mac(std::string_view s, std::array<std::byte, 32>& out) noexcept
 {
-    if (s.size() != 66 || s[0] != '\\' || s[1] != 'x') return false;
-    for (std::size_t i = 0; i < 32; ++i) {
-        const int hi = hex_digit(s[2 + 2 * i]), lo = hex_digit(s[3 + 2 * i]);
-        if (hi < 0 || lo < 0) return false;
-        out[i] = static_cast<std::byte>(hi << 4 | lo);
-    }
-    return true;
+    return s.size() == 66 && s[0] == '\\' && s[1] == 'x' && parse_mac_hex(s.substr(2), out, true);
 }
 
-// "\x" + 64 hex digits: a bytea parameter in text form.
-inline std::array<char, 66> pg_mac_text(const std::array<std::byte, 32>& mac) noexcept
+// "\x" + 64 hex digits: a bytea parameter in text form (NUL-terminated).
+inline std::array<char, 67> pg_mac_text(const std::array<std::byte, 32>& mac) noexcept
 {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::array<char, 66> t{'\\', 'x'};
-    for (std::size_t i = 0; i < 32; ++i) {
-        t[2 + 2 * i] = digits[std::to_integer<unsigned>(mac[i]) >> 4];
-        t[3 + 2 * i] = digits[std::to_integer<unsigned>(mac[i]) & 15];
-    }
-    return t;
+    std::array<char, 67> t{'\\', 'x'};
+    const std::array<char, 64> hex = mac_hex(mac);
+    std::copy(hex.begin(), hex.end(), t.begin() + 2);
+    return t;  // t[66] is the terminator
 }
 
 template <class Int> bool pg_parse_int(std::string_view s, Int& out) noexcept
 {
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     return ec == std::errc() && end == s.data() + s.size() && !s.empty();
-}
-
-inline bool pg_split_list(std::string_view s, std::vector<std::string>& out)
-{
-    out.clear();
-    while (!s.empty()) {
-        const std::size_t sp = s.find(' ');
-        const std::string_view item = s.substr(0, sp);
-        if (item.empty()) return false;
-        out.emplace_back(item);
-        if (sp == std::string_view::npos) break;
-        s.remove_prefix(sp + 1);
-        if (s.empty()) return false;  // a trailing space
-    }
-    return true;
-}
-
-inline std::string pg_join_list(const std::vector<std::string>& v)
-{
-    std::string s;
-    for (const std::string& x : v) {
-        if (!s.empty()) s += ' ';
-        s += x;
-    }
-    return s;
 }
 
 // The text of an integer parameter, kept in a small buffer.
@@ -252,7 +210,7 @@ inline bool pg_read_row(const PGresult* r, int i, api_key_record& out)
         !seconds(13, out.revoked_at))
         return false;
     out.created_at = *created;
-    if (!pg_split_list(text(14), out.scopes) || !pg_split_list(text(15), out.grant_types)) return false;
+    if (!split_list(text(14), out.scopes) || !split_list(text(15), out.grant_types)) return false;
     out.owner.assign(text(16));
     out.name.assign(text(17));
     return true;
@@ -794,36 +752,45 @@ private:
     // The 18 text parameters of a row, in the order of detail::pg_columns.
     struct row_params {
         std::string key_id, prefix, scopes, grant_types, owner, name;
-        std::array<char, 66> mac{}, prev_mac{};
+        std::array<char, 67> mac{}, prev_mac{};
         detail::pg_number format, pv, wv, ppv, pwv, prev_until, created, nbf, exp, rev;
         std::array<const char*, detail::pg_column_count> values{};
 
         explicit row_params(const api_key_record& r)
-            : key_id(r.key_id), prefix(r.prefix), scopes(detail::pg_join_list(r.scopes)),
-              grant_types(detail::pg_join_list(r.grant_types)), owner(r.owner), name(r.name),
+            : key_id(r.key_id), prefix(r.prefix), scopes(detail::join_list(r.scopes)),
+              grant_types(detail::join_list(r.grant_types)), owner(r.owner), name(r.name),
               mac(detail::pg_mac_text(r.verifier.mac)), format(r.format == api_key_format::v1 ? 0 : 1),
               pv(r.verifier.pepper_version), wv(r.verifier.wrap_version), created(detail::pg_seconds(r.created_at)),
               nbf(detail::pg_seconds(r.not_before)), exp(detail::pg_seconds(r.expires_at)),
               rev(detail::pg_seconds(r.revoked_at))
         {
-            const char* prev = nullptr;
             if (r.previous) {
                 prev_mac = detail::pg_mac_text(r.previous->verifier.mac);
                 ppv = detail::pg_number(r.previous->verifier.pepper_version);
                 pwv = detail::pg_number(r.previous->verifier.wrap_version);
                 prev_until = detail::pg_seconds(r.previous->valid_until);
             }
-            // The mac buffers are not NUL-terminated: copy them into strings that are.
-            mac_text.assign(mac.data(), mac.size());
-            if (r.previous) prev_text.assign(prev_mac.data(), prev_mac.size()), prev = prev_text.c_str();
-            values = {key_id.c_str(),      prefix.c_str(), format.c_str(), mac_text.c_str(), pv.c_str(),
-                      wv.c_str(),          prev,           ppv.c_str(),    pwv.c_str(),      prev_until.c_str(),
-                      created.c_str(),     nbf.c_str(),    exp.c_str(),    rev.c_str(),      scopes.c_str(),
-                      grant_types.c_str(), owner.c_str(),  name.c_str()};
+            values = {key_id.c_str(),
+                      prefix.c_str(),
+                      format.c_str(),
+                      mac.data(),
+                      pv.c_str(),
+                      wv.c_str(),
+                      r.previous ? prev_mac.data() : nullptr,
+                      ppv.c_str(),
+                      pwv.c_str(),
+                      prev_until.c_str(),
+                      created.c_str(),
+                      nbf.c_str(),
+                      exp.c_str(),
+                      rev.c_str(),
+                      scopes.c_str(),
+                      grant_types.c_str(),
+                      owner.c_str(),
+                      name.c_str()};
         }
         row_params(const row_params&) = delete;
         row_params& operator=(const row_params&) = delete;
-        std::string mac_text, prev_text;
     };
 
     // disable / enable / delete: one statement on (key_id, owner[, time]); when no row was
@@ -876,17 +843,16 @@ private:
     {
         char id[api_key_record_bounds::max_key_id + 1];
         if (!c_string(key_id, id)) return false;
-        const std::string exp_mac(detail::pg_mac_text(expected.mac).data(), 66);
-        const std::string new_mac(detail::pg_mac_text(replacement.mac).data(), 66);
-        const std::string prev_mac = previous ? std::string(detail::pg_mac_text(previous->mac).data(), 66) : "";
+        const auto exp_mac = detail::pg_mac_text(expected.mac), new_mac = detail::pg_mac_text(replacement.mac);
+        const auto prev_mac = previous ? detail::pg_mac_text(previous->mac) : std::array<char, 67>{};
         const detail::pg_number epv(expected.pepper_version), ewv(expected.wrap_version),
             npv(replacement.pepper_version), nwv(replacement.wrap_version),
             ppv = previous ? detail::pg_number(previous->pepper_version) : detail::pg_number(),
             pwv = previous ? detail::pg_number(previous->wrap_version) : detail::pg_number();
         const detail::pg_result r = pool_->run(
             "apiauth_cas",
-            std::array<const char*, 10>{id, exp_mac.c_str(), epv.c_str(), ewv.c_str(), new_mac.c_str(), npv.c_str(),
-                                        nwv.c_str(), previous ? prev_mac.c_str() : nullptr, ppv.c_str(), pwv.c_str()});
+            std::array<const char*, 10>{id, exp_mac.data(), epv.c_str(), ewv.c_str(), new_mac.data(), npv.c_str(),
+                                        nwv.c_str(), previous ? prev_mac.data() : nullptr, ppv.c_str(), pwv.c_str()});
         if (!r) return result<bool>(boost::system::in_place_error, make_error_code(errc::store_unavailable));
         return PQntuples(r.get()) == 1;
     }

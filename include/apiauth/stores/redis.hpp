@@ -565,35 +565,6 @@ enum redis_record_field : unsigned {
 // clang-format on
 static_assert(std::size(redis_record_fields) == rf_count);
 
-// The lowercase hex of a MAC (64 characters, no terminator).
-inline std::array<char, 64> redis_mac_hex(const std::array<std::byte, 32>& mac) noexcept
-{
-    static constexpr char digits[] = "0123456789abcdef";
-    std::array<char, 64> t{};
-    for (std::size_t i = 0; i < 32; ++i) {
-        t[2 * i] = digits[std::to_integer<unsigned>(mac[i]) >> 4];
-        t[2 * i + 1] = digits[std::to_integer<unsigned>(mac[i]) & 15];
-    }
-    return t;
-}
-
-// 64 lowercase hex digits, exactly (what redis_mac_hex writes).
-inline bool redis_parse_mac(std::string_view s, std::array<std::byte, 32>& out) noexcept
-{
-    if (s.size() != 64) return false;
-    const auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < 32; ++i) {
-        const int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) return false;
-        out[i] = static_cast<std::byte>(hi << 4 | lo);
-    }
-    return true;
-}
-
 // A decimal integer as std::to_chars writes it, and nothing else: the whole string, in range,
 // no sign but a leading '-' of a negative number, no leading zero ("0" itself, not "-0").
 template <class Int> bool redis_parse_int(std::string_view s, Int& out) noexcept
@@ -611,37 +582,6 @@ inline bool redis_parse_time(std::string_view s, std::chrono::sys_seconds& out) 
     if (!redis_parse_int(s, n)) return false;
     out = std::chrono::sys_seconds(std::chrono::seconds(n));
     return true;
-}
-
-// A space-separated list ("" is the empty list); an empty item (two spaces, a space at either
-// end) is refused. The vector is sized once.
-inline bool redis_parse_list(std::string_view s, std::vector<std::string>& out)
-{
-    out.clear();
-    if (s.empty()) return true;
-    out.reserve(static_cast<std::size_t>(std::count(s.begin(), s.end(), ' ')) + 1);
-    for (;;) {
-        const std::size_t sp = s.find(' ');
-        const std::string_view item = s.substr(0, sp);
-        if (item.empty()) return false;
-        out.emplace_back(item);
-        if (sp == std::string_view::npos) return true;
-        s.remove_prefix(sp + 1);
-        if (s.empty()) return false;
-    }
-}
-
-inline std::string redis_join_list(const std::vector<std::string>& v)
-{
-    std::size_t n = 0;
-    for (const std::string& x : v) n += x.size() + 1;
-    std::string s;
-    s.reserve(n);
-    for (const std::string& x : v) {
-        if (!s.empty()) s += ' ';
-        s += x;
-    }
-    return s;
 }
 
 // The decimal text of an integer, in a buffer of its own.
@@ -700,7 +640,7 @@ inline bool redis_parse_record(const redisReply& hash, api_key_record& out)
         out.format = api_key_format::stormpath;
     else
         return false;
-    if (!redis_parse_mac(v[rf_mac], out.verifier.mac) || !redis_parse_int(v[rf_pv], out.verifier.pepper_version))
+    if (!parse_mac_hex(v[rf_mac], out.verifier.mac, false) || !redis_parse_int(v[rf_pv], out.verifier.pepper_version))
         return false;
     out.verifier.wrap_version.reset();
     if (has(rf_wv) && !redis_parse_int(v[rf_wv], out.verifier.wrap_version.emplace())) return false;
@@ -710,7 +650,7 @@ inline bool redis_parse_record(const redisReply& hash, api_key_record& out)
     out.previous.reset();
     if (prev) {
         api_key_previous_verifier& p = out.previous.emplace();
-        if (!redis_parse_mac(v[rf_prev_mac], p.verifier.mac) ||
+        if (!parse_mac_hex(v[rf_prev_mac], p.verifier.mac, false) ||
             !redis_parse_int(v[rf_prev_pv], p.verifier.pepper_version) ||
             !redis_parse_time(v[rf_prev_until], p.valid_until))
             return false;
@@ -726,8 +666,7 @@ inline bool redis_parse_record(const redisReply& hash, api_key_record& out)
         !optional_time(rf_rev, out.revoked_at))
         return false;
 
-    if (!redis_parse_list(v[rf_scopes], out.scopes) || !redis_parse_list(v[rf_grant_types], out.grant_types))
-        return false;
+    if (!split_list(v[rf_scopes], out.scopes) || !split_list(v[rf_grant_types], out.grant_types)) return false;
     out.prefix.assign(v[rf_prefix]);
     out.owner.assign(v[rf_owner]);
     out.name.assign(v[rf_name]);
@@ -740,13 +679,12 @@ class redis_record_text {
 public:
     // Throws std::bad_alloc only.
     explicit redis_record_text(const api_key_record& r)
-        : r_(r), mac_(redis_mac_hex(r.verifier.mac)), pv_(r.verifier.pepper_version),
-          created_(redis_seconds(r.created_at)), scopes_(redis_join_list(r.scopes)),
-          grant_types_(redis_join_list(r.grant_types))
+        : r_(r), mac_(mac_hex(r.verifier.mac)), pv_(r.verifier.pepper_version), created_(redis_seconds(r.created_at)),
+          scopes_(join_list(r.scopes)), grant_types_(join_list(r.grant_types))
     {
         if (r.verifier.wrap_version) wv_ = redis_number(*r.verifier.wrap_version);
         if (r.previous) {
-            prev_mac_ = redis_mac_hex(r.previous->verifier.mac);
+            prev_mac_ = mac_hex(r.previous->verifier.mac);
             prev_pv_ = redis_number(r.previous->verifier.pepper_version);
             if (r.previous->verifier.wrap_version) prev_wv_ = redis_number(*r.previous->verifier.wrap_version);
             prev_until_ = redis_seconds(r.previous->valid_until);
@@ -1060,7 +998,7 @@ public:
     {
         if (key_id.empty() || key_id.size() > api_key_record_bounds::max_key_id) return false;
         if (!pool_) return errc::store_unavailable;
-        const auto old_mac = detail::redis_mac_hex(expected.mac), new_mac = detail::redis_mac_hex(replacement.mac);
+        const auto old_mac = detail::mac_hex(expected.mac), new_mac = detail::mac_hex(replacement.mac);
         const detail::redis_number old_pv(expected.pepper_version), new_pv(replacement.pepper_version);
         detail::redis_number old_wv, new_wv;
         if (expected.wrap_version) old_wv = detail::redis_number(*expected.wrap_version);
@@ -1171,15 +1109,15 @@ private:
         void set(const api_key_record& old, const api_key_record& wrapped) noexcept
         {
             replace = true;
-            mac = detail::redis_mac_hex(old.verifier.mac);
+            mac = detail::mac_hex(old.verifier.mac);
             pv = detail::redis_number(old.verifier.pepper_version);
-            new_mac = detail::redis_mac_hex(wrapped.verifier.mac);
+            new_mac = detail::mac_hex(wrapped.verifier.mac);
             new_wv = detail::redis_number(*wrapped.verifier.wrap_version);
             previous = old.previous.has_value();
             if (previous) {
-                prev_mac = detail::redis_mac_hex(old.previous->verifier.mac);
+                prev_mac = detail::mac_hex(old.previous->verifier.mac);
                 prev_pv = detail::redis_number(old.previous->verifier.pepper_version);
-                new_prev_mac = detail::redis_mac_hex(wrapped.previous->verifier.mac);
+                new_prev_mac = detail::mac_hex(wrapped.previous->verifier.mac);
                 new_prev_wv = detail::redis_number(*wrapped.previous->verifier.wrap_version);
             }
         }
