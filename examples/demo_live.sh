@@ -83,7 +83,8 @@ exec 7<>"$tmp/alive"
 start() {
     local name=$1 i
     shift
-    "$@" <"$tmp/alive" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+    # 7>&-: the servers must not hold the FIFO's write end themselves, or they never see its end.
+    "$@" <"$tmp/alive" 7>&- >"$tmp/$name.out" 2>"$tmp/$name.log" &
     pids+=($!)
     for i in $(seq 1 100); do
         grep -q '^PORT ' "$tmp/$name.out" 2>/dev/null && return 0
@@ -214,11 +215,19 @@ check_has "the application shows who is signed in" "$(element_text who)" "Signed
 say "   $(element_text who)"
 account=$(element_text account)
 
-http "$callback"
-check "the same callback URL replayed: refused (400)" "$last_status" 400
-check "because its request id was already consumed" "$("$py" -c '
+# A replay: the same callback URL again. This browser's state cookie was cleared at the callback,
+# so here it is sent back as it was, to reach the request-id check; without it, the state check
+# refuses first (a callback URL replayed from another browser).
+login_state=$(jwt_claims "$(query_param "$callback" jwtResponse)" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+error_name() { "$py" -c '
 import re, sys
-m = re.search(r"data-error=\"([^\"]*)\"", open(sys.argv[1]).read()); print(m.group(1) if m else "")' "$tmp/body")" nonce_replayed
+m = re.search(r"data-error=\"([^\"]*)\"", open(sys.argv[1]).read()); print(m.group(1) if m else "")' "$tmp/body"; }
+jar=/dev/null http "$callback" -H "Cookie: demo_login_state=$login_state"
+check "the same callback URL replayed with the login's state cookie: refused (400)" "$last_status" 400
+check "  because its request id was already consumed" "$(error_name)" nonce_replayed
+jar=/dev/null http "$callback"
+check "replayed from another browser (no state cookie): refused (400)" "$last_status" 400
+check "  because its state is not this browser's" "$(error_name)" state_mismatch
 
 section "3. Create an API key (shown once; the server keeps a peppered verifier)"
 http "$api/"

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# tests/browser/run.sh — the hosted login of the demo in a real browser: Debian's chromium,
+# headless, driven by puppeteer-core (login.mjs beside this file says what is checked).
+#
+#   usage: tests/browser/run.sh path/to/demo_api path/to/login_site WORK_DIR
+#
+# CTest runs it (examples/CMakeLists.txt, label `example`) with WORK_DIR = <build dir>/browser:
+#   WORK_DIR/node          package.json, package-lock.json, login.mjs and node_modules (`npm ci`,
+#                          again only when the lock file changed: never in the source tree)
+#   WORK_DIR/screenshots   one PNG per step, NN-name.png (emptied at each run)
+# The two servers start on free loopback ports in a temporary directory that holds their
+# generated secrets and users; both stop, and the directory is removed, however this script ends.
+# A missing chromium, node or npm is a failure that says what to install, never a skip.
+set -uo pipefail
+
+usage='usage: tests/browser/run.sh path/to/demo_api path/to/login_site WORK_DIR'
+demo_api=${1:?$usage}
+login_site=${2:?$usage}
+work=${3:?$usage}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+chromium=${CHROMIUM:-/usr/bin/chromium}  # CHROMIUM=… for another build of Chromium or Chrome
+
+fail() { echo "browser test: $*" >&2; exit 1; }
+
+for p in "$demo_api" "$login_site"; do
+    [ -x "$p" ] || fail "$p is not an executable (build it first: cmake --build … --target demo_api login_site)"
+done
+[ -x "$chromium" ] || fail "$chromium is missing: install Debian's chromium (./dev deps does)"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    fail "node and npm are needed: install Node.js 20 with npm (./dev deps does)"
+fi
+# Python picks the free ports, as examples/demo_live.sh does (Debian's, or any on PATH).
+py=/usr/bin/python3
+[ -x "$py" ] || py=$(command -v python3) || fail "python3 is missing (./dev deps installs it)"
+
+# ---- puppeteer-core, into the build tree ----
+node_dir=$work/node
+mkdir -p "$node_dir" || fail "cannot create $node_dir"
+cp "$here/package.json" "$here/package-lock.json" "$here/login.mjs" "$node_dir/" || fail "cannot copy into $node_dir"
+# `npm ci` only when the lock differs from the one of the last successful install (a stamp kept
+# inside node_modules, which npm ci replaces as a whole): an unchanged lock costs nothing.
+stamp=$node_dir/node_modules/.apiauth-installed-lock.json
+if ! cmp -s "$node_dir/package-lock.json" "$stamp"; then
+    echo "browser test: npm ci in $node_dir (the lock file changed)"
+    # --ignore-scripts: puppeteer-core has no install step (it never downloads a browser).
+    (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund) ||
+        fail "'npm ci' failed in $node_dir (is the npm registry reachable?)"
+    cp "$node_dir/package-lock.json" "$stamp"
+fi
+
+# ---- the two servers ----
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/apiauth-browser.XXXXXX") || fail "mktemp failed"
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+    exec 7>&- 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Two free loopback ports (the kernel's choice; bound and released just before the servers bind).
+read -r api_port site_port < <("$py" -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+[ -n "${site_port:-}" ] || fail "could not pick two free ports"
+api=http://127.0.0.1:$api_port
+site=http://127.0.0.1:$site_port
+
+# The servers read this FIFO as their standard input and stop at its end: when this script ends,
+# even by SIGKILL, its write end (fd 7, held by this script alone: the servers start with fd 7
+# closed, or they would hold it open themselves) closes and they stop (--exit-on-stdin-eof).
+mkfifo "$tmp/alive"
+exec 7<>"$tmp/alive"
+
+# start <name> <command…>: runs it in the background, waits (10 s at most) for its "PORT n" line.
+start() {
+    local name=$1
+    shift
+    "$@" <"$tmp/alive" 7>&- >"$tmp/$name.out" 2>"$tmp/$name.log" &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+        grep -q '^PORT ' "$tmp/$name.out" 2>/dev/null && return 0
+        kill -0 "${pids[-1]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "browser test: $name did not start:" >&2
+    cat "$tmp/$name.log" >&2
+    exit 1
+}
+
+start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" --exit-on-stdin-eof
+# alice, the account that signs in. scrypt at 2^12 (the servers' default is 2^15): this test
+# checks the flow, not the cost, and each sign-in hashes once.
+password='browser-password-42'
+printf '%s\n' "$password" >"$tmp/alice.password"
+"$login_site" add-user --users "$tmp/users.json" --username alice --password-file "$tmp/alice.password" \
+    --name 'Alice Liddell' --email alice@example.com --scrypt-log-n 12 >/dev/null 2>"$tmp/add-user.log" ||
+    { cat "$tmp/add-user.log" >&2; fail "login_site add-user failed"; }
+start login_site "$login_site" serve --apps "$tmp/state/login-site-apps.json" --users "$tmp/users.json" \
+    --port "$site_port" --scrypt-log-n 12 --exit-on-stdin-eof
+echo "browser test: demo_api $api, login_site $site"
+
+# ---- the browser ----
+shots=$work/screenshots
+rm -rf "$shots"
+mkdir -p "$shots" || fail "cannot create $shots"
+# In the background, so that the traps above also stop it (and, through puppeteer's own SIGTERM
+# handler, its chromium) when this script is interrupted. ESM resolves 'puppeteer-core' from the
+# script's own directory: $node_dir/node_modules.
+node "$node_dir/login.mjs" --api "$api" --site "$site" --username alice --password "$password" \
+    --chromium "$chromium" --screenshots "$shots" </dev/null 7>&- &
+pids+=($!)
+wait "${pids[-1]}"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+    # The servers' own view of what happened (login_site logs one line per request, never a secret).
+    printf '\n-- demo_api log --\n' >&2; tail -30 "$tmp/demo_api.log" >&2
+    printf '\n-- login_site log --\n' >&2; tail -30 "$tmp/login_site.log" >&2
+    printf '\nbrowser test: FAILED (exit status %d); screenshots in %s\n' "$rc" "$shots" >&2
+    exit 1
+fi
+echo "browser test: passed in $SECONDS s in all (npm and the servers included); screenshots in $shots"
