@@ -18,7 +18,7 @@
 //   POST /oauth/revoke           RFC 7009;   POST /oauth/introspect   RFC 7662
 //   GET  /api/items              Bearer with scope items:read, or the API key pair over Basic
 //   POST /api/items              the same with items:write
-//   GET  /api/items/public       the same items, unprotected (the load test's baseline)
+//   GET  /api/items/public       the same document, unprotected (the load test's baseline)
 //   GET  /.well-known/jwks.json  the access tokens' public key (ES256; 404 with HS256)
 //   GET  /health                 200 "ok"
 //
@@ -525,7 +525,7 @@ public:
             }
             if (path == "/api/items" && get) return list_items(req, res);
             if (path == "/api/items" && post) return add_item(req, res);
-            if (path == "/api/items/public" && get) return json(res, 200, items_json());
+            if (path == "/api/items/public" && get) return public_items(res);
             if (path == "/.well-known/jwks.json" && get && !jwks_.empty()) {
                 res.result(200);
                 res.set(bhttp::field::content_type, "application/jwk-set+json");
@@ -591,6 +591,15 @@ private:
         return {{"method", who.method() == apiauth::auth_method::access_token ? "access_token" : "api_key"},
                 {"key_id", std::string(who.key_id())},
                 {"subject", std::string(who.subject())}};
+    }
+
+    // The same document as GET /api/items, for nobody: the load test's baseline (bench/load.sh), so
+    // that the two routes differ by the authentication alone.
+    void public_items(response& res)
+    {
+        nlohmann::json j = items_json();
+        j["authenticated"] = {{"method", "none"}, {"key_id", ""}, {"subject", ""}};
+        json(res, 200, j);
     }
 
     void list_items(const request& req, response& res)
