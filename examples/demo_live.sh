@@ -5,7 +5,7 @@
 #   usage: examples/demo_live.sh path/to/demo_api path/to/login_site [--stores]
 #
 # With --stores, demo_api keeps its API keys in PostgreSQL and its ID Site nonces and revoked
-# tokens in Redis, servers this script starts in its temporary directory (examples/stores_temp.sh),
+# tokens in Redis, servers this script starts in its temporary directory (examples/temp_servers.sh),
 # and the walk also checks what lands in them. Without it, everything is in demo_api's memory.
 #
 #   1. demo_api (examples/demo_api, Boost.Beast) and login_site (examples/login_site,
@@ -39,15 +39,10 @@ if [ -t 1 ]; then bold=$'\033[1m' red=$'\033[31m' green=$'\033[32m' dim=$'\033[2
 else bold='' red='' green='' dim='' plain=''; fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/apiauth-demo.XXXXXX")
-pids=()
-# shellcheck source=examples/stores_temp.sh
-. "$(dirname "${BASH_SOURCE[0]}")/stores_temp.sh"
+# shellcheck source=examples/temp_servers.sh
+. "$(dirname "${BASH_SOURCE[0]}")/temp_servers.sh"
 cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-    exec 7>&- 2>/dev/null
-    stores_temp_stop
+    temp_servers_stop
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -65,36 +60,11 @@ check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected '$3', got '$2
 check_has() { if [[ $2 == *"$3"* ]]; then ok "$1"; else bad "$1: '$3' not found in: ${2:0:400}"; fi; }
 show() { printf '   %s%s%s\n' "$dim" "$*" "$plain"; }
 
-# Two free loopback ports (the kernel's choice; bound and released just before the servers bind).
-read -r api_port site_port < <("$py" -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+# Two free loopback ports; the servers die with this script (examples/temp_servers.sh).
+read -r api_port site_port < <(temp_free_ports 2)
 api=http://127.0.0.1:$api_port
 site=http://127.0.0.1:$site_port
-
-# The servers read this FIFO as their standard input and stop at its end: when this script ends,
-# even by SIGKILL, its write end closes and they stop (--exit-on-stdin-eof).
-mkfifo "$tmp/alive"
-exec 7<>"$tmp/alive"
-
-# start <name> <command…>: runs it in the background, waits for its "PORT n" line.
-start() {
-    local name=$1 i
-    shift
-    # 7>&-: the servers must not hold the FIFO's write end themselves, or they never see its end.
-    "$@" <"$tmp/alive" 7>&- >"$tmp/$name.out" 2>"$tmp/$name.log" &
-    pids+=($!)
-    for i in $(seq 1 100); do
-        grep -q '^PORT ' "$tmp/$name.out" 2>/dev/null && return 0
-        kill -0 "${pids[-1]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "demo: $name did not start:" >&2
-    cat "$tmp/$name.log" >&2
-    exit 1
-}
+temp_servers_init "$tmp"
 
 # HTTP with curl: status, headers and body saved; `last_status`, `last_headers`, `last_body`.
 # http <curl arguments…>  (a cookie jar per browser: $jar)
@@ -147,18 +117,18 @@ section "Starting the servers"
 store_args=()
 stores_said="API keys, nonces and revoked tokens in memory"
 if $real_stores; then
-    stores_temp_postgres "$tmp" || exit 1
-    stores_temp_redis "$tmp" || exit 1
+    temp_postgres || exit 1
+    temp_redis || exit 1
     store_args=(--db "$pg_conninfo" --redis "unix:$redis_socket")
     stores_said="API keys in PostgreSQL, nonces and revoked tokens in Redis"
 fi
-start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" "${store_args[@]}" \
+temp_start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" "${store_args[@]}" \
     --exit-on-stdin-eof
 printf 'demo-password-42\n' >"$tmp/alice.password"
 "$login_site" add-user --users "$tmp/users.json" --username alice --password-file "$tmp/alice.password" \
     --name 'Alice Liddell' --email alice@example.com --scrypt-log-n 14 >/dev/null 2>"$tmp/add-user.log" ||
     { cat "$tmp/add-user.log" >&2; exit 1; }
-start login_site "$login_site" serve --apps "$tmp/state/login-site-apps.json" --users "$tmp/users.json" \
+temp_start login_site "$login_site" serve --apps "$tmp/state/login-site-apps.json" --users "$tmp/users.json" \
     --port "$site_port" --exit-on-stdin-eof
 say "demo_api   $api    (Boost.Beast; $stores_said)" \
     "login_site $site   (cpp-httplib; the hosted login page, one user: alice)" \

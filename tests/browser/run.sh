@@ -30,8 +30,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     fail "node and npm are needed: install Node.js 20 with npm (./dev deps does)"
 fi
 # Python picks the free ports, as examples/demo_live.sh does (Debian's, or any on PATH).
-py=/usr/bin/python3
-[ -x "$py" ] || py=$(command -v python3) || fail "python3 is missing (./dev deps installs it)"
+[ -x /usr/bin/python3 ] || command -v python3 >/dev/null || fail "python3 is missing (./dev deps installs it)"
 
 # ---- puppeteer-core, into the build tree ----
 node_dir=$work/node
@@ -50,50 +49,23 @@ fi
 
 # ---- the two servers ----
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/apiauth-browser.XXXXXX") || fail "mktemp failed"
-pids=()
+# The servers (and node) die with this script, even when it is SIGKILLed: examples/temp_servers.sh.
+# shellcheck source=examples/temp_servers.sh
+. "$here/../../examples/temp_servers.sh"
 cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-    exec 7>&- 2>/dev/null
+    temp_servers_stop
     rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Two free loopback ports (the kernel's choice; bound and released just before the servers bind).
-read -r api_port site_port < <("$py" -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+read -r api_port site_port < <(temp_free_ports 2)
 [ -n "${site_port:-}" ] || fail "could not pick two free ports"
 api=http://127.0.0.1:$api_port
 site=http://127.0.0.1:$site_port
+temp_servers_init "$tmp" || fail "cannot make the FIFO"
 
-# The servers read this FIFO as their standard input and stop at its end: when this script ends,
-# even by SIGKILL, its write end (fd 7, held by this script alone: the servers start with fd 7
-# closed, or they would hold it open themselves) closes and they stop (--exit-on-stdin-eof).
-mkfifo "$tmp/alive"
-exec 7<>"$tmp/alive"
-
-# start <name> <command…>: runs it in the background, waits (10 s at most) for its "PORT n" line.
-start() {
-    local name=$1
-    shift
-    "$@" <"$tmp/alive" 7>&- >"$tmp/$name.out" 2>"$tmp/$name.log" &
-    pids+=($!)
-    for _ in $(seq 1 100); do
-        grep -q '^PORT ' "$tmp/$name.out" 2>/dev/null && return 0
-        kill -0 "${pids[-1]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "browser test: $name did not start:" >&2
-    cat "$tmp/$name.log" >&2
-    exit 1
-}
-
-start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" --exit-on-stdin-eof
+temp_start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" --exit-on-stdin-eof
 # alice, the account that signs in. scrypt at 2^12 (the servers' default is 2^15): this test
 # checks the flow, not the cost, and each sign-in hashes once.
 password='browser-password-42'
@@ -101,7 +73,7 @@ printf '%s\n' "$password" >"$tmp/alice.password"
 "$login_site" add-user --users "$tmp/users.json" --username alice --password-file "$tmp/alice.password" \
     --name 'Alice Liddell' --email alice@example.com --scrypt-log-n 12 >/dev/null 2>"$tmp/add-user.log" ||
     { cat "$tmp/add-user.log" >&2; fail "login_site add-user failed"; }
-start login_site "$login_site" serve --apps "$tmp/state/login-site-apps.json" --users "$tmp/users.json" \
+temp_start login_site "$login_site" serve --apps "$tmp/state/login-site-apps.json" --users "$tmp/users.json" \
     --port "$site_port" --scrypt-log-n 12 --exit-on-stdin-eof
 echo "browser test: demo_api $api, login_site $site"
 
@@ -114,8 +86,8 @@ mkdir -p "$shots" || fail "cannot create $shots"
 # script's own directory: $node_dir/node_modules.
 node "$node_dir/login.mjs" --api "$api" --site "$site" --username alice --password "$password" \
     --chromium "$chromium" --screenshots "$shots" </dev/null 7>&- &
-pids+=($!)
-wait "${pids[-1]}"
+temp_pids+=($!)
+wait "${temp_pids[-1]}"
 rc=$?
 if [ "$rc" -ne 0 ]; then
     # The servers' own view of what happened (login_site logs one line per request, never a secret).
