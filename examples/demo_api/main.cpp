@@ -3,7 +3,8 @@
 //
 //   demo_api --state-dir DIR --login-site URL [--port N] [--bind ADDR] [--public-url URL]
 //            [--token-alg ES256|HS256] [--db CONNINFO] [--redis unix:PATH|HOST:PORT]
-//            [--threads N] [--read-timeout-ms MS] [--bootstrap-key FILE] [--exit-on-stdin-eof]
+//            [--threads N] [--read-timeout-ms MS] [--bootstrap-key FILE] [--social FILE]
+//            [--exit-on-stdin-eof]
 //
 // Routes (README.md, "The demo", says more):
 //
@@ -19,6 +20,9 @@
 //   GET  /api/items              Bearer with scope items:read, or the API key pair over Basic
 //   POST /api/items              the same with items:write
 //   GET  /api/items/public       the same document, unprotected (the load test's baseline)
+//   GET  /login/oidc/NAME        social login (--social): 302 to provider NAME's authorization
+//                                endpoint (OAuth 2.0 code flow, PKCE S256, OpenID Connect nonce)
+//   GET  /oidc/callback          its answer: code exchanged, ID token verified, a session
 //   GET  /.well-known/jwks.json  the access tokens' public key (ES256; 404 with HS256)
 //   GET  /health                 200 "ok"
 //
@@ -33,7 +37,11 @@
 // in memory otherwise; ID Site nonces and revoked tokens in Redis with --redis, in memory
 // otherwise. --bootstrap-key FILE creates, at start, one API key for the account "operator" with
 // both scopes and writes it to FILE (mode 0600): a key without a browser, for scripts and the
-// load test (`./dev load`). Prints "PORT <n>" once listening; stops on SIGINT or SIGTERM (and at the end of
+// load test (`./dev load`). --social FILE names OpenID Providers for "Log in with …":
+// {"providers": [{"name", "display", "issuer", "client_id", "client_secret"}]}; each provider's
+// discovery document and JWKS are fetched at start (plain http only: this demo speaks TLS to no
+// one, so the providers it can use are local ones such as tests/browser's oidc-provider).
+// Prints "PORT <n>" once listening; stops on SIGINT or SIGTERM (and at the end of
 // stdin with --exit-on-stdin-eof).
 
 #include <apiauth/adapters/beast.hpp>
@@ -49,7 +57,9 @@
 #include <apiauth/oauth2/access_token.hpp>
 #include <apiauth/oauth2/introspection.hpp>
 #include <apiauth/oauth2/revocation.hpp>
+#include <apiauth/oauth2/token_cache.hpp>
 #include <apiauth/oauth2/token_endpoint.hpp>
+#include <apiauth/oidc/oidc.hpp>
 #include <apiauth/stores/api_key_admin.hpp>
 #include <apiauth/stores/memory.hpp>
 #if APIAUTH_DEMO_WITH_POSTGRES
@@ -67,6 +77,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -309,7 +320,8 @@ private:
 // HttpOnly cookie, the account and a CSRF token for the forms; bounded, oldest dropped first.
 
 struct browser_session {
-    std::string account;  // the account's href, the `sub` of the ID Site assertion
+    std::string account;  // the account's href (ID Site `sub`), or "<provider>:<sub>" (social login)
+    std::string display;  // the name and email a social provider gave, when it gave them
     std::string csrf;     // the forms' hidden field, compared in constant time
     bool is_new = false;  // the account was just registered
     std::chrono::steady_clock::time_point expires;
@@ -317,7 +329,7 @@ struct browser_session {
 
 class session_table {
 public:
-    std::string create(std::string account, bool is_new)
+    std::string create(std::string account, bool is_new, std::string display = {})
     {
         std::string id = random_text(32);
         const std::lock_guard lock(mutex_);
@@ -328,7 +340,8 @@ public:
         // Ids erased at logout stay in order_ until reached: drop them before they pile up.
         if (order_.size() >= 2 * capacity)
             std::erase_if(order_, [this](const std::string& old) { return !sessions_.contains(old); });
-        sessions_[id] = {std::move(account), random_text(24), is_new, std::chrono::steady_clock::now() + 8h};
+        sessions_[id] = {std::move(account), std::move(display), random_text(24), is_new,
+                         std::chrono::steady_clock::now() + 8h};
         order_.push_back(id);
         return id;
     }
@@ -445,6 +458,157 @@ std::string iso_date(std::chrono::sys_seconds t)
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// Social login (apiauth::oidc): the library builds each request and judges each answer; this
+// program does the I/O, with a small HTTP client on Beast.
+
+struct fetched {
+    unsigned status = 0;
+    std::string content_type;
+    std::string body;
+};
+
+// One HTTP/1.1 exchange with `url` (http only), bounded: 5 s in all, a 256 KiB body. It runs on
+// its own io_context, so it blocks the calling thread (a server's handler here) until done: a
+// demo's trade. Empty, with `error` set, when it could not be done.
+std::optional<fetched> http_fetch(std::string_view method, std::string_view url,
+                                  const std::vector<apiauth::http::field>& fields, std::string_view body,
+                                  std::string& error)
+{
+    const auto u = boost::urls::parse_absolute_uri(url);
+    if (!u || u->scheme() != "http" || u->host().empty()) {
+        error = "not an http:// URL (this demo speaks no TLS): " + std::string(url);
+        return std::nullopt;
+    }
+    const std::string host = u->host();
+    const std::string port = u->has_port() ? std::string(u->port()) : "80";
+    std::string target(u->encoded_path());
+    if (target.empty()) target = "/";
+    if (u->has_query()) target += "?" + std::string(u->encoded_query());
+
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    beast::tcp_stream stream(ioc);
+    request req{bhttp::string_to_verb(method), target, 11};
+    req.set(bhttp::field::host, host + ":" + port);
+    req.set(bhttp::field::user_agent, "apiauth-demo_api");
+    for (const auto& f : fields) req.set(f.name, f.value);
+    req.body() = std::string(body);
+    req.prepare_payload();
+    beast::flat_buffer buffer;
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(256 * 1024);
+    beast::error_code failure;
+    stream.expires_after(5s);
+    resolver.async_resolve(host, port, [&](beast::error_code ec, const tcp::resolver::results_type& where) {
+        if (ec) return void(failure = ec);
+        stream.async_connect(where, [&](beast::error_code ec2, const tcp::endpoint&) {
+            if (ec2) return void(failure = ec2);
+            bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+                if (ec3) return void(failure = ec3);
+                bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) { failure = ec4; });
+            });
+        });
+    });
+    ioc.run();
+    if (failure) {
+        error = std::string(url) + ": " + failure.message();
+        return std::nullopt;
+    }
+    const auto& res = parser.get();
+    return fetched{res.result_int(), std::string(res[bhttp::field::content_type]), res.body()};
+}
+
+// A provider of "Log in with …": its metadata and keys, fetched once at start.
+struct social_provider {
+    std::string name;     // in URLs: /login/oidc/<name>
+    std::string display;  // "Log in with <display>"
+    std::string client_id;
+    std::string client_secret;
+    std::string redirect_uri;  // <public URL>/oidc/callback
+    apiauth::oidc::provider_metadata metadata;
+    std::optional<apiauth::oidc::id_token_verifier> verifier;
+};
+
+std::vector<std::unique_ptr<social_provider>> load_social(const std::string& file, const std::string& public_url)
+{
+    std::vector<std::unique_ptr<social_provider>> out;
+    const auto text = read_file(file);
+    if (!text) die("--social: cannot read " + file);
+    const nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+    if (!j.is_object() || !j.contains("providers") || !j["providers"].is_array())
+        die("--social: " + file +
+            " must be {\"providers\": [{\"name\", \"display\", \"issuer\", \"client_id\", "
+            "\"client_secret\"}]}");
+    for (const auto& e : j["providers"]) {
+        auto p = std::make_unique<social_provider>();
+        const auto field = [&](const char* k) {
+            if (!e.contains(k) || !e[k].is_string() || e[k].get_ref<const std::string&>().empty())
+                die(std::string("--social: every provider needs a non-empty \"") + k + "\"");
+            return e[k].get<std::string>();
+        };
+        p->name = field("name");
+        p->display = field("display");
+        p->client_id = field("client_id");
+        p->client_secret = field("client_secret");
+        p->redirect_uri = public_url + "/oidc/callback";
+        const std::string issuer = field("issuer");
+        std::string error;
+        // OpenID Connect Discovery §4: the metadata at the issuer's well-known path, whose `issuer`
+        // must be exactly the one configured (§4.3).
+        const auto doc = http_fetch("GET", issuer + "/.well-known/openid-configuration", {}, {}, error);
+        if (!doc || doc->status != 200)
+            die("--social " + p->name + ": discovery failed: " + (doc ? "HTTP " + std::to_string(doc->status) : error));
+        p->metadata =
+            must(apiauth::oidc::parse_provider_metadata(doc->body, issuer), "--social " + p->name + ": its metadata");
+        const auto jwks = http_fetch("GET", p->metadata.jwks_uri, {}, {}, error);
+        if (!jwks || jwks->status != 200)
+            die("--social " + p->name + ": its JWKS: " + (jwks ? "HTTP " + std::to_string(jwks->status) : error));
+        const auto keys = must(apiauth::jose::key_set::from_jwks(jwks->body), "--social " + p->name + ": its JWKS");
+        apiauth::oidc::id_token_options o{.issuer = p->metadata.issuer, .client_id = p->client_id};
+        o.algorithms = p->metadata.id_token_algorithms();
+        p->verifier.emplace(must(apiauth::oidc::id_token_verifier::make(keys, std::move(o)),
+                                 "--social " + p->name + ": ID token verifier"));
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+// Logins in progress: the state, nonce and PKCE verifier of each, server side, under an
+// unguessable id in a cookie of the browser that began it; ten minutes, one use, bounded.
+class pending_logins {
+public:
+    struct entry {
+        const social_provider* provider;
+        apiauth::oidc::pending_authorization pending;
+        std::chrono::steady_clock::time_point expires;
+    };
+    std::string add(const social_provider& p, apiauth::oidc::pending_authorization a)
+    {
+        std::string id = random_text(32);
+        const std::lock_guard lock(mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        std::erase_if(entries_, [&](const auto& kv) { return kv.second.expires < now; });
+        if (entries_.size() >= 10000) entries_.erase(entries_.begin());
+        entries_.emplace(id, entry{&p, std::move(a), now + 10min});
+        return id;
+    }
+    std::optional<entry> take(std::string_view id)
+    {
+        const std::lock_guard lock(mutex_);
+        const auto it = entries_.find(id);
+        if (it == entries_.end()) return std::nullopt;
+        entry e = std::move(it->second);
+        entries_.erase(it);
+        if (e.expires < std::chrono::steady_clock::now()) return std::nullopt;
+        return e;
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, entry, std::less<>> entries_;
+};
+
 struct options {
     std::string state_dir;
     std::string login_site;
@@ -457,6 +621,7 @@ struct options {
     unsigned threads = 2;
     unsigned read_timeout_ms = 10000;
     std::string bootstrap_key;
+    std::string social;
     bool exit_on_stdin_eof = false;
 };
 
@@ -469,8 +634,10 @@ struct item {
 class demo {
 public:
     demo(const std::string& public_url, key_backend& keys, nonce_backend& nonces, revocation_backend& revoked,
-         apiauth::pepper_ring ring, apiauth::jose::key signing, id_site::application idsite)
-        : public_url_(public_url), keys_(keys), nonces_(nonces), revoked_(revoked), ring_(std::move(ring)),
+         apiauth::pepper_ring ring, apiauth::jose::key signing, id_site::application idsite,
+         const std::vector<std::unique_ptr<social_provider>>& social)
+        : social_(social), public_url_(public_url), keys_(keys), nonces_(nonces), revoked_(revoked),
+          ring_(std::move(ring)),
           issuer_(must(oauth2::access_token_issuer::make(
                            signing, {.issuer = public_url, .audience = {public_url + "/api"}, .lifetime = 3600s}),
                        "access token issuer")),
@@ -544,6 +711,8 @@ public:
             if (path == "/register" && get) return to_login_site(res, false, true);
             if (path == "/logout" && get) return logout(req, res);
             if (path == "/idsite/callback" && get) return callback(req, res);
+            if (path.starts_with("/login/oidc/") && get) return to_provider(path.substr(12), res);
+            if (path == "/oidc/callback" && get) return social_callback(req, res);
             if (path == "/account/keys" && post) return create_key(req, res);
             if (path == "/account/keys/disable" && post) return disable_key(req, res);
             if (path == "/api/items" || path == "/" || path == "/login" || path == "/logout" ||
@@ -646,10 +815,14 @@ private:
             b = "<p id=\"who\" data-signed-in=\"false\">Not signed in.</p>\n"
                 "<p><a id=\"login\" href=\"/login\">Sign in</a> or <a id=\"register\" href=\"/register\">create an "
                 "account</a> on the hosted login site (ID Site).</p>\n";
+            for (const auto& p : social_)
+                b += "<p><a id=\"login-oidc-" + html_escape(p->name) + "\" href=\"/login/oidc/" + html_escape(p->name) +
+                     "\">Log in with " + html_escape(p->display) + "</a></p>\n";
         } else {
             const browser_session& bs = s->second;
             b = "<p id=\"who\" data-signed-in=\"true\">Signed in as <code id=\"account\">" + html_escape(bs.account) +
-                "</code>" + (bs.is_new ? " <em id=\"new-account\">(new account)</em>" : "") + ".</p>\n";
+                "</code>" + (bs.is_new ? " <em id=\"new-account\">(new account)</em>" : "") +
+                (bs.display.empty() ? "" : " <span id=\"profile\">" + html_escape(bs.display) + "</span>") + ".</p>\n";
             b += "<p><a id=\"logout\" href=\"/logout\">Sign out</a></p>\n<h2>Your API keys</h2>\n";
             auto keys = keys_.list(bs.account);
             if (!keys) {
@@ -746,6 +919,94 @@ private:
         res.insert(bhttp::field::set_cookie, "demo_session=" + id + "; Path=/; Max-Age=28800; HttpOnly; SameSite=Lax");
     }
 
+    // "Log in with …": an authorization request (RFC 6749 §4.1.1, PKCE S256 RFC 7636, OpenID
+    // Connect nonce) whose state, nonce and verifier stay here, under a cookie of this browser.
+    void to_provider(std::string_view name, response& res)
+    {
+        const social_provider* p = nullptr;
+        for (const auto& q : social_)
+            if (q->name == name) p = q.get();
+        if (p == nullptr) {
+            html(res, 404, page("No such provider", "<p class=\"error\" id=\"error\">No provider of that name.</p>"));
+            return;
+        }
+        auto r =
+            apiauth::oidc::build_authorization_request({.authorization_endpoint = p->metadata.authorization_endpoint,
+                                                        .client_id = p->client_id,
+                                                        .redirect_uri = p->redirect_uri,
+                                                        .scope = "openid email profile"});
+        if (!r) {
+            html(res, 500,
+                 page("Cannot log in", "<p class=\"error\" id=\"error\">" + html_escape(r.error().message()) + "</p>"));
+            return;
+        }
+        const std::string id = logins_.add(*p, std::move(r->pending));
+        redirect(res, 302, r->url);
+        res.insert(bhttp::field::set_cookie, "demo_oidc=" + id + "; Path=/oidc; Max-Age=600; HttpOnly; SameSite=Lax");
+    }
+
+    // The provider's answer: the callback checked (state in constant time, RFC 9207 `iss`), the
+    // code exchanged at the token endpoint (this program's I/O), the ID token verified (OpenID
+    // Connect Core §3.1.3.7: signature by the provider's JWKS, iss, aud, exp, nonce, at_hash).
+    void social_callback(const request& req, response& res)
+    {
+        res.insert(bhttp::field::set_cookie, "demo_oidc=; Path=/oidc; Max-Age=0; HttpOnly; SameSite=Lax");
+        const auto refuse = [&](unsigned status, std::string_view name, const std::string& why) {
+            html(res, status,
+                 page("Log-in refused", "<p class=\"error\" id=\"error\" data-error=\"" + html_escape(name) + "\">" +
+                                            html_escape(why) + "</p><p><a href=\"/\">Back</a></p>"));
+        };
+        const auto cookie_id = cookie(req, "demo_oidc");
+        auto e = cookie_id ? logins_.take(*cookie_id) : std::nullopt;
+        if (!e) return refuse(400, "no_login_in_progress", "No log-in is in progress in this browser (or it expired).");
+        const social_provider& p = *e->provider;
+        apiauth::oidc::provider_error pe;
+        auto cb =
+            apiauth::oidc::handle_callback(req.target(),
+                                           {.state = e->pending.state,
+                                            .issuer = p.metadata.issuer,
+                                            .require_iss = p.metadata.authorization_response_iss_parameter_supported},
+                                           &pe);
+        if (!cb) {
+            std::string why = cb.error().message();
+            if (cb.error() == apiauth::errc::provider_error)
+                why = p.display + " said: " + pe.error + " " + pe.error_description;
+            return refuse(400, apiauth::error_name(cb.error()), why);
+        }
+        auto tr = apiauth::oidc::build_token_request({.token_endpoint = p.metadata.token_endpoint,
+                                                      .client_id = p.client_id,
+                                                      .client_secret = p.client_secret,
+                                                      .code = cb->code,
+                                                      .redirect_uri = p.redirect_uri,
+                                                      .code_verifier = e->pending.code_verifier});
+        if (!tr) return refuse(500, apiauth::error_name(tr.error()), tr.error().message());
+        std::string error;
+        const auto answer = http_fetch(tr->method, tr->url, tr->fields, tr->body, error);
+        if (!answer) return refuse(502, "provider_unavailable", error);
+        auto tokens = apiauth::oidc::parse_token_response(static_cast<int>(answer->status), answer->content_type,
+                                                          answer->body, &pe);
+        if (!tokens) {
+            std::string why = tokens.error().message();
+            if (tokens.error() == apiauth::errc::provider_error)
+                why = p.display + " said: " + pe.error + " " + pe.error_description;
+            return refuse(502, apiauth::error_name(tokens.error()), why);
+        }
+        auto id =
+            p.verifier->verify(tokens->id_token, {.nonce = e->pending.nonce, .access_token = tokens->access_token});
+        if (!id) return refuse(400, apiauth::error_name(id.error()), id.error().message());
+        std::string display;
+        if (auto prof = apiauth::oidc::profile_from_id_token(apiauth::oidc::provider_id::generic, *id)) {
+            display = prof->name;
+            if (!prof->email.empty())
+                display += (display.empty() ? "" : ", ") + prof->email + (prof->email_verified ? "" : " (unverified)");
+        }
+        // Accounts are keyed on (provider, sub), never on an email (research/social-login.md §3).
+        if (const auto old = signed_in(req)) sessions_.erase(old->first);
+        const std::string sid = sessions_.create(p.name + ":" + std::string(id->subject()), false, std::move(display));
+        redirect(res, 303, "/");
+        res.insert(bhttp::field::set_cookie, "demo_session=" + sid + "; Path=/; Max-Age=28800; HttpOnly; SameSite=Lax");
+    }
+
     // The session of a form post, or the answer already written (401, 403).
     std::optional<browser_session> form_session(const request& req, response& res, apiauth::http::form_view& form)
     {
@@ -830,6 +1091,8 @@ private:
     static constexpr std::string_view read_scope[] = {"items:read"};
     static constexpr std::string_view write_scope[] = {"items:write"};
 
+    const std::vector<std::unique_ptr<social_provider>>& social_;
+    pending_logins logins_;
     std::string public_url_;
     key_backend& keys_;
     nonce_backend& nonces_;
@@ -838,12 +1101,20 @@ private:
     oauth2::access_token_issuer issuer_;
     apiauth::jose::key verifying_;
     oauth2::access_token_verifier verifier_;
+    // Verified access tokens, kept until they expire: a token seen again skips its signature and
+    // JSON (an ES256 verification costs tens of microseconds); revocation and scopes are still
+    // checked on every request (authenticate_api, api_auth_config::token_cache).
+    oauth2::verified_token_cache<oauth2::verified_access_token> cache_{
+        [leeway = verifier_.policy().leeway](const oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at() + leeway);
+        }};
     id_site::application idsite_;
     std::string callback_uri_;
     std::string jwks_;
     oauth2::token_endpoint_options topt_{
         .request = {.allow_client_secret_post = true}, .keys = {.prefixes = prefixes}, .errors = {.realm = "demo"}};
-    apiauth::api_auth_config cfg_{.token_endpoint_path = "/oauth/token", .realm = "demo", .token = topt_};
+    apiauth::api_auth_config cfg_{
+        .token_endpoint_path = "/oauth/token", .realm = "demo", .token = topt_, .token_cache = &cache_};
     apiauth::adapters::api_route read_items_;
     apiauth::adapters::api_route write_items_;
     session_table sessions_;
@@ -1074,7 +1345,12 @@ int serve(const options& o)
                      o.bootstrap_key.c_str());
     }
 
-    demo app(public_url, *keys, *nonces, *revoked, std::move(ring), std::move(signing), std::move(idsite));
+    const auto social =
+        o.social.empty() ? std::vector<std::unique_ptr<social_provider>>() : load_social(o.social, public_url);
+    for (const auto& p : social)
+        std::fprintf(stderr, "demo_api: \"Log in with %s\": %s\n", p->display.c_str(), p->metadata.issuer.c_str());
+
+    demo app(public_url, *keys, *nonces, *revoked, std::move(ring), std::move(signing), std::move(idsite), social);
 
     std::make_shared<listener>(ioc, std::move(acceptor), app, std::chrono::milliseconds(o.read_timeout_ms))->accept();
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -1121,6 +1397,7 @@ int main(int argc, char** argv)
         ->capture_default_str()
         ->check(CLI::Range(10, 600000));
     cli.add_option("--bootstrap-key", o.bootstrap_key, "create an API key for \"operator\" and write it to this file");
+    cli.add_option("--social", o.social, "JSON file of OpenID Providers for \"Log in with …\" (http only)");
     cli.add_flag("--exit-on-stdin-eof", o.exit_on_stdin_eof, "stop when standard input reaches end of file");
     CLI11_PARSE(cli, argc, argv);
     return serve(o);

@@ -22,6 +22,7 @@ const { values: opt } = parseArgs({
     options: {
         api: { type: 'string' },
         site: { type: 'string' },
+        op: { type: 'string' },
         username: { type: 'string' },
         password: { type: 'string' },
         chromium: { type: 'string', default: '/usr/bin/chromium' },
@@ -36,6 +37,7 @@ for (const name of ['api', 'site', 'username', 'password', 'screenshots']) {
 }
 const api = opt.api.replace(/\/$/, '');
 const site = opt.site.replace(/\/$/, '');
+const op = opt.op?.replace(/\/$/, ''); // the OpenID Provider of "Log in with …", when given
 mkdirSync(opt.screenshots, { recursive: true });
 
 const navigationTimeoutMs = 15_000; // one navigation, redirects included
@@ -137,7 +139,7 @@ function checkUrl(prefix) {
 // ---- the test ----
 
 // Every request the browser makes (redirect hops included): the ID Site messages it carried.
-const seen = { callbacks: [], loginRequests: [], logoutRequests: [] };
+const seen = { callbacks: [], loginRequests: [], logoutRequests: [], oidcCallbacks: [] };
 
 async function run() {
     browser = await puppeteer.launch({
@@ -336,6 +338,40 @@ async function run() {
         check(/signature/i.test(detail), `the page gives the reason ${JSON.stringify(detail)}, expected a bad signature`);
         check(seen.callbacks.length === before, 'a tampered request sent the browser to the callback');
         check((await page.$('#login-form')) === null, 'a tampered request shows the login form');
+    });
+
+    if (!op) return;
+    await step('social-login', '"Log in with the local OpenID Provider": code flow, PKCE, ID token (issue 13)', async () => {
+        // Another person on another browser profile: none of the cookies above.
+        const context = await browser.createBrowserContext();
+        page = await context.newPage();
+        page.setDefaultTimeout(navigationTimeoutMs);
+        page.setDefaultNavigationTimeout(navigationTimeoutMs);
+        page.on('request', (r) => {
+            if (r.url().startsWith(`${api}/oidc/callback?`)) seen.oidcCallbacks.push(r.url());
+        });
+        checkStatus(await open(`${api}/`), 200);
+        check((await text('#who')) === 'Not signed in.', 'a fresh profile is signed in');
+        checkStatus(await click('#login-oidc-local'), 200);
+        checkUrl(`${op}/interaction/`);
+        await screenshot('provider-login');
+        // oidc-provider's development pages: a login form (any login, any password), then consent.
+        await fill('input[name=login]', 'carol');
+        await fill('input[name=password]', 'any password');
+        checkStatus(await click('button[type=submit]'), 200);
+        checkUrl(`${op}/interaction/`);
+        await screenshot('provider-consent');
+        checkStatus(await click('button[type=submit]'), 200);
+        check(page.url() === `${api}/`, `expected the browser back at ${api}/, it is at ${page.url()}`);
+        check((await text('#account')) === 'local:carol', `#account is ${JSON.stringify(await text('#account'))}, expected local:carol`);
+        const profile = await text('#profile');
+        check(profile === 'User carol, carol@example.org', `#profile is ${JSON.stringify(profile)}`);
+        // The same callback again: its login is over (one use), so it is refused.
+        const callback = seen.oidcCallbacks.at(-1);
+        check(callback, 'the browser never came back through /oidc/callback');
+        checkStatus(await open(callback), 400);
+        check((await attribute('#error', 'data-error')) === 'no_login_in_progress',
+              `a replayed callback gave ${await attribute('#error', 'data-error')}`);
     });
 }
 

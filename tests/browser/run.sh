@@ -5,11 +5,12 @@
 #   usage: tests/browser/run.sh path/to/demo_api path/to/login_site WORK_DIR
 #
 # CTest runs it (examples/CMakeLists.txt, label `example`) with WORK_DIR = <build dir>/browser:
-#   WORK_DIR/node          package.json, package-lock.json, login.mjs and node_modules (`npm ci`,
+#   WORK_DIR/node          package.json, package-lock.json, login.mjs, op.mjs and node_modules (`npm ci`,
 #                          again only when the lock file changed: never in the source tree)
 #   WORK_DIR/screenshots   one PNG per step, NN-name.png (emptied at each run)
-# The two servers start on free loopback ports in a temporary directory that holds their
-# generated secrets and users; both stop, and the directory is removed, however this script ends.
+# The two servers, and op.mjs (an OpenID Provider, oidc-provider, for demo_api's "Log in with …"),
+# start on free loopback ports in a temporary directory that holds their generated secrets and
+# users; all stop, and the directory is removed, however this script ends.
 # A missing chromium, node or npm is a failure that says what to install, never a skip.
 set -uo pipefail
 
@@ -35,7 +36,7 @@ fi
 # ---- puppeteer-core, into the build tree ----
 node_dir=$work/node
 mkdir -p "$node_dir" || fail "cannot create $node_dir"
-cp "$here/package.json" "$here/package-lock.json" "$here/login.mjs" "$node_dir/" || fail "cannot copy into $node_dir"
+cp "$here/package.json" "$here/package-lock.json" "$here/login.mjs" "$here/op.mjs" "$node_dir/" || fail "cannot copy into $node_dir"
 # `npm ci` only when the lock differs from the one of the last successful install (a stamp kept
 # inside node_modules, which npm ci replaces as a whole): an unchanged lock costs nothing.
 stamp=$node_dir/node_modules/.apiauth-installed-lock.json
@@ -59,13 +60,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r api_port site_port < <(temp_free_ports 2)
-[ -n "${site_port:-}" ] || fail "could not pick two free ports"
+read -r api_port site_port op_port < <(temp_free_ports 3)
+[ -n "${op_port:-}" ] || fail "could not pick three free ports"
 api=http://127.0.0.1:$api_port
 site=http://127.0.0.1:$site_port
 temp_servers_init "$tmp" || fail "cannot make the FIFO"
 
-temp_start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" --exit-on-stdin-eof
+# The OpenID Provider of "Log in with …" (op.mjs: oidc-provider), registered with demo_api through
+# --social; its client secret is made here, for this run.
+op=http://127.0.0.1:$op_port
+op_secret=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')
+temp_start op node "$node_dir/op.mjs" --port "$op_port" --client-id demo-api --client-secret "$op_secret" \
+    --redirect-uri "$api/oidc/callback"
+printf '{"providers": [{"name": "local", "display": "the local OpenID Provider", "issuer": "%s", "client_id": "demo-api", "client_secret": "%s"}]}\n' \
+    "$op" "$op_secret" >"$tmp/social.json"
+temp_start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" \
+    --social "$tmp/social.json" --exit-on-stdin-eof
 # alice, the account that signs in. scrypt at 2^12 (the servers' default is 2^15): this test
 # checks the flow, not the cost, and each sign-in hashes once.
 password='browser-password-42'
@@ -84,7 +94,7 @@ mkdir -p "$shots" || fail "cannot create $shots"
 # In the background, so that the traps above also stop it (and, through puppeteer's own SIGTERM
 # handler, its chromium) when this script is interrupted. ESM resolves 'puppeteer-core' from the
 # script's own directory: $node_dir/node_modules.
-node "$node_dir/login.mjs" --api "$api" --site "$site" --username alice --password "$password" \
+node "$node_dir/login.mjs" --api "$api" --site "$site" --op "$op" --username alice --password "$password" \
     --chromium "$chromium" --screenshots "$shots" </dev/null 7>&- &
 temp_pids+=($!)
 wait "${temp_pids[-1]}"

@@ -1,0 +1,67 @@
+// tests/browser/op.mjs — a local OpenID Provider for the demo's "Log in with …" (issue 13): npm
+// oidc-provider 8.8.1 (the last 8.x; 9.x needs node 22), as tests/interop/oidc_e2e.mjs runs it.
+//
+//   node op.mjs --port N --client-id ID --client-secret S --redirect-uri URI
+//
+// Listens on 127.0.0.1:N (plain HTTP: oidc-provider allows it for a loopback issuer) with its
+// development interactions (a login form taking any login and any password, then a consent
+// form), one confidential client (client_secret_basic, PKCE S256 required) and an RS256 key made
+// at start. An account's claims: sub = the login typed, email <login>@example.org (verified),
+// name "User <login>"; they go into the ID token (conformIdTokenClaims off), where demo_api reads
+// them. Prints "PORT n" once listening; stops at the end of its standard input or on SIGTERM.
+
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import Provider from 'oidc-provider';
+
+const { values: opt } = parseArgs({
+    options: {
+        port: { type: 'string', default: '0' },
+        'client-id': { type: 'string' },
+        'client-secret': { type: 'string' },
+        'redirect-uri': { type: 'string' },
+    },
+});
+for (const name of ['client-id', 'client-secret', 'redirect-uri']) {
+    if (!opt[name]) {
+        console.error(`usage: node op.mjs --port N --client-id ID --client-secret S --redirect-uri URI (--${name} is missing)`);
+        process.exit(2);
+    }
+}
+
+const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingJwk = { ...privateKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'browser-op-rs256' };
+
+const server = http.createServer();
+await new Promise((resolve) => server.listen(Number(opt.port), '127.0.0.1', resolve));
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+const provider = new Provider(issuer, {
+    clients: [{
+        client_id: opt['client-id'],
+        client_secret: opt['client-secret'],
+        redirect_uris: [opt['redirect-uri']],
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+    }],
+    jwks: { keys: [signingJwk] },
+    cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
+    pkce: { methods: ['S256'], required: () => true },
+    features: { devInteractions: { enabled: true } },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    conformIdTokenClaims: false,
+    findAccount: (ctx, sub) => ({
+        accountId: sub,
+        claims: () => ({ sub, email: `${sub}@example.org`, email_verified: true, name: `User ${sub}` }),
+    }),
+});
+provider.on('server_error', (ctx, err) => console.error(`op: server_error: ${err.stack || err}`));
+server.on('request', provider.callback());
+
+console.log(`PORT ${server.address().port}`);
+const stop = () => server.close(() => process.exit(0));
+process.stdin.on('end', stop);
+process.stdin.resume();
+process.on('SIGTERM', stop);
