@@ -11,11 +11,22 @@
 #include <array>
 #include <cstddef>
 #include <span>
+#include <string_view>
 
 namespace apiauth_bench {
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/// SHA-256 of `msg` through the low-level API (SHA256_CTX): no provider fetch, no allocation; the
+/// hashing step of the RSA and ECDSA floors.
+inline void sha256(std::string_view msg, unsigned char* out) noexcept
+{
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, msg.data(), msg.size());
+    SHA256_Final(out, &c);
+}
 
 class hmac_sha256_floor {
 public:

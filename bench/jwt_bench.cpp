@@ -72,14 +72,6 @@ private:
     apiauth_bench::hmac_sha256_floor mac_;
 };
 
-inline void sha256(std::string_view msg, unsigned char* out) noexcept
-{
-    SHA256_CTX c;
-    SHA256_Init(&c);
-    SHA256_Update(&c, msg.data(), msg.size());
-    SHA256_Final(out, &c);
-}
-
 #pragma GCC diagnostic pop
 
 // Everything a floor needs, prepared once per algorithm.
@@ -97,7 +89,7 @@ struct floor_fixture {
     bool verify_pkey_ctx() const noexcept
     {
         unsigned char d[SHA256_DIGEST_LENGTH];
-        sha256(signing_input, d);
+        apiauth_bench::sha256(signing_input, d);
         return EVP_PKEY_verify(pctx, sig.data(), sig.size(), d, sizeof d) == 1;
     }
 

@@ -12,6 +12,7 @@
 // floor, jwt/rs256_verify/floor, verifies a 255-octet token; this one is about 1 KiB, and the
 // hashing of the difference is work any verifier must do.
 #include "alloc_counter.hpp"
+#include "hmac_floor.hpp"
 #include "jwt_data.hpp"
 
 #include <apiauth/encoding/base64.hpp>
@@ -114,19 +115,6 @@ void id_token_verify_rs256(benchmark::State& state)
 }
 BENCHMARK(id_token_verify_rs256)->Name("oidc/id_token_verify_rs256/apiauth");
 
-// SHA-256 through the low-level API, as jwt/rs256_verify/floor hashes (deprecated in OpenSSL 3.0,
-// and the fastest: no provider fetch, no allocation).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-inline void sha256(std::string_view msg, unsigned char* out) noexcept
-{
-    SHA256_CTX c;
-    SHA256_Init(&c);
-    SHA256_Update(&c, msg.data(), msg.size());
-    SHA256_Final(out, &c);
-}
-#pragma GCC diagnostic pop
-
 // The floor: OpenSSL alone on the same token, its key parsed and its verify context prepared once.
 struct oidc_floor {
     std::string_view signing_input;
@@ -136,10 +124,10 @@ struct oidc_floor {
     bool verify() const noexcept
     {
         unsigned char d[SHA256_DIGEST_LENGTH];
-        sha256(signing_input, d);
+        apiauth_bench::sha256(signing_input, d);  // as jwt/rs256_verify/floor hashes
         if (EVP_PKEY_verify(pctx, sig.data(), sig.size(), d, sizeof d) != 1) return false;
         unsigned char h[SHA256_DIGEST_LENGTH];  // at_hash (OpenID Connect Core §3.1.3.8)
-        sha256(access_token, h);
+        apiauth_bench::sha256(access_token, h);
         benchmark::DoNotOptimize(h);
         return true;
     }

@@ -28,6 +28,8 @@
 #include <apiauth/stores/redis.hpp>
 #endif
 
+#include "../common/html.hpp"
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -192,22 +194,7 @@ inline std::optional<std::string_view> cookie(const request& req, std::string_vi
     return std::nullopt;
 }
 
-inline std::string html_escape(std::string_view s)
-{
-    std::string out;
-    out.reserve(s.size());
-    for (const char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+using apiauth_examples::html_escape;
 
 inline std::string page(std::string_view title, std::string_view body)
 {

@@ -24,6 +24,7 @@
 // Exit status: 0 stopped cleanly (serve) or added (add-user); 1 the username is taken (add-user)
 // or the server failed; 2 a usage error, or a file that cannot be used.
 
+#include "../common/html.hpp"
 #include "accounts.hpp"
 
 #include <apiauth/adapters/httplib.hpp>
@@ -90,24 +91,7 @@ std::string random_token(std::size_t octets = 16)
     return apiauth::encoding::base64url::encode(part);
 }
 
-/// The text with & < > " ' replaced by their character references: safe in element content and
-/// in a quoted attribute value (HTML §13.1.2.3, §13.5).
-std::string escape(std::string_view s)
-{
-    std::string out;
-    out.reserve(s.size() + 16);
-    for (const char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
+using apiauth_examples::html_escape;  // examples/common/html.hpp
 
 /// `scheme://host[:port]` of an http(s) URL, or empty when it has none or holds a character a
 /// CSP source expression (CSP Level 3, "source-expression") could not take as it is.
@@ -178,7 +162,7 @@ void send_page(httplib::Response& res, int status, std::string_view title, std::
 {
     std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
-    page += escape(title);
+    page += html_escape(title);
     page += " — ";
     page += site_name;
     page += "</title>\n<style>";
@@ -194,7 +178,7 @@ void send_page(httplib::Response& res, int status, std::string_view title, std::
 /// `<p id="error">` when there is an error, nothing otherwise.
 std::string error_paragraph(std::string_view error)
 {
-    return error.empty() ? std::string() : "<p id=\"error\" role=\"alert\">" + escape(error) + "</p>\n";
+    return error.empty() ? std::string() : "<p id=\"error\" role=\"alert\">" + html_escape(error) + "</p>\n";
 }
 
 std::string input(std::string_view id, std::string_view label, std::string_view type, std::string_view value,
@@ -202,7 +186,7 @@ std::string input(std::string_view id, std::string_view label, std::string_view 
 {
     std::string s = "<label for=\"" + std::string(id) + "\">" + std::string(label) + "</label>\n<input id=\"" +
                     std::string(id) + "\" name=\"" + std::string(id) + "\" type=\"" + std::string(type) + "\"";
-    if (!value.empty()) s += " value=\"" + escape(value) + "\"";
+    if (!value.empty()) s += " value=\"" + html_escape(value) + "\"";
     s += ' ';
     s += attributes;
     s += ">\n";
@@ -214,10 +198,10 @@ std::string input(std::string_view id, std::string_view label, std::string_view 
 void send_error_page(httplib::Response& res, int status, std::string_view title, std::string_view message,
                      std::string_view detail = {}, std::string_view return_url = {})
 {
-    std::string m = "<h1>" + escape(title) + "</h1>\n" + error_paragraph(message);
-    if (!detail.empty()) m += "<p class=\"detail\">" + escape(detail) + "</p>\n";
+    std::string m = "<h1>" + html_escape(title) + "</h1>\n" + error_paragraph(message);
+    if (!detail.empty()) m += "<p class=\"detail\">" + html_escape(detail) + "</p>\n";
     if (!return_url.empty())
-        m += "<p class=\"alt\"><a id=\"return-link\" href=\"" + escape(return_url) +
+        m += "<p class=\"alt\"><a id=\"return-link\" href=\"" + html_escape(return_url) +
              "\">Return to the application</a></p>\n";
     else
         m += "<p class=\"alt\">Go back to the application and sign in again.</p>\n";
@@ -229,8 +213,8 @@ void send_redirect(httplib::Response& res, const std::string& url)
     res.status = 302;
     res.set_header("Location", url);
     html_headers(res);
-    res.set_content("<!DOCTYPE html>\n<title>Redirecting</title>\n<p><a id=\"continue-link\" href=\"" + escape(url) +
-                        "\">Continue to the application</a></p>\n",
+    res.set_content("<!DOCTYPE html>\n<title>Redirecting</title>\n<p><a id=\"continue-link\" href=\"" +
+                        html_escape(url) + "\">Continue to the application</a></p>\n",
                     "text/html; charset=utf-8");
 }
 
@@ -630,15 +614,15 @@ private:
 
     static std::string hidden_fields(const flow& f)
     {
-        return "<input type=\"hidden\" name=\"flow\" value=\"" + escape(f.id) +
-               "\">\n<input type=\"hidden\" name=\"csrf\" value=\"" + escape(f.csrf) + "\">\n";
+        return "<input type=\"hidden\" name=\"flow\" value=\"" + html_escape(f.id) +
+               "\">\n<input type=\"hidden\" name=\"csrf\" value=\"" + html_escape(f.csrf) + "\">\n";
     }
 
     static std::string heading(std::string_view title, const flow& f)
     {
         std::string h = "<h1>" + std::string(title) + "</h1>\n";
         if (!f.origin.empty())
-            h += "<p class=\"app\">to continue to <span id=\"app\">" + escape(f.origin) + "</span></p>\n";
+            h += "<p class=\"app\">to continue to <span id=\"app\">" + html_escape(f.origin) + "</span></p>\n";
         return h;
     }
 
@@ -651,7 +635,7 @@ private:
                    "autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"64\" required");
         m += input("password", "Password", "password", {}, "autocomplete=\"current-password\" required");
         m += "<button id=\"submit\" type=\"submit\">Sign in</button>\n</form>\n";
-        m += "<p class=\"alt\">No account? <a id=\"register-link\" href=\"/register?flow=" + escape(f.id) +
+        m += "<p class=\"alt\">No account? <a id=\"register-link\" href=\"/register?flow=" + html_escape(f.id) +
              "\">Create one</a></p>\n";
         send_page(res, status, "Sign in", m, f.origin);
     }
@@ -668,7 +652,7 @@ private:
         m += input("name", "Full name", "text", name, "autocomplete=\"name\" maxlength=\"128\"");
         m += input("email", "E-mail", "email", email, "autocomplete=\"email\" maxlength=\"254\"");
         m += "<button id=\"submit\" type=\"submit\">Create account</button>\n</form>\n";
-        m += "<p class=\"alt\">Already have an account? <a id=\"login-link\" href=\"/login?flow=" + escape(f.id) +
+        m += "<p class=\"alt\">Already have an account? <a id=\"login-link\" href=\"/login?flow=" + html_escape(f.id) +
              "\">Sign in</a></p>\n";
         send_page(res, status, "Create an account", m, f.origin);
     }
