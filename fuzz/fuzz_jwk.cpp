@@ -20,7 +20,10 @@
 //    allow_private to a key that signs as the original does; a signing key's signature verifies
 //    with the key, with its public export, and not on another message; a key whose key_ops
 //    exclude verify verifies nothing, one that cannot sign refuses to;
-//  - a set's public JWKS re-imports to a set of its non-HMAC keys.
+//  - a set's public JWKS re-imports to a set of its non-HMAC keys;
+//  - oidc::provider_key_set (a provider's JWKS) never holds an HMAC key, fails only with a key
+//    error or invalid_key_set, and with two RSA algorithms allowed (so nothing is bound) loads
+//    exactly the keys key_set::from_jwks loads whenever those hold no HMAC key.
 #include "fuzz_check.hpp"
 
 #include <apiauth/crypto/hash.hpp>
@@ -30,6 +33,7 @@
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/sign.hpp>
+#include <apiauth/oidc/id_token.hpp>
 
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
@@ -277,6 +281,16 @@ void check_jwks(std::string_view input)
 {
     const auto pub = jose::key_set::from_jwks(input);
     const auto priv = jose::key_set::from_jwks(input, {.allow_private = true});
+    const jose::algorithm ps256_only[] = {jose::algorithm::ps256};
+    for (const std::span<const jose::algorithm> allowed :
+         {std::span<const jose::algorithm>(), std::span<const jose::algorithm>(ps256_only)}) {
+        const auto provider = apiauth::oidc::provider_key_set(input, allowed);
+        if (!provider) {
+            FUZZ_CHECK(is_key_error(provider.error()) || is(provider.error(), errc::invalid_key_set));
+            continue;
+        }
+        for (const jose::key& k : *provider) FUZZ_CHECK(jose::family(k.alg()) != key_family::hmac);
+    }
     for (const auto* r : {&pub, &priv})
         if (!*r) FUZZ_CHECK(is_key_error(r->error()) || is(r->error(), errc::invalid_key_set));
     if (pub) FUZZ_CHECK(priv && priv->size() == pub->size());
@@ -299,6 +313,13 @@ void check_jwks(std::string_view input)
     }
     const auto jwks = priv->to_public_jwks();
     FUZZ_CHECK(jwks.at("keys").size() == asymmetric);
+    if (pub && asymmetric == pub->size()) {
+        const jose::algorithm two_rsa[] = {jose::algorithm::rs256, jose::algorithm::ps256};
+        const auto provider = apiauth::oidc::provider_key_set(input, two_rsa);
+        FUZZ_CHECK(provider && provider->size() == pub->size());
+        auto it = pub->begin();
+        for (const jose::key& k : *provider) FUZZ_CHECK(same_identity(k, *it++));
+    }
     const auto again = jose::key_set::from_jwks(jwks.dump());
     if (asymmetric == 0) {
         FUZZ_CHECK(!again && is(again.error(), errc::invalid_key_set));

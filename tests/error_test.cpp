@@ -131,6 +131,8 @@ const errc all_codes[] = {
     errc::at_hash_mismatch,
     errc::invalid_provider_metadata,
     errc::subject_mismatch,
+    errc::acr_not_satisfied,
+    errc::refreshed_id_token_mismatch,
 };
 
 bool in_nqschar(const std::string& s)
@@ -368,6 +370,8 @@ const std::map<errc, row>& expected_answers()
         {errc::at_hash_mismatch, token},
         {errc::invalid_provider_metadata, server},
         {errc::subject_mismatch, token},
+        {errc::acr_not_satisfied, token},
+        {errc::refreshed_id_token_mismatch, token},
     };
     return m;
 }

@@ -168,6 +168,9 @@ enum class errc {
     at_hash_mismatch,           ///< the ID token's at_hash does not match the access token (OIDC Core §3.2.2.9)
     invalid_provider_metadata,  ///< the provider metadata is malformed or names another issuer (Discovery §4.3)
     subject_mismatch,           ///< the user information is about another subject (OIDC Core §5.3.2)
+    acr_not_satisfied,  ///< the ID token's acr is not one of the acr_values asked for (OIDC Core §3.1.3.7 step 12)
+    refreshed_id_token_mismatch,  ///< a refreshed ID token differs from the original in iss, sub, aud, azp or auth_time
+                                  ///< (OIDC Core §12.2)
 };
 
 /** Where a request met an error. The same failure is answered differently at each:
@@ -509,6 +512,9 @@ inline constexpr errc_info errc_table[] = {
     {errc::invalid_provider_metadata, "invalid_provider_metadata", "The provider metadata is not valid",
      failure::server},
     {errc::subject_mismatch, "subject_mismatch", "The user information is about another subject", failure::token},
+    {errc::acr_not_satisfied, "acr_not_satisfied", "The authentication context is not one asked for", failure::token},
+    {errc::refreshed_id_token_mismatch, "refreshed_id_token_mismatch",
+     "The refreshed ID token does not match the original", failure::token},
 };
 
 inline const errc_info* find_errc(std::error_code ec) noexcept

@@ -11,6 +11,7 @@
 #include <boost/url/url_view.hpp>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <string_view>
@@ -190,6 +191,60 @@ TEST_CASE("oidc: RFC 6749 §3.1.2, §3.3: redirect URI absolute without fragment
     CHECK(outcome(oidc::build_authorization_request(o)) == name(errc::invalid_configuration));
 }
 
+TEST_CASE("oidc: OIDC Core §3.1.2.1: max_age and acr_values are sent and kept for the ID token check",
+          "[oidc][authorization]")
+{
+    oidc::authorization_options o = base();
+    o.max_age = std::chrono::seconds(300);
+    o.acr_values = "urn:mace:incommon:iap:silver phr";
+    const auto r = oidc::build_authorization_request(o);
+    REQUIRE(outcome(r) == "ok");
+    const auto q = query_params(r->url);
+    CHECK(q.at("max_age") == "300");
+    CHECK(q.at("acr_values") == "urn:mace:incommon:iap:silver phr");
+    CHECK(r->url.find("acr_values=urn%3Amace%3Aincommon%3Aiap%3Asilver+phr") != std::string::npos);
+    CHECK(r->pending.max_age == std::chrono::seconds(300));
+    CHECK(r->pending.acr_values == "urn:mace:incommon:iap:silver phr");
+    // What the ID token is checked against: all of it, from the pending values.
+    const oidc::id_token_expectation e = oidc::expectation(r->pending, "access-token");
+    CHECK(e.nonce == r->pending.nonce);
+    CHECK(e.access_token == "access-token");
+    CHECK(e.max_age == std::chrono::seconds(300));
+    CHECK(e.acr_values == r->pending.acr_values);
+    // max_age=0 asks for a fresh login and is sent as 0.
+    o.max_age = std::chrono::seconds(0);
+    CHECK(query_params(oidc::build_authorization_request(o).value().url).at("max_age") == "0");
+    // Neither: neither parameter, nothing kept.
+    const auto plain = oidc::build_authorization_request(base());
+    REQUIRE(outcome(plain) == "ok");
+    CHECK(query_params(plain->url).count("max_age") == 0);
+    CHECK(query_params(plain->url).count("acr_values") == 0);
+    CHECK_FALSE(plain->pending.max_age.has_value());
+    CHECK(plain->pending.acr_values.empty());
+}
+
+TEST_CASE("oidc: OIDC Core §3.1.2.1: a negative max_age and malformed acr_values are refused", "[oidc][authorization]")
+{
+    oidc::authorization_options o = base();
+    o.max_age = std::chrono::seconds(-1);
+    CHECK(outcome(oidc::build_authorization_request(o)) == name(errc::invalid_configuration));
+    o = base();
+    for (std::string_view bad : {"a  b", " a", "a ", "a\"b", "a\\b", "caf\xC3\xA9", "a\tb"}) {
+        o.acr_values = bad;
+        CHECK(outcome(oidc::build_authorization_request(o)) == name(errc::invalid_configuration));
+    }
+    // Written by build_authorization_request itself: not an extra, not in the endpoint's query.
+    o = base();
+    for (std::string_view reserved : {"max_age", "acr_values"}) {
+        const oidc::query_parameter extra[] = {{reserved, "1"}};
+        o.extra = extra;
+        CHECK(outcome(oidc::build_authorization_request(o)) == name(errc::invalid_configuration));
+    }
+    o = base();
+    o.authorization_endpoint = "https://op.example/authorize?max_age=0";
+    CHECK(outcome(oidc::build_authorization_request(o)) == name(errc::invalid_configuration));
+}
+
 // ---- callback ----------------------------------------------------------------------------
 
 namespace {
@@ -304,7 +359,8 @@ TEST_CASE("oidc: RFC 6749 §4.1.2.1: an error response becomes a typed error wit
     CHECK(d3.error.empty());
 }
 
-TEST_CASE("oidc: RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6: every registered error code is typed", "[oidc][callback]")
+TEST_CASE("oidc: RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6, RFC 7009 §2.2.1: every registered error code is typed",
+          "[oidc][callback]")
 {
     using c = oidc::provider_error_code;
     const std::pair<std::string_view, c> all[] = {{"invalid_request", c::invalid_request},
@@ -321,6 +377,7 @@ TEST_CASE("oidc: RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6: every registered error
                                                   {"login_required", c::login_required},
                                                   {"account_selection_required", c::account_selection_required},
                                                   {"consent_required", c::consent_required},
+                                                  {"unsupported_token_type", c::unsupported_token_type},  // RFC 7009
                                                   {"Access_Denied", c::other},
                                                   {"", c::other}};
     for (const auto& [text, code] : all) CHECK(oidc::parse_provider_error_code(text) == code);

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -258,6 +259,52 @@ TEST_CASE("oidc: OIDC Core §3.1.3.7 step 13: auth_time with max_age", "[oidc][i
           name(errc::missing_claim));
 }
 
+TEST_CASE("oidc: OIDC Core §3.1.3.7 step 12: acr is one of the acr_values asked for", "[oidc][id_token]")
+{
+    const auto v = verifier();
+    auto c = claims();
+    c["acr"] = "urn:mace:incommon:iap:silver";
+    const std::string token = sign(c);
+    const auto ok = v.verify(token, {.nonce = nonce, .acr_values = "phr urn:mace:incommon:iap:silver"});
+    REQUIRE(outcome(ok) == "ok");
+    CHECK(ok->acr() == "urn:mace:incommon:iap:silver");
+    CHECK(outcome(v.verify(token, {.nonce = nonce, .acr_values = "urn:mace:incommon:iap:silver"})) == "ok");
+    // Another class, a prefix of the asked one, or one asked value extended: not satisfied.
+    CHECK(outcome(v.verify(token, {.nonce = nonce, .acr_values = "phr phrh"})) == name(errc::acr_not_satisfied));
+    CHECK(outcome(v.verify(token, {.nonce = nonce, .acr_values = "urn:mace:incommon:iap:silver2"})) ==
+          name(errc::acr_not_satisfied));
+    CHECK(outcome(v.verify(token, {.nonce = nonce, .acr_values = "urn:mace:incommon:iap"})) ==
+          name(errc::acr_not_satisfied));
+    // No acr at all while one was asked for.
+    CHECK(outcome(v.verify(sign(claims()), {.nonce = nonce, .acr_values = "phr"})) == name(errc::missing_claim));
+    // Not asked: any acr, or none, passes, and the application can read it.
+    CHECK(outcome(v.verify(token, expect)) == "ok");
+    CHECK_FALSE(v.verify(sign(claims()), expect).value().acr().has_value());
+    // acr of the wrong type (OIDC Core §2: a string).
+    c["acr"] = 2;
+    CHECK(outcome(v.verify(sign(c), expect)) == name(errc::invalid_claim_type));
+}
+
+TEST_CASE("oidc: OIDC Core §3.1.3.7 steps 11-13: expectation() carries what the request asked", "[oidc][id_token]")
+{
+    const auto v = verifier();
+    oidc::pending_authorization p;
+    p.nonce = std::string(nonce);
+    p.max_age = std::chrono::seconds(60);
+    p.acr_values = "phr";
+    auto c = claims();
+    c["acr"] = "phr";
+    CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == "ok");
+    c["auth_time"] = now - 200;  // older than max_age
+    CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == name(errc::token_expired));
+    c["auth_time"] = now - 30;
+    c["acr"] = "other";
+    CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == name(errc::acr_not_satisfied));
+    c["acr"] = "phr";
+    c["nonce"] = "another";
+    CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == name(errc::nonce_mismatch));
+}
+
 TEST_CASE("oidc: OIDC Core §3.1.3.7 step 7, RFC 8725 §3.1: only the metadata's algorithms, never none",
           "[oidc][id_token]")
 {
@@ -339,4 +386,80 @@ TEST_CASE("oidc: id_token_verifier::make refuses HMAC keys from a JWKS and empty
     o = options();
     o.max_size = 64;
     CHECK(outcome(verifier(o).verify(sign(claims()), expect)) == name(errc::token_too_large));
+}
+
+// ---- provider_key_set: a provider's JWKS as untrusted input -------------------------------------
+
+namespace {
+// The public JWK of `k` with its alg (and anything else) removed or changed by `edit`.
+template <class Edit> nlohmann::json jwk_of(const jose::key& k, Edit edit)
+{
+    nlohmann::json j = k.to_jwk(false).value();
+    edit(j);
+    return j;
+}
+std::optional<algorithm> alg_of(const jose::key_set& set, std::string_view kid)
+{
+    for (const jose::key& k : set)
+        if (k.kid() == kid) return k.alg();
+    return std::nullopt;
+}
+std::string jwks_of(std::initializer_list<nlohmann::json> keys)
+{
+    return nlohmann::json{{"keys", nlohmann::json::array_t(keys)}}.dump();
+}
+}  // namespace
+
+TEST_CASE("oidc: RFC 8725 §3.1: an RSA key without alg is bound to the metadata's one RSA algorithm",
+          "[oidc][id_token][jwks]")
+{
+    const auto no_alg = [](nlohmann::json& j) { j.erase("alg"); };
+    const std::string doc = jwks_of({jwk_of(keys().rsa, no_alg), jwk_of(keys().ec, no_alg)});
+    // jose alone cannot read it: the RSA key's algorithm is not known.
+    CHECK(outcome(jose::key_set::from_jwks(doc)) == name(errc::key_alg_missing));
+    // The metadata lists RS256 and ES256: the RSA key is RS256, the EC key follows its curve.
+    const std::vector<algorithm> meta = {algorithm::rs256, algorithm::es256};
+    const auto set = oidc::provider_key_set(doc, meta);
+    REQUIRE(outcome(set) == "ok");
+    REQUIRE(set->size() == 2);
+    CHECK(alg_of(*set, "rsa-1") == algorithm::rs256);
+    CHECK(alg_of(*set, "ec-1") == algorithm::es256);
+    auto o = options();
+    const auto v = oidc::id_token_verifier::make(*set, o);
+    REQUIRE(outcome(v) == "ok");
+    CHECK(outcome(v->verify(sign(claims()), expect)) == "ok");
+    // No algorithms given: RS256, the OpenID Connect default (Core §15.1).
+    CHECK(alg_of(oidc::provider_key_set(doc).value(), "rsa-1") == algorithm::rs256);
+    // PS256 only: the key is PS256, and an RS256 token under it is refused.
+    const std::vector<algorithm> ps = {algorithm::ps256};
+    CHECK(alg_of(oidc::provider_key_set(doc, ps).value(), "rsa-1") == algorithm::ps256);
+    // RS256 and PS256 both allowed: which one the key is for cannot be told, so it is not guessed.
+    const std::vector<algorithm> both = {algorithm::rs256, algorithm::ps256, algorithm::rs256};
+    CHECK(outcome(oidc::provider_key_set(doc, both)) == name(errc::key_alg_missing));
+    // ... unless the JWK names its alg, which always wins.
+    const std::string named = jwks_of({jwk_of(keys().rsa, [](nlohmann::json&) {})});
+    CHECK(alg_of(oidc::provider_key_set(named, both).value(), "rsa-1") == algorithm::rs256);
+    // A JWK whose alg disagrees with the one bound is refused, as jose refuses it.
+    const std::string ps_named = jwks_of({jwk_of(keys().rsa, [](nlohmann::json& j) { j["alg"] = "PS256"; })});
+    CHECK(outcome(oidc::provider_key_set(ps_named, meta)) == name(errc::key_algorithm_mismatch));
+}
+
+TEST_CASE("oidc: RFC 8725 §2.1, §3.1: a provider JWKS with any oct key is refused, even one of only oct keys",
+          "[oidc][id_token][jwks]")
+{
+    const nlohmann::json oct = {{"kty", "oct"}, {"kid", "s"}, {"alg", "HS256"}, {"k", b64(std::string(32, 'k'))}};
+    const nlohmann::json oct_no_alg = {{"kty", "oct"}, {"kid", "s"}, {"k", b64(std::string(32, 'k'))}};
+    const auto rsa = jwk_of(keys().rsa, [](nlohmann::json&) {});
+    // jose reads an all-oct set (an application's own secrets); a provider's is refused.
+    CHECK(outcome(jose::key_set::from_jwks(jwks_of({oct}))) == "ok");
+    CHECK(outcome(oidc::provider_key_set(jwks_of({oct}))) == name(errc::invalid_key_set));
+    CHECK(outcome(oidc::provider_key_set(jwks_of({oct_no_alg}))) == name(errc::invalid_key_set));
+    CHECK(outcome(oidc::provider_key_set(jwks_of({rsa, oct}))) == name(errc::invalid_key_set));
+    CHECK(outcome(oidc::provider_key_set(jwks_of({oct_no_alg, rsa}))) == name(errc::invalid_key_set));
+    // Not a JWK Set at all.
+    for (std::string_view bad : {"", "{}", "[]", R"({"keys":{}})", R"({"keys":[1]})", R"({"keys":[]})"})
+        CHECK(outcome(oidc::provider_key_set(bad)) == name(errc::invalid_key_set));
+    // A private key published by mistake: refused as jose refuses it.
+    const nlohmann::json priv = keys().rsa.to_jwk(true).value();
+    CHECK(outcome(oidc::provider_key_set(jwks_of({priv}))) == name(errc::private_key_not_allowed));
 }

@@ -15,13 +15,17 @@
 #include <apiauth/http/form.hpp>
 #include <apiauth/oauth2/scope.hpp>
 #include <apiauth/oidc/detail/common.hpp>
+#include <apiauth/oidc/pending.hpp>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
 #include <array>
+#include <charconv>
+#include <chrono>
 #include <cstddef>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,33 +74,6 @@ inline result<std::string> code_challenge_s256(std::string_view verifier) noexce
     }
 }
 
-/** What the application keeps between the redirect and the callback, bound
-    to the browser (an HttpOnly, SameSite=Lax cookie it seals, or its server
-    session; RFC 6749 §10.12): each value 32 octets from the CSPRNG,
-    base64url (43 characters). Wiped on destruction. */
-struct pending_authorization {
-    std::string state;          ///< `state`: compared with the callback's (RFC 6749 §4.1.2, §10.12)
-    std::string nonce;          ///< `nonce`: the ID token must carry it (OIDC Core §3.1.2.1); empty when not sent
-    std::string code_verifier;  ///< PKCE code_verifier (RFC 7636 §4.1); empty when PKCE is off
-
-    pending_authorization() = default;
-    /// A copy (both copies wipe their own values).
-    pending_authorization(const pending_authorization&) = default;
-    /// Takes `o`'s values.
-    pending_authorization(pending_authorization&&) noexcept = default;
-    /// Copies `o`'s values.
-    pending_authorization& operator=(const pending_authorization&) = default;
-    /// Takes `o`'s values.
-    pending_authorization& operator=(pending_authorization&&) noexcept = default;
-    /// Wipes the three values.
-    ~pending_authorization()
-    {
-        crypto::wipe(state);
-        crypto::wipe(nonce);
-        crypto::wipe(code_verifier);
-    }
-};
-
 /** One extra query parameter of an authorization request (`ui_locales`,
     `access_type`, `hd`, …), unencoded. */
 struct query_parameter {
@@ -124,6 +101,14 @@ struct authorization_options {
     std::string_view prompt{};
     /// `login_hint` (OpenID Connect Core §3.1.2.1); empty: left out.
     std::string_view login_hint{};
+    /// `max_age` (OpenID Connect Core §3.1.2.1): the longest time, in seconds, since the user
+    /// last authenticated actively; 0 asks for a fresh login. Kept in the pending values so
+    /// that the ID token's auth_time is checked against it. nullopt: left out.
+    std::optional<std::chrono::seconds> max_age{};
+    /// `acr_values` (OpenID Connect Core §3.1.2.1): space-separated Authentication Context
+    /// Class References, in order of preference. Kept in the pending values; see
+    /// id_token_expectation::acr_values. Empty: left out.
+    std::string_view acr_values{};
     /// Further parameters; a name that this function writes itself is invalid_configuration.
     std::span<const query_parameter> extra{};
 };
@@ -138,9 +123,9 @@ struct authorization_request {
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc {
 // The parameters build_authorization_request writes itself.
-inline constexpr std::string_view reserved[] = {"response_type", "client_id", "redirect_uri",   "scope",
-                                                "state",         "nonce",     "code_challenge", "code_challenge_method",
-                                                "prompt",        "login_hint"};
+inline constexpr std::string_view reserved[] = {
+    "response_type",         "client_id", "redirect_uri", "scope",   "state",     "nonce", "code_challenge",
+    "code_challenge_method", "prompt",    "login_hint",   "max_age", "acr_values"};
 // 32 octets from the CSPRNG, base64url (RFC 7636 §4.1, §7.1).
 inline result<std::string> random_value()
 {
@@ -158,14 +143,18 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
     the CSPRNG (32 octets each, base64url), and the endpoint URL with
     `response_type=code`, `client_id`, `redirect_uri`, `scope`, `state`,
     `nonce` (when the scope has "openid" and o.nonce), `code_challenge` and
-    `code_challenge_method=S256` (when o.pkce), `prompt`, `login_hint` and the
-    extra parameters, each form-encoded (a space is "+", RFC 6749 Appendix B).
+    `code_challenge_method=S256` (when o.pkce), `prompt`, `login_hint`,
+    `max_age`, `acr_values` and the extra parameters, each form-encoded (a
+    space is "+", RFC 6749 Appendix B). `max_age` and `acr_values` are also
+    kept in the pending values (see expectation()).
 
     Refuses (invalid_configuration): an endpoint that is not https (http only
     on a loopback host), has a fragment, or already carries a parameter this
     function writes; an empty client_id; a redirect URI that is not absolute
     or has a fragment; a scope outside RFC 6749 §3.3 (its own error); a
-    string that is not UTF-8; an extra parameter named as one written here.
+    negative max_age; acr_values that are not values of printable ASCII
+    without '"' or '\\' separated by single spaces; a string that is not
+    UTF-8; an extra parameter named as one written here.
     random_failure if the CSPRNG fails. Never throws (not_enough_memory).
 
     @par Example
@@ -188,6 +177,9 @@ inline result<authorization_request> build_authorization_request(const authoriza
             return errc::invalid_configuration;
         for (std::string_view s : {o.client_id, o.redirect_uri, o.scope, o.prompt, o.login_hint})
             if (!detail::is_utf8(s)) return errc::invalid_configuration;
+        if (o.max_age && o.max_age->count() < 0) return errc::invalid_configuration;
+        // acr_values: the scope grammar's shape (RFC 6749 §3.3 NQCHAR values, single spaces).
+        if (!o.acr_values.empty() && !oauth2::parse_scope(o.acr_values)) return errc::invalid_configuration;
         bool openid = false;
         if (!o.scope.empty()) {
             const auto sc = oauth2::parse_scope(o.scope);
@@ -242,6 +234,16 @@ inline result<authorization_request> build_authorization_request(const authoriza
         }
         if (!o.prompt.empty()) add("prompt", o.prompt);
         if (!o.login_hint.empty()) add("login_hint", o.login_hint);
+        if (o.max_age) {
+            std::array<char, 24> digits{};
+            const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), o.max_age->count()).ptr;
+            add("max_age", std::string_view(digits.data(), static_cast<std::size_t>(end - digits.data())));
+            out.pending.max_age = o.max_age;
+        }
+        if (!o.acr_values.empty()) {
+            add("acr_values", o.acr_values);
+            out.pending.acr_values = std::string(o.acr_values);
+        }
         for (const query_parameter& p : o.extra) add(p.name, p.value);
         out.url = std::string(u.buffer());
         return out;

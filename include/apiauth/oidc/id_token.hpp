@@ -14,12 +14,15 @@
 #include <apiauth/jose/claims.hpp>
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jwt.hpp>
+#include <apiauth/oidc/pending.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <memory>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,6 +37,7 @@ inline constexpr jose::jwt::string_claim nonce{"nonce"};          ///< §2, §3.
 inline constexpr jose::jwt::string_claim azp{"azp"};              ///< §2, §3.1.3.7 steps 4-5
 inline constexpr jose::jwt::string_claim at_hash{"at_hash"};      ///< §3.1.3.6, §3.1.3.8
 inline constexpr jose::jwt::number_claim auth_time{"auth_time"};  ///< §2, §3.1.3.7 step 13
+inline constexpr jose::jwt::string_claim acr{"acr"};              ///< §2, §3.1.3.7 step 12
 }  // namespace id_claim
 
 /** The at_hash (or c_hash) of `token` for an ID token signed with `alg`:
@@ -50,6 +54,62 @@ inline std::string token_hash(jose::algorithm alg, std::string_view token)
     const crypto::hash h = jose::hash_of(alg).value_or(crypto::hash::sha512);
     const crypto::digest_value d = crypto::digest(h, detail::as_bytes(token));
     return encoding::base64url::encode(d.span().first(d.size / 2));
+}
+
+/** The keys of a provider's JWK Set (its `jwks_uri`), read as the untrusted
+    input it is, for id_token_verifier. On top of jose::key_set::from_jwks's
+    checks (sizes, ROCA moduli, private members, keys for other uses left
+    out): a set holding any `oct` key is invalid_key_set, even one of only
+    `oct` keys (a provider never publishes a secret, and a secret read from
+    a JWKS is how a public key's bytes end up as an HMAC key: RFC 8725
+    §2.1, §3.1). An RSA key without `alg` (some providers leave it out) is
+    bound to the one RSA algorithm `algorithms` allows (the metadata's
+    id_token_algorithms(); empty means RS256, as for id_token_options);
+    when it allows several (RS256 and PS256), such a key is key_alg_missing,
+    because guessing between them is what RFC 8725 §3.1 forbids. EC and
+    Ed25519 keys follow their curve. Never throws (not_enough_memory).
+
+    @par Example
+    @code
+    auto keys = oidc::provider_key_set(jwks_body, meta.id_token_algorithms());
+    auto v = oidc::id_token_verifier::make(*keys, {.issuer = meta.issuer, .client_id = "app",
+                                                   .algorithms = meta.id_token_algorithms()});
+    @endcode
+    @par Specification RFC 7517 §5; RFC 8725 §2.1, §3.1; OpenID Connect Core §10.1.
+*/
+inline result<jose::key_set> provider_key_set(std::string_view jwks_json,
+                                              std::span<const jose::algorithm> algorithms = {}) noexcept
+{
+    try {
+        {  // any secret key, before a key without alg could stop the reading with another error
+            detail::json_document doc;
+            simdjson::dom::array keys;
+            if (!doc.parse(jwks_json) || doc.root().at_key("keys").get_array().get(keys) != simdjson::SUCCESS)
+                return errc::invalid_key_set;
+            for (const auto k : keys) {
+                simdjson::dom::object jwk;
+                if (k.get_object().get(jwk) != simdjson::SUCCESS) return errc::invalid_key_set;
+                const auto kty = detail::member_string(jwk, "kty");
+                if (kty && *kty == "oct") return errc::invalid_key_set;
+            }
+        }
+        std::optional<jose::algorithm> rsa;
+        std::size_t rsa_count = 0;
+        if (algorithms.empty()) {
+            rsa = jose::algorithm::rs256;
+            rsa_count = 1;
+        }
+        for (const jose::algorithm a : algorithms) {
+            if (jose::family(a) != jose::key_family::rsa || a == rsa) continue;
+            rsa = a;
+            ++rsa_count;
+        }
+        jose::jwk_options opt;
+        if (rsa_count == 1) opt.alg = rsa;
+        return jose::key_set::from_jwks(jwks_json, opt);
+    } catch (const std::bad_alloc&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
 }
 
 /** How ID tokens from one provider to one client are validated. Built once, with the verifier. */
@@ -83,17 +143,6 @@ struct id_token_options {
     std::size_t max_size = 16 * 1024;
 };
 
-/** What one login expects of its ID token: the values it sent and got. Views. */
-struct id_token_expectation {
-    /// pending_authorization::nonce: when not empty, `nonce` must be present and equal (step 11).
-    std::string_view nonce{};
-    /// The access_token that came with the ID token: its `at_hash`, when present, must match
-    /// (§3.1.3.8). Empty: not checked.
-    std::string_view access_token{};
-    /// The `max_age` sent in the request: `auth_time` must be present and no older (step 13).
-    std::optional<std::chrono::seconds> max_age{};
-};
-
 class id_token_verifier;
 
 /** A validated ID token. Made only by id_token_verifier::verify: holding one
@@ -111,6 +160,8 @@ public:
     std::optional<std::string_view> azp() const noexcept { return v_.claims().get(id_claim::azp); }
     /// `auth_time`, when present (NumericDate).
     std::optional<double> auth_time() const noexcept { return v_.claims().get(id_claim::auth_time); }
+    /// `acr`, the Authentication Context Class Reference the provider asserts, when present.
+    std::optional<std::string_view> acr() const noexcept { return v_.claims().get(id_claim::acr); }
     /// The algorithm that verified the token.
     jose::algorithm alg() const noexcept { return v_.alg(); }
     /// Every claim (exp, iat, aud, and the JSON for email, name, … : see profile.hpp).
@@ -137,11 +188,13 @@ private:
     max_iat_age (token_expired); nonce absent (missing_claim) or different,
     compared in constant time (nonce_mismatch); at_hash different
     (at_hash_mismatch) or absent while require_at_hash (missing_claim);
-    auth_time absent (missing_claim) or older than max_age (token_expired).
+    acr absent (missing_claim) or not one of the expected acr_values
+    (acr_not_satisfied); auth_time absent (missing_claim) or older than
+    max_age (token_expired).
 
     Performance contract: jose::jwt::verifier's (no allocation after warm-up
-    for tokens up to about 1.2 KiB), plus one SHA-2 when at_hash is checked
-    and one base64url encoding (an allocation) for it.
+    for tokens up to about 1.2 KiB), plus one SHA-2 and one base64url
+    encoding on the stack when at_hash is checked: no allocation either.
 
     @par Specification OpenID Connect Core §2, §3.1.3.7, §3.1.3.8; RFC 8725 §3.1.
 */
@@ -185,13 +238,14 @@ public:
             if (chosen.empty()) return errc::invalid_key_set;
             auto set = jose::key_set::make(std::move(chosen));
             if (!set) return set.error();
-            jose::jwt::policy p{.issuer = o.additional_issuers.empty() ? o.issuer : std::string(),
-                                .audience = o.client_id,
-                                .leeway = o.leeway,
-                                .require = {"iss", "sub", "aud", "exp", "iat"},
-                                .clock = o.clock,
-                                .max_size = o.max_size,
-                                .declare = {id_claim::nonce, id_claim::azp, id_claim::at_hash, id_claim::auth_time}};
+            jose::jwt::policy p{
+                .issuer = o.additional_issuers.empty() ? o.issuer : std::string(),
+                .audience = o.client_id,
+                .leeway = o.leeway,
+                .require = {"iss", "sub", "aud", "exp", "iat"},
+                .clock = o.clock,
+                .max_size = o.max_size,
+                .declare = {id_claim::nonce, id_claim::azp, id_claim::at_hash, id_claim::auth_time, id_claim::acr}};
             auto v = std::make_unique<jose::jwt::verifier>(std::move(*set), std::move(p));
             return id_token_verifier(std::move(o), std::move(v), std::move(usable));
         } catch (const std::bad_alloc&) {
@@ -285,9 +339,27 @@ private:
             if (!at_hash) {
                 if (opt_.require_at_hash) return errc::missing_claim;
             } else {
-                const std::string want = token_hash(v.alg(), e.access_token);
+                // token_hash without its string: the left half of the digest, base64url on the stack.
+                const crypto::hash h = jose::hash_of(v.alg()).value_or(crypto::hash::sha512);
+                const crypto::digest_value d = crypto::digest(h, detail::as_bytes(e.access_token));
+                std::array<char, encoding::base64url::encoded_size(64 / 2)> buf{};
+                const auto n = encoding::base64url::encode(d.span().first(d.size / 2), buf);
+                if (!n) return n.error();
+                const std::string_view want(buf.data(), *n);
                 if (!crypto::equal(detail::as_bytes(*at_hash), detail::as_bytes(want))) return errc::at_hash_mismatch;
             }
+        }
+        if (!e.acr_values.empty()) {  // step 12: the acr asked for (any of them)
+            const auto acr = c.get(id_claim::acr);
+            if (!acr) return errc::missing_claim;
+            bool asked = false;
+            std::string_view rest = e.acr_values;
+            while (!rest.empty()) {
+                const std::size_t sp = rest.find(' ');
+                asked = asked || rest.substr(0, sp) == *acr;
+                rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
+            }
+            if (!asked) return errc::acr_not_satisfied;
         }
         if (e.max_age) {
             const auto auth_time = c.get(id_claim::auth_time);
