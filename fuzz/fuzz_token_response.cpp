@@ -1,5 +1,7 @@
 // fuzz_token_response — oidc::parse_token_response (apiauth/oidc/token.hpp; RFC 6749 §5.1, §5.2,
-// §7.1; GitHub's form-encoded answers) on token endpoint answers built from the input.
+// §7.1; GitHub's form-encoded answers) on token endpoint answers built from the input, and
+// oidc::parse_revocation_response (apiauth/oidc/revocation.hpp; RFC 7009 §2.2) on the same
+// status and body as a revocation endpoint's answer.
 //
 // Input: two status octets (big-endian, 0-65535), one control byte, then the body.
 // ctl & 7 picks the Content-Type (application/json, with charset, form, text/plain, empty, text/html,
@@ -16,13 +18,18 @@
 //  - the Content-Type does not change the outcome (the body's shape decides);
 //  - accept_form false: the same outcome for a body starting (after whitespace) with '{', else
 //    invalid_token_response;
-//  - the same call again gives the same outcome (determinism).
+//  - the same call again gives the same outcome (determinism);
+//  - revocation: success exactly for status 200; provider_unavailable for 500 or more; otherwise
+//    body_too_large exactly when over max_size; provider_error only for a 4xx JSON body, with
+//    details filled as above and equal to what parse_token_response reports for that body and
+//    status; details untouched on any other outcome.
 #include "fuzz_check.hpp"
 
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/http/form.hpp>
 #include <apiauth/oidc/provider_error.hpp>
+#include <apiauth/oidc/revocation.hpp>
 #include <apiauth/oidc/token.hpp>
 
 #include <cstddef>
@@ -141,5 +148,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 FUZZ_CHECK(!r && r.error() == errc::invalid_token_response);
         }
     }
+    // The same answer from a revocation endpoint (RFC 7009 §2.2, §2.2.1).
+    oidc::provider_error rd = sentinel;
+    const std::error_code rv = oidc::parse_revocation_response(status, body, &rd, {.max_size = max_size});
+    if (status == 200) {
+        FUZZ_CHECK(!rv);
+    } else if (status >= 500) {
+        FUZZ_CHECK(rv == errc::provider_unavailable);
+    } else {
+        FUZZ_CHECK(rv);
+        FUZZ_CHECK((rv == errc::body_too_large) == (status >= 400 && body.size() > max_size));
+    }
+    if (rv == errc::provider_error) {
+        FUZZ_CHECK(status >= 400 && status < 500 && starts_with_brace(body));
+        FUZZ_CHECK(!rd.error.empty() && rd.code == oidc::parse_provider_error_code(rd.error));
+        oidc::provider_error td;
+        const auto t = oidc::parse_token_response(status, "application/json", body, &td,
+                                                  {.max_size = max_size, .accept_form = false});
+        FUZZ_CHECK(!t && t.error() == errc::provider_error && same(td, rd));
+    } else {
+        FUZZ_CHECK(same(rd, sentinel));
+    }
+    FUZZ_CHECK(oidc::parse_revocation_response(status, body, nullptr, {.max_size = max_size}) == rv);
     return 0;
 }

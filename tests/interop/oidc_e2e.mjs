@@ -23,6 +23,17 @@
 //      token judged after its exp (token_expired), and a token the provider issued with a 1 s
 //      lifetime, judged 3 s later with no leeway (token_expired); the same code exchanged twice
 //      and a wrong PKCE verifier are the provider's invalid_grant (provider_error).
+//   E. Refresh and revocation: a login asking for offline_access (prompt=consent) gets a refresh
+//      token; the refresh sent exactly as build_refresh_request built it is accepted, its answer
+//      read by parse_token_response, and the new ID token verified (no nonce expected, at_hash
+//      against the new access token) and checked against the original by
+//      check_refreshed_id_token (OpenID Connect Core §12.2); a refresh narrowing the scope is
+//      accepted. Refused by that check: refreshed tokens re-signed with the provider's own key
+//      after one field was changed (auth_time added or moved, another nonce, azp added or
+//      removed), and the original of another user (sub). The refresh token is revoked at the revocation endpoint as
+//      build_revocation_request built the request (parse_revocation_response: success); a
+//      revocation with a wrong client secret is the provider's invalid_client; refreshing with
+//      the revoked token afterwards is the provider's invalid_grant.
 // Exit status 0 when every check passes. The provider is closed on every path.
 
 import { spawnSync } from 'node:child_process';
@@ -80,13 +91,13 @@ const provider = new Provider(ISSUER, {
     client_secret: CLIENT_SECRET,
     redirect_uris: [REDIRECT_URI],
     token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'refresh_token'],  // refresh tokens for offline_access
     response_types: ['code'],
   })),
   jwks: { keys: [signingJwk] },
   cookies: { keys: ['oidc-e2e cookie signing key'] },
   pkce: { methods: ['S256'], required: () => true },
-  features: { devInteractions: { enabled: true } },
+  features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
   ttl: {
     IdToken: (ctx, token, client) => (client && client.clientId === SHORT_CLIENT_ID ? 1 : 3600),
     AccessToken: 3600,
@@ -192,7 +203,7 @@ try {
   const meta = JSON.parse(metadata);
   const jwks = await (await fetch(meta.jwks_uri)).text();
 
-  const authorize = (client_id) => run('authorize', { metadata, issuer: ISSUER, client_id, redirect_uri: REDIRECT_URI, scope: 'openid' });
+  const authorize = (client_id, extra = {}) => run('authorize', { metadata, issuer: ISSUER, client_id, redirect_uri: REDIRECT_URI, scope: 'openid', ...extra });
   const a = authorize(CLIENT_ID);
   check('A1 provider metadata accepted, authorization request built', typeof a.url === 'string' && !a.error, a);
   check('A2 metadata: RFC 9207 iss parameter and PKCE S256 advertised', a.iss_parameter_supported === true && a.supports_s256 === true, a);
@@ -313,6 +324,116 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const expired = shortVerify();
   check('D11 the short-lived ID token 3 s later, no leeway: token_expired', expired.error === 'token_expired', expired);
+
+  // E. Refresh (RFC 6749 §6, OpenID Connect Core §12) and revocation (RFC 7009).
+  // oidc-provider issues a refresh token for offline_access, which it grants only with
+  // prompt=consent (OpenID Connect Core §11), to a client allowed the refresh_token grant.
+  const loginWithTokens = async (login_user) => {
+    const o = authorize(CLIENT_ID, { scope: 'openid offline_access', prompt: 'consent' });
+    const lo = await login(o.url, login_user);
+    const to = new URL(lo.callback);
+    const cbo = run('callback', { target: to.pathname + to.search, state: o.state, issuer: ISSUER, require_iss: true });
+    const t = run('token-response', await send(run('token-request', { ...treqInput, code: cbo.code, code_verifier: o.code_verifier })));
+    return { auth: o, tokens: t };
+  };
+  const off = await loginWithTokens(user);
+  check('E1 offline_access login: a refresh token and an ID token',
+        !off.tokens.error && off.tokens.refresh_token.length > 0 && off.tokens.id_token.split('.').length === 3 &&
+        off.tokens.scope.split(' ').includes('offline_access'), off.tokens);
+  check('E2 metadata: the revocation endpoint', off.auth.revocation_endpoint === meta.revocation_endpoint &&
+        typeof meta.revocation_endpoint === 'string' && meta.revocation_endpoint.length > 0, off.auth.revocation_endpoint);
+  const originalIdToken = off.tokens.id_token;
+  const refreshInput = { token_endpoint: meta.token_endpoint, client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
+                         auth: 'client_secret_basic', refresh_token: off.tokens.refresh_token };
+  const rreq = run('refresh-request', refreshInput);
+  const rparams = new URLSearchParams(rreq.body || '');
+  check('E3 refresh request built: POST, Basic client authentication, grant_type=refresh_token',
+        rreq.method === 'POST' && rreq.url === meta.token_endpoint &&
+        rreq.headers.some(([n, v]) => n === 'Authorization' && v.startsWith('Basic ')) &&
+        rparams.get('grant_type') === 'refresh_token' && rparams.get('refresh_token') === off.tokens.refresh_token &&
+        [...rparams.keys()].length === 2, rreq);
+  const rres = await send(rreq);
+  check('E4 provider accepted the refresh (200)', rres.status === 200, rres);
+  const refreshed = run('token-response', rres);
+  check('E5 refresh response parsed: a new access token and a new ID token',
+        !refreshed.error && refreshed.access_token.length > 0 && refreshed.access_token !== off.tokens.access_token &&
+        refreshed.id_token.split('.').length === 3 && refreshed.id_token !== originalIdToken, refreshed);
+  const newClaims = b64urlJson(refreshed.id_token.split('.')[1]);
+  const oldClaims = b64urlJson(originalIdToken.split('.')[1]);
+  // The refresh token to use from now on: a new one when the answer carries one, else the old
+  // one (RFC 6749 §6).
+  let currentRefreshToken = refreshed.refresh_token || off.tokens.refresh_token;
+  const rotation = (t) => (!t ? 'absent (keep the old one, RFC 6749 §6)' : t === off.tokens.refresh_token ? 'the same' : 'rotated');
+  console.log(`     refresh: refresh_token ${rotation(refreshed.refresh_token)}; ` +
+              `original ID token claims ${JSON.stringify(oldClaims)}; refreshed ${JSON.stringify(newClaims)}`);
+  const checkRefreshed = (over = {}) => run('check-refreshed', {
+    jwks, metadata, issuer: ISSUER, client_id: CLIENT_ID, nonce: off.auth.nonce, original: originalIdToken,
+    refreshed: refreshed.id_token, access_token: refreshed.access_token, ...over });
+  const cr = checkRefreshed();
+  check('E6 refreshed ID token verified (no nonce expected, at_hash of the new access token) and matches the original (§12.2)',
+        cr.ok === true && cr.sub === user, cr);
+
+  // Tampered refreshed ID tokens, re-signed with the provider's own key: only the §12.2 check
+  // can tell them apart from the provider's.
+  const resign = (token, change) => {
+    const [h, p] = token.split('.');
+    const claimsOf = { ...b64urlJson(p), ...change };
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete claimsOf[k];
+    const payload = Buffer.from(JSON.stringify(claimsOf)).toString('base64url');
+    const signature = crypto.sign('sha256', Buffer.from(`${h}.${payload}`), privateKey).toString('base64url');
+    return `${h}.${payload}.${signature}`;
+  };
+  const same = checkRefreshed({ refreshed: resign(refreshed.id_token, {}) });
+  check('E7 the refreshed ID token re-signed unchanged by the provider\'s key: accepted (the re-signing is sound)', same.ok === true, same);
+  const tamperings = [
+    [oldClaims.auth_time === undefined ? 'an auth_time the original did not have' : 'auth_time moved to the refresh',
+     { auth_time: (newClaims.auth_time ?? newClaims.iat) + 120 }],
+    ['another login\'s nonce', { nonce: authorize(CLIENT_ID).nonce }],
+    ['an azp the original did not have', oldClaims.azp === undefined ? { azp: CLIENT_ID } : { azp: undefined }],
+  ];
+  let n = 8;
+  for (const [what, change] of tamperings) {
+    const t = checkRefreshed({ refreshed: resign(refreshed.id_token, change) });
+    check(`E${n++} refreshed ID token with ${what}: refreshed_id_token_mismatch at the §12.2 check`,
+          t.error === 'refreshed_id_token_mismatch' && t.stage === 'check', t);
+  }
+  const bob = await loginWithTokens('bob@example.com');
+  const otherUser = checkRefreshed({ original: bob.tokens.id_token, nonce: bob.auth.nonce });
+  check(`E${n++} another user's original ID token against this refresh (sub): refreshed_id_token_mismatch`,
+        otherUser.error === 'refreshed_id_token_mismatch' && otherUser.stage === 'check', otherUser);
+
+  // The last use of the refresh token before it is revoked: it is valid until then.
+  const narrowed = run('token-response', await send(run('refresh-request', {
+    ...refreshInput, refresh_token: currentRefreshToken, scope: 'openid' })));
+  check(`E${n++} a refresh narrowing the scope to openid (RFC 6749 §6): accepted, scope openid`,
+        !narrowed.error && narrowed.scope === 'openid', narrowed);
+  currentRefreshToken = narrowed.refresh_token || currentRefreshToken;
+
+  // Revocation (RFC 7009 §2.1): first with a wrong client secret, then as the client.
+  const revInput = { revocation_endpoint: meta.revocation_endpoint, client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
+                     auth: 'client_secret_basic', token: currentRefreshToken, token_type_hint: 'refresh_token' };
+  const wrongClient = await send(run('revocation-request', { ...revInput, client_secret: 'not the secret' }));
+  const wrongClientParsed = run('revocation-response', wrongClient);
+  check(`E${n++} revocation with a wrong client secret: provider_error invalid_client (${wrongClient.status})`,
+        wrongClientParsed.error === 'provider_error' && wrongClientParsed.provider_error?.error === 'invalid_client',
+        { status: wrongClient.status, body: wrongClient.body, wrongClientParsed });
+  const revReq = run('revocation-request', revInput);
+  const revParams = new URLSearchParams(revReq.body || '');
+  check(`E${n++} revocation request built: POST to the revocation endpoint, Basic, token and token_type_hint`,
+        revReq.method === 'POST' && revReq.url === meta.revocation_endpoint &&
+        revReq.headers.some(([nm, v]) => nm === 'Authorization' && v.startsWith('Basic ')) &&
+        revParams.get('token') === currentRefreshToken && revParams.get('token_type_hint') === 'refresh_token', revReq);
+  const revRes = await send(revReq);
+  const revoked = run('revocation-response', revRes);
+  check(`E${n++} the provider revoked the refresh token: 200, parse_revocation_response success`,
+        revRes.status === 200 && revoked.ok === true, { status: revRes.status, body: revRes.body, revoked });
+  const again = run('revocation-response', await send(revReq));
+  check(`E${n++} revoking it again (RFC 7009 §2.2: an invalid token is answered 200 too): success`, again.ok === true, again);
+  const afterRevocation = await send(run('refresh-request', { ...refreshInput, refresh_token: currentRefreshToken }));
+  const afterParsed = run('token-response', afterRevocation);
+  check(`E${n++} refreshing with the revoked refresh token: provider_error invalid_grant (${afterRevocation.status})`,
+        afterParsed.error === 'provider_error' && afterParsed.provider_error?.error === 'invalid_grant',
+        { status: afterRevocation.status, afterParsed });
 } catch (e) {
   failures.push(`exception: ${e.stack || e}`);
   console.log(`FAIL exception: ${e.stack || e}`);

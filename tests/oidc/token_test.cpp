@@ -103,6 +103,36 @@ TEST_CASE("oidc: RFC 6749 §2.3.1, §4.1.3: client_secret_post and a public clie
     CHECK(body_params(r->body).count("code_verifier") == 0);
 }
 
+TEST_CASE("oidc: RFC 6749 §4.1.3, §2.3.1: the code exchange's body, exactly, with each client authentication",
+          "[oidc][token]")
+{
+    // build_token_request, build_refresh_request and build_revocation_request share one writer of
+    // the body and of the client authentication: its order and encoding, pinned here.
+    auto o = base();
+    o.code = "a+b&c=d e";
+    auto r = oidc::build_token_request(o);
+    REQUIRE(outcome(r) == "ok");
+    CHECK(r->body ==
+          "grant_type=authorization_code&code=a%2Bb%26c%3Dd+e&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb"
+          "&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+    REQUIRE(r->fields.size() == 3);
+    CHECK(r->fields[0].name == "Authorization");
+    CHECK(r->fields[1].name == "Content-Type");
+    CHECK(r->fields[2].name == "Accept");
+    o.auth = oidc::client_auth::client_secret_post;
+    o.code_verifier = {};
+    r = oidc::build_token_request(o);
+    REQUIRE(outcome(r) == "ok");
+    CHECK(r->body ==
+          "grant_type=authorization_code&code=a%2Bb%26c%3Dd+e&redirect_uri=https%3A%2F%2Fclient.example.com%2Fcb"
+          "&client_id=s6BhdRkqt3&client_secret=7Fjfp0ZBr1KtDRbnfVdmIw");
+    CHECK(r->fields.size() == 2);
+    o.auth = oidc::client_auth::none;
+    r = oidc::build_token_request(o);
+    REQUIRE(outcome(r) == "ok");
+    CHECK(r->body.ends_with("%2Fcb&client_id=s6BhdRkqt3"));
+}
+
 TEST_CASE("oidc: RFC 6749 §3.2, RFC 7636 §4.1: token request configuration refused", "[oidc][token]")
 {
     const auto refused = [](oidc::token_request_options o) {

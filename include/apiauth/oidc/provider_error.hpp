@@ -13,7 +13,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
 
 /** The `error` codes an authorization server may answer with: those of the
     authorization endpoint (RFC 6749 §4.1.2.1), of the token endpoint
-    (§5.2) and of OpenID Connect (Core §3.1.2.6). `other` for any other
+    (§5.2), of OpenID Connect (Core §3.1.2.6) and of token revocation
+    (RFC 7009 §2.2.1). `other` for any other
     value (GitHub's `bad_verification_code`, …), whose text stays in
     provider_error::error. */
 enum class provider_error_code {
@@ -31,6 +32,7 @@ enum class provider_error_code {
     login_required,              ///< OpenID Connect Core §3.1.2.6
     account_selection_required,  ///< OpenID Connect Core §3.1.2.6
     consent_required,            ///< OpenID Connect Core §3.1.2.6
+    unsupported_token_type,      ///< RFC 7009 §2.2.1: the revocation endpoint cannot revoke this kind of token
     other,                       ///< any other value
 };
 
@@ -45,7 +47,8 @@ struct provider_error {
 };
 
 /** The typed code of an `error` value: exact, case-sensitive names (RFC
-    6749 §4.1.2.1, §5.2; OpenID Connect Core §3.1.2.6); `other` otherwise. */
+    6749 §4.1.2.1, §5.2; OpenID Connect Core §3.1.2.6; RFC 7009 §2.2.1);
+    `other` otherwise. */
 constexpr provider_error_code parse_provider_error_code(std::string_view error) noexcept
 {
     constexpr std::string_view names[] = {"invalid_request",
@@ -61,7 +64,8 @@ constexpr provider_error_code parse_provider_error_code(std::string_view error) 
                                           "interaction_required",
                                           "login_required",
                                           "account_selection_required",
-                                          "consent_required"};
+                                          "consent_required",
+                                          "unsupported_token_type"};
     for (std::size_t i = 0; i < std::size(names); ++i)
         if (names[i] == error) return static_cast<provider_error_code>(i);
     return provider_error_code::other;

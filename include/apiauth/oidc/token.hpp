@@ -1,6 +1,6 @@
-// apiauth/oidc/token.hpp — the client's side of the token endpoint: the code exchange as a
-// request value, and the strict reading of the answer (RFC 6749 §4.1.3, §4.1.4, §5.1, §5.2;
-// RFC 7636 §4.5).
+// apiauth/oidc/token.hpp — the client's side of the token endpoint: the code exchange and the
+// refresh as request values, and the strict reading of the answer (RFC 6749 §4.1.3, §4.1.4, §5.1,
+// §5.2, §6; RFC 7636 §4.5).
 #ifndef APIAUTH_OIDC_TOKEN_HPP
 #define APIAUTH_OIDC_TOKEN_HPP
 
@@ -13,6 +13,7 @@
 #include <apiauth/http/basic.hpp>
 #include <apiauth/http/form.hpp>
 #include <apiauth/http/response.hpp>
+#include <apiauth/oauth2/scope.hpp>
 #include <apiauth/oidc/authorization.hpp>
 #include <apiauth/oidc/detail/common.hpp>
 #include <apiauth/oidc/provider_error.hpp>
@@ -21,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <new>
 #include <optional>
 #include <string>
@@ -72,6 +74,61 @@ struct outgoing_request {
     }
 };
 
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc {
+
+// One form parameter of a request to the provider; an empty value is left out (RFC 6749 §3.1).
+struct form_parameter {
+    std::string_view name, value;
+};
+
+// A POST of `params` to `endpoint` with the client's authentication, as every request of a client
+// to the token and revocation endpoints is made (RFC 6749 §2.3.1, §4.1.3, §6; RFC 7009 §2.1):
+// the form body (RFC 6749 Appendix B), then for client_secret_basic an `Authorization: Basic`
+// field of the form-encoded id and secret, otherwise `client_id` (and `client_secret` for
+// client_secret_post) appended to the body; then `Content-Type:
+// application/x-www-form-urlencoded` and `Accept: application/json` (GitHub answers JSON only
+// when asked). Refuses (invalid_configuration) an endpoint that is not https (http only on
+// loopback) or has a fragment, an empty client_id, an empty secret unless the client is public;
+// basic_control_character for a control character in the id or secret. May throw bad_alloc.
+inline result<apiauth::oidc::outgoing_request>
+build_client_request(std::string_view endpoint, std::string_view client_id, std::string_view client_secret,
+                     apiauth::oidc::client_auth auth, std::initializer_list<form_parameter> params)
+{
+    using apiauth::oidc::client_auth;
+    if (!is_endpoint(endpoint) || client_id.empty()) return errc::invalid_configuration;
+    if (auth != client_auth::none && client_secret.empty()) return errc::invalid_configuration;
+    apiauth::oidc::outgoing_request r;
+    r.method = "POST";
+    r.url = std::string(endpoint);
+    const auto add = [&](std::string_view name, std::string_view value) {
+        if (value.empty()) return;
+        if (!r.body.empty()) r.body += '&';
+        r.body += name;
+        r.body += '=';
+        std::string v = http::encode_form_component(value);
+        r.body += v;
+        crypto::wipe(v);
+    };
+    for (const form_parameter& p : params) add(p.name, p.value);
+    if (auth == client_auth::client_secret_basic) {
+        auto basic = http::encode_oauth_client_basic(client_id, client_secret);
+        if (!basic) return basic.error();
+        r.fields.push_back({"Authorization", std::move(*basic)});
+    } else {
+        add("client_id", client_id);
+        if (auth == client_auth::client_secret_post) add("client_secret", client_secret);
+    }
+    r.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    r.fields.push_back({"Accept", "application/json"});
+    return r;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
+
 /** What the code exchange sends. Views: copied into the request. */
 struct token_request_options {
     /// The provider's token endpoint: https, or http on a loopback host; no fragment.
@@ -105,40 +162,87 @@ struct token_request_options {
     control character in the id or secret. Never throws (not_enough_memory).
 
     @par Specification RFC 6749 §4.1.3, §2.3.1, Appendix B; RFC 7636 §4.5.
+    @see build_refresh_request, parse_token_response.
 */
 inline result<outgoing_request> build_token_request(const token_request_options& o) noexcept
 {
     try {
-        if (!detail::oidc::is_endpoint(o.token_endpoint) || o.client_id.empty() || o.code.empty() ||
-            o.redirect_uri.empty())
-            return errc::invalid_configuration;
-        if (o.auth != client_auth::none && o.client_secret.empty()) return errc::invalid_configuration;
+        if (o.code.empty() || o.redirect_uri.empty()) return errc::invalid_configuration;
         if (!o.code_verifier.empty() && !is_code_verifier(o.code_verifier)) return errc::invalid_configuration;
-        outgoing_request r;
-        r.method = "POST";
-        r.url = std::string(o.token_endpoint);
-        const auto add = [&](std::string_view name, std::string_view value) {
-            if (!r.body.empty()) r.body += '&';
-            r.body += name;
-            r.body += '=';
-            std::string v = http::encode_form_component(value);
-            r.body += v;
-            crypto::wipe(v);
-        };
-        add("grant_type", "authorization_code");
-        add("code", o.code);
-        add("redirect_uri", o.redirect_uri);
-        if (!o.code_verifier.empty()) add("code_verifier", o.code_verifier);
-        if (o.auth == client_auth::client_secret_basic) {
-            auto basic = http::encode_oauth_client_basic(o.client_id, o.client_secret);
-            if (!basic) return basic.error();
-            r.fields.push_back({"Authorization", std::move(*basic)});
-        } else {
-            add("client_id", o.client_id);
-            if (o.auth == client_auth::client_secret_post) add("client_secret", o.client_secret);
-        }
-        r.fields.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-        r.fields.push_back({"Accept", "application/json"});
+        return detail::oidc::build_client_request(o.token_endpoint, o.client_id, o.client_secret, o.auth,
+                                                  {{"grant_type", "authorization_code"},
+                                                   {"code", o.code},
+                                                   {"redirect_uri", o.redirect_uri},
+                                                   {"code_verifier", o.code_verifier}});
+    } catch (...) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
+}
+
+/** What a refresh sends. Views: copied into the request. */
+struct refresh_request_options {
+    /// The provider's token endpoint: https, or http on a loopback host; no fragment.
+    std::string_view token_endpoint;
+    /// The client identifier.
+    std::string_view client_id;
+    /// The client secret (empty for client_auth::none).
+    std::string_view client_secret{};
+    /// How the client authenticates: as at the code exchange (RFC 6749 §6).
+    client_auth auth = client_auth::client_secret_basic;
+    /// The refresh token the provider issued (token_set::refresh_token).
+    std::string_view refresh_token;
+    /// The scope asked for: empty for the whole scope of the original grant; otherwise none
+    /// that it did not include (RFC 6749 §6). Syntax of RFC 6749 §3.3.
+    std::string_view scope{};
+};
+
+/** Build a refresh (RFC 6749 §6): POST to the token endpoint, the same
+    fields as build_token_request, body
+    `grant_type=refresh_token&refresh_token=…[&scope=…]` plus the client's
+    authentication exactly as build_token_request adds it (client_secret_basic:
+    `Authorization: Basic` of the form-encoded id and secret, RFC 6749
+    §2.3.1; client_secret_post: `client_id` and `client_secret` in the body;
+    none: `client_id` in the body).
+
+    The answer is read by parse_token_response. A refresh answer may lack
+    `refresh_token`: keep the one sent, which stays valid (RFC 6749 §6);
+    one that has it replaces the old one, which the provider may then revoke.
+    It may lack `id_token` (OpenID Connect Core §12.2); one that has it is
+    verified by id_token_verifier with no nonce expected, then compared with
+    the original by check_refreshed_id_token (refresh.hpp).
+
+    Refuses (invalid_configuration): an endpoint that is not https (http only
+    on loopback) or has a fragment; an empty client_id or refresh_token; an
+    empty secret with client_secret_basic or _post. Then a scope outside the
+    grammar is oauth2::parse_scope's error (invalid_scope_syntax,
+    too_many_scopes). basic_control_character for a control character in
+    the id or secret. Never throws (not_enough_memory).
+
+    @par Example
+    @code
+    auto req = oidc::build_refresh_request({.token_endpoint = meta.token_endpoint, .client_id = "app",
+                                            .client_secret = secret, .refresh_token = tokens.refresh_token});
+    // send *req; then:
+    auto fresh = oidc::parse_token_response(status, content_type, body, &details);
+    if (fresh && fresh->refresh_token.empty()) fresh->refresh_token = tokens.refresh_token;  // RFC 6749 §6
+    @endcode
+    @par BNF
+    @code
+    scope       = scope-token *( SP scope-token )   ; RFC 6749 §3.3
+    scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+    @endcode
+    @par Specification RFC 6749 §6, §2.3.1, §3.3, Appendix B; OpenID Connect Core §12.1, §12.2.
+    @see build_token_request, parse_token_response, check_refreshed_id_token.
+*/
+inline result<outgoing_request> build_refresh_request(const refresh_request_options& o) noexcept
+{
+    try {
+        if (o.refresh_token.empty()) return errc::invalid_configuration;
+        auto r = detail::oidc::build_client_request(
+            o.token_endpoint, o.client_id, o.client_secret, o.auth,
+            {{"grant_type", "refresh_token"}, {"refresh_token", o.refresh_token}, {"scope", o.scope}});
+        if (!r) return r;
+        if (const auto s = oauth2::parse_scope(o.scope); !s) return s.error();
         return r;
     } catch (...) {
         return std::make_error_code(std::errc::not_enough_memory);
@@ -160,7 +264,7 @@ struct token_set {
     std::string access_token;                ///< `access_token`, never empty
     std::string token_type;                  ///< `token_type` as sent ("Bearer", "bearer"): always Bearer
     std::optional<std::int64_t> expires_in;  ///< `expires_in` in seconds, when sent
-    std::string refresh_token;               ///< `refresh_token`, empty when absent
+    std::string refresh_token;               ///< `refresh_token`, empty when absent (a refresh: keep the old one)
     std::string scope;                       ///< `scope` as sent (granted scope, RFC 6749 §3.3), empty when absent
     std::string id_token;                    ///< `id_token` (OpenID Connect), empty when absent: verify it
 
@@ -235,6 +339,29 @@ inline std::error_code read_json_token_response(std::string_view body, raw_token
     return {};
 }
 
+// True when `body`, after JSON whitespace (RFC 8259 §2), begins with '{': the shape, not the
+// Content-Type, decides how a provider's answer is read (GitHub mislabels its form bodies).
+inline bool is_json_object_text(std::string_view body) noexcept
+{
+    std::size_t i = 0;
+    while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) ++i;
+    return i < body.size() && body[i] == '{';
+}
+
+// The provider's error answer in `r` (RFC 6749 §5.2): its code typed, its text moved into
+// `*details` when given. `r.error` must be present.
+inline errc report_provider_error(raw_token_response& r, apiauth::oidc::provider_error* details)
+{
+    apiauth::oidc::provider_error pe;
+    pe.code = apiauth::oidc::parse_provider_error_code(*r.error);
+    pe.error = std::move(*r.error);
+    if (r.error_description) pe.error_description = std::move(*r.error_description);
+    if (r.error_uri) pe.error_uri = std::move(*r.error_uri);
+    const errc e = apiauth::oidc::provider_error_errc(pe.code);
+    if (details) *details = std::move(pe);
+    return e;
+}
+
 inline std::error_code read_form_token_response(std::string_view body, std::size_t max_size, raw_token_response& r)
 {
     const auto form = http::parse_form(body, {.max_size = max_size});
@@ -266,9 +393,9 @@ inline std::error_code read_form_token_response(std::string_view body, std::size
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
 
-/** Read the token endpoint's answer to the code exchange: `status` is the
-    HTTP status, `content_type` the Content-Type field value, `body` the
-    content.
+/** Read the token endpoint's answer to the code exchange or to a refresh:
+    `status` is the HTTP status, `content_type` the Content-Type field value,
+    `body` the content.
 
     Order: body over opt.max_size, body_too_large; a status of 500 or more,
     provider_unavailable; then the body by its shape (RFC 6749 §5.1 says JSON;
@@ -286,7 +413,15 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
     a non-negative integer (invalid_claim_type); `id_token`, `scope`,
     `refresh_token` strings. Never throws.
 
-    @par Specification RFC 6749 §5.1, §5.2, §7.1; OpenID Connect Core §3.1.3.3.
+    The answer to a refresh is the same response (RFC 6749 §6): without
+    `refresh_token` the one sent stays the one to keep (token_set::refresh_token
+    is then empty; do not overwrite the stored one with it); without
+    `id_token` there is no new ID token to check (OpenID Connect Core §12.2).
+    A revoked or expired refresh token is the provider's invalid_grant
+    (provider_error).
+
+    @par Specification RFC 6749 §5.1, §5.2, §6, §7.1; OpenID Connect Core §3.1.3.3, §12.2.
+    @see build_token_request, build_refresh_request.
 */
 inline result<token_set> parse_token_response(int status, std::string_view content_type, std::string_view body,
                                               provider_error* details = nullptr,
@@ -296,10 +431,8 @@ inline result<token_set> parse_token_response(int status, std::string_view conte
         if (body.size() > opt.max_size) return errc::body_too_large;
         if (status >= 500) return errc::provider_unavailable;
         (void)content_type;  // the shape decides: GitHub mislabels its form bodies (research §2.2)
-        std::size_t i = 0;
-        while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n')) ++i;
         detail::oidc::raw_token_response r;
-        if (i < body.size() && body[i] == '{') {
+        if (detail::oidc::is_json_object_text(body)) {
             if (auto e = detail::oidc::read_json_token_response(body, r)) return e;
         } else if (opt.accept_form) {
             if (auto e = detail::oidc::read_form_token_response(body, opt.max_size, r)) return e;
@@ -308,16 +441,7 @@ inline result<token_set> parse_token_response(int status, std::string_view conte
         }
         // An empty `error` is absent, as an empty form value is (RFC 6749 §3.1): no error code.
         if (r.error && r.error->empty()) r.error.reset();
-        if (r.error) {
-            provider_error pe;
-            pe.code = parse_provider_error_code(*r.error);
-            pe.error = std::move(*r.error);
-            if (r.error_description) pe.error_description = std::move(*r.error_description);
-            if (r.error_uri) pe.error_uri = std::move(*r.error_uri);
-            const errc e = provider_error_errc(pe.code);
-            if (details) *details = std::move(pe);
-            return e;
-        }
+        if (r.error) return detail::oidc::report_provider_error(r, details);
         if (status != 200) return errc::invalid_token_response;
         if (!r.access_token || r.access_token->empty()) return errc::missing_parameter;
         if (!r.token_type) return errc::missing_parameter;
