@@ -686,6 +686,15 @@ run 0 oidc url --provider github --client-id app-1 --redirect-uri https://app.ex
 json_is 'doc["url"].startswith("https://github.com/login/oauth/authorize?") and doc["issuer"] is None'
 run 1 oidc url --provider google --client-id app-1 --redirect-uri /relative --json
 json_is 'doc["error"]["name"] == "invalid_configuration"'
+# --max-age and --acr-values: sent, and kept among the pending values for the ID token check.
+run 0 oidc url --provider google --client-id app-1 --redirect-uri https://app.example/cb/google \
+    --max-age 300 --acr-values 'urn:example:pwd urn:example:mfa' --json
+json_is '"&max_age=300&" in doc["url"] and "acr_values=urn%3Aexample%3Apwd+urn%3Aexample%3Amfa" in doc["url"]'
+json_is 'doc["pending"]["max_age"] == 300 and doc["pending"]["acr_values"] == "urn:example:pwd urn:example:mfa"'
+run 1 oidc url --provider google --client-id app-1 --redirect-uri https://app.example/cb/google \
+    --acr-values 'a  b' --json
+json_is 'doc["error"]["name"] == "invalid_configuration"'
+run 2 oidc url --provider google --client-id app-1 --redirect-uri https://app.example/cb/google --max-age -1
 # From a metadata document, checked against the issuer it was fetched for.
 cat >op-meta.json <<'JSON'
 {"issuer":"https://op.example","authorization_endpoint":"https://op.example/authorize",
@@ -810,13 +819,56 @@ json_is 'doc["error"]["name"] == "bad_signature"'
 run 0 jwt sign --key op.jwk --lifetime 600 --claims '{"iss":"'"$op"'","sub":"u","aud":["app-1","other"],"azp":"app-1"}'
 run 1 "${idt[@]}" "$(<out.txt)" --json
 json_is 'doc["error"]["name"] == "wrong_audience"'
-# A JWK Set whose RSA key has no "alg": bound to the one --alg given, else a usage error.
+# A JWK Set whose RSA key has no "alg" (oidc::provider_key_set): bound to the one RSA algorithm
+# allowed (RS256 by default), a usage error when --alg allows two; a secret (oct) key refuses the set.
 python3 -c 'import json; s = json.load(open("op-jwks.json")); [k.pop("alg") for k in s["keys"]]; json.dump(s, open("op-jwks-noalg.json", "w"))'
-run 2 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1
-stderr_has 'has no "alg"'
+run 0 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1
+run 0 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1 --alg RS256 --alg ES256
 run 2 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1 --alg RS256 --alg PS256
+stderr_has 'more than one RSA algorithm'
+run 1 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1 --alg PS256 --json
+json_is 'doc["error"]["name"] == "unsupported_algorithm"'  # the key is PS256 now; the token says RS256
+python3 -c 'import json; s = json.load(open("op-jwks.json")); s["keys"].append({"kty": "oct", "kid": "s", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}); json.dump(s, open("op-jwks-oct.json", "w"))'
+run 1 oidc id-token "$id_token" --jwks op-jwks-oct.json --issuer "$op" --client-id app-1 --json
+json_is 'doc["error"]["name"] == "invalid_key_set"'
+# One JWK without "alg" (not a set): exactly one --alg binds it.
+python3 -c 'import json; k = json.load(open("op-jwks-noalg.json"))["keys"][0]; json.dump(k, open("op-noalg.jwk", "w"))'
+run 2 oidc id-token "$id_token" --jwks op-noalg.jwk --issuer "$op" --client-id app-1
 stderr_has 'exactly one --alg'
-run 0 oidc id-token "$id_token" --jwks op-jwks-noalg.json --issuer "$op" --client-id app-1 --alg RS256
+run 0 oidc id-token "$id_token" --jwks op-noalg.jwk --issuer "$op" --client-id app-1 --alg RS256
+# --additional-issuer: Google's legacy issuer beside the configured one, and nothing else.
+run 0 jwt sign --key op.jwk --lifetime 600 --claims '{"iss":"op.example","sub":"u","aud":"app-1"}'
+legacy_token=$(<out.txt)
+run 1 "${idt[@]}" "$legacy_token" --json
+json_is 'doc["error"]["name"] == "wrong_issuer"'
+run 0 "${idt[@]}" "$legacy_token" --additional-issuer op.example --json
+json_is 'doc["policy"]["additional_issuers"] == ["op.example"] and doc["claims"]["iss"] == "op.example"'
+run 1 "${idt[@]}" "$legacy_token" --additional-issuer other.example --json
+json_is 'doc["error"]["name"] == "wrong_issuer"'
+# --max-age (auth_time, OIDC Core §3.1.3.7 step 13) and --acr-values (acr, step 12).
+run 0 jwt sign --key op.jwk --lifetime 600 \
+    --claims '{"iss":"'"$op"'","sub":"u","aud":"app-1","auth_time":'"$((now - 120))"',"acr":"urn:example:mfa"}'
+acr_token=$(<out.txt)
+run 0 "${idt[@]}" "$acr_token" --max-age 300 --acr-values 'urn:example:pwd urn:example:mfa' --json
+json_is 'doc["claims"]["acr"] == "urn:example:mfa" and doc["policy"]["max_age"] == 300'
+run 1 "${idt[@]}" "$acr_token" --max-age 30 --json
+json_is 'doc["error"]["name"] == "token_expired"'
+run 1 "${idt[@]}" "$acr_token" --acr-values urn:example:pwd --json
+json_is 'doc["error"]["name"] == "acr_not_satisfied"'
+run 1 "${idt[@]}" "$id_token" --acr-values urn:example:mfa --json  # no acr claim at all
+json_is 'doc["error"]["name"] == "missing_claim"'
+# --client-secret: HS256 ID tokens keyed with the client secret, only when --alg HS256 says so.
+printf 'a-client-secret-of-at-least-32-octets!\n' >op-client-secret.txt
+python3 -c 'import base64, json; k = base64.urlsafe_b64encode(b"a-client-secret-of-at-least-32-octets!").decode().rstrip("="); json.dump({"kty": "oct", "alg": "HS256", "k": k}, open("op-hs.jwk", "w"))'
+run 0 jwt sign --key op-hs.jwk --lifetime 600 --claims '{"iss":"'"$op"'","sub":"u","aud":"app-1"}'
+hs_token=$(<out.txt)
+run 0 "${idt[@]}" "$hs_token" --alg RS256 --alg HS256 --client-secret-file op-client-secret.txt --json
+json_is 'doc["alg"] == "HS256"'
+run 1 "${idt[@]}" "$hs_token" --client-secret-file op-client-secret.txt --json  # HS256 not in --alg
+json_is 'doc["error"]["name"] == "unsupported_algorithm"'
+run 1 "${idt[@]}" "$hs_token" --alg RS256 --alg HS256 --client-secret 'another-secret-of-at-least-32-octets' --json
+json_is 'doc["error"]["name"] == "bad_signature"'
+grep -qF 'a-client-secret-of-at-least-32' err.txt && fail "oidc id-token: the client secret went to stderr"
 # at_hash: the access token that came with the ID token must match it when the token has one.
 at_hash=$(printf '%s' 'at-1' | openssl dgst -sha256 -binary | head -c 16 | base64 | tr '+/' '-_' | tr -d '=')
 run 0 jwt sign --key op.jwk --lifetime 600 --claims '{"iss":"'"$op"'","sub":"u","aud":"app-1","at_hash":"'"$at_hash"'"}'

@@ -116,8 +116,10 @@ std::string secret_from(const std::string& value, const std::string& file, std::
 // ---- url ----------------------------------------------------------------------------------------
 
 struct url_options {
-    std::string provider, metadata, issuer, client_id, redirect_uri, scope, prompt, login_hint;
+    std::string provider, metadata, issuer, client_id, redirect_uri, scope, prompt, login_hint, acr_values;
+    long long max_age = -1;
     CLI::Option* scope_given = nullptr;
+    CLI::Option* max_age_given = nullptr;
 };
 
 const oidc::provider_preset* preset_named(std::string_view name)
@@ -193,6 +195,8 @@ exit_code run_url(const context& ctx, const url_options& opt)
     if (opt.scope_given->count() > 0) ao.scope = opt.scope;
     ao.prompt = opt.prompt;
     ao.login_hint = opt.login_hint;
+    if (opt.max_age_given->count() > 0) ao.max_age = std::chrono::seconds(opt.max_age);
+    ao.acr_values = opt.acr_values;
 
     const auto req = oidc::build_authorization_request(ao);
     if (!req) return refuse(r, "cannot build the authorization request", req.error());
@@ -207,6 +211,8 @@ exit_code run_url(const context& ctx, const url_options& opt)
     r.row("nonce", p.nonce.empty() ? "(none: not sent)" : p.nonce, 2);
     r.row("code_verifier", p.code_verifier.empty() ? "(none: no PKCE)" : p.code_verifier, 2);
     r.row("code_challenge", challenge.empty() ? "(none)" : challenge + " (S256)", 2);
+    if (p.max_age) r.row("max_age", std::to_string(p.max_age->count()) + " s (id-token --max-age)", 2);
+    if (!p.acr_values.empty()) r.row("acr_values", p.acr_values + " (id-token --acr-values)", 2);
     r.heading("next steps");
     r.row("issuer", issuer.empty() ? "(none: not OpenID Connect)" : issuer, 2);
     r.row("callback iss", iss_required ? "required (--require-iss)" : "checked when sent", 2);
@@ -216,8 +222,11 @@ exit_code run_url(const context& ctx, const url_options& opt)
     std::cerr << "apiauth oidc url: warning: state, nonce and code_verifier are secrets: keep them server-side "
                  "(a session, or a sealed HttpOnly cookie), never in the page\n";
     r["url"] = req->url;
-    r["pending"] = {
-        {"state", p.state}, {"nonce", optional_json(p.nonce)}, {"code_verifier", optional_json(p.code_verifier)}};
+    r["pending"] = {{"state", p.state},
+                    {"nonce", optional_json(p.nonce)},
+                    {"code_verifier", optional_json(p.code_verifier)},
+                    {"max_age", p.max_age ? nlohmann::json(p.max_age->count()) : nlohmann::json()},
+                    {"acr_values", optional_json(p.acr_values)}};
     r["code_challenge"] = optional_json(challenge);
     r["provider"] = name;
     r["issuer"] = optional_json(issuer);
@@ -353,31 +362,31 @@ exit_code run_token_response(const context& ctx, const token_response_options& o
 // ---- id-token -----------------------------------------------------------------------------------
 
 struct id_token_options {
-    std::string token, jwks, issuer, client_id, nonce, access_token;
-    std::vector<std::string> algs;
+    std::string token, jwks, issuer, client_id, nonce, access_token, client_secret, client_secret_file, acr_values;
+    std::vector<std::string> algs, additional_issuers;
     long long leeway = 60;
     long long now = 0;
+    long long max_age = 0;
     CLI::Option* now_given = nullptr;
+    CLI::Option* max_age_given = nullptr;
 };
 
-/// True when the key file holds a key whose algorithm its own text does not say and cannot
-/// follow from it: a PEM key, or an RSA or oct JWK without "alg".
+/// True when the text is a JWK Set document ({"keys": […]}).
+bool is_jwk_set(const std::string& text)
+{
+    const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return !doc.is_discarded() && doc.is_object() && doc.contains("keys");
+}
+
+/// True when the key file (one JWK or a PEM key) holds a key whose algorithm its own text does
+/// not say and cannot follow from it: a PEM key, or an RSA or oct JWK without "alg".
 bool needs_alg(const std::string& text)
 {
     if (text.find("-----BEGIN") != std::string::npos) return true;
-    const auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) return false;
-    const auto lacks = [](const nlohmann::json& k) {
-        if (!k.is_object() || k.contains("alg")) return false;
-        const auto kty = k.find("kty");
-        return kty != k.end() && kty->is_string() && (*kty == "RSA" || *kty == "oct");
-    };
-    if (doc.contains("keys") && doc["keys"].is_array()) {
-        for (const nlohmann::json& k : doc["keys"])
-            if (lacks(k)) return true;
-        return false;
-    }
-    return lacks(doc);
+    const auto k = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (k.is_discarded() || !k.is_object() || k.contains("alg")) return false;
+    const auto kty = k.find("kty");
+    return kty != k.end() && kty->is_string() && (*kty == "RSA" || *kty == "oct");
 }
 
 std::string date_row(double t)
@@ -399,21 +408,33 @@ exit_code run_id_token(const context& ctx, const id_token_options& opt)
     }
     const auto text = read_file(opt.jwks);
     if (!text) throw usage_error("cannot read " + printable(opt.jwks));
-    key_file_options kf;
-    if (needs_alg(*text)) {
-        if (algs.size() != 1)
-            throw usage_error("a key in " + printable(opt.jwks) +
-                              " has no \"alg\" (an RSA JWK or a PEM key): give exactly one --alg to bind it to (" +
-                              std::to_string(algs.size()) + " given)");
-        kf.alg = opt.algs.front();
+    apiauth::result<jose::key_set> keys = apiauth::errc::invalid_key_set;
+    if (is_jwk_set(*text)) {
+        // A provider's JWKS: no secret keys, an RSA key without alg bound to the one RSA --alg.
+        keys = oidc::provider_key_set(*text, algs);
+        if (!keys && keys.error() == errc::key_alg_missing)
+            throw usage_error("an RSA key in " + printable(opt.jwks) +
+                              " has no \"alg\" and --alg allows more than one RSA algorithm: "
+                              "give only the one the provider signs with");
+    } else {
+        key_file_options kf;
+        if (needs_alg(*text)) {
+            if (algs.size() != 1)
+                throw usage_error("the key in " + printable(opt.jwks) +
+                                  " has no \"alg\" (an RSA JWK or a PEM key): give exactly one --alg to bind it to (" +
+                                  std::to_string(algs.size()) + " given)");
+            kf.alg = opt.algs.front();
+        }
+        keys = load_keys(opt.jwks, kf, key_use::verify);
     }
-    auto keys = load_keys(opt.jwks, kf, key_use::verify);
     if (!keys) return refuse(r, "the key set is refused", keys.error());
 
     oidc::id_token_options o;
     o.issuer = opt.issuer;
     o.client_id = opt.client_id;
     o.algorithms = algs;
+    o.additional_issuers.values = opt.additional_issuers;
+    o.client_secret = secret_from(opt.client_secret, opt.client_secret_file, "client secret");
     o.leeway = std::chrono::seconds(opt.leeway);
     const bool fixed_now = opt.now_given->count() > 0;
     if (fixed_now) {
@@ -425,6 +446,8 @@ exit_code run_id_token(const context& ctx, const id_token_options& opt)
                            : std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     auto v = oidc::id_token_verifier::make(*keys, std::move(o));
     if (!v) return refuse(r, "the verifier cannot be made with these keys", v.error());
+    const std::optional<std::chrono::seconds> max_age =
+        opt.max_age_given->count() > 0 ? std::optional(std::chrono::seconds(opt.max_age)) : std::nullopt;
 
     nlohmann::json alg_names = nlohmann::json::array();
     for (const jose::algorithm a : v->options().algorithms) alg_names.push_back(std::string(jose::name(a)));
@@ -432,14 +455,25 @@ exit_code run_id_token(const context& ctx, const id_token_options& opt)
     r.row("policy", "iss " + quoted(std::string_view(opt.issuer)) + "; aud " + quoted(std::string_view(opt.client_id)) +
                         "; alg " + alg_names.dump() +
                         (opt.nonce.empty() ? "; nonce not checked" : "; nonce must match") +
-                        (opt.access_token.empty() ? "" : "; at_hash checked when present"));
+                        (opt.access_token.empty() ? "" : "; at_hash checked when present") +
+                        (max_age ? "; auth_time within " + std::to_string(max_age->count()) + " s" : "") +
+                        (opt.acr_values.empty() ? "" : "; acr one of " + quoted(std::string_view(opt.acr_values))) +
+                        (opt.additional_issuers.empty() ? "" : "; other issuers accepted"));
     r["token_octets"] = token.size();
-    r["policy"] = {{"iss", opt.issuer},       {"client_id", opt.client_id},
-                   {"algorithms", alg_names}, {"nonce", optional_json(opt.nonce)},
-                   {"leeway", opt.leeway},    {"now", static_cast<long long>(now)}};
+    r["policy"] = {{"iss", opt.issuer},
+                   {"additional_issuers", opt.additional_issuers},
+                   {"client_id", opt.client_id},
+                   {"algorithms", alg_names},
+                   {"nonce", optional_json(opt.nonce)},
+                   {"max_age", max_age ? nlohmann::json(max_age->count()) : nlohmann::json()},
+                   {"acr_values", optional_json(opt.acr_values)},
+                   {"leeway", opt.leeway},
+                   {"now", static_cast<long long>(now)}};
     print_header(r, token);
 
-    const auto t = v->verify(token, {.nonce = opt.nonce, .access_token = opt.access_token});
+    const auto t = v->verify(
+        token,
+        {.nonce = opt.nonce, .access_token = opt.access_token, .max_age = max_age, .acr_values = opt.acr_values});
     if (!t) return rejection(r, t.error(), nullptr);
 
     const jose::jwt::claims& c = t->claims();
@@ -456,6 +490,7 @@ exit_code run_id_token(const context& ctx, const id_token_options& opt)
     r.row("azp", t->azp() ? quoted(*t->azp(), true) : "(absent)", 2);
     r.row("nonce", t->nonce() ? quoted(*t->nonce(), true) : "(absent)", 2);
     r.row("auth_time", t->auth_time() ? date_row(*t->auth_time()) : "(absent)", 2);
+    r.row("acr", t->acr() ? quoted(*t->acr(), true) : "(absent)", 2);
     r.row("exp", date_row(*c.exp()) + " (in " + std::to_string(static_cast<long long>(*c.exp() - now)) + " s)", 2);
     r.row("iat", date_row(*c.iat()), 2);
     r.row("verified with", std::string(jose::name(t->alg())), 2);
@@ -465,6 +500,7 @@ exit_code run_id_token(const context& ctx, const id_token_options& opt)
                    {"azp", opt_s(t->azp())},
                    {"nonce", opt_s(t->nonce())},
                    {"auth_time", opt_d(t->auth_time())},
+                   {"acr", opt_s(t->acr())},
                    {"exp", opt_d(c.exp())},
                    {"iat", opt_d(c.iat())}};
     r["alg"] = std::string(jose::name(t->alg()));
@@ -489,7 +525,8 @@ void add_oidc_commands(CLI::App& app, context& ctx)
         "the pending values the application must keep server-side until the callback: state,\n"
         "nonce (OpenID Connect), code_verifier (PKCE), each 32 random octets; and what the next\n"
         "steps need (issuer, token endpoint, client authentication, jwks_uri).",
-        "JSON: command verdict url pending{state nonce code_verifier} code_challenge provider issuer\n"
+        "JSON: command verdict url pending{state nonce code_verifier max_age acr_values} code_challenge\n"
+        "      provider issuer\n"
         "      require_iss token_endpoint token_auth jwks_uri | error{name message}\n"
         "exit status: 0 written, 1 refused (the metadata, the redirect URI, the scope), 2 usage error\n"
         "example:\n"
@@ -513,6 +550,15 @@ void add_oidc_commands(CLI::App& app, context& ctx)
             ->type_name("S");
     u->add_option("--prompt", url->prompt, "prompt: none, login, consent, select_account")->type_name("P");
     u->add_option("--login-hint", url->login_hint, "login_hint: the user's address or id")->type_name("H");
+    url->max_age_given = u->add_option("--max-age", url->max_age,
+                                       "max_age: the user must have logged in at most SECONDS ago\n"
+                                       "(0: a fresh login); check it with id-token --max-age")
+                             ->type_name("SECONDS")
+                             ->check(CLI::Range(0LL, 31536000LL));
+    u->add_option("--acr-values", url->acr_values,
+                  "acr_values: space-separated authentication context classes, preferred\n"
+                  "first; check the answer with id-token --acr-values")
+        ->type_name("V");
 
     auto cb = std::make_shared<callback_options>();
     CLI::App* c =
@@ -604,13 +650,18 @@ void add_oidc_commands(CLI::App& app, context& ctx)
     CLI::App* i = add_command(
         *group, ctx, "id-token", "verify an ID token and print its claims",
         "Validate an ID token as the client does (oidc::id_token_verifier, OpenID Connect Core\n"
-        "§3.1.3.7): the signature with a key of --jwks (the provider's JWK Set; a key without \"alg\"\n"
-        "is bound to the one --alg given), alg one of --alg (default RS256), iss exactly --issuer,\n"
-        "aud containing --client-id and no other, azp, exp and iat with --leeway, nonce equal to\n"
-        "--nonce (nonce_mismatch), at_hash of --access-token when present. Prints the claims.",
-        "JSON: command verdict token_octets policy{iss client_id algorithms nonce leeway now}\n"
-        "      header{alg kid typ} claims{iss sub aud azp nonce auth_time exp iat} alg | error{name message}\n"
-        "exit status: 0 accepted, 1 rejected, 2 usage error (also: a key without \"alg\" and not one --alg)\n"
+        "§3.1.3.7): the signature with a key of --jwks (the provider's JWK Set, read by\n"
+        "oidc::provider_key_set: a secret \"oct\" key refuses it, an RSA key without \"alg\" is bound\n"
+        "to the one RSA --alg; or one JWK or PEM key, bound to the one --alg when it has no \"alg\"),\n"
+        "or HS256 with --client-secret when --alg HS256 is given; alg one of --alg (default RS256),\n"
+        "iss exactly --issuer (or an --additional-issuer), aud containing --client-id and no other,\n"
+        "azp, exp and iat with --leeway, nonce equal to --nonce (nonce_mismatch), at_hash of\n"
+        "--access-token when present, acr one of --acr-values (acr_not_satisfied), auth_time within\n"
+        "--max-age (token_expired). Prints the claims.",
+        "JSON: command verdict token_octets policy{iss additional_issuers client_id algorithms nonce\n"
+        "      max_age acr_values leeway now} header{alg kid typ}\n"
+        "      claims{iss sub aud azp nonce auth_time acr exp iat} alg | error{name message}\n"
+        "exit status: 0 accepted, 1 rejected, 2 usage error (also: a key without \"alg\" and no one --alg)\n"
         "example:\n"
         "  apiauth oidc id-token \"$id_token\" --jwks google.jwks --issuer https://accounts.google.com \\\n"
         "      --client-id app-1 --nonce \"$nonce\"",
@@ -629,6 +680,27 @@ void add_oidc_commands(CLI::App& app, context& ctx)
     i->add_option("--nonce", it->nonce, "the nonce `apiauth oidc url` made: the token must carry it")->type_name("N");
     i->add_option("--access-token", it->access_token, "the access token that came with it: at_hash must match")
         ->type_name("AT");
+    i->add_option("--additional-issuer", it->additional_issuers,
+                  "another accepted iss (Google's legacy accounts.google.com); repeatable")
+        ->type_name("ISS")
+        ->allow_extra_args(false);
+    CLI::Option* isec = i->add_option("--client-secret", it->client_secret,
+                                      "the client secret: the HMAC key for HS256/384/512 ID tokens\n"
+                                      "(only with that --alg; prefer --client-secret-file)")
+                            ->type_name("S");
+    CLI::Option* isecf =
+        i->add_option("--client-secret-file", it->client_secret_file, "a file holding the client secret")
+            ->type_name("FILE");
+    isec->excludes(isecf);
+    it->max_age_given = i->add_option("--max-age", it->max_age,
+                                      "the max_age the request sent: auth_time must be present and\n"
+                                      "no older (token_expired)")
+                            ->type_name("SECONDS")
+                            ->check(CLI::Range(0LL, 31536000LL));
+    i->add_option("--acr-values", it->acr_values,
+                  "the acr_values the request sent: acr must be one of them\n"
+                  "(acr_not_satisfied; missing_claim when absent)")
+        ->type_name("V");
     i->add_option("--leeway", it->leeway, "allowed clock skew in seconds for exp and iat (default 60)")
         ->type_name("SECONDS")
         ->check(CLI::Range(0LL, 3600LL));
