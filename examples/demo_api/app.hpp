@@ -375,8 +375,7 @@ private:
                 why = p.display + " said: " + pe.error + " " + pe.error_description;
             return refuse(502, apiauth::error_name(tokens.error()), why);
         }
-        auto id =
-            p.verifier->verify(tokens->id_token, {.nonce = e->pending.nonce, .access_token = tokens->access_token});
+        auto id = p.verifier->verify(tokens->id_token, apiauth::oidc::expectation(e->pending, tokens->access_token));
         if (!id) return refuse(400, apiauth::error_name(id.error()), id.error().message());
         std::string display;
         if (auto prof = apiauth::oidc::profile_from_id_token(apiauth::oidc::provider_id::generic, *id)) {

@@ -4,7 +4,7 @@
 //   demo_api --state-dir DIR --login-site URL [--port N] [--bind ADDR] [--public-url URL]
 //            [--token-alg ES256|HS256] [--db CONNINFO] [--redis unix:PATH|HOST:PORT]
 //            [--threads N] [--read-timeout-ms MS] [--bootstrap-key FILE] [--social FILE]
-//            [--exit-on-stdin-eof]
+//            [--social-ca FILE] [--exit-on-stdin-eof]
 //
 // Routes (README.md, "The demo", says more):
 //
@@ -39,8 +39,11 @@
 // both scopes and writes it to FILE (mode 0600): a key without a browser, for scripts and the
 // load test (`./dev load`). --social FILE names OpenID Providers for "Log in with …":
 // {"providers": [{"name", "display", "issuer", "client_id", "client_secret"}]}; each provider's
-// discovery document and JWKS are fetched at start (plain http only: this demo speaks TLS to no
-// one, so the providers it can use are local ones such as tests/browser's oidc-provider).
+// discovery document and JWKS are fetched at start, and the program refuses to start when they
+// cannot be. https is verified (TLS 1.2 at least, the certificate chain to the system's CA store,
+// the host name): real providers such as Google work as they are; --social-ca FILE adds the CA
+// certificates of FILE (PEM) to that trust, for a provider under a private CA. Plain http works
+// too, for local providers such as tests/browser's oidc-provider (README.md beside this file).
 // Prints "PORT <n>" once listening; stops on SIGINT or SIGTERM (and at the end of
 // stdin with --exit-on-stdin-eof).
 //
@@ -69,6 +72,7 @@ struct options {
     unsigned read_timeout_ms = 10000;
     std::string bootstrap_key;
     std::string social;
+    std::string social_ca;
     bool exit_on_stdin_eof = false;
 };
 
@@ -295,6 +299,10 @@ int serve(const options& o)
                      o.bootstrap_key.c_str());
     }
 
+    if (!o.social_ca.empty()) {
+        if (o.social.empty()) die("--social-ca without --social: there is no provider to trust it for");
+        set_social_ca(o.social_ca);
+    }
     const auto social =
         o.social.empty() ? std::vector<std::unique_ptr<social_provider>>() : load_social(o.social, public_url);
     for (const auto& p : social)
@@ -347,7 +355,9 @@ int main(int argc, char** argv)
         ->capture_default_str()
         ->check(CLI::Range(10, 600000));
     cli.add_option("--bootstrap-key", o.bootstrap_key, "create an API key for \"operator\" and write it to this file");
-    cli.add_option("--social", o.social, "JSON file of OpenID Providers for \"Log in with …\" (http only)");
+    cli.add_option("--social", o.social, "JSON file of OpenID Providers for \"Log in with …\" (http or https)");
+    cli.add_option("--social-ca", o.social_ca,
+                   "PEM file of CA certificates trusted for the providers' https, besides the system's store");
     cli.add_flag("--exit-on-stdin-eof", o.exit_on_stdin_eof, "stop when standard input reaches end of file");
     CLI11_PARSE(cli, argc, argv);
     return demo_api::serve(o);

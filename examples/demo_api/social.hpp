@@ -5,6 +5,11 @@
 
 #include "common.hpp"
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <type_traits>
+
 namespace demo_api {
 
 // ---------------------------------------------------------------------------------------------
@@ -19,29 +24,116 @@ struct fetched {
     std::string body;
 };
 
-// One HTTP/1.1 exchange with `url` (http only), bounded: 5 s in all, a 256 KiB body. It runs on
-// its own io_context, so it blocks the calling thread (a server's handler here) until done: a
-// demo's trade. Empty, with `error` set, when it could not be done.
+// The trust of every https fetch: the system's store (Debian's ca-certificates) plus, with
+// --social-ca, one more file of CA certificates, for a provider whose certificate comes from a
+// private CA (a company's, a test's). One file for all providers rather than one per provider:
+// the token exchange (app.hpp) fetches with nothing but the endpoint's URL, and an extra CA is
+// what adding it to the system store would do anyway. Set by main before the first fetch.
+inline std::string& social_ca_file()
+{
+    static std::string file;
+    return file;
+}
+
+// One TLS client context for the process, made at the first https fetch: reading the system's
+// bundle (some 140 certificates) at every fetch would be wasted work, and an SSL_CTX, once set
+// up, is safe to share between threads. Throws boost::system::system_error when the store or
+// --social-ca cannot be read (then the next call tries again).
+inline asio::ssl::context& tls_client_context()
+{
+    static asio::ssl::context context = [] {
+        asio::ssl::context c(asio::ssl::context::tls_client);
+        // TLS 1.2 at least (RFC 8996 deprecated 1.0 and 1.1; OpenID Connect Core §16.17 asks for
+        // current TLS); 1.3 when the provider offers it.
+        if (SSL_CTX_set_min_proto_version(c.native_handle(), TLS1_2_VERSION) != 1)
+            throw boost::system::system_error(asio::error::invalid_argument, "TLS 1.2 minimum");
+        c.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
+        c.set_verify_mode(asio::ssl::verify_peer);
+        c.set_default_verify_paths();
+        if (!social_ca_file().empty()) c.load_verify_file(social_ca_file());
+        return c;
+    }();
+    return context;
+}
+
+// --social-ca FILE: checked at start, so that an unreadable file stops the program even when no
+// provider is https (yet).
+inline void set_social_ca(const std::string& file)
+{
+    social_ca_file() = file;
+    try {
+        tls_client_context();
+    } catch (const boost::system::system_error& e) {
+        die("--social-ca " + file + ": not a readable file of PEM certificates (" + e.code().message() + ")");
+    }
+}
+
+namespace detail {
+
+// Connect, the TLS handshake when Stream is an ssl_stream, write, read: one callback chain on the
+// caller's io_context. `tcp` is the TCP layer (the stream itself for http), whose deadline bounds
+// every step after the name lookup; `step` names the step that failed.
+template <class Stream>
+void exchange(Stream& stream, beast::tcp_stream& tcp, tcp::resolver& resolver, const std::string& host,
+              const std::string& port, request& req, beast::flat_buffer& buffer,
+              bhttp::response_parser<bhttp::string_body>& parser, beast::error_code& failure, const char*& step)
+{
+    step = "resolving the host";
+    resolver.async_resolve(host, port, [&](beast::error_code ec, const tcp::resolver::results_type& where) {
+        if (ec) return void(failure = ec);
+        step = "connecting";
+        tcp.async_connect(where, [&](beast::error_code ec2, const tcp::endpoint&) {
+            if (ec2) return void(failure = ec2);
+            const auto send = [&] {
+                step = "sending the request";
+                bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+                    if (ec3) return void(failure = ec3);
+                    step = "reading the response";
+                    bhttp::async_read(stream, buffer, parser,
+                                      [&](beast::error_code ec4, std::size_t) { failure = ec4; });
+                });
+            };
+            if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+                send();
+            } else {
+                step = "TLS handshake";
+                stream.async_handshake(asio::ssl::stream_base::client, [&, send](beast::error_code ec3) {
+                    if (ec3) return void(failure = ec3);
+                    send();
+                });
+            }
+        });
+    });
+}
+
+}  // namespace detail
+
+// One HTTP/1.1 exchange with `url`, http:// or https://, bounded: 5 s in all after the name
+// lookup, a 256 KiB body. https is verified: the certificate chain up to the trust above
+// (verify_peer), the host name (or IP address) of the URL in the certificate, TLS 1.2 at least,
+// SNI sent. It runs on its own io_context, so it blocks the calling thread (a server's handler
+// here) until done: a demo's trade. Empty, with `error` set (the URL, the step, and for a
+// certificate OpenSSL's reason), when it could not be done.
 inline std::optional<fetched> http_fetch(std::string_view method, std::string_view url,
                                          const std::vector<apiauth::http::field>& fields, std::string_view body,
                                          std::string& error)
 {
     const auto u = boost::urls::parse_absolute_uri(url);
-    if (!u || u->scheme() != "http" || u->host().empty()) {
-        error = "not an http:// URL (this demo speaks no TLS): " + std::string(url);
+    const bool tls = u && u->scheme() == "https";
+    if (!u || (!tls && u->scheme() != "http") || u->host_address().empty()) {
+        error = "not an http:// or https:// URL: " + std::string(url);
         return std::nullopt;
     }
-    const std::string host = u->host();
-    const std::string port = u->has_port() ? std::string(u->port()) : "80";
+    // host_address: an IPv6 literal without its brackets, as the resolver and the certificate
+    // check want it; the Host header keeps the URL's own spelling.
+    const std::string host = u->host_address();
+    const std::string port = u->has_port() ? std::string(u->port()) : tls ? "443" : "80";
     std::string target(u->encoded_path());
     if (target.empty()) target = "/";
     if (u->has_query()) target += "?" + std::string(u->encoded_query());
 
-    asio::io_context ioc;
-    tcp::resolver resolver(ioc);
-    beast::tcp_stream stream(ioc);
     request req{bhttp::string_to_verb(method), target, 11};
-    req.set(bhttp::field::host, host + ":" + port);
+    req.set(bhttp::field::host, u->encoded_host_and_port());
     req.set(bhttp::field::user_agent, "apiauth-demo_api");
     for (const auto& f : fields) req.set(f.name, f.value);
     req.body() = std::string(body);
@@ -50,21 +142,66 @@ inline std::optional<fetched> http_fetch(std::string_view method, std::string_vi
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(256 * 1024);
     beast::error_code failure;
-    stream.expires_after(5s);
-    resolver.async_resolve(host, port, [&](beast::error_code ec, const tcp::resolver::results_type& where) {
-        if (ec) return void(failure = ec);
-        stream.async_connect(where, [&](beast::error_code ec2, const tcp::endpoint&) {
-            if (ec2) return void(failure = ec2);
-            bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-                if (ec3) return void(failure = ec3);
-                bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) { failure = ec4; });
-            });
-        });
-    });
-    ioc.run();
-    if (failure) {
-        error = std::string(url) + ": " + failure.message();
+    const char* step = "";
+    const auto failed = [&](const std::string& why) {
+        error = std::string(url) + ": " + step + " failed: " + why;
         return std::nullopt;
+    };
+
+    asio::io_context ioc;
+    tcp::resolver resolver(ioc);
+    if (!tls) {
+        beast::tcp_stream stream(ioc);
+        stream.expires_after(5s);
+        detail::exchange(stream, stream, resolver, host, port, req, buffer, parser, failure, step);
+        ioc.run();
+        if (failure) return failed(failure.message());
+    } else {
+        asio::ssl::context* context = nullptr;
+        try {
+            context = &tls_client_context();
+        } catch (const boost::system::system_error& e) {
+            step = "setting up TLS";
+            return failed(e.what());
+        }
+        beast::ssl_stream<beast::tcp_stream> stream(ioc, *context);
+        beast::get_lowest_layer(stream).expires_after(5s);
+        const bool is_name = u->host_type() == boost::urls::host_type::name;
+        // SNI (RFC 6066 §3): the name of the host, never an IP address; servers hosting several
+        // names need it to pick the certificate.
+        if (is_name && SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()) != 1) {
+            step = "setting up TLS";
+            return failed("SNI: " + host);
+        }
+        // Without this, any certificate of a trusted CA, for any host, would do. The check is
+        // asio's (X509_check_host, X509_check_ip_asc on the leaf); wrapped so that a mismatch is
+        // reported by name, not as OpenSSL's "unspecified certificate verification error".
+        stream.set_verify_callback([check = asio::ssl::host_name_verification(host),
+                                    is_name](bool preverified, asio::ssl::verify_context& ctx) {
+            const bool ok = check(preverified, ctx);
+            if (preverified && !ok)
+                X509_STORE_CTX_set_error(ctx.native_handle(),
+                                         is_name ? X509_V_ERR_HOSTNAME_MISMATCH : X509_V_ERR_IP_ADDRESS_MISMATCH);
+            return ok;
+        });
+        detail::exchange(stream, beast::get_lowest_layer(stream), resolver, host, port, req, buffer, parser, failure,
+                         step);
+        ioc.run();
+        // Beast reads no further than the end of a message, so a server closing without
+        // close_notify after one with a length (most do) costs nothing. stream_truncated comes
+        // here when the body was to end at the close (no Content-Length, not chunked): anyone on
+        // the path could have cut it short, so that stays a failure; a message the parser saw
+        // complete is kept.
+        if (failure == asio::ssl::error::stream_truncated && parser.is_done()) failure = {};
+        if (failure) {
+            const long verdict = SSL_get_verify_result(stream.native_handle());
+            if (verdict != X509_V_OK)
+                return failed("certificate verification failed: " +
+                              std::string(X509_verify_cert_error_string(verdict)) + " (" + failure.message() + ")");
+            return failed(failure.message());
+        }
+        // No TLS shutdown: the answer is complete, and waiting for the server's close_notify
+        // (which many never send) would only add a round trip; the socket is closed here.
     }
     const auto& res = parser.get();
     return fetched{res.result_int(), std::string(res[bhttp::field::content_type]), res.body()};
@@ -115,9 +252,12 @@ inline std::vector<std::unique_ptr<social_provider>> load_social(const std::stri
         const auto jwks = http_fetch("GET", p->metadata.jwks_uri, {}, {}, error);
         if (!jwks || jwks->status != 200)
             die("--social " + p->name + ": its JWKS: " + (jwks ? "HTTP " + std::to_string(jwks->status) : error));
-        const auto keys = must(apiauth::jose::key_set::from_jwks(jwks->body), "--social " + p->name + ": its JWKS");
+        // The provider's JWKS is untrusted input: provider_key_set refuses a secret key in it and
+        // binds an RSA key published without "alg" to the metadata's one RSA algorithm.
+        const std::vector<apiauth::jose::algorithm> algs = p->metadata.id_token_algorithms();
+        const auto keys = must(apiauth::oidc::provider_key_set(jwks->body, algs), "--social " + p->name + ": its JWKS");
         apiauth::oidc::id_token_options o{.issuer = p->metadata.issuer, .client_id = p->client_id};
-        o.algorithms = p->metadata.id_token_algorithms();
+        o.algorithms = algs;
         p->verifier.emplace(must(apiauth::oidc::id_token_verifier::make(keys, std::move(o)),
                                  "--social " + p->name + ": ID token verifier"));
         out.push_back(std::move(p));

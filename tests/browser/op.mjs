@@ -2,6 +2,7 @@
 // oidc-provider 8.8.1 (the last 8.x; 9.x needs node 22), as tests/interop/oidc_e2e.mjs runs it.
 //
 //   node op.mjs --port N --client-id ID --client-secret S --redirect-uri URI
+//               [--https-cert FILE --https-key FILE [--host NAME]]
 //
 // Listens on 127.0.0.1:N (plain HTTP: oidc-provider allows it for a loopback issuer) with its
 // development interactions (a login form taking any login and any password, then a consent
@@ -9,9 +10,16 @@
 // at start. An account's claims: sub = the login typed, email <login>@example.org (verified),
 // name "User <login>"; they go into the ID token (conformIdTokenClaims off), where demo_api reads
 // them. Prints "PORT n" once listening; stops at the end of its standard input or on SIGTERM.
+// With --https-cert and --https-key (PEM files: the certificate, with its chain if any, and its
+// key) it speaks HTTPS instead, as real providers do, and its issuer is https://NAME:N, NAME being
+// --host (127.0.0.1 unless given; it must resolve to 127.0.0.1 and be in the certificate's
+// subjectAltName, or clients that verify, as they must, refuse it): the TLS of demo_api's
+// social login is tested against it (examples/demo_api/social_tls_test.sh).
 
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
 
@@ -21,21 +29,31 @@ const { values: opt } = parseArgs({
         'client-id': { type: 'string' },
         'client-secret': { type: 'string' },
         'redirect-uri': { type: 'string' },
+        'https-cert': { type: 'string' },
+        'https-key': { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
     },
 });
 for (const name of ['client-id', 'client-secret', 'redirect-uri']) {
     if (!opt[name]) {
-        console.error(`usage: node op.mjs --port N --client-id ID --client-secret S --redirect-uri URI (--${name} is missing)`);
+        console.error(`usage: node op.mjs --port N --client-id ID --client-secret S --redirect-uri URI [--https-cert FILE --https-key FILE [--host NAME]] (--${name} is missing)`);
         process.exit(2);
     }
 }
+if (!opt['https-cert'] !== !opt['https-key']) {
+    console.error('op.mjs: --https-cert and --https-key go together');
+    process.exit(2);
+}
+const tls = Boolean(opt['https-cert']);
 
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingJwk = { ...privateKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'browser-op-rs256' };
 
-const server = http.createServer();
+const server = tls
+    ? https.createServer({ cert: fs.readFileSync(opt['https-cert']), key: fs.readFileSync(opt['https-key']) })
+    : http.createServer();
 await new Promise((resolve) => server.listen(Number(opt.port), '127.0.0.1', resolve));
-const issuer = `http://127.0.0.1:${server.address().port}`;
+const issuer = tls ? `https://${opt.host}:${server.address().port}` : `http://127.0.0.1:${server.address().port}`;
 
 const provider = new Provider(issuer, {
     clients: [{
