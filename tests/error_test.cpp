@@ -133,6 +133,7 @@ const errc all_codes[] = {
     errc::subject_mismatch,
     errc::acr_not_satisfied,
     errc::refreshed_id_token_mismatch,
+    errc::auth_time_too_old,
 };
 
 bool in_nqschar(const std::string& s)
@@ -372,6 +373,7 @@ const std::map<errc, row>& expected_answers()
         {errc::subject_mismatch, token},
         {errc::acr_not_satisfied, token},
         {errc::refreshed_id_token_mismatch, token},
+        {errc::auth_time_too_old, token},
     };
     return m;
 }

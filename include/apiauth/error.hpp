@@ -169,8 +169,10 @@ enum class errc {
     invalid_provider_metadata,  ///< the provider metadata is malformed or names another issuer (Discovery §4.3)
     subject_mismatch,           ///< the user information is about another subject (OIDC Core §5.3.2)
     acr_not_satisfied,  ///< the ID token's acr is not one of the acr_values asked for (OIDC Core §3.1.3.7 step 12)
-    refreshed_id_token_mismatch,  ///< a refreshed ID token differs from the original in iss, sub, aud, azp or auth_time
-                                  ///< (OIDC Core §12.2)
+    refreshed_id_token_mismatch,  ///< a refreshed ID token differs from the original in iss, sub, aud, azp,
+                                  ///< auth_time or nonce, or is older (OIDC Core §12.2)
+    auth_time_too_old,  ///< the user logged in longer ago than the max_age asked for: ask again with prompt=login
+                        ///< (OIDC Core §3.1.3.7 step 13)
 };
 
 /** Where a request met an error. The same failure is answered differently at each:
@@ -515,6 +517,8 @@ inline constexpr errc_info errc_table[] = {
     {errc::acr_not_satisfied, "acr_not_satisfied", "The authentication context is not one asked for", failure::token},
     {errc::refreshed_id_token_mismatch, "refreshed_id_token_mismatch",
      "The refreshed ID token does not match the original", failure::token},
+    {errc::auth_time_too_old, "auth_time_too_old", "The user logged in longer ago than the request allows",
+     failure::token},
 };
 
 inline const errc_info* find_errc(std::error_code ec) noexcept

@@ -26,7 +26,7 @@
 //                   "client_id", "nonce"?, "access_token"?, "id_token", "now"?: unix seconds,
 //                   "leeway"?: seconds}
 //                  -> {"ok": true, "iss", "sub", "nonce", "azp", "alg", "aud": [..]}
-//                     (key_set::from_jwks, id_token_verifier with the metadata's algorithms)
+//                     (oidc::provider_key_set, id_token_verifier with the metadata's algorithms)
 //   refresh-request {"token_endpoint", "client_id", "client_secret", "auth"?, "refresh_token",
 //                    "scope"?}
 //                  -> {"method", "url", "headers": [[name, value], ..], "body"}
@@ -59,6 +59,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace {
 
@@ -237,10 +238,11 @@ apiauth::result<oidc::id_token_verifier> make_verifier(const json& in)
     const std::string issuer = str(in, "issuer");
     auto meta = oidc::parse_provider_metadata(str(in, "metadata"), issuer);
     if (!meta) return meta.error();
-    auto keys = apiauth::jose::key_set::from_jwks(str(in, "jwks"));
+    const std::vector<apiauth::jose::algorithm> algs = meta->id_token_algorithms();
+    auto keys = oidc::provider_key_set(str(in, "jwks"), algs);
     if (!keys) return keys.error();
     oidc::id_token_options o{.issuer = meta->issuer, .client_id = str(in, "client_id")};
-    o.algorithms = meta->id_token_algorithms();
+    o.algorithms = algs;
     if (in.contains("leeway")) o.leeway = std::chrono::seconds(in.at("leeway").get<std::int64_t>());
     if (in.contains("now")) {
         const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(in.at("now").get<std::int64_t>()));

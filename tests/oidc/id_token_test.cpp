@@ -251,9 +251,15 @@ TEST_CASE("oidc: OIDC Core §3.1.3.7 step 13: auth_time with max_age", "[oidc][i
     const auto v = verifier();
     auto c = claims();
     CHECK(outcome(v.verify(sign(c), {.nonce = nonce, .max_age = std::chrono::seconds(60)})) == "ok");
-    c["auth_time"] = now - 200;
+    c["auth_time"] = now - 200;  // re-authentication needed, not an expired token: its own error
     CHECK(outcome(v.verify(sign(c), {.nonce = nonce, .max_age = std::chrono::seconds(60)})) ==
-          name(errc::token_expired));
+          name(errc::auth_time_too_old));
+    c["auth_time"] = now - 60 - 59;  // within max_age plus the leeway
+    CHECK(outcome(v.verify(sign(c), {.nonce = nonce, .max_age = std::chrono::seconds(60)})) == "ok");
+    c["auth_time"] = now + 3600;  // a login in the future would meet any max_age
+    CHECK(outcome(v.verify(sign(c), {.nonce = nonce, .max_age = std::chrono::seconds(60)})) ==
+          name(errc::token_issued_in_future));
+    CHECK(outcome(v.verify(sign(c), expect)) == "ok");  // not checked without max_age
     c.erase("auth_time");
     CHECK(outcome(v.verify(sign(c), {.nonce = nonce, .max_age = std::chrono::seconds(60)})) ==
           name(errc::missing_claim));
@@ -296,7 +302,7 @@ TEST_CASE("oidc: OIDC Core §3.1.3.7 steps 11-13: expectation() carries what the
     c["acr"] = "phr";
     CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == "ok");
     c["auth_time"] = now - 200;  // older than max_age
-    CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == name(errc::token_expired));
+    CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == name(errc::auth_time_too_old));
     c["auth_time"] = now - 30;
     c["acr"] = "other";
     CHECK(outcome(v.verify(sign(c), oidc::expectation(p))) == name(errc::acr_not_satisfied));
@@ -439,9 +445,28 @@ TEST_CASE("oidc: RFC 8725 §3.1: an RSA key without alg is bound to the metadata
     // ... unless the JWK names its alg, which always wins.
     const std::string named = jwks_of({jwk_of(keys().rsa, [](nlohmann::json&) {})});
     CHECK(alg_of(oidc::provider_key_set(named, both).value(), "rsa-1") == algorithm::rs256);
-    // A JWK whose alg disagrees with the one bound is refused, as jose refuses it.
-    const std::string ps_named = jwks_of({jwk_of(keys().rsa, [](nlohmann::json& j) { j["alg"] = "PS256"; })});
-    CHECK(outcome(oidc::provider_key_set(ps_named, meta)) == name(errc::key_algorithm_mismatch));
+    // A JWK naming another algorithm keeps it (jose alone, with alg bound, would refuse the whole
+    // set): a provider's key for something this client does not allow is not an error, and the
+    // verifier leaves it out.
+    const std::string ps_named =
+        jwks_of({jwk_of(keys().rsa, [](nlohmann::json& j) { j["alg"] = "PS256"; }), jwk_of(keys().ec, no_alg)});
+    CHECK(outcome(jose::key_set::from_jwks(ps_named, {.alg = algorithm::rs256})) == name(errc::key_algorithm_mismatch));
+    const auto kept = oidc::provider_key_set(ps_named, meta);
+    REQUIRE(outcome(kept) == "ok");
+    CHECK(alg_of(*kept, "rsa-1") == algorithm::ps256);
+    CHECK(outcome(oidc::id_token_verifier::make(*kept, o).value().verify(sign(claims(), keys().ec), expect)) == "ok");
+    // No RSA algorithm allowed (ES256 only): an RSA key without alg does not stop the set; it is
+    // bound to RS256 and the verifier, allowing ES256 only, leaves it out.
+    const std::vector<algorithm> es_only = {algorithm::es256};
+    const auto es = oidc::provider_key_set(doc, es_only);
+    REQUIRE(outcome(es) == "ok");
+    CHECK(alg_of(*es, "rsa-1") == algorithm::rs256);
+    auto eo = options();
+    eo.algorithms = es_only;
+    const auto ev = oidc::id_token_verifier::make(*es, eo);
+    REQUIRE(outcome(ev) == "ok");
+    CHECK(outcome(ev->verify(sign(claims()), expect)) == name(errc::unsupported_algorithm));
+    CHECK(outcome(ev->verify(sign(claims(), keys().ec), expect)) == "ok");
 }
 
 TEST_CASE("oidc: RFC 8725 §2.1, §3.1: a provider JWKS with any oct key is refused, even one of only oct keys",
@@ -459,6 +484,17 @@ TEST_CASE("oidc: RFC 8725 §2.1, §3.1: a provider JWKS with any oct key is refu
     // Not a JWK Set at all.
     for (std::string_view bad : {"", "{}", "[]", R"({"keys":{}})", R"({"keys":[1]})", R"({"keys":[]})"})
         CHECK(outcome(oidc::provider_key_set(bad)) == name(errc::invalid_key_set));
+    // Bounds: the document's size and its number of keys (the network's input).
+    const auto rsa_pub = jwk_of(keys().rsa, [](nlohmann::json&) {});
+    const std::string one = jwks_of({rsa_pub});
+    CHECK(outcome(oidc::provider_key_set(one, {}, {.max_size = one.size()})) == "ok");
+    CHECK(outcome(oidc::provider_key_set(one, {}, {.max_size = one.size() - 1})) == name(errc::body_too_large));
+    nlohmann::json many = nlohmann::json::array();
+    for (int i = 0; i < 3; ++i)
+        many.push_back(jwk_of(keys().ec, [i](nlohmann::json& j) { j["kid"] = "ec-" + std::to_string(i); }));
+    const std::string three = nlohmann::json{{"keys", many}}.dump();
+    CHECK(outcome(oidc::provider_key_set(three, {}, {.max_keys = 3})) == "ok");
+    CHECK(outcome(oidc::provider_key_set(three, {}, {.max_keys = 2})) == name(errc::invalid_key_set));
     // A private key published by mistake: refused as jose refuses it.
     const nlohmann::json priv = keys().rsa.to_jwk(true).value();
     CHECK(outcome(oidc::provider_key_set(jwks_of({priv}))) == name(errc::private_key_not_allowed));

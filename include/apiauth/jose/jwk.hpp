@@ -58,6 +58,11 @@ struct jwk_options {
     /// (key_algorithm_mismatch). In a JWK Set it applies to the keys of its
     /// family only.
     std::optional<algorithm> alg{};
+    /// With `alg`: bind only JWKs that name no "alg" of their own; a JWK that
+    /// names another (JWS) algorithm keeps it instead of being
+    /// key_algorithm_mismatch. For a provider's JWKS, whose keys for other
+    /// algorithms are not errors (oidc::provider_key_set).
+    bool alg_only_when_absent = false;
     /// Accept private members (RSA d, p, q, dp, dq, qi; EC and OKP d) and so
     /// build a signing key. Off: a private JWK in a verification key set is
     /// refused (private_key_not_allowed), which catches a secret pasted where
@@ -612,7 +617,7 @@ inline result<key> loader::load(simdjson::dom::element jwk, jwk_options opt)
         std::string_view alg;
         if (v.get_string().get(alg) != simdjson::SUCCESS) return errc::invalid_key;
         const auto named = parse_algorithm(alg);
-        if (!named || (a && *a != *named)) return errc::key_algorithm_mismatch;
+        if (!named || (a && *a != *named && !opt.alg_only_when_absent)) return errc::key_algorithm_mismatch;
         a = named;
     }
     const std::optional<std::string_view> crv = member_string(j, "crv");

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <new>
 #include <optional>
@@ -56,18 +57,31 @@ inline std::string token_hash(jose::algorithm alg, std::string_view token)
     return encoding::base64url::encode(d.span().first(d.size / 2));
 }
 
+/** Bounds of provider_key_set: a provider's JWKS comes from the network. */
+struct provider_jwks_options {
+    /// Longest document read (body_too_large). Google's JWKS is about 1 KiB.
+    std::size_t max_size = 256 * 1024;
+    /// Most keys in the document (invalid_key_set); each RSA key costs an import.
+    std::size_t max_keys = 64;
+};
+
 /** The keys of a provider's JWK Set (its `jwks_uri`), read as the untrusted
-    input it is, for id_token_verifier. On top of jose::key_set::from_jwks's
-    checks (sizes, ROCA moduli, private members, keys for other uses left
-    out): a set holding any `oct` key is invalid_key_set, even one of only
-    `oct` keys (a provider never publishes a secret, and a secret read from
-    a JWKS is how a public key's bytes end up as an HMAC key: RFC 8725
-    §2.1, §3.1). An RSA key without `alg` (some providers leave it out) is
-    bound to the one RSA algorithm `algorithms` allows (the metadata's
-    id_token_algorithms(); empty means RS256, as for id_token_options);
-    when it allows several (RS256 and PS256), such a key is key_alg_missing,
-    because guessing between them is what RFC 8725 §3.1 forbids. EC and
-    Ed25519 keys follow their curve. Never throws (not_enough_memory).
+    input it is, for id_token_verifier. First the bounds of `opt`
+    (body_too_large, invalid_key_set). Then, on top of
+    jose::key_set::from_jwks's checks (sizes, ROCA moduli, private members,
+    keys for other uses left out): a set holding any `oct` key is
+    invalid_key_set, even one of only `oct` keys (a provider never publishes
+    a secret, and a secret read from a JWKS is how a public key's bytes end
+    up as an HMAC key: RFC 8725 §2.1, §3.1). An RSA key without `alg` (some
+    providers leave it out) is bound to the one RSA algorithm `algorithms`
+    allows (the metadata's id_token_algorithms(); empty means RS256, as for
+    id_token_options; with no RSA algorithm allowed it is bound to RS256,
+    and id_token_verifier::make leaves it out). When `algorithms` allows
+    several (RS256 and PS256), such a key is key_alg_missing, because
+    guessing between them is what RFC 8725 §3.1 forbids. A key that names
+    its own `alg` keeps it, whatever `algorithms` says (the verifier uses
+    only the allowed ones). EC and Ed25519 keys follow their curve. Never
+    throws (not_enough_memory).
 
     @par Example
     @code
@@ -78,14 +92,17 @@ inline std::string token_hash(jose::algorithm alg, std::string_view token)
     @par Specification RFC 7517 §5; RFC 8725 §2.1, §3.1; OpenID Connect Core §10.1.
 */
 inline result<jose::key_set> provider_key_set(std::string_view jwks_json,
-                                              std::span<const jose::algorithm> algorithms = {}) noexcept
+                                              std::span<const jose::algorithm> algorithms = {},
+                                              provider_jwks_options opt = {}) noexcept
 {
     try {
-        {  // any secret key, before a key without alg could stop the reading with another error
+        if (jwks_json.size() > opt.max_size) return errc::body_too_large;
+        {  // bounds and secrets first, before a key without alg could stop the reading with another error
             detail::json_document doc;
             simdjson::dom::array keys;
             if (!doc.parse(jwks_json) || doc.root().at_key("keys").get_array().get(keys) != simdjson::SUCCESS)
                 return errc::invalid_key_set;
+            if (keys.size() > opt.max_keys) return errc::invalid_key_set;
             for (const auto k : keys) {
                 simdjson::dom::object jwk;
                 if (k.get_object().get(jwk) != simdjson::SUCCESS) return errc::invalid_key_set;
@@ -95,18 +112,15 @@ inline result<jose::key_set> provider_key_set(std::string_view jwks_json,
         }
         std::optional<jose::algorithm> rsa;
         std::size_t rsa_count = 0;
-        if (algorithms.empty()) {
-            rsa = jose::algorithm::rs256;
-            rsa_count = 1;
-        }
         for (const jose::algorithm a : algorithms) {
             if (jose::family(a) != jose::key_family::rsa || a == rsa) continue;
             rsa = a;
             ++rsa_count;
         }
-        jose::jwk_options opt;
-        if (rsa_count == 1) opt.alg = rsa;
-        return jose::key_set::from_jwks(jwks_json, opt);
+        jose::jwk_options jo{.alg_only_when_absent = true};
+        if (rsa_count == 0) jo.alg = jose::algorithm::rs256;  // the default, or a key the verifier will leave out
+        if (rsa_count == 1) jo.alg = rsa;
+        return jose::key_set::from_jwks(jwks_json, jo);
     } catch (const std::bad_alloc&) {
         return std::make_error_code(std::errc::not_enough_memory);
     }
@@ -189,8 +203,9 @@ private:
     compared in constant time (nonce_mismatch); at_hash different
     (at_hash_mismatch) or absent while require_at_hash (missing_claim);
     acr absent (missing_claim) or not one of the expected acr_values
-    (acr_not_satisfied); auth_time absent (missing_claim) or older than
-    max_age (token_expired).
+    (acr_not_satisfied); with max_age, auth_time absent (missing_claim),
+    later than now (token_issued_in_future) or older than max_age
+    (auth_time_too_old: send the user to log in again, prompt=login).
 
     Performance contract: jose::jwt::verifier's (no allocation after warm-up
     for tokens up to about 1.2 KiB), plus one SHA-2 and one base64url
@@ -356,7 +371,8 @@ private:
             std::string_view rest = e.acr_values;
             while (!rest.empty()) {
                 const std::size_t sp = rest.find(' ');
-                asked = asked || rest.substr(0, sp) == *acr;
+                const std::string_view value = rest.substr(0, sp);  // empty between doubled spaces: matches nothing
+                asked = asked || (!value.empty() && value == *acr);
                 rest = sp == std::string_view::npos ? std::string_view() : rest.substr(sp + 1);
             }
             if (!asked) return errc::acr_not_satisfied;
@@ -364,7 +380,9 @@ private:
         if (e.max_age) {
             const auto auth_time = c.get(id_claim::auth_time);
             if (!auth_time) return errc::missing_claim;
-            if (*auth_time + static_cast<double>(e.max_age->count()) + skew < now()) return errc::token_expired;
+            const double t = now();
+            if (*auth_time > t + skew) return errc::token_issued_in_future;  // a future login meets any max_age
+            if (*auth_time + static_cast<double>(e.max_age->count()) + skew < t) return errc::auth_time_too_old;
         }
         return {};
     }

@@ -57,7 +57,8 @@ struct id_token_expectation {
     /// The access_token that came with the ID token: its `at_hash`, when present, must match
     /// (§3.1.3.8). Empty: not checked.
     std::string_view access_token{};
-    /// The `max_age` sent in the request: `auth_time` must be present and no older (step 13).
+    /// The `max_age` sent in the request: `auth_time` must be present, not in the future and no
+    /// older (step 13; auth_time_too_old).
     std::optional<std::chrono::seconds> max_age{};
     /// The `acr_values` sent in the request, space-separated: when not empty, `acr` must be
     /// present and one of them (step 12). `acr_values` is a voluntary request a provider may
@@ -79,6 +80,9 @@ inline id_token_expectation expectation(const pending_authorization& p, std::str
 {
     return {.nonce = p.nonce, .access_token = access_token, .max_age = p.max_age, .acr_values = p.acr_values};
 }
+
+/// Not from a temporary: the expectation would view into it after it is gone.
+id_token_expectation expectation(pending_authorization&&, std::string_view = {}) = delete;
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc
 
