@@ -325,6 +325,15 @@ TEST_CASE("oidc: OIDC Core §12.2: iss and sub must be the same", "[oidc][refres
     CHECK(check(original_claims(), r) == mismatch);
 }
 
+TEST_CASE("oidc: OIDC Core §12.2: iat is the new token's, never before the original's", "[oidc][refresh]")
+{
+    auto r = refreshed_claims();
+    r["iat"] = now - 10;  // issued before the original: a stale token replayed as the refresh
+    CHECK(check(original_claims(), r) == name(errc::refreshed_id_token_mismatch));
+    r["iat"] = now;  // the same second: a refresh right after the login
+    CHECK(check(original_claims(), r) == "ok");
+}
+
 TEST_CASE("oidc: OIDC Core §12.2: aud must be the same set", "[oidc][refresh]")
 {
     const std::string mismatch = name(errc::refreshed_id_token_mismatch);

@@ -40,6 +40,9 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
 
     Order, each rule of §12.2 (errata set 2):
     - `iss` the same;
+    - `iat` not before the original's (it is the new token's issue time; an
+      older token is a stale one replayed; the same second is allowed, as a
+      refresh right after the login has it);
     - `sub` the same (the same user: never switch accounts on a refresh);
     - `aud` the same set of audiences (order and repetition aside);
     - `auth_time`, when the refreshed token has one, present in the original
@@ -52,8 +55,7 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
     - `nonce`: a refreshed token SHOULD NOT carry one; one that does must carry
       the original's (present in the original, equal, compared in constant
       time).
-    `iat` is not compared (it is the new token's issue time, which
-    id_token_verifier has checked is not in the future), nor `exp`.
+    `exp` is not compared (id_token_verifier has checked it).
 
     Performance contract: no allocation; linear in the sizes of the values,
     quadratic in the number of audiences (a handful). Thread-safe: reads only.
@@ -75,6 +77,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
 inline std::error_code check_refreshed_id_token(const id_token& original, const id_token& refreshed) noexcept
 {
     if (refreshed.issuer() != original.issuer()) return errc::refreshed_id_token_mismatch;
+    // iat is the new token's issue time: never before the original's (a stale token replayed).
+    if (*refreshed.claims().iat() < *original.claims().iat()) return errc::refreshed_id_token_mismatch;
     if (refreshed.subject() != original.subject()) return errc::refreshed_id_token_mismatch;
     const auto aud = refreshed.claims().aud();
     const auto original_aud = original.claims().aud();

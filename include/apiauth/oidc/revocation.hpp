@@ -92,11 +92,11 @@ struct revocation_response_options {
     then a JSON object (unique member names, duplicate_member) with
     a non-empty `error` string is the provider's error (RFC 6749 §5.2, RFC
     7009 §2.2.1), mapped as parse_token_response maps it (provider_error,
-    the typed code and the text in `*details` when given; the revocation
-    code `unsupported_token_type` is provider_error_code::other with that
-    text); a member of the wrong type is invalid_claim_type; any other body
-    (not JSON, not an object, no `error`) is invalid_token_response. Never
-    throws (not_enough_memory).
+    the typed code and the text in `*details` when given; RFC 7009's
+    `unsupported_token_type` is provider_error_code::unsupported_token_type);
+    a member of the wrong type is invalid_claim_type; any other body (not
+    JSON, not an object, no `error`) is invalid_token_response. Never throws
+    (not_enough_memory).
 
     @par Specification RFC 7009 §2.2, §2.2.1; RFC 6749 §5.2.
     @see build_revocation_request.
