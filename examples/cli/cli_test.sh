@@ -852,23 +852,31 @@ acr_token=$(<out.txt)
 run 0 "${idt[@]}" "$acr_token" --max-age 300 --acr-values 'urn:example:pwd urn:example:mfa' --json
 json_is 'doc["claims"]["acr"] == "urn:example:mfa" and doc["policy"]["max_age"] == 300'
 run 1 "${idt[@]}" "$acr_token" --max-age 30 --json
-json_is 'doc["error"]["name"] == "token_expired"'
+json_is 'doc["error"]["name"] == "auth_time_too_old"'
 run 1 "${idt[@]}" "$acr_token" --acr-values urn:example:pwd --json
 json_is 'doc["error"]["name"] == "acr_not_satisfied"'
 run 1 "${idt[@]}" "$id_token" --acr-values urn:example:mfa --json  # no acr claim at all
 json_is 'doc["error"]["name"] == "missing_claim"'
+run 2 "${idt[@]}" "$acr_token" --acr-values 'urn:example:mfa  urn:example:pwd'  # two spaces
+stderr_has 'single spaces'
 # --client-secret: HS256 ID tokens keyed with the client secret, only when --alg HS256 says so.
 printf 'a-client-secret-of-at-least-32-octets!\n' >op-client-secret.txt
 python3 -c 'import base64, json; k = base64.urlsafe_b64encode(b"a-client-secret-of-at-least-32-octets!").decode().rstrip("="); json.dump({"kty": "oct", "alg": "HS256", "k": k}, open("op-hs.jwk", "w"))'
 run 0 jwt sign --key op-hs.jwk --lifetime 600 --claims '{"iss":"'"$op"'","sub":"u","aud":"app-1"}'
 hs_token=$(<out.txt)
+# The secret is never printed, on either stream, whichever way it came.
+no_secret() { checks=$((checks + 1)); ! grep -qF "$1" out.txt err.txt || fail "oidc id-token printed the client secret"; }
 run 0 "${idt[@]}" "$hs_token" --alg RS256 --alg HS256 --client-secret-file op-client-secret.txt --json
 json_is 'doc["alg"] == "HS256"'
+no_secret 'a-client-secret-of-at-least-32'
+run 0 "${idt[@]}" "$hs_token" --alg RS256 --alg HS256 --client-secret 'a-client-secret-of-at-least-32-octets!'
+no_secret 'a-client-secret-of-at-least-32'
 run 1 "${idt[@]}" "$hs_token" --client-secret-file op-client-secret.txt --json  # HS256 not in --alg
 json_is 'doc["error"]["name"] == "unsupported_algorithm"'
+no_secret 'a-client-secret-of-at-least-32'
 run 1 "${idt[@]}" "$hs_token" --alg RS256 --alg HS256 --client-secret 'another-secret-of-at-least-32-octets' --json
 json_is 'doc["error"]["name"] == "bad_signature"'
-grep -qF 'a-client-secret-of-at-least-32' err.txt && fail "oidc id-token: the client secret went to stderr"
+no_secret 'another-secret-of-at-least-32'
 # at_hash: the access token that came with the ID token must match it when the token has one.
 at_hash=$(printf '%s' 'at-1' | openssl dgst -sha256 -binary | head -c 16 | base64 | tr '+/' '-_' | tr -d '=')
 run 0 jwt sign --key op.jwk --lifetime 600 --claims '{"iss":"'"$op"'","sub":"u","aud":"app-1","at_hash":"'"$at_hash"'"}'

@@ -13,6 +13,7 @@
 
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/jose/algorithm.hpp>
+#include <apiauth/oauth2/scope.hpp>
 #include <apiauth/oidc/authorization.hpp>
 #include <apiauth/oidc/callback.hpp>
 #include <apiauth/oidc/discovery.hpp>
@@ -406,6 +407,8 @@ exit_code run_id_token(const context& ctx, const id_token_options& opt)
                               "' (names are case-sensitive: " + algorithm_list() + ")");
         algs.push_back(*alg);
     }
+    if (!opt.acr_values.empty() && !apiauth::oauth2::parse_scope(opt.acr_values))
+        throw usage_error("--acr-values: values of printable ASCII separated by single spaces, as sent");
     const auto text = read_file(opt.jwks);
     if (!text) throw usage_error("cannot read " + printable(opt.jwks));
     apiauth::result<jose::key_set> keys = apiauth::errc::invalid_key_set;
@@ -657,7 +660,7 @@ void add_oidc_commands(CLI::App& app, context& ctx)
         "iss exactly --issuer (or an --additional-issuer), aud containing --client-id and no other,\n"
         "azp, exp and iat with --leeway, nonce equal to --nonce (nonce_mismatch), at_hash of\n"
         "--access-token when present, acr one of --acr-values (acr_not_satisfied), auth_time within\n"
-        "--max-age (token_expired). Prints the claims.",
+        "--max-age (auth_time_too_old). Prints the claims.",
         "JSON: command verdict token_octets policy{iss additional_issuers client_id algorithms nonce\n"
         "      max_age acr_values leeway now} header{alg kid typ}\n"
         "      claims{iss sub aud azp nonce auth_time acr exp iat} alg | error{name message}\n"
@@ -694,7 +697,7 @@ void add_oidc_commands(CLI::App& app, context& ctx)
     isec->excludes(isecf);
     it->max_age_given = i->add_option("--max-age", it->max_age,
                                       "the max_age the request sent: auth_time must be present and\n"
-                                      "no older (token_expired)")
+                                      "no older (auth_time_too_old: log in again)")
                             ->type_name("SECONDS")
                             ->check(CLI::Range(0LL, 31536000LL));
     i->add_option("--acr-values", it->acr_values,
