@@ -7,6 +7,8 @@
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <type_traits>
 
@@ -173,17 +175,20 @@ inline std::optional<fetched> http_fetch(std::string_view method, std::string_vi
             step = "setting up TLS";
             return failed("SNI: " + host);
         }
-        // Without this, any certificate of a trusted CA, for any host, would do. The check is
-        // asio's (X509_check_host, X509_check_ip_asc on the leaf); wrapped so that a mismatch is
-        // reported by name, not as OpenSSL's "unspecified certificate verification error".
-        stream.set_verify_callback([check = asio::ssl::host_name_verification(host),
-                                    is_name](bool preverified, asio::ssl::verify_context& ctx) {
-            const bool ok = check(preverified, ctx);
-            if (preverified && !ok)
-                X509_STORE_CTX_set_error(ctx.native_handle(),
-                                         is_name ? X509_V_ERR_HOSTNAME_MISMATCH : X509_V_ERR_IP_ADDRESS_MISMATCH);
-            return ok;
-        });
+        // Without this, any certificate of a trusted CA, for any host, would do. OpenSSL checks the
+        // leaf during the chain's verification and names a mismatch itself (hostname mismatch, IP
+        // address mismatch). A name must be in the subjectAltName (never the subject's CN, which
+        // RFC 6125 §6.4.4 leaves to clients without SANs), and a wildcard must be a whole label.
+        SSL* ssl = stream.native_handle();
+        const bool pinned =
+            is_name
+                ? (SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS | X509_CHECK_FLAG_NEVER_CHECK_SUBJECT),
+                   SSL_set1_host(ssl, host.c_str()) == 1)
+                : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1;
+        if (!pinned) {
+            step = "setting up TLS";
+            return failed("cannot check the certificate against " + host);
+        }
         detail::exchange(stream, beast::get_lowest_layer(stream), resolver, host, port, req, buffer, parser, failure,
                          step);
         ioc.run();

@@ -16,7 +16,8 @@
 #      demo_api POST the code to the token endpoint over TLS and verify the ID token: signed in
 #   3. a certificate of the same CA for another name (DNS:other.example): refused, by name
 #      (issuer https://localhost:…, "hostname mismatch") and by address (https://127.0.0.1:…,
-#      "IP address mismatch")
+#      "IP address mismatch"); and one naming localhost in its subject's CN only, without a
+#      subjectAltName: refused too (never the CN, RFC 6125 §6.4.4)
 # Everything listens on 127.0.0.1, in a temporary directory removed however this script ends,
 # with every server stopped (examples/temp_servers.sh); curl never uses a proxy.
 set -uo pipefail
@@ -75,10 +76,11 @@ mkdir -p "$pki"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj '/CN=apiauth test CA' \
     -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
     -keyout "$pki/ca.key" -out "$pki/ca.pem" 2>"$pki/openssl.log" || { cat "$pki/openssl.log" >&2; fail "openssl: the CA"; }
-leaf() {  # leaf NAME SAN
-    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
-        "$2" >"$pki/$1.ext"
-    if ! openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$1" \
+leaf() {  # leaf FILE CN SAN: no subjectAltName when SAN is empty
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+        >"$pki/$1.ext"
+    [ -z "$3" ] || printf 'subjectAltName=%s\n' "$3" >>"$pki/$1.ext"
+    if ! openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
         -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>"$pki/openssl.log" ||
         ! openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial -days 1 \
             -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>>"$pki/openssl.log"; then
@@ -86,14 +88,15 @@ leaf() {  # leaf NAME SAN
         fail "openssl: the certificate for $1"
     fi
 }
-leaf localhost 'DNS:localhost,IP:127.0.0.1'
-leaf other.example 'DNS:other.example'
-openssl verify -CAfile "$pki/ca.pem" "$pki/localhost.pem" "$pki/other.example.pem" >/dev/null ||
+leaf localhost localhost 'DNS:localhost,IP:127.0.0.1'
+leaf other.example other.example 'DNS:other.example'
+leaf cn-only localhost ''  # the name in the subject's CN only: not enough (RFC 6125 §6.4.4)
+openssl verify -CAfile "$pki/ca.pem" "$pki/localhost.pem" "$pki/other.example.pem" "$pki/cn-only.pem" >/dev/null ||
     fail "the certificates made do not verify with their own CA"
 
 # ---- the providers: op (good certificate), bad_op (other.example's) ----
-read -r api_port op_port bad_port < <(temp_free_ports 3)
-[ -n "${bad_port:-}" ] || fail "could not pick three free ports"
+read -r api_port op_port bad_port cn_port < <(temp_free_ports 4)
+[ -n "${cn_port:-}" ] || fail "could not pick four free ports"
 api=http://127.0.0.1:$api_port
 op=https://localhost:$op_port
 secret=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')
@@ -102,6 +105,8 @@ temp_start op node "$node_dir/op.mjs" --port "$op_port" --client-id demo-api --c
 temp_start bad_op node "$node_dir/op.mjs" --port "$bad_port" --client-id demo-api --client-secret "$secret" \
     --redirect-uri "$api/oidc/callback" --https-cert "$pki/other.example.pem" --https-key "$pki/other.example.key" \
     --host localhost
+temp_start cn_op node "$node_dir/op.mjs" --port "$cn_port" --client-id demo-api --client-secret "$secret" \
+    --redirect-uri "$api/oidc/callback" --https-cert "$pki/cn-only.pem" --https-key "$pki/cn-only.key" --host localhost
 echo "social TLS test: provider $op (and $bad_port, other.example's certificate)"
 
 social() {  # social FILE ISSUER
@@ -209,6 +214,9 @@ ok "3a a certificate for other.example at https://localhost: refused (host name 
 refused by-address "https://127.0.0.1:$bad_port" "https://127.0.0.1:$bad_port/.well-known/openid-configuration" \
     "certificate verification failed" "IP address mismatch"
 ok "3b the same at https://127.0.0.1: refused (IP address verification)"
+refused cn-only "https://localhost:$cn_port" "https://localhost:$cn_port/.well-known/openid-configuration" \
+    "certificate verification failed" "hostname mismatch"
+ok "3c a certificate naming localhost in its CN only, no subjectAltName: refused"
 
 grep -q 'server_error' "$tmp/op.log" && fail "the provider logged a server error: $(grep server_error "$tmp/op.log")"
 echo "social TLS test: $passed checks passed in $SECONDS s"

@@ -20,6 +20,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import nodeTls from 'node:tls';
 import { parseArgs } from 'node:util';
 import Provider from 'oidc-provider';
 
@@ -49,9 +50,28 @@ const tls = Boolean(opt['https-cert']);
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingJwk = { ...privateKey.export({ format: 'jwk' }), alg: 'RS256', use: 'sig', kid: 'browser-op-rs256' };
 
-const server = tls
-    ? https.createServer({ cert: fs.readFileSync(opt['https-cert']), key: fs.readFileSync(opt['https-key']) })
-    : http.createServer();
+// With a host name (not an address), a client must send it as SNI (RFC 6066 §3), as a provider
+// serving several names needs: a handshake naming another server, or none, is refused, so the
+// test fails if demo_api stops sending it.
+const isAddress = /^[0-9.]+$|:/.test(opt.host);
+let server;
+if (tls) {
+    const pem = { cert: fs.readFileSync(opt['https-cert']), key: fs.readFileSync(opt['https-key']) };
+    const context = nodeTls.createSecureContext(pem);
+    server = https.createServer({
+        ...pem,
+        SNICallback: (servername, done) =>
+            servername === opt.host ? done(null, context) : done(new Error(`SNI "${servername}" is not ${opt.host}`)),
+    });
+    if (!isAddress) {
+        // SNICallback is not called when the client sends no server name: refuse that too.
+        server.on('secureConnection', (socket) => {
+            if (socket.servername !== opt.host) socket.destroy();
+        });
+    }
+} else {
+    server = http.createServer();
+}
 await new Promise((resolve) => server.listen(Number(opt.port), '127.0.0.1', resolve));
 const issuer = tls ? `https://${opt.host}:${server.address().port}` : `http://127.0.0.1:${server.address().port}`;
 
