@@ -29,6 +29,19 @@
 #include <utility>
 #include <vector>
 
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc {
+// Room for the longest token hash: half of SHA-512, base64url (43 characters).
+using token_hash_buffer = std::array<char, encoding::base64url::encoded_size(64 / 2)>;
+// oidc::token_hash written into `out`, without an allocation; a view into `out`.
+inline std::string_view write_token_hash(jose::algorithm alg, std::string_view token, token_hash_buffer& out) noexcept
+{
+    const crypto::hash h = jose::hash_of(alg).value_or(crypto::hash::sha512);
+    const crypto::digest_value d = crypto::digest(h, as_bytes(token));
+    const auto n = encoding::base64url::encode(d.span().first(d.size / 2), out);  // always fits
+    return {out.data(), n ? *n : 0};
+}
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc
+
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
 
 /// The ID token claims beyond RFC 7519 that validation reads (OpenID Connect Core §2), declared
@@ -52,9 +65,8 @@ inline constexpr jose::jwt::string_claim acr{"acr"};              ///< §2, §3.
 */
 inline std::string token_hash(jose::algorithm alg, std::string_view token)
 {
-    const crypto::hash h = jose::hash_of(alg).value_or(crypto::hash::sha512);
-    const crypto::digest_value d = crypto::digest(h, detail::as_bytes(token));
-    return encoding::base64url::encode(d.span().first(d.size / 2));
+    detail::oidc::token_hash_buffer out;
+    return std::string(detail::oidc::write_token_hash(alg, token, out));
 }
 
 /** Bounds of provider_key_set: a provider's JWKS comes from the network. */
@@ -354,13 +366,8 @@ private:
             if (!at_hash) {
                 if (opt_.require_at_hash) return errc::missing_claim;
             } else {
-                // token_hash without its string: the left half of the digest, base64url on the stack.
-                const crypto::hash h = jose::hash_of(v.alg()).value_or(crypto::hash::sha512);
-                const crypto::digest_value d = crypto::digest(h, detail::as_bytes(e.access_token));
-                std::array<char, encoding::base64url::encoded_size(64 / 2)> buf{};
-                const auto n = encoding::base64url::encode(d.span().first(d.size / 2), buf);
-                if (!n) return n.error();
-                const std::string_view want(buf.data(), *n);
+                detail::oidc::token_hash_buffer buf;  // token_hash on the stack: no allocation
+                const std::string_view want = detail::oidc::write_token_hash(v.alg(), e.access_token, buf);
                 if (!crypto::equal(detail::as_bytes(*at_hash), detail::as_bytes(want))) return errc::at_hash_mismatch;
             }
         }
