@@ -10,7 +10,7 @@
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/error.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <algorithm>
 #include <cstddef>

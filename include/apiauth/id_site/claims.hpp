@@ -10,7 +10,7 @@
 #include <apiauth/http/form.hpp>
 #include <apiauth/jose/claims.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <cstdint>
 #include <optional>

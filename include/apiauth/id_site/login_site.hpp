@@ -16,9 +16,9 @@
 #include <apiauth/jose/jwt.hpp>
 #include <apiauth/stores/nonce.hpp>
 
+#include <apiauth/detail/simdjson.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <simdjson.h>
 
 #include <array>
 #include <chrono>

@@ -8,8 +8,8 @@
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
 
+#include <apiauth/detail/simdjson.hpp>
 #include <nlohmann/json_fwd.hpp>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <array>

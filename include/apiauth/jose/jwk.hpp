@@ -23,13 +23,13 @@
 #include <apiauth/error.hpp>
 #include <apiauth/jose/algorithm.hpp>
 
+#include <apiauth/detail/simdjson.hpp>
 #include <nlohmann/json_fwd.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <simdjson.h>
 
 #include <concepts>
 #include <cstddef>

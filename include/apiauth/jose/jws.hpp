@@ -13,7 +13,7 @@
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/jose/jwk.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <array>
 #include <cstddef>

@@ -18,8 +18,8 @@
 #include <apiauth/jose/jwk.hpp>
 #include <apiauth/jose/jws.hpp>
 
+#include <apiauth/detail/simdjson.hpp>
 #include <nlohmann/json_fwd.hpp>
-#include <simdjson.h>
 
 #include <array>
 #include <atomic>

@@ -16,7 +16,7 @@
 #include <apiauth/jose/jwt.hpp>
 #include <apiauth/oauth2/scope.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <array>
 #include <chrono>

@@ -11,7 +11,7 @@
 #include <apiauth/jose/algorithm.hpp>
 #include <apiauth/oidc/detail/common.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <algorithm>
 #include <chrono>

@@ -11,7 +11,7 @@
 #include <apiauth/oidc/id_token.hpp>
 #include <apiauth/oidc/providers.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <cstddef>
 #include <cstdint>

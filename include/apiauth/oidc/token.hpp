@@ -18,7 +18,7 @@
 #include <apiauth/oidc/detail/common.hpp>
 #include <apiauth/oidc/provider_error.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <cstddef>
 #include <cstdint>

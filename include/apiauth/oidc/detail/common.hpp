@@ -12,7 +12,7 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <simdjson.h>
+#include <apiauth/detail/simdjson.hpp>
 
 #include <cstddef>
 #include <cstdint>
