@@ -194,6 +194,48 @@ TEST_CASE("RFC 3986 §3.4: octets outside the query grammar are malformed_form_b
     }
 }
 
+TEST_CASE("RFC 3986 §3.4: the 16-octet character check agrees with Boost.URL's query charset on every octet", "[form]")
+{
+    // all_form_chars tests sixteen octets at a time (SSE2) and falls back to form_chars octet by
+    // octet; Boost.URL's own find_if_not over the same charset is the independent answer. Every
+    // octet value at every position of 40- and 47-octet texts (full steps and a tail), then
+    // random texts over a mix of the fast set, other query characters and arbitrary octets.
+    namespace f = apiauth::detail::form;
+    const auto boost_answer = [](std::string_view s) {
+        return boost::urls::grammar::find_if_not(s.data(), s.data() + s.size(), f::form_chars) == s.data() + s.size();
+    };
+    std::size_t refused = 0;
+    for (const std::size_t len : {std::size_t{40}, std::size_t{47}}) {
+        const std::string base(len, 'a');
+        for (std::size_t pos = 0; pos < len; ++pos)
+            for (int c = 0; c < 256; ++c) {
+                std::string s = base;
+                s[pos] = static_cast<char>(c);
+                const bool want = boost_answer(s);
+                refused += want ? 0 : 1;
+                if (f::all_form_chars(s) != want) FAIL("octet " << c << " at " << pos << " of " << len);
+            }
+    }
+    // 82 octets are allowed: ALPHA DIGIT "-._~" (66), the sub-delims (11), ":@/?" and "%".
+    CHECK(refused == (40 + 47) * (256 - 82));
+    std::mt19937 rng(20261206);
+    const std::string fast = "ABCxyz0129-._~=&%+";
+    const std::string other = "!$'()*,;:@/?";
+    std::size_t accepted = 0;
+    for (int n = 0; n < 20000; ++n) {
+        std::string s(rng() % 70, '\0');
+        for (char& c : s) {
+            const auto r = rng() % 100;
+            c = r < 90 ? fast[rng() % fast.size()] : r < 97 ? other[rng() % other.size()] : static_cast<char>(rng());
+        }
+        const bool want = boost_answer(s);
+        accepted += want ? 1 : 0;
+        REQUIRE(f::all_form_chars(s) == want);
+    }
+    CHECK(accepted > 1000);
+    CHECK(accepted < 19000);
+}
+
 TEST_CASE("RFC 3629 §4: a name or value that does not decode to UTF-8 is form_invalid_utf8", "[form]")
 {
     for (const std::string_view text : {"a=%FF"sv, "a=%C3"sv, "a=%A9"sv, "%C3=1"sv, "a=%C3%28"sv,

@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <new>
@@ -23,6 +24,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form {
 
@@ -55,6 +60,37 @@ inline constexpr boost::urls::grammar::lut_chars query_chars = boost::urls::pcha
 
 // Octets a form may carry at all: the query characters and '%' (whose escapes count_escapes checks).
 inline constexpr boost::urls::grammar::lut_chars form_chars = query_chars + "%";
+
+// Whether every octet of `s` is in form_chars. Sixteen octets a step: a form's parameters are
+// mostly ALPHA, DIGIT and "-./_~=&%+" (a JWT in a callback query is hundreds of them), tested as
+// three signed ranges (an octet >= 0x80 is negative, in none of them) and six single octets; a
+// step holding anything else is checked octet by octet against form_chars, so the answer is
+// form_chars' own. Boost.URL 1.81's lut_chars find_if_not tests each octet through its table and
+// only collects the answers with SSE2 (see scan_token68 in detail/auth_grammar.hpp).
+inline bool all_form_chars(std::string_view s) noexcept
+{
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const auto in = [](__m128i v, char lo, char hi) {
+        return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                             _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    const auto is = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    for (; i + 16 <= s.size(); i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        __m128i ok = _mm_or_si128(_mm_or_si128(in(v, 'A', 'Z'), in(v, 'a', 'z')), in(v, '-', '9'));
+        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '_'), is(v, '~')));
+        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '='), is(v, '&')));
+        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '%'), is(v, '+')));
+        if (_mm_movemask_epi8(ok) == 0xFFFF) continue;
+        for (std::size_t k = i; k < i + 16; ++k)
+            if (!form_chars(s[k])) return false;
+    }
+#endif
+    for (; i < s.size(); ++i)
+        if (!form_chars(s[i])) return false;
+    return true;
+}
 
 // Octets the serializer leaves as they are (WHATWG URL §5.2: ALPHA DIGIT * - . _).
 inline constexpr boost::urls::grammar::lut_chars unreserved =
@@ -319,8 +355,7 @@ inline result<form_view> parse_form(std::string_view text, form_options opt = {}
     // The grammar: Boost.URL's charset scan (SSE2 where available) over [data, data + size),
     // then every '%' followed by two hex digits. Not Boost.URL's parse_query: 1.81 rebuilds
     // its view from text.data() with strlen and reads past `text` (boostorg/url#757).
-    const char* const end = text.data() + text.size();
-    if (boost::urls::grammar::find_if_not(text.data(), end, f::form_chars) != end) return errc::malformed_form_body;
+    if (!f::all_form_chars(text)) return errc::malformed_form_body;
     if (f::count_escapes(text) == std::string_view::npos) return errc::malformed_form_body;
     // Nothing more to check pair by pair: done.
     if (!opt.require_utf8 && !opt.reject_duplicates) return form_view(text, count);
