@@ -100,12 +100,12 @@ read -r api_port op_port bad_port cn_port < <(temp_free_ports 4)
 api=http://127.0.0.1:$api_port
 op=https://localhost:$op_port
 secret=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')
-temp_start op node "$node_dir/op.mjs" --port "$op_port" --client-id demo-api --client-secret "$secret" \
+temp_start op node "$node_dir/op.mjs" --port "$op_port" --client-id demo-api --client-secret="$secret" \
     --redirect-uri "$api/oidc/callback" --https-cert "$pki/localhost.pem" --https-key "$pki/localhost.key" --host localhost
-temp_start bad_op node "$node_dir/op.mjs" --port "$bad_port" --client-id demo-api --client-secret "$secret" \
+temp_start bad_op node "$node_dir/op.mjs" --port "$bad_port" --client-id demo-api --client-secret="$secret" \
     --redirect-uri "$api/oidc/callback" --https-cert "$pki/other.example.pem" --https-key "$pki/other.example.key" \
     --host localhost
-temp_start cn_op node "$node_dir/op.mjs" --port "$cn_port" --client-id demo-api --client-secret "$secret" \
+temp_start cn_op node "$node_dir/op.mjs" --port "$cn_port" --client-id demo-api --client-secret="$secret" \
     --redirect-uri "$api/oidc/callback" --https-cert "$pki/cn-only.pem" --https-key "$pki/cn-only.key" --host localhost
 echo "social TLS test: provider $op (and $bad_port, other.example's certificate)"
 

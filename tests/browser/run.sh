@@ -70,7 +70,7 @@ temp_servers_init "$tmp" || fail "cannot make the FIFO"
 # --social; its client secret is made here, for this run.
 op=http://127.0.0.1:$op_port
 op_secret=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_')
-temp_start op node "$node_dir/op.mjs" --port "$op_port" --client-id demo-api --client-secret "$op_secret" \
+temp_start op node "$node_dir/op.mjs" --port "$op_port" --client-id demo-api --client-secret="$op_secret" \
     --redirect-uri "$api/oidc/callback"
 printf '{"providers": [{"name": "local", "display": "the local OpenID Provider", "issuer": "%s", "client_id": "demo-api", "client_secret": "%s"}]}\n' \
     "$op" "$op_secret" >"$tmp/social.json"
