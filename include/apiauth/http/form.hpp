@@ -84,11 +84,11 @@ inline bool all_form_chars(std::string_view s) noexcept
         ok = _mm_or_si128(ok, _mm_or_si128(is(v, '%'), is(v, '+')));
         if (_mm_movemask_epi8(ok) == 0xFFFF) continue;
         for (std::size_t k = i; k < i + 16; ++k)
-            if (!form_chars(s[k])) return false;
+            if (!form_chars(static_cast<unsigned char>(s[k]))) return false;
     }
 #endif
     for (; i < s.size(); ++i)
-        if (!form_chars(s[i])) return false;
+        if (!form_chars(static_cast<unsigned char>(s[i]))) return false;
     return true;
 }
 
