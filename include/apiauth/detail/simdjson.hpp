@@ -21,8 +21,7 @@
 #ifndef APIAUTH_DETAIL_SIMDJSON_HPP
 #define APIAUTH_DETAIL_SIMDJSON_HPP
 
-#if !defined(SIMDJSON_H) && !defined(APIAUTH_SIMDJSON_ALL_IMPLEMENTATIONS) && \
-    (defined(__x86_64__) || defined(_M_AMD64))
+#if !defined(SIMDJSON_H) && !defined(APIAUTH_SIMDJSON_ALL_IMPLEMENTATIONS) && (defined(__x86_64__) || defined(_M_AMD64))
 #if !defined(SIMDJSON_IMPLEMENTATION_ICELAKE) && !defined(__AVX512F__)
 #define SIMDJSON_IMPLEMENTATION_ICELAKE 0
 #endif
