@@ -15,7 +15,8 @@
 //
 //   GET  /sso?jwtRequest=…          parse_request; a login request starts a *flow* and shows the
 //                                    sign-in page (the register page for path "/#/register")
-//   GET  /sso/logout?jwtRequest=…   parse_request; 302 to the callback with status LOGOUT
+//   GET  /sso/logout?jwtRequest=…   parse_request; 200, the signed-out page, whose meta refresh
+//                                    goes on to the callback with status LOGOUT
 //   GET  /login?flow=…  /register?flow=…   the two forms of one flow
 //   POST /login     flow csrf username password             302 AUTHENTICATED
 //   POST /register  flow csrf username password name email  302 REGISTERED, isNewSub true
@@ -157,11 +158,16 @@ void html_headers(httplib::Response& res, std::string_view form_target = {})
     res.set_header("Content-Security-Policy", csp);
 }
 
+/// `refresh_url`, when given, is where the browser goes on to by itself (a meta refresh: it is
+/// followed without script, which the CSP forbids, and is no fetch that default-src governs).
 void send_page(httplib::Response& res, int status, std::string_view title, std::string_view main_html,
-               std::string_view form_target = {})
+               std::string_view form_target = {}, std::string_view refresh_url = {})
 {
     std::string page = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>";
+                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    if (!refresh_url.empty())
+        page += "<meta http-equiv=\"refresh\" content=\"0; url=" + html_escape(refresh_url) + "\">\n";
+    page += "<title>";
     page += html_escape(title);
     page += " — ";
     page += site_name;
@@ -413,10 +419,11 @@ public:
         id_site::refused_request refused;
         auto r = login_.parse_request(v.view().target, apps_, nonces_, &refused);
         if (!r) return refuse_request(res, r.error(), refused);
-        // This site keeps no session of its own (each sign-in asks for the password), so a
-        // logout has nothing to end: it is answered at once, with no sub (research §2.1: sub
-        // "may be absent ... for LOGOUT when the user was already logged out").
-        if (r->logout()) return answer(res, *r, {.status = id_site::status::logout});
+        // This site keeps no session of its own (each sign-in asks for the password; the
+        // browser cookie only ties a flow to its form), so a logout has nothing to end: it is
+        // answered at once, with no sub (research §2.1: sub "may be absent ... for LOGOUT when
+        // the user was already logged out").
+        if (r->logout()) return answer_logout(res, *r);
         // Organizations (onk) are Stormpath's tenants' directories; this site has none. Stormpath
         // answered a nameKey it did not know with error 11001 (research §1.4).
         if (const auto onk = r->organization_name_key(); onk && !onk->empty()) {
@@ -691,6 +698,26 @@ private:
             return send_error_page(res, 500, "Sign-in failed", "The answer to the application could not be made.",
                                    url.error().message());
         send_redirect(res, *url);
+    }
+
+    // The answer to a logout is a page rather than a 302, so that the person sees the sign-out
+    // went through; its meta refresh then goes to the same callback URL a 302 would have, and
+    // #continue-link is there for a browser that does not follow it.
+    void answer_logout(httplib::Response& res, const id_site::site_request& req)
+    {
+        const auto url = login_.build_response(req, {.status = id_site::status::logout});
+        if (!url)
+            return send_error_page(res, 500, "Sign-out failed", "The answer to the application could not be made.",
+                                   url.error().message());
+        const std::string origin = origin_of(req.callback_uri());
+        std::string m = "<h1>You are signed out</h1>\n<p class=\"app\">";
+        if (origin.empty())
+            m += "Taking you back to the application.";
+        else
+            m += "Taking you back to <span id=\"app\">" + html_escape(origin) + "</span>.";
+        m += "</p>\n<p class=\"alt\"><a id=\"continue-link\" href=\"" + html_escape(*url) +
+             "\">Continue to the application</a></p>\n";
+        send_page(res, 200, "Signed out", m, {}, *url);
     }
 
     id_site::login_site login_;

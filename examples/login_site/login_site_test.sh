@@ -127,6 +127,11 @@ post() {
 header() { tr -d '\r' <headers | sed -n "s/^$1: //Ip" | head -1; }
 hidden() { sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" body | head -1; }
 has_id() { grep -q "id=\"$1\"" body; }
+# An attribute value as a browser reads it: the references html_escape writes, &amp; last.
+unescape_html() { sed -e 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#39;/'"'"'/g; s/&amp;/\&/g'; }
+# The href of the link whose id is $1, and the URL of the page's meta refresh, unescaped.
+link_href() { sed -n "s/.*id=\"$1\" href=\"\([^\"]*\)\".*/\1/p" body | head -1 | unescape_html; }
+refresh_url() { sed -n 's/.*<meta http-equiv="refresh" content="0; url=\([^"]*\)">.*/\1/p' body | head -1 | unescape_html; }
 expect_status() { [[ $1 == "$2" ]] || fail "$3: status $1, expected $2"; }
 
 # Every HTML page: its type and the security header fields.
@@ -381,11 +386,29 @@ ok "5 failures for one username: 429 even with the right password; another usern
 url=$(new_url --callback "$callback" --state bye --logout)
 [[ $url == "$base/sso/logout?jwtRequest="* ]] || fail "the CLI's logout URL: $url"
 status=$(get "$url")
-expect_status "$status" 302 "a logout request"
-app_callback --state bye "$(header Location)" >assertion.json || fail "logout: $(cat assertion.json)"
+expect_status "$status" 200 "a logout request"
+check_html_headers "the logout page"
+[[ -z $(header Location) ]] || fail "the logout page is also a redirect to $(header Location)"
+grep -q '<title>Signed out — apiauth login site</title>' body || fail "the logout page's title"
+grep -q '<h1>You are signed out</h1>' body && has_id continue-link || fail "the logout page: no heading or no #continue-link"
+grep -qF '<span id="app">http://127.0.0.1:8080</span>' body || fail "the logout page does not name the application"
+continue_url=$(link_href continue-link)
+[[ $continue_url == "$callback?jwtResponse="* ]] || fail "#continue-link goes to $continue_url"
+[[ $(refresh_url) == "$continue_url" ]] || fail "the meta refresh goes to '$(refresh_url)', not to #continue-link's URL"
+app_callback --state bye "$continue_url" >assertion.json || fail "logout: $(cat assertion.json)"
 check_json assertion.json 'd["assertion"]["status"] == "LOGOUT"' 'd["assertion"]["sub"] is None' \
     'd["assertion"]["state"] == "bye"'
-ok "GET /sso/logout?jwtRequest=…: 302, the application accepts LOGOUT (no sub), state echoed"
+ok "GET /sso/logout?jwtRequest=…: 200, the signed-out page (#continue-link, and a meta refresh to the same callback URL); the application accepts LOGOUT (no sub), state echoed"
+status=$(get "$url")
+expect_status "$status" 302 "a replayed logout request"
+grep -q 'This sign-in link has already been used.' body && has_id return-link || fail "a replayed logout: the page body"
+set +e
+app_callback "$(header Location)" >replay.json
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || fail "the application accepts the replayed logout's answer: $(cat replay.json)"
+check_json replay.json 'd["error"]["name"] == "id_site_token_reused"' 'd["login_site_error"]["code"] == 11005'
+ok "the same logout request again: 302 back to the application with error 11005, no signed-out page"
 
 # ---- unknown paths and bad forms ----
 status=$(get "$base/nothing-here")

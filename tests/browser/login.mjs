@@ -9,8 +9,8 @@
 // naming the step and the address (exit status 1), and leaves a screenshot NN-name-FAILED.png.
 // Every step leaves NN-name.png in DIR. What a browser adds to demo_live.sh's curl run: real
 // redirects across the two origins, cookies (SameSite=Lax) kept by the browser, the login site's
-// Content-Security-Policy (form-action must allow the 302 to the application's callback) and
-// real forms.
+// Content-Security-Policy (form-action must allow the 302 to the application's callback), the
+// signed-out page's meta refresh, and real forms.
 
 import { Buffer } from 'node:buffer';
 import { mkdirSync } from 'node:fs';
@@ -57,10 +57,10 @@ let browser;
 let page;
 let stepNumber = 0;
 
-/** NN-name.png of the page as it is now (NN: the step's number). */
-async function screenshot(name) {
+/** NN-name.png of the page (by default the test's) as it is now (NN: the step's number). */
+async function screenshot(name, of = page) {
     const file = path.join(opt.screenshots, `${String(stepNumber).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, fullPage: true });
+    await of.screenshot({ path: file, fullPage: true });
 }
 
 /** Runs one step; its screenshot NN-name.png is taken once it passed, or NN-name-FAILED.png when
@@ -134,6 +134,18 @@ function checkStatus(response, want) {
 
 function checkUrl(prefix) {
     check(page.url().startsWith(prefix), `expected the browser at ${prefix}…, it is at ${page.url()}`);
+}
+
+/** Waits until the browser is at `url` with that page loaded, however it got there: a meta
+    refresh is a navigation that neither click nor open waits for. */
+async function arrive(url) {
+    const deadline = Date.now() + navigationTimeoutMs;
+    for (;;) {
+        // page.url() changes when the next page commits, so readyState is that page's.
+        if (page.url() === url && (await page.evaluate(() => document.readyState).catch(() => '')) === 'complete') return;
+        check(Date.now() < deadline, `the browser did not arrive at ${url} within ${navigationTimeoutMs} ms; it is at ${page.url()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
 }
 
 // ---- the test ----
@@ -289,10 +301,73 @@ async function run() {
     await step('signed-out', 'Sign out: through the login site, back to the application, signed out', async () => {
         const logoutsBefore = seen.logoutRequests.length;
         const callbacksBefore = seen.callbacks.length;
-        checkStatus(await click('#logout'), 200);
-        check(page.url() === `${api}/`, `expected the browser at ${api}/, it is at ${page.url()}`);
+        // The signed-out page goes on by itself (a meta refresh) as soon as it has loaded: too
+        // soon to read it from the page, and holding that navigation (request interception)
+        // leaves every evaluate on the page unanswered until it goes on. So the answer is read
+        // on the network (CDP Fetch, response stage), exactly as the login site sent it, and let
+        // through unchanged.
+        const logoutPages = [];
+        const cdp = await page.createCDPSession();
+        cdp.on('Fetch.requestPaused', async ({ requestId, responseStatusCode }) => {
+            let html = '';
+            try {
+                const b = await cdp.send('Fetch.getResponseBody', { requestId });
+                html = b.base64Encoded ? Buffer.from(b.body, 'base64').toString('utf8') : b.body;
+            } catch (e) {
+                html = `(its body could not be read: ${e.message})`;
+            }
+            logoutPages.push({ status: responseStatusCode, html });
+            await cdp.send('Fetch.continueRequest', { requestId }).catch(() => {});
+        });
+        // A Fetch pattern's '?' is a wildcard: the query's is escaped.
+        await cdp.send('Fetch.enable', { patterns: [{ urlPattern: `${site}/sso/logout\\?jwtRequest=*`, requestStage: 'Response' }] });
+        try {
+            const home = page.waitForResponse((r) => r.url() === `${api}/` && r.request().isNavigationRequest(),
+                                              { timeout: navigationTimeoutMs });
+            home.catch(() => {}); // awaited below: a failure before then must not leave it unhandled
+            await click('#logout');
+            await arrive(`${api}/`);
+            checkStatus(await home, 200);
+        } finally {
+            await cdp.detach().catch(() => {});
+        }
         check(seen.logoutRequests.length === logoutsBefore + 1, 'the browser did not go through the login site\'s /sso/logout');
+        check(logoutPages.length === 1, `expected one answer from the login site's /sso/logout, saw ${logoutPages.length}`);
+        const { status, html } = logoutPages[0];
+        check(status === 200, `the login site's /sso/logout answered ${status}, expected 200 (the signed-out page)`);
+        // The signed-out page, read by the browser's own HTML parser (DOMParser runs no script
+        // and loads nothing).
+        const signedOut = await page.evaluate((h) => {
+            const d = new DOMParser().parseFromString(h, 'text/html');
+            return {
+                title: d.title,
+                text: d.body?.textContent.trim() ?? '',
+                heading: d.querySelector('h1')?.textContent.trim() ?? null,
+                app: d.querySelector('#app')?.textContent.trim() ?? null,
+                href: d.querySelector('#continue-link')?.getAttribute('href') ?? null,
+                refresh: d.querySelector('meta[http-equiv="refresh"]')?.getAttribute('content') ?? null,
+            };
+        }, html);
+        check(signedOut.href !== null,
+              `no element #continue-link on the signed-out page; it says: ${JSON.stringify((signedOut.text || html).slice(0, 400))}`);
+        check(signedOut.heading === 'You are signed out', `the signed-out page's heading is ${JSON.stringify(signedOut.heading)}, expected "You are signed out"`);
+        check(signedOut.title === 'Signed out — apiauth login site', `the signed-out page's title is ${JSON.stringify(signedOut.title)}`);
+        check(signedOut.app === api, `the signed-out page's #app says ${JSON.stringify(signedOut.app)}, expected ${api}`);
+        check(signedOut.refresh === `0; url=${signedOut.href}`,
+              `the meta refresh is ${JSON.stringify(signedOut.refresh)}, expected "0; url=" and #continue-link's URL`);
+        // Its picture, drawn from the answer in another tab without the meta refresh (which would
+        // leave it at once).
+        const still = await browser.newPage();
+        try {
+            await still.setContent(html.replace(/<meta http-equiv="refresh"[^>]*>/, ''), { waitUntil: 'load' });
+            await screenshot('signed-out-page', still);
+        } finally {
+            await still.close().catch(() => {});
+        }
+        check(page.url() === `${api}/`, `expected the browser at ${api}/, it is at ${page.url()}`);
         check(seen.callbacks.length === callbacksBefore + 1, 'the browser did not come back through the callback (the LOGOUT answer)');
+        check(seen.callbacks.at(-1) === signedOut.href,
+              `the browser went on to ${seen.callbacks.at(-1)}, not to #continue-link's ${signedOut.href}`);
         const who = await text('#who');
         check(who === 'Not signed in.', `#who says ${JSON.stringify(who)}, expected "Not signed in."`);
     });
