@@ -2,18 +2,22 @@
 """demo_api under faults: each gets its precise answer, the server keeps serving, and nothing is
 accepted that should not be (issue 12, "Faults").
 
-    faults_test.py path/to/demo_api [path/to/redis-server]
+    faults_test.py path/to/demo_api [path/to/redis-server] [--require-redis]
 
 Starts demo_api on a free loopback port (and, when given, a redis-server of its own on a Unix
 socket in a temporary directory), sends raw bytes over sockets, and stops everything at the end,
-pass or fail. Cases:
+pass or fail. Without a redis-server the Redis case is skipped, unless --require-redis (CMake
+passes it when APIAUTH_REQUIRE_REDIS is ON, as in the dev preset): then it is a failure. Cases:
 
   - 100 Authorization lines: 400 invalid_request (RFC 6750 §2: one method, once; RFC 9110 §5.3).
   - a 1 MiB header field: 431 (RFC 6585 §5), then the connection is closed.
   - a 1 MiB form body carrying a token at the token endpoint: 413 (RFC 9110 §15.5.14), before the
     body is read.
-  - a slow client (one octet every 300 ms): cut off at --read-timeout-ms, while another client is
-    answered at once.
+  - a slow client (one octet every 200 ms): at --read-timeout-ms (1 s here), 408 Request Timeout
+    with Connection: close (RFC 9110 §15.5.9), then the connection is closed; another client is
+    answered at once meanwhile. The same for a body that stops coming: 408, nothing accepted.
+  - an idle keep-alive connection, and a new one that sends nothing: closed at --read-timeout-ms
+    without a word (no 408: nothing of a request came).
   - Redis gone during an ID Site login: the callback of a login started before the outage is
     refused with 503 and starts no session; /login answers 503; the server keeps serving; once
     Redis is back (empty), the old callback is refused as a replay and a new login works.
@@ -21,9 +25,11 @@ pass or fail. Cases:
 The ID Site answer is signed here with PyJWT (python3-jwt), an implementation apiauth did not
 write, from the application key demo_api generated in its state directory.
 """
+import argparse
 import base64
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -53,6 +59,56 @@ def free_port():
         return s.getsockname()[1]
 
 
+def read_response(s, timeout=10.0):
+    """Reads one response from the connected socket `s`: (status, headers dict of lists, body); 0
+    when the connection closed (or was reset) without one."""
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    if b"\r\n\r\n" not in data:
+        return 0, {}, b""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    length = int(headers.get("content-length", ["0"])[0])
+    try:
+        while len(body) < length:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return status, headers, body
+
+
+def closed_by_server(s, timeout=5.0):
+    """(True, octets received first) when the server closes `s` within `timeout`; (False, …) otherwise."""
+    s.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return True, data
+            data += chunk
+    except ConnectionResetError:
+        return True, data
+    except socket.timeout:
+        return False, data
+
+
 def exchange(port, raw, timeout=10.0):
     """Sends `raw`, returns (status, headers dict of lists, body) of the first response; 0 when the
     connection closed without one."""
@@ -61,34 +117,7 @@ def exchange(port, raw, timeout=10.0):
             s.sendall(raw)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the server may answer and close before reading everything
-        data = b""
-        try:
-            while b"\r\n\r\n" not in data:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        except ConnectionResetError:
-            pass
-        if b"\r\n\r\n" not in data:
-            return 0, {}, b""
-        head, _, body = data.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ")[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers.setdefault(name.strip().lower(), []).append(value.strip())
-        length = int(headers.get("content-length", ["0"])[0])
-        try:
-            while len(body) < length:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                body += chunk
-        except ConnectionResetError:
-            pass
-        return status, headers, body
+        return read_response(s, timeout)
 
 
 def get(port, target, extra=""):
@@ -183,38 +212,72 @@ def header_faults(port):
     check("  and the server keeps serving", serving(port))
 
 
+def check_408(what, answered_after, s):
+    """The precise answer to a request too slow to come: 408 at the read timeout (1 s), closing."""
+    status, headers, body = read_response(s)
+    check(f"{what}: 408 Request Timeout at --read-timeout-ms (1 s)",
+          status == 408 and answered_after is not None and 0.9 <= answered_after < 3,
+          f"{status} after {answered_after}")
+    check("  with Connection: close, Content-Type: text/plain and the reason",
+          headers.get("connection") == ["close"] and headers.get("content-type") == ["text/plain"]
+          and body == b"Request Timeout\n", f"{headers} {body!r}")
+    closed, extra = closed_by_server(s)
+    check("  then the server closes the connection", closed and extra == b"", f"closed={closed} {extra[:100]!r}")
+
+
 def slow_client(port):
+    # The header, one octet every 200 ms: it would take 25 s.
     s = socket.create_connection(("127.0.0.1", port))
-    s.settimeout(0.1)
     request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"s" * 100 + b"\r\n\r\n"
     started = time.monotonic()
-    closed_after = None
+    answered_after = None
     other_ok = None
     for i, octet in enumerate(request):
         try:
             s.send(bytes([octet]))
         except OSError:
-            closed_after = time.monotonic() - started
             break
         if i == 2:
             t = time.monotonic()
             other_ok = serving(port) and time.monotonic() - t < 0.5
-        try:
-            if s.recv(1) == b"":
-                closed_after = time.monotonic() - started
-                break
-        except socket.timeout:
-            pass
-        except OSError:
-            closed_after = time.monotonic() - started
+        if select.select([s], [], [], 0.2)[0]:
+            answered_after = time.monotonic() - started
             break
-        time.sleep(0.2)
         if time.monotonic() - started > 6:
             break
+    check_408("a slow client (its header, one octet every 200 ms)", answered_after, s)
     s.close()
-    check("a slow client is cut off near --read-timeout-ms (1 s)", closed_after is not None and closed_after < 3,
-          f"after {closed_after}")
     check("  while another client is answered at once", other_ok is True)
+    check("  and the server keeps serving", serving(port))
+
+    # A whole header, then a body that stops coming: 10 of the 100 octets announced.
+    s = socket.create_connection(("127.0.0.1", port))
+    started = time.monotonic()
+    s.sendall(b"POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+              b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type")
+    answered_after = time.monotonic() - started if select.select([s], [], [], 6)[0] else None
+    check_408("a body that stops coming (10 of 100 octets)", answered_after, s)
+    s.close()
+    check("  and the server keeps serving", serving(port))
+
+    # A keep-alive connection: one request answered, then nothing. And a connection that never sends.
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    status, headers, _ = read_response(s)
+    started = time.monotonic()
+    closed, data = closed_by_server(s)
+    after = time.monotonic() - started
+    check("an idle keep-alive connection (200, then nothing): closed near --read-timeout-ms, without a 408",
+          status == 200 and closed and data == b"" and 0.8 <= after < 3,
+          f"{status} closed={closed} after {after:.2f} s {data[:100]!r}")
+    s.close()
+    s = socket.create_connection(("127.0.0.1", port))
+    started = time.monotonic()
+    closed, data = closed_by_server(s)
+    after = time.monotonic() - started
+    check("a connection that never sends: closed near --read-timeout-ms, without a 408",
+          closed and data == b"" and 0.8 <= after < 3, f"closed={closed} after {after:.2f} s {data[:100]!r}")
+    s.close()
     check("  and the server keeps serving", serving(port))
 
 
@@ -275,16 +338,21 @@ def redis_outage(servers):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        print(__doc__, file=sys.stderr)
-        return 2
-    servers = Servers(sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else None)
+    parser = argparse.ArgumentParser(description="demo_api under faults (issue 12)")
+    parser.add_argument("demo_api")
+    parser.add_argument("redis_server", nargs="?", help="a redis-server program: the Redis outage case")
+    parser.add_argument("--require-redis", action="store_true",
+                        help="without a redis-server, fail instead of skipping the Redis outage case")
+    args = parser.parse_args()
+    servers = Servers(args.demo_api, args.redis_server)
     try:
         port, _ = servers.start_demo()
         header_faults(port)
         slow_client(port)
         if servers.redis_server:
             redis_outage(servers)
+        elif args.require_redis:
+            check("Redis outage: required (--require-redis, APIAUTH_REQUIRE_REDIS) but no redis-server given", False)
         else:
             print("skip  Redis outage (no redis-server given)")
     finally:

@@ -29,9 +29,14 @@
 // Secrets never live in the source: the pepper of the API key verifiers, the access tokens'
 // signing key and the ID Site application key come from the environment
 // (APIAUTH_DEMO_PEPPER_HEX, APIAUTH_DEMO_TOKEN_JWK, APIAUTH_DEMO_IDSITE_KEY_ID and
-// APIAUTH_DEMO_IDSITE_SECRET) or from files in --state-dir, which the first run generates
-// (mode 0600). Each start also writes <state-dir>/login-site-apps.json: this application's
-// registration, as `login_site serve --apps` reads it.
+// APIAUTH_DEMO_IDSITE_SECRET) or from files in --state-dir. On a first run `./dev demo`
+// (demo_live.sh) makes the four files with the apiauth CLI (`secret generate`, `jwk generate`;
+// README.md, "Secrets"); one found in neither place is generated here into its file (mode 0600),
+// a fallback for a start without the CLI. Each start also writes <state-dir>/login-site-apps.json:
+// this application's registration, as `login_site serve --apps` reads it (it holds the ID Site key).
+//
+// A request must arrive within --read-timeout-ms: a client too slow is answered 408 and cut off;
+// a connection that has sent nothing of a new request is closed silently.
 //
 // API keys live in PostgreSQL with --db (the table of `apiauth key migrate`, applied at start),
 // in memory otherwise; ID Site nonces and revoked tokens in Redis with --redis, in memory
@@ -78,13 +83,15 @@ struct options {
 
 // ---------------------------------------------------------------------------------------------
 // The HTTP server: Beast's asynchronous model, one strand per connection, a thread pool. Header
-// section bounded to 8 KiB (431), body to 64 KiB (413), a whole request to --read-timeout-ms
-// (a slow client is cut off; the others are not held up).
+// section bounded to 8 KiB (431), body to 64 KiB (413), a whole request to --read-timeout-ms:
+// a client too slow to send its request is answered 408 and cut off, and the others are not held
+// up. A connection closed after an answer lingers a moment (see close()) so that the client reads
+// that answer.
 
 class connection : public std::enable_shared_from_this<connection> {
 public:
     connection(tcp::socket s, demo& app, std::chrono::milliseconds timeout)
-        : stream_(std::move(s)), app_(app), timeout_(timeout)
+        : stream_(std::move(s)), deadline_(stream_.get_executor()), app_(app), timeout_(timeout)
     {
     }
     void run()
@@ -93,30 +100,66 @@ public:
     }
 
 private:
+    // Reading a request is timed by deadline_, not by the stream's own timeout: that one closes the
+    // socket when it expires, and then no 408 can be sent. deadline_ cancels the read instead.
     void read()
     {
         parser_.emplace();
         parser_->header_limit(8 * 1024);
         parser_->body_limit(64 * 1024);
-        stream_.expires_after(timeout_);
+        stream_.expires_never();
+        reading_ = true;
+        timed_out_ = false;
+        deadline_.expires_after(timeout_);
+        deadline_.async_wait(beast::bind_front_handler(&connection::on_deadline, shared_from_this(), ++generation_));
         bhttp::async_read(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&connection::on_read, shared_from_this()));
     }
 
+    void on_deadline(std::uint64_t generation, beast::error_code ec)
+    {
+        if (ec || generation != generation_ || !reading_) return;  // the request came in time
+        timed_out_ = true;
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);
+        // cancel() stops the socket read pending now; between two of them (one just completed, its
+        // handler queued on this strand) there is none, and async_read would start another. Cancel
+        // again shortly until on_read has run.
+        deadline_.expires_after(50ms);
+        deadline_.async_wait(beast::bind_front_handler(&connection::on_deadline, shared_from_this(), generation));
+    }
+
     void on_read(beast::error_code ec, std::size_t)
     {
+        reading_ = false;
+        deadline_.cancel();
+        if (ec && timed_out_) {
+            // Too slow. Part of a request came: 408 Request Timeout (RFC 9110 §15.5.9), then close.
+            // Nothing of a new request came (an idle keep-alive connection, or a new one that never
+            // sent anything): close without a word, as the RFC allows and servers do, since a client
+            // may be sending its next request at this very moment on a connection it thinks is open.
+            if (!parser_->got_some() && buffer_.size() == 0) return close();
+            return answer_error(bhttp::status::request_timeout);
+        }
         if (ec) {
             const int status = apiauth::adapters::beast::status_for_read_error(ec);
             if (status == 0) return close();
-            res_ = response(static_cast<bhttp::status>(status), 11);
-            res_.set(bhttp::field::content_type, "text/plain");
-            res_.body() = std::string(bhttp::obsolete_reason(res_.result())) + "\n";
-            res_.keep_alive(false);
-            res_.prepare_payload();
-            return write();
+            return answer_error(static_cast<bhttp::status>(status));
         }
         res_ = {};
         app_.handle(parser_->get(), res_);
+        res_.prepare_payload();
+        write();
+    }
+
+    // An answer to a request that could not be read (408, 413, 431, 400): plain text, and the
+    // connection closes after it.
+    void answer_error(bhttp::status status)
+    {
+        res_ = response(status, 11);
+        res_.set(bhttp::field::content_type, "text/plain");
+        res_.body() = std::string(bhttp::obsolete_reason(res_.result())) + "\n";
+        res_.keep_alive(false);
         res_.prepare_payload();
         write();
     }
@@ -133,18 +176,38 @@ private:
         read();
     }
 
+    // A lingering close: the end of sending (FIN), then whatever the client still sends is read
+    // and dropped until it closes too, for at most 2 s (and 4 MiB). Closing a socket that has unread
+    // octets makes TCP send a reset, which can destroy an answer the client has not read yet (the
+    // 413 to a 1 MiB body, the 408 to a client still trickling its header).
     void close()
     {
         beast::error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        buffer_.clear();
+        stream_.expires_after(std::min<std::chrono::milliseconds>(timeout_, 2s));
+        drain(0, {}, 0);
+    }
+
+    void drain(std::size_t drained, beast::error_code ec, std::size_t n)
+    {
+        drained += n;
+        if (ec || drained > 4 * 1024 * 1024) return;  // closed by the client, the deadline, or enough
+        stream_.async_read_some(asio::buffer(drain_),
+                                beast::bind_front_handler(&connection::drain, shared_from_this(), drained));
     }
 
     beast::tcp_stream stream_;
+    asio::steady_timer deadline_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     response res_;
     demo& app_;
     std::chrono::milliseconds timeout_;
+    std::uint64_t generation_ = 0;
+    bool reading_ = false;
+    bool timed_out_ = false;
+    std::array<char, 4096> drain_{};
 };
 
 class listener : public std::enable_shared_from_this<listener> {
@@ -351,7 +414,7 @@ int main(int argc, char** argv)
     cli.add_option("--db", o.db, "PostgreSQL connection string: API keys in PostgreSQL instead of memory");
     cli.add_option("--redis", o.redis, "unix:PATH or HOST:PORT: nonces and revoked tokens in Redis instead of memory");
     cli.add_option("--threads", o.threads, "threads serving requests")->capture_default_str()->check(CLI::Range(1, 64));
-    cli.add_option("--read-timeout-ms", o.read_timeout_ms, "time allowed to send one whole request")
+    cli.add_option("--read-timeout-ms", o.read_timeout_ms, "time allowed to send one whole request (then 408)")
         ->capture_default_str()
         ->check(CLI::Range(10, 600000));
     cli.add_option("--bootstrap-key", o.bootstrap_key, "create an API key for \"operator\" and write it to this file");
