@@ -2,34 +2,52 @@
 # examples/demo_live.sh — the whole mission, as a user of an API protected by apiauth sees it:
 # two real servers on loopback ports, driven with curl and with Python's requests-oauthlib.
 #
-#   usage: examples/demo_live.sh path/to/demo_api path/to/login_site [--stores]
+#   usage: examples/demo_live.sh path/to/demo_api path/to/login_site [--stores] [--cli path/to/apiauth]
 #
-# With --stores, demo_api keeps its API keys in PostgreSQL and its ID Site nonces and revoked
+# --cli names the apiauth command-line tool (examples/cli), which makes demo_api's secrets before
+# its first start (secret generate, jwk generate) and checks an access token against the API's
+# published JWKS; without it, the one of the same build tree is used when it is there
+# (build/<preset>/examples/apiauth, beside demo_api's directory). With --stores, demo_api keeps its API keys in PostgreSQL and its ID Site nonces and revoked
 # tokens in Redis, servers this script starts in its temporary directory (examples/temp_servers.sh),
 # and the walk also checks what lands in them. Without it, everything is in demo_api's memory.
 #
 #   1. demo_api (examples/demo_api, Boost.Beast) and login_site (examples/login_site,
 #      cpp-httplib, the hosted login page of the ID Site protocol) start on free loopback ports,
-#      in a temporary directory that holds their generated secrets; both stop when this script
-#      ends, however it ends.
+#      in a temporary directory that holds their secrets, generated with the apiauth CLI before
+#      demo_api's first start (by demo_api itself when there is no CLI); both stop when this
+#      script ends, however it ends.
 #   2. A person signs in through the hosted login page (ID Site): the signed jwtRequest, a wrong
 #      password, the right one, the signed jwtResponse coming back, a replay of it refused.
 #   3. They create an API key, exchange it for an access token (OAuth 2.0 client credentials) with
 #      curl and with requests-oauthlib, call the API with it, and see the exact refusals: no
 #      credentials, a forged token, a missing scope, a revoked token, a disabled key.
-#   4. They sign out.
+#   4. An access token is checked offline with the API's published key set (JWKS) by the apiauth
+#      CLI, as another resource server would.
+#   5. They sign out.
 #
 # Every step says what must happen and is checked; the script exits non-zero if any step did not
 # happen as said. `./dev demo` builds the servers and runs this; `./dev test` runs it too.
 set -uo pipefail
 
-demo_api=${1:?usage: examples/demo_live.sh path/to/demo_api path/to/login_site}
-login_site=${2:?usage: examples/demo_live.sh path/to/demo_api path/to/login_site}
+usage="usage: examples/demo_live.sh path/to/demo_api path/to/login_site [--stores] [--cli path/to/apiauth]"
+demo_api=${1:?$usage}
+login_site=${2:?$usage}
+shift 2
 real_stores=false
-[ "${3:-}" = --stores ] && real_stores=true
-for p in "$demo_api" "$login_site"; do
+cli=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --stores) real_stores=true ;;
+        --cli) cli=${2:?$usage}; shift ;;
+        *) echo "$usage" >&2; exit 2 ;;
+    esac
+    shift
+done
+for p in "$demo_api" "$login_site" ${cli:+"$cli"}; do
     [ -x "$p" ] || { echo "demo: $p is not an executable (build it first: ./dev build)" >&2; exit 2; }
 done
+# Without --cli, the apiauth CLI of the same build tree, when it was built.
+if [ -z "$cli" ] && [ -x "$(dirname "$demo_api")/../apiauth" ]; then cli=$(dirname "$demo_api")/../apiauth; fi
 command -v curl >/dev/null || { echo "demo: curl is missing (./dev deps installs it)" >&2; exit 2; }
 # Debian's python3, where python3-requests-oauthlib lives (a pyenv python may come first on PATH).
 py=/usr/bin/python3
@@ -122,8 +140,41 @@ if $real_stores; then
     store_args=(--db "$pg_conninfo" --redis "unix:$redis_socket")
     stores_said="API keys in PostgreSQL, nonces and revoked tokens in Redis"
 fi
-temp_start demo_api "$demo_api" --state-dir "$tmp/state" --port "$api_port" --login-site "$site" "${store_args[@]}" \
-    --exit-on-stdin-eof
+# demo_api's secrets: the API key pepper, the access tokens' signing key (a private JWK) and the ID
+# Site application key (id and secret), one file each in its --state-dir, mode 0600. On a first
+# run (none of the four there) the apiauth CLI makes them, as an operator would; without the CLI,
+# demo_api makes the missing ones itself at start (and says so on stderr).
+state=$tmp/state
+token_alg=ES256
+secret_files=(pepper-1.hex "access-token-$token_alg.jwk" id-site-key-id id-site-secret)
+first_run=true
+for f in "${secret_files[@]}"; do [ -e "$state/$f" ] && first_run=false; done
+made_by_cli=false
+if $first_run && [ -n "$cli" ]; then
+    [ -d "$state" ] || mkdir -m 700 "$state"
+    say "Their secrets, generated with the apiauth CLI into a temporary directory (mode 0600, never printed):"
+    # cli_secret FILE WHAT <apiauth arguments…>: one file made by the CLI, and one line saying so.
+    cli_secret() {
+        local file=$1 what=$2
+        shift 2
+        if "$cli" "$@" --out "$state/$file" >>"$tmp/cli-secrets.log" 2>&1; then
+            say "   generated with the apiauth CLI: $file  ($what: apiauth $*)"
+        else
+            bad "apiauth $* --out $state/$file failed: $(tail -1 "$tmp/cli-secrets.log")"
+        fi
+    }
+    cli_secret pepper-1.hex "the API key pepper" secret generate --bytes 32 --encoding hex
+    cli_secret "access-token-$token_alg.jwk" "the access tokens' signing key" \
+        jwk generate --alg "$token_alg" --kid "demo-$token_alg-$("$cli" secret generate --bytes 12)"
+    cli_secret id-site-key-id "the ID Site application key id" secret generate --bytes 12 --prefix demo
+    cli_secret id-site-secret "the ID Site application key secret" secret generate --bytes 32
+    made_by_cli=true
+elif $first_run; then
+    say "Their secrets: no apiauth CLI beside demo_api (./dev build makes it, or pass --cli PATH), so demo_api"
+    say "generates them itself at its first start, into a temporary directory (mode 0600):"
+fi
+temp_start demo_api "$demo_api" --state-dir "$state" --port "$api_port" --login-site "$site" \
+    --token-alg "$token_alg" "${store_args[@]}" --exit-on-stdin-eof
 printf 'demo-password-42\n' >"$tmp/alice.password"
 "$login_site" add-user --users "$tmp/users.json" --username alice --password-file "$tmp/alice.password" \
     --name 'Alice Liddell' --email alice@example.com --scrypt-log-n 14 >/dev/null 2>"$tmp/add-user.log" ||
@@ -131,9 +182,13 @@ printf 'demo-password-42\n' >"$tmp/alice.password"
 temp_start login_site "$login_site" serve --apps "$tmp/state/login-site-apps.json" --users "$tmp/users.json" \
     --port "$site_port" --exit-on-stdin-eof
 say "demo_api   $api    (Boost.Beast; $stores_said)" \
-    "login_site $site   (cpp-httplib; the hosted login page, one user: alice)" \
-    "Their secrets were generated into a temporary directory, mode 0600:"
-sed 's/^demo_api: /   /' "$tmp/demo_api.log" | grep generated
+    "login_site $site   (cpp-httplib; the hosted login page, one user: alice)"
+if $made_by_cli; then
+    check "demo_api read the four files and generated no secret itself" \
+        "$(grep -c '^demo_api: generated' "$tmp/demo_api.log")" 0
+else
+    sed -n 's/^demo_api: \(generated .*\)/   \1 by demo_api/p' "$tmp/demo_api.log"
+fi
 
 section "1. A visitor opens the application"
 http "$api/"
@@ -252,7 +307,37 @@ show "WWW-Authenticate: $(header WWW-Authenticate)"
 http "$api/api/items" -H "Authorization: Bearer $read_token" -H "Authorization: Bearer $read_token"
 check "two Authorization lines: 400 (RFC 6750 §2: one method, once)" "$last_status" 400
 
-section "6. The same with Python's requests-oauthlib (an independent OAuth 2.0 client)"
+section "6. Check a token offline with the API's published key (JWKS, RFC 7517)"
+say "Another resource server needs no secret to check these tokens: the API publishes the public key."
+say '$ curl '"$api/.well-known/jwks.json"
+http "$api/.well-known/jwks.json"
+check "GET /.well-known/jwks.json: 200" "$last_status" 200
+check "Content-Type: application/jwk-set+json (RFC 7517 §8.5.1)" "$(header Content-Type)" application/jwk-set+json
+printf '%s' "$last_body" >"$tmp/jwks.json"
+show "$last_body"
+jwks_kids=$("$py" -c 'import json,sys; print(" ".join(k.get("kid", "") for k in json.load(open(sys.argv[1]))["keys"]))' "$tmp/jwks.json")
+jwks_private=$("$py" -c '
+import json, sys
+print(sorted({m for k in json.load(open(sys.argv[1]))["keys"] for m in k} & {"d", "p", "q", "dp", "dq", "qi", "k"}))' "$tmp/jwks.json")
+check "no private member in the set (no d, no k)" "$jwks_private" "[]"
+token_kid=$("$py" -c '
+import base64, json, sys
+h = sys.argv[1].split(".")[0]
+print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4))).get("kid", ""))' "$read_token")
+check_has "the access token's kid ($token_kid) is in the set" " $jwks_kids " " ${token_kid:-(none)} "
+if [ -n "$cli" ]; then
+    say '$ apiauth token verify "$token" --keys jwks.json --iss '"$api"' --aud '"$api/api"' --scope items:read'
+    "$cli" token verify "$read_token" --keys "$tmp/jwks.json" --iss "$api" --aud "$api/api" --scope items:read \
+        >"$tmp/verify.out" 2>&1
+    check "the apiauth CLI verifies the token of step 4 with that JWKS alone (exit 0: accepted)" "$?" 0
+    show "$(grep -iE '^(verdict|verified with)' "$tmp/verify.out" | paste -sd';' | sed 's/;/;  /g')"
+    "$cli" token verify "$forged" --keys "$tmp/jwks.json" --iss "$api" --aud "$api/api" >/dev/null 2>&1
+    check "and refuses the token whose signature was altered (exit 1: rejected)" "$?" 1
+else
+    say "   (skipped: the apiauth CLI was not found beside demo_api; ./dev build makes it, or pass --cli PATH)"
+fi
+
+section "7. The same with Python's requests-oauthlib (an independent OAuth 2.0 client)"
 # oauthlib refuses http:// URLs unless told this is a test over loopback (it is).
 OAUTHLIB_INSECURE_TRANSPORT=1 "$py" - "$api" "$client_id" "$client_secret" >"$tmp/oauthlib.out" 2>&1 <<'EOF'
 import base64, json, sys
@@ -277,7 +362,7 @@ check_has "POST /api/items: 201" "$oauthlib" "post 201 from requests-oauthlib"
 check_has "GET /api/items: 200, three items" "$oauthlib" "get 200 3"
 show "$oauthlib"
 
-section "7. Revoke a token (RFC 7009), introspect it (RFC 7662), disable the key"
+section "8. Revoke a token (RFC 7009), introspect it (RFC 7662), disable the key"
 http "$api/oauth/revoke" -u "$client_id:$client_secret" --data-urlencode "token=$read_token"
 check "POST /oauth/revoke: 200" "$last_status" 200
 http "$api/api/items" -H "Authorization: Bearer $read_token"
@@ -301,14 +386,31 @@ check_has "invalid_client" "$last_body" '"error":"invalid_client"'
 http "$api/api/items" -u "$client_id:$client_secret"
 check "nor call the API over Basic: 401" "$last_status" 401
 
-section "8. Sign out"
+section "9. Sign out"
 http "$api/logout"
 check "GET /logout: 302 to the login site's /sso/logout" "$last_status" 302
 location=$(header Location)
 check_has "with a signed logout request" "$location" "$site/sso/logout?jwtRequest="
 http "$location"
-check "the login site answers LOGOUT to the callback (302)" "$last_status" 302
-http "$(header Location)"
+check "the login site shows its signed-out page (200)" "$last_status" 200
+# The page goes on by itself to the callback (a meta refresh, no script), with a link as well.
+logout_answer=$("$py" - "$tmp/body" <<'EOF'
+import html.parser, sys
+class P(html.parser.HTMLParser):
+    refresh = link = ""
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and (a.get("http-equiv") or "").lower() == "refresh":
+            self.refresh = (a.get("content") or "").partition("url=")[2]
+        if tag == "a" and a.get("id") == "continue-link":
+            self.link = a.get("href") or ""
+p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
+print(p.refresh if p.refresh == p.link else "")
+EOF
+)
+check_has "which goes on to the application's callback with the LOGOUT answer" "$logout_answer" "$api/idsite/callback?jwtResponse="
+show "its claims: $(jwt_claims "$(query_param "$logout_answer" jwtResponse)")"
+http "$logout_answer"
 check "the application accepts it (303)" "$last_status" 303
 http "$api/"
 check "nobody is signed in any more" "$(element_text who)" "Not signed in."

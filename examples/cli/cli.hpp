@@ -58,6 +58,7 @@ void add_challenge_commands(CLI::App& app, context& ctx);     // challenge.cpp
 void add_jwk_commands(CLI::App& app, context& ctx);           // jwk.cpp
 void add_jwt_commands(CLI::App& app, context& ctx);           // jwt.cpp
 void add_key_commands(CLI::App& app, context& ctx);           // key.cpp
+void add_secret_commands(CLI::App& app, context& ctx);        // secret.cpp
 void add_token_commands(CLI::App& app, context& ctx);         // token.cpp
 void add_authenticate_commands(CLI::App& app, context& ctx);  // authenticate.cpp
 void add_id_site_commands(CLI::App& app, context& ctx);       // id_site.cpp
@@ -178,6 +179,11 @@ apiauth::result<apiauth::jose::key_set> load_keys(std::string_view path, const k
 
 /// "HS256, HS384, …, EdDSA".
 std::string algorithm_list();
+
+/// Writes `text` to a new file `path` with mode 0600 (replacing one only if `force`): the
+/// secret never exists, even for a moment, in a file others may read. Returns an error
+/// message, or an empty string. (jwk.cpp; also used by secret.cpp)
+std::string write_secret_file(const std::string& path, const std::string& text, bool force);
 
 // ---- JWTs as the reports show them (jwt.cpp; also used by token.cpp) ---------------------------
 

@@ -85,7 +85,7 @@ commands=(
     "jwk" "jwk generate" "jwk public" "jwt" "jwt sign" "jwt verify"
     "key" "key generate" "key verify" "key basic" "key import-stormpath"
     "key migrate" "key create" "key list" "key show" "key disable" "key enable" "key delete" "key rotate"
-    "key rewrap"
+    "key rewrap" "secret" "secret generate"
     "token" "token issue" "token verify" "token introspect" "authenticate"
     "id-site" "id-site url" "id-site callback" "id-site request" "id-site response"
     "oidc" "oidc url" "oidc callback" "oidc token-request" "oidc token-response" "oidc id-token" "help"
@@ -311,6 +311,61 @@ json_has error.name
 run 0 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA 'Xd8n1L4sIVBMGrGcCjvqu/3yfOhNzz6jObfhnq2dCxo' \
     --pepper-hex "$pepper" --json
 json_has command verdict record.key_id hint
+
+# ---- secret generate: random secrets (peppers, key ids), printed or written mode 0600 ------------
+
+# matches REGEX TEXT WHAT: TEXT is wholly REGEX (an extended regular expression).
+matches() {
+    checks=$((checks + 1))
+    [[ $2 =~ ^($1)$ ]] || fail "$3: '$2' is not ^($1)\$"
+}
+run 0 secret generate --help
+grep -q -- '--encoding' out.txt || fail "secret generate --help: no --encoding"
+run 0 secret generate
+matches '[A-Za-z0-9_-]{43}' "$(cat out.txt)" "secret generate (32 octets, base64url)"
+[ "$(wc -l <out.txt)" = 1 ] || fail "secret generate: not one line"
+[ -s err.txt ] && fail "secret generate: said something on stderr: $(head -1 err.txt)"
+first=$(<out.txt)
+run 0 secret generate
+[ "$(<out.txt)" != "$first" ] || fail "secret generate: two runs gave the same secret"
+run 0 secret generate --bytes 32 --encoding hex
+matches '[0-9a-f]{64}' "$(<out.txt)" "secret generate --encoding hex"
+run 0 secret generate --bytes 1024 --encoding hex
+matches '[0-9a-f]{2048}' "$(<out.txt)" "secret generate --bytes 1024 --encoding hex"
+run 0 secret generate --prefix demo --bytes 12
+matches 'demo[A-Za-z0-9_-]{16}' "$(<out.txt)" "secret generate --prefix demo --bytes 12"
+run 0 secret generate --json
+json_has command verdict octets encoding secret
+json_is 'doc["command"] == "secret generate" and doc["verdict"] == "accepted" and len(doc["secret"]) == 43'
+json_is 'doc["octets"] == 32 and doc["encoding"] == "base64url" and doc["prefix"] is None'
+run 0 secret generate --out pepper.hex --encoding hex --json
+json_has command verdict secret_file
+json_is '"secret" not in doc and doc["secret_file"] == "pepper.hex"'
+[ "$(stat -c %a pepper.hex)" = 600 ] || fail "secret generate --out: mode $(stat -c %a pepper.hex), not 600"
+matches '[0-9a-f]{64}' "$(<pepper.hex)" "secret generate --out pepper.hex: the file"
+[ "$(wc -l <pepper.hex)" = 1 ] || fail "secret generate --out: the file is not one line"
+grep -qF "$(<pepper.hex)" out.txt err.txt && fail "secret generate --out: the secret was printed"
+cp pepper.hex pepper.before
+run 1 secret generate --out pepper.hex --encoding hex
+stderr_has "--force"
+cmp -s pepper.hex pepper.before || fail "secret generate --out: an existing file was changed without --force"
+run 1 secret generate --out pepper.hex --json
+json_is 'doc["verdict"] == "rejected" and doc["error"]["name"] == "file_exists"'
+chmod 644 pepper.hex
+run 0 secret generate --out pepper.hex --encoding hex --force
+[ "$(stat -c %a pepper.hex)" = 600 ] || fail "secret generate --out --force: mode is not 600"
+cmp -s pepper.hex pepper.before && fail "secret generate --out --force: the file was not replaced"
+run 3 secret generate --out no-such-directory/secret
+for bad in "--bytes 11" "--bytes 1025" "--bytes x" "--bytes" "--encoding base64" "--encoding HEX" \
+    "--prefix a.b" "--prefix a/b" "--prefix ''" "--prefix $(printf 'p%.0s' {1..65})" "no-such-argument"; do
+    eval "run 2 secret generate $bad"
+    grep -q 'Usage: apiauth secret generate' err.txt || fail "secret generate $bad: no usage line on stderr"
+    [ -s out.txt ] && fail "secret generate $bad: printed on stdout: $(head -c 100 out.txt)"
+done
+run 0 secret generate --prefix "$(printf 'p%.0s' {1..64})" --bytes 12 --encoding hex
+matches 'p{64}[0-9a-f]{24}' "$(<out.txt)" "secret generate with a prefix of 64 characters"
+run 0 secret generate --prefix "A-z_9"
+matches 'A-z_9[A-Za-z0-9_-]{43}' "$(<out.txt)" "secret generate --prefix A-z_9"
 
 # ---- token issue, verify, introspect (RFC 9068 access tokens, RFC 7662) -------------------------
 

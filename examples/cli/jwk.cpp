@@ -104,24 +104,8 @@ apiauth::result<jose::key_set> load_keys(std::string_view path, const key_file_o
     return jose::key_set(std::move(*k));
 }
 
-namespace {
+// write_secret_file is shared with secret.cpp (cli.hpp).
 
-/// "public JWK:" and "public JWKS:" with the documents (text); "public_jwk", "jwks" (JSON).
-void print_public(report& r, const nlohmann::json& pub)
-{
-    const nlohmann::json jwks = {{"keys", nlohmann::json::array({pub})}};
-    r.line("public JWK:");
-    r.line(pub.dump());
-    r.line("");
-    r.line("public JWKS:");
-    r.line(jwks.dump());
-    r["public_jwk"] = pub;
-    r["jwks"] = jwks;
-}
-
-/// Writes `text` to a new file `path` with mode 0600 (replacing one only if `force`): the
-/// private key never exists, even for a moment, in a file others may read. Returns an error
-/// message, or an empty string.
 std::string write_secret_file(const std::string& path, const std::string& text, bool force)
 {
     const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
@@ -140,6 +124,21 @@ std::string write_secret_file(const std::string& path, const std::string& text, 
     if (::close(fd) != 0 && problem.empty()) problem = std::strerror(errno);
     if (!problem.empty()) ::unlink(path.c_str());
     return problem;
+}
+
+namespace {
+
+/// "public JWK:" and "public JWKS:" with the documents (text); "public_jwk", "jwks" (JSON).
+void print_public(report& r, const nlohmann::json& pub)
+{
+    const nlohmann::json jwks = {{"keys", nlohmann::json::array({pub})}};
+    r.line("public JWK:");
+    r.line(pub.dump());
+    r.line("");
+    r.line("public JWKS:");
+    r.line(jwks.dump());
+    r["public_jwk"] = pub;
+    r["jwks"] = jwks;
 }
 
 struct generate_options {

@@ -1,6 +1,7 @@
 // apiauth — the command-line face of the apiauth library: explains Authorization and
 // WWW-Authenticate values, writes challenges, makes and checks JWKs, JWTs, API keys and OAuth 2.0
-// access tokens, authenticates raw HTTP requests, and plays both sides of an ID Site hosted login.
+// access tokens, makes random secrets (peppers, key ids), authenticates raw HTTP requests, and
+// plays both sides of an ID Site hosted login.
 //
 // Arguments are parsed by CLI11. Each command group lives in its own file and registers itself
 // with add_<group>_commands (cli.hpp); this file builds the app, adds `help [command...]`,
@@ -92,6 +93,7 @@ int run(int argc, char** argv)
     apiauth_cli::add_jwk_commands(app, ctx);
     apiauth_cli::add_jwt_commands(app, ctx);
     apiauth_cli::add_key_commands(app, ctx);
+    apiauth_cli::add_secret_commands(app, ctx);
     apiauth_cli::add_token_commands(app, ctx);
     apiauth_cli::add_authenticate_commands(app, ctx);
     apiauth_cli::add_id_site_commands(app, ctx);
