@@ -185,6 +185,10 @@ std::string algorithm_list();
 /// message, or an empty string. (jwk.cpp; also used by secret.cpp)
 std::string write_secret_file(const std::string& path, const std::string& text, bool force);
 
+/// Lower-case hex of `b` into `out` (2 characters an octet; what does not fit is left out), in
+/// place, so a secret's text can be wiped where it lies. (key.cpp; also used by secret.cpp)
+void write_hex(std::span<const std::byte> b, std::span<char> out) noexcept;
+
 // ---- JWTs as the reports show them (jwt.cpp; also used by token.cpp) ---------------------------
 
 /// The JSON object in the base64url segment `segment` of a JWS, or a discarded value (and

@@ -31,19 +31,23 @@
 
 namespace apiauth_cli {
 
+void write_hex(std::span<const std::byte> b, std::span<char> out) noexcept
+{
+    static constexpr char digits[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < b.size() && 2 * i + 1 < out.size(); ++i) {
+        out[2 * i] = digits[std::to_integer<unsigned>(b[i]) >> 4];
+        out[2 * i + 1] = digits[std::to_integer<unsigned>(b[i]) & 15];
+    }
+}
+
 namespace {
 
 // ---- hex and peppers ----------------------------------------------------------------------------
 
 std::string to_hex(std::span<const std::byte> b)
 {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(b.size() * 2);
-    for (const std::byte x : b) {
-        out += digits[std::to_integer<unsigned>(x) >> 4];
-        out += digits[std::to_integer<unsigned>(x) & 15];
-    }
+    std::string out(b.size() * 2, '\0');
+    write_hex(b, out);
     return out;
 }
 

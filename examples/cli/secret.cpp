@@ -53,11 +53,7 @@ std::string make_secret(const generate_options& opt)
     s.resize(opt.prefix.size() + length);
     const std::span<char> out(s.data() + opt.prefix.size(), length);
     if (opt.encoding == "hex") {
-        static constexpr char digits[] = "0123456789abcdef";
-        for (std::size_t i = 0; i < b.size(); ++i) {
-            out[2 * i] = digits[std::to_integer<unsigned>(b[i]) >> 4];
-            out[2 * i + 1] = digits[std::to_integer<unsigned>(b[i]) & 15];
-        }
+        write_hex(b, out);
     } else if (!apiauth::encoding::base64url::encode(b, out)) {
         throw std::runtime_error("base64url encoding failed");
     }

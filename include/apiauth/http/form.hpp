@@ -5,6 +5,7 @@
 #define APIAUTH_HTTP_FORM_HPP
 
 #include <apiauth/config.hpp>
+#include <apiauth/detail/sse2.hpp>
 #include <apiauth/error.hpp>
 
 #include <boost/url/encode.hpp>
@@ -24,10 +25,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form {
 
@@ -71,17 +68,13 @@ inline bool all_form_chars(std::string_view s) noexcept
 {
     std::size_t i = 0;
 #if defined(__SSE2__)
-    const auto in = [](__m128i v, char lo, char hi) {
-        return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
-                             _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
-    };
-    const auto is = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    using sse2::equal, sse2::in_range;
     for (; i + 16 <= s.size(); i += 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-        __m128i ok = _mm_or_si128(_mm_or_si128(in(v, 'A', 'Z'), in(v, 'a', 'z')), in(v, '-', '9'));
-        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '_'), is(v, '~')));
-        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '='), is(v, '&')));
-        ok = _mm_or_si128(ok, _mm_or_si128(is(v, '%'), is(v, '+')));
+        __m128i ok = _mm_or_si128(_mm_or_si128(in_range(v, 'A', 'Z'), in_range(v, 'a', 'z')), in_range(v, '-', '9'));
+        ok = _mm_or_si128(ok, _mm_or_si128(equal(v, '_'), equal(v, '~')));
+        ok = _mm_or_si128(ok, _mm_or_si128(equal(v, '='), equal(v, '&')));
+        ok = _mm_or_si128(ok, _mm_or_si128(equal(v, '%'), equal(v, '+')));
         if (_mm_movemask_epi8(ok) == 0xFFFF) continue;
         for (std::size_t k = i; k < i + 16; ++k)
             if (!form_chars(static_cast<unsigned char>(s[k]))) return false;
