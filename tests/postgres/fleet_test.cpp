@@ -461,9 +461,13 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
           "[postgres][fleet]")
 {
     constexpr std::size_t clients_per_server = 100;
-    constexpr int requests_per_client = 25;
-    constexpr auto pace = 200ms;  // request i of every client is sent at start + i * pace (5 s in all)
+    constexpr auto pace = 200ms;  // request i of every client is sent at start + i * pace
     constexpr auto grace = 2s;
+    // Every client sends requests 0 .. n_requests - 1. The count is fixed once the rotation has
+    // answered, so that the run always goes on past the moment the old key must be refused
+    // everywhere, however long the rotation took and wherever in a second it fell (about 5.5 s
+    // of requests in all); until then it is a bound no client reaches.
+    std::atomic<int> n_requests{1000};
 
     fleet f(cache_ttl);
     const key old_key = create_key(f.port(0));
@@ -484,9 +488,9 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
             const std::size_t server = c % f.size();
             auto cli = client(f.port(server));
             std::vector<sample>& mine = samples[c];
-            mine.reserve(requests_per_client);
+            mine.reserve(40);
             ready.count_down();
-            for (int i = 0; i < requests_per_client; ++i) {
+            for (int i = 0; i < n_requests.load(); ++i) {
                 std::this_thread::sleep_until(start + i * pace + ms(c % 97));  // spread within a pace
                 sample s;
                 s.server = server;
@@ -513,7 +517,8 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
 
     // Rotate 1 to 2 s into the run, just before a second boundary: the old key then ends at
     // ceil(now) + grace (rotate_stored_api_key rounds up, so at least `grace` is given), close to
-    // now + grace, and the run goes on for about 1 s after the old key's end and the TTL.
+    // now + grace, which keeps the run short. A rotation that crosses the boundary on a loaded
+    // machine ends the old key a second later; n_requests follows it.
     std::this_thread::sleep_until(start + 1s);
     const auto s_now = sys::now();
     std::this_thread::sleep_until(std::chrono::floor<std::chrono::seconds>(s_now) + 1s - 40ms);
@@ -525,6 +530,14 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
         const std::lock_guard lock(new_mutex);
         new_token = r.body;
         rotated = true;
+    }
+    // The old key must be refused everywhere from refuse_from_sys and refuse_from (below); the
+    // clients go on for 600 ms past the later of the two, so every run has requests there.
+    {
+        const auto end_sys = std::chrono::ceil<std::chrono::seconds>(rot_sys_after) + grace + 50ms;
+        const auto end_by_sys = rot_after + std::chrono::duration_cast<steady::duration>(end_sys - rot_sys_after);
+        const auto last = std::max(end_by_sys, rot_after + cache_ttl + 50ms) + 600ms;
+        n_requests = static_cast<int>((last - start) / pace) + 1;
     }
     threads.join();
     {
@@ -602,7 +615,7 @@ TEST_CASE("fleet: 100 concurrent clients per server while the key is rotated thr
            << "; rotation took " << (rot_sys_after - rot_sys_before) / 1ms << " ms";
     for (const auto& [what, n] : refusals) report << "; " << what << " x" << n;
     WARN(report.str());
-    CHECK(total == n_clients * requests_per_client);
+    CHECK(total == n_clients * static_cast<std::size_t>(n_requests.load()));
     CHECK(must_ok == must);
     CHECK(unknown_ok == 0);
     CHECK(server_errors == 0);
