@@ -123,6 +123,47 @@ TEST_CASE("token cache: a token that failed is never cached", "[oauth2][token_ca
     CHECK(c.size() == 0);
 }
 
+TEST_CASE("token cache: only a b64token is cached (RFC 6750 §2.1), so a hit proves the syntax", "[oauth2][token_cache]")
+{
+    auto c = make();
+    counting_verifier v;
+    const auto f = [&](std::string_view t) { return v(t); };
+    // Whatever fn accepts is returned, but what is not a b64token is verified every time.
+    for (const std::string_view t : {"tok en", "tok,en", "tok\"en", "=tok", "tok=x", "tok\x80", "t%6Fk"}) {
+        INFO(t);
+        REQUIRE(c.verify(t, t0, f).has_value());
+        REQUIRE(c.verify(t, t0, f).has_value());
+        CHECK(c.find(t, t0) == nullptr);
+    }
+    CHECK(v.calls == 14);
+    CHECK(c.size() == 0);
+    // Every b64token character, and trailing '=' padding, is cached.
+    const std::string_view good = "AZaz09-._~+/tok==";
+    REQUIRE(c.verify(good, t0, f).has_value());
+    REQUIRE(c.verify(good, t0, f).has_value());
+    CHECK(v.calls == 15);
+    CHECK(c.size() == 1);
+}
+
+TEST_CASE("token cache: find is the lookup alone (the same token, unexpired), and never verifies",
+          "[oauth2][token_cache]")
+{
+    auto c = make();
+    counting_verifier v;
+    const auto f = [&](std::string_view t) { return v(t); };
+    CHECK(c.find("tok", t0) == nullptr);
+    const auto first = c.verify("tok", t0, f);
+    REQUIRE(first.has_value());
+    const auto hit = c.find("tok", t0 + 59s);
+    REQUIRE(hit != nullptr);
+    CHECK(hit == *first);
+    CHECK(c.find("tok", t0 + 60s) == nullptr);  // at the expiry: gone from the lookup
+    CHECK(c.find("toK", t0) == nullptr);
+    CHECK(c.find("to", t0) == nullptr);
+    CHECK(c.find("", t0) == nullptr);
+    CHECK(v.calls == 1);
+}
+
 TEST_CASE("token cache: memory is bounded by capacity and token size", "[oauth2][token_cache]")
 {
     auto c = make({.capacity = 32, .shards = 4, .max_token_size = 64});

@@ -5,6 +5,7 @@
 
 #include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
+#include <apiauth/detail/auth_grammar.hpp>
 #include <apiauth/error.hpp>
 
 #include <openssl/crypto.h>
@@ -69,7 +70,13 @@ struct token_cache_options {
     signature, in a window of 8 slots) was verified before and `now` is before the
     cached expiry; otherwise it copies the token, calls `fn` on the copy (so that what `fn`
     returns may view into it), and caches the result only if it succeeded: a token that
-    failed is never cached as good, and a failure is not cached at all. The expiry is what
+    failed is never cached as good, and a failure is not cached at all. `find(token, now)` is
+    the lookup alone.
+
+    Only a b64token (RFC 6750 §2.1, the syntax of every bearer token; a JWS compact
+    serialization is one) is cached: whatever else `fn` accepts is verified every time. So a
+    hit proves the token's syntax too, and authenticate_api looks a header token up before it
+    parses the field in full. The expiry is what
     `expiry(value)` says (pass exp plus the verifier's leeway), and the clock is checked on
     every hit, so a token expires from the cache exactly when it would fail verification.
     What verification does not decide — a revocation store, the scopes a route requires —
@@ -105,15 +112,7 @@ public:
     {
         const std::size_t h = hash_of(token);
         shard& s = shards_[h % opt_.shards];
-        {
-            std::shared_lock lock(s.mutex);
-            const std::size_t start = (h / opt_.shards) % per_shard_;
-            for (std::size_t k = 0; k < window(); ++k) {
-                const slot& sl = s.slots[(start + k) % per_shard_];
-                if (sl.hash != h || !sl.value) continue;
-                if (same_token(sl.value->token(), token) && now < sl.value->expires()) return sl.value;
-            }
-        }
+        if (entry hit = find(s, h, token, now)) return hit;
         try {
             auto copy = std::make_unique<std::string>(token);
             const std::string_view stable = *copy;
@@ -124,11 +123,19 @@ public:
             }
             const auto expires = expiry_(*v);
             auto e = std::make_shared<const cached_token<Value>>(key{}, std::move(copy), std::move(*v), expires);
-            if (token.size() <= opt_.max_token_size && now < expires) store(s, h, e, now);
+            if (token.size() <= opt_.max_token_size && now < expires && is_b64token(token)) store(s, h, e, now);
             return entry(std::move(e));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         }
+    }
+
+    /** The cached verification of `token` when the cache holds this very token (a b64token)
+        unexpired at `now`, else null. Allocates nothing; takes a shared lock on one shard. */
+    entry find(std::string_view token, std::chrono::system_clock::time_point now) const noexcept
+    {
+        const std::size_t h = hash_of(token);
+        return find(shards_[h % opt_.shards], h, token, now);
     }
 
     /// The number of live entries (for tests and metrics).
@@ -161,6 +168,25 @@ private:
         mutable std::shared_mutex mutex;
         std::vector<slot> slots;
     };
+
+    entry find(const shard& s, std::size_t h, std::string_view token,
+               std::chrono::system_clock::time_point now) const noexcept
+    {
+        std::shared_lock lock(s.mutex);
+        const std::size_t start = (h / opt_.shards) % per_shard_;
+        for (std::size_t k = 0; k < window(); ++k) {
+            const slot& sl = s.slots[(start + k) % per_shard_];
+            if (sl.hash != h || !sl.value) continue;
+            if (same_token(sl.value->token(), token) && now < sl.value->expires()) return sl.value;
+        }
+        return nullptr;
+    }
+
+    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (RFC 6750 §2.1)
+    static bool is_b64token(std::string_view token) noexcept
+    {
+        return !token.empty() && apiauth::detail::scan_token68(token, 0) == token.size();
+    }
 
     // The probe window: a token lives in one of these slots after its home slot.
     std::size_t window() const noexcept { return per_shard_ < 8 ? per_shard_ : 8; }
