@@ -12,7 +12,9 @@
 //  - an outcome is either an identity (and then no error, an empty response) or a response whose
 //    status is http_status(error) at its endpoint, or the token endpoint's own answer;
 //  - every 401 carries a WWW-Authenticate field, every 405 an Allow field;
-//  - an identity from a token holds the required scope and names the stored key.
+//  - an identity from a token holds the required scope and names the stored key;
+//  - a Bearer request's error is what extract_bearer, then the verifier, give (no shortcut
+//    changes an answer).
 #include "fuzz_check.hpp"
 
 #include <apiauth/api_key.hpp>
@@ -115,6 +117,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         .method = method, .target = target, .authorization = auth, .content_type = content_type, .body = body};
     const auto o = apiauth::authenticate_api(req, cfg, w.store, *w.ring, *w.verifier, scopes, &*w.issuer, &w.revoked);
 
+    // A Bearer request gets what extract_bearer and the verifier say, in that order, whatever
+    // shortcut authenticate_api takes (a header token verified or looked up in the cache before
+    // the field is parsed in full).
+    if (o.method == apiauth::auth_method::access_token) {
+        std::error_code want;
+        const auto b = apiauth::http::extract_bearer(req, cfg.bearer);
+        if (!b) {
+            want = b.error();
+        } else if (const auto t = w.verifier->verify(b->value(), scopes, w.revoked); !t) {
+            want = t.error();
+        }
+        FUZZ_CHECK(o.error == want);
+    }
     if (o.identity) {
         FUZZ_CHECK(!o.error);
         FUZZ_CHECK(o.response.fields.empty() && o.response.body.empty());

@@ -230,6 +230,91 @@ TEST_CASE_METHOD(auth_fixture, "C56 RFC 6750 §3.1: another scheme is no credent
     CHECK(challenges(o.response).size() == 2);
 }
 
+TEST_CASE_METHOD(auth_fixture,
+                 "Issue 9: a cached header token answers exactly what the request would get without the cache "
+                 "(RFC 6750 §2, §2.1, §3.1)",
+                 "[authenticate]")
+{
+    // authenticate_api looks a header token up in the cache before it parses the field in full;
+    // every request below, sent after the token was cached, must get the answer it gets with no
+    // cache at all.
+    apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token> cache(
+        [](const apiauth::oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at());
+        });
+    const std::string t = token("read");
+    const std::string_view read[] = {"read"};
+    cfg.token_cache = &cache;
+    REQUIRE(run({.authorization = {"Bearer " + t}}, read));
+    REQUIRE(cache.size() == 1);
+    struct named {
+        const char* what;
+        request r;
+        int status;  // what the request gets without the cache
+    };
+    const std::vector<named> cases = {
+        {"the plain header", {.authorization = {"Bearer " + t}}, 200},
+        {"the scheme in lower case (RFC 9110 §11.1)", {.authorization = {"bearer " + t}}, 200},
+        {"two SP before the token (1*SP)", {.authorization = {"Bearer  " + t}}, 200},
+        {"a query without access_token", {.target = "/api/items?page=2&q=%41", .authorization = {"Bearer " + t}}, 200},
+        {"a JSON POST body",
+         {.method = "POST",
+          .authorization = {"Bearer " + t},
+          .content_type = "application/json",
+          .body = "{\"access_token\":1}"},
+         200},
+        {"a form POST body without access_token",
+         {.method = "POST",
+          .authorization = {"Bearer " + t},
+          .content_type = "application/x-www-form-urlencoded",
+          .body = "a=1&b=%42"},
+         200},
+        {"the token in the query too, the query method off (§2: one method)",
+         {.target = "/api/items?access_token=" + t, .authorization = {"Bearer " + t}},
+         400},
+        {"an escaped access_token name in the query",
+         {.target = "/api/items?access%5Ftoken=x", .authorization = {"Bearer " + t}},
+         400},
+        {"the token in a form body too, the body method off",
+         {.method = "PUT",
+          .authorization = {"Bearer " + t},
+          .content_type = "application/x-www-form-urlencoded",
+          .body = "access_token=" + t},
+         400},
+        {"two Authorization fields", {.authorization = {"Bearer " + t, "Bearer " + t}}, 400},
+        {"something after the token", {.authorization = {"Bearer " + t + " x"}}, 400},
+        {"a comma after the token", {.authorization = {"Bearer " + t + ","}}, 400},
+        {"the token with a trailing SP (OWS)", {.authorization = {"Bearer " + t + " "}}, 200},
+        {"an HTAB instead of the SP", {.authorization = {"Bearer\t" + t}}, 400},
+        {"a prefix of the token", {.authorization = {"Bearer " + t.substr(0, t.size() - 1)}}, 401},
+        {"another scheme", {.authorization = {"Bearerx " + t}}, 401},
+    };
+    for (const bool allow_body : {false, true}) {
+        for (const named& c : cases) {
+            INFO(c.what << (allow_body ? " (body method on)" : ""));
+            cfg.bearer.allow_form_body = allow_body;
+            cfg.token_cache = nullptr;
+            const auto plain = run(c.r, read);
+            cfg.token_cache = &cache;
+            const auto cached = run(c.r, read);
+            CHECK(plain.response.status == c.status);
+            CHECK(cached.response.status == plain.response.status);
+            CHECK(cached.error == plain.error);
+            CHECK(cached.response.fields == plain.response.fields);
+            CHECK(cached.response.body == plain.response.body);
+            CHECK(bool(cached) == bool(plain));
+            if (cached) CHECK(cached.identity->in_cache());
+        }
+    }
+    // A field longer than the header bound is 431 even for a cached token.
+    cfg.bearer.header.max_size = t.size();
+    cfg.token_cache = &cache;
+    const auto big = run({.authorization = {"Bearer " + t}}, read);
+    CHECK(big.error == errc::header_too_large);
+    CHECK(big.response.status == 431);
+    CHECK(cache.size() == 1);
+}
+
 TEST_CASE_METHOD(auth_fixture, "Issue 9: with the token cache, a repeated token skips verification, not revocation",
                  "[authenticate]")
 {

@@ -143,6 +143,12 @@ struct verified_api_key_access {
         v.rehash_ = rehash;
         return v;
     }
+    // The record, moved out of `v` (authenticate_api keeps it in the identity it returns: no
+    // second reference count to take and drop).
+    static std::shared_ptr<const api_key_record> take_record(verified_api_key& v) noexcept
+    {
+        return std::move(v.record_);
+    }
 };
 }  // namespace detail
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE

@@ -160,6 +160,29 @@ inline std::string_view query_of(std::string_view target) noexcept
     return s.substr(0, s.find('#'));
 }
 
+// What follows `Bearer` SP in the request's only Authorization field when extract_bearer, given
+// that it is a b64token, would answer that token from the header: the scheme (any case) and one
+// SP, within opt.header.max_size, and no `access_token` (nor anything malformed) in the query or
+// in a form body that extract_bearer reads. Else "" (extract_bearer decides). The token's syntax
+// is NOT checked: only a caller that finds it equal to a token extract_bearer gave before (the
+// token cache, which holds only b64tokens) may take it as one.
+inline std::string_view unchecked_header_token(const request_view& req, const bearer_options& opt) noexcept
+{
+    if (req.authorization.size() != 1) return {};
+    const std::string_view f = req.authorization.front();
+    if (f.size() <= 7 || f.size() > opt.header.max_size || f[6] != ' ' || !detail::iequals(f.substr(0, 6), "Bearer"))
+        return {};
+    if (body_method_allowed(req.method) &&
+        detail::iequals(detail::media_type(req.content_type), "application/x-www-form-urlencoded")) {
+        if (req.body.size() > opt.max_body_size) return {};
+        const form_lookup b = find_access_token(req.body);
+        if (b.count != 0 || b.malformed) return {};
+    }
+    const form_lookup q = find_access_token(query_of(req.target));
+    if (q.count != 0 || q.malformed) return {};
+    return f.substr(7);
+}
+
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::bearer
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
