@@ -5,11 +5,14 @@
 #include "oauth2/oauth2_support.hpp"
 
 #include <apiauth/authenticate.hpp>
+#include <apiauth/stores/api_key_admin.hpp>
 #include <apiauth/stores/memory.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -348,4 +351,70 @@ TEST_CASE_METHOD(auth_fixture, "Issue 9: with the token cache, a repeated token 
     bad.back() = bad.back() == 'A' ? 'B' : 'A';
     CHECK(run({.authorization = {"Bearer " + bad}}).response.status == 401);
     CHECK(cache.size() == 1);  // only the token that verified
+}
+
+TEST_CASE_METHOD(auth_fixture,
+                 "research/api-keys.md §3.3: a key under an older pepper is rehashed on use through authenticate_api "
+                 "and the token endpoint",
+                 "[authenticate]")
+{
+    // A token, issued while the fixture's ring (pepper 1 alone) still verifies the reader.
+    const std::string t = token("read");
+    // The fixture's keys are under pepper 1; the ring now has pepper 2 as its current one.
+    std::array<std::byte, 32> p1{}, p2{};
+    for (std::size_t i = 0; i < 32; ++i) {
+        p1[i] = static_cast<std::byte>(0x40 + i);
+        p2[i] = static_cast<std::byte>(0x90 ^ i);
+    }
+    auto ring2 = apiauth::pepper_ring::make({{1, p1}, {2, p2}}, 2);
+    REQUIRE(ring2.has_value());
+    const std::string basic = basic_header(reader.id, reader.secret);
+    const std::string_view lines[] = {basic};
+    const apiauth::http::request_view req{.method = "GET", .target = "/api/items", .authorization = lines};
+    const auto o = apiauth::authenticate_api(req, cfg, store, *ring2, verifier);
+    REQUIRE(o);
+    REQUIRE(o.identity->record() != nullptr);
+    CHECK(o.identity->record()->verifier.pepper_version == 1);
+    REQUIRE(o.identity->needs_rehash());
+    CHECK(o.identity->rehash()->pepper_version == 2);
+    CHECK_FALSE(o.identity->matched_previous());
+    // Stored (compare-and-set on the verifier the key matched): the next use needs nothing.
+    const auto stored = apiauth::stores::store_rehash(store.inner, o.identity->record(), o.identity->rehash());
+    REQUIRE(stored.has_value());
+    CHECK(*stored);
+    const auto again = apiauth::authenticate_api(req, cfg, store, *ring2, verifier);
+    REQUIRE(again);
+    CHECK(again.identity->record()->verifier.pepper_version == 2);
+    CHECK_FALSE(again.identity->needs_rehash());
+    CHECK_FALSE(again.identity->rehash().has_value());
+    // A second store of the same rehash finds the verifier changed: nothing written.
+    const auto stale = apiauth::stores::store_rehash(store.inner, o.identity->record(), o.identity->rehash());
+    REQUIRE(stale.has_value());
+    CHECK_FALSE(*stale);
+    // A token identity has nothing to rehash.
+    const auto b = run({.authorization = {"Bearer " + t}});
+    REQUIRE(b);
+    CHECK_FALSE(b.identity->needs_rehash());
+    CHECK(apiauth::stores::store_rehash(store.inner, b.identity->record(), b.identity->rehash()) == false);
+
+    // The token endpoint reports it too, for a client under pepper 1.
+    const client other = add_client({"read"});
+    const std::string other_basic = basic_header(other.id, other.secret);
+    const std::string_view other_lines[] = {other_basic};
+    const apiauth::http::request_view token_req{.method = "POST",
+                                                .target = "/oauth/token",
+                                                .authorization = other_lines,
+                                                .content_type = "application/x-www-form-urlencoded",
+                                                .body = "grant_type=client_credentials"};
+    const auto te = apiauth::oauth2::token_endpoint(token_req, store, *ring2, issuer, cfg.token);
+    REQUIRE(te.response.status == 200);
+    REQUIRE(te.client != nullptr);
+    REQUIRE(te.rehash.has_value());
+    CHECK(te.rehash->pepper_version == 2);
+    const auto te_stored = apiauth::stores::store_rehash(store.inner, te.client, te.rehash);
+    REQUIRE(te_stored.has_value());
+    CHECK(*te_stored);
+    const auto te_again = apiauth::oauth2::token_endpoint(token_req, store, *ring2, issuer, cfg.token);
+    CHECK(te_again.response.status == 200);
+    CHECK_FALSE(te_again.rehash.has_value());
 }

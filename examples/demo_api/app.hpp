@@ -62,7 +62,9 @@ public:
             // The OAuth 2.0 endpoints take every method: their 405 with `Allow: POST` is the library's.
             if (path == "/oauth/token") {
                 const apiauth::adapters::beast::viewed_request v(req);
-                return endpoint(res, oauth2::token_endpoint(v.view(), keys_, ring_, issuer_, topt_).response);
+                const auto t = oauth2::token_endpoint(v.view(), keys_, ring_, issuer_, topt_);
+                if (t.rehash) (void)keys_.store_rehash(t.client, t.rehash);  // harmless if it fails: next use
+                return endpoint(res, t.response);
             }
             if (path == "/oauth/revoke") {
                 const apiauth::adapters::beast::viewed_request v(req);
@@ -155,10 +157,19 @@ private:
         json(res, 200, j);
     }
 
+    // research/api-keys.md §3.3: an API key that verified under an older pepper is stored again
+    // under the current one, so that the old pepper can be retired. A failure is harmless: the
+    // key still verifies, and its next use tries again.
+    void rehash_on_use(const apiauth::authenticated& who)
+    {
+        if (who.needs_rehash()) (void)keys_.store_rehash(who.record(), who.rehash());
+    }
+
     void list_items(const request& req, response& res)
     {
         const auto who = apiauth::adapters::beast::protect(req, res, read_items_);
         if (!who) return;
+        rehash_on_use(*who);
         nlohmann::json j = items_json();
         j["authenticated"] = who_json(*who);
         json(res, 200, j);
@@ -168,6 +179,7 @@ private:
     {
         const auto who = apiauth::adapters::beast::protect(req, res, write_items_);
         if (!who) return;
+        rehash_on_use(*who);
         const nlohmann::json in = nlohmann::json::parse(req.body(), nullptr, false);
         if (!in.is_object() || !in.contains("name") || !in["name"].is_string() ||
             in["name"].get_ref<const std::string&>().empty() || in["name"].get_ref<const std::string&>().size() > 100)

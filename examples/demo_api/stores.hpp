@@ -25,6 +25,10 @@ public:
                                                                const apiauth::pepper_ring&) = 0;
     virtual apiauth::result<std::vector<stores::api_key_listing>> list(std::string_view owner) = 0;
     virtual apiauth::result<void> disable(std::string_view id, std::string_view owner) = 0;
+    // Rehash on use: the verifier of a key that matched under an older pepper, stored under the
+    // current one (compare-and-set), so that the old pepper can be retired.
+    virtual apiauth::result<bool> store_rehash(const std::shared_ptr<const apiauth::api_key_record>& record,
+                                               const std::optional<apiauth::api_key_verifier>& rehash) = 0;
     virtual const char* name() const noexcept = 0;
 };
 
@@ -49,6 +53,11 @@ public:
     {
         return s_.disable(id, stores::acting_owner(owner),
                           std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+    }
+    apiauth::result<bool> store_rehash(const std::shared_ptr<const apiauth::api_key_record>& record,
+                                       const std::optional<apiauth::api_key_verifier>& rehash) override
+    {
+        return stores::store_rehash(s_, record, rehash);
     }
     const char* name() const noexcept override { return name_; }
 

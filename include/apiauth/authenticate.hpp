@@ -120,6 +120,14 @@ public:
     }
     /// The API key's record (method api_key), else null.
     const std::shared_ptr<const api_key_record>& record() const noexcept { return record_; }
+    /// The API key matched the record's previous secret, within its rotation grace period.
+    bool matched_previous() const noexcept { return matched_previous_; }
+    /// True when the API key's record has a verifier under an older pepper (or a wrapped one):
+    /// store rehash() in its place (stores::store_rehash) so that the old pepper can be retired
+    /// (research/api-keys.md §3.3, "rehash on use").
+    bool needs_rehash() const noexcept { return rehash_.has_value(); }
+    /// The key's verifier under the current pepper, when needs_rehash().
+    const std::optional<api_key_verifier>& rehash() const noexcept { return rehash_; }
     /// The verified access token (method access_token), else null.
     const oauth2::verified_access_token* token() const noexcept
     {
@@ -147,9 +155,10 @@ public:
         ::new (static_cast<void*>(&token_)) oauth2::verified_access_token(std::move(t));
         has_token_ = true;
     }
-    /// Made by authenticate_api only: the identity of an API key.
-    authenticated(detail::authenticated_pass, std::shared_ptr<const api_key_record> r) noexcept
-        : method_(auth_method::api_key), record_(std::move(r))
+    /// Made by authenticate_api only: the identity of an API key that verified.
+    authenticated(detail::authenticated_pass, verified_api_key&& v) noexcept
+        : method_(auth_method::api_key), record_(detail::verified_api_key_access::take_record(v)),
+          matched_previous_(v.matched_previous()), rehash_(v.rehash())
     {
     }
     /// Made by authenticate_api only: the identity of an access token held by the token cache.
@@ -161,8 +170,8 @@ public:
     }
     /// Takes over `o`'s identity (a verified token moves: its claims are an inline buffer).
     authenticated(authenticated&& o) noexcept
-        : method_(o.method_), record_(std::move(o.record_)), bearer_(o.bearer_), kept_(std::move(o.kept_)),
-          cached_(std::move(o.cached_))
+        : method_(o.method_), record_(std::move(o.record_)), matched_previous_(o.matched_previous_), rehash_(o.rehash_),
+          bearer_(o.bearer_), kept_(std::move(o.kept_)), cached_(std::move(o.cached_))
     {
         if (o.has_token_) {
             ::new (static_cast<void*>(&token_)) oauth2::verified_access_token(std::move(o.token_));
@@ -188,6 +197,8 @@ public:
 private:
     auth_method method_ = auth_method::api_key;
     std::shared_ptr<const api_key_record> record_;
+    bool matched_previous_ = false;
+    std::optional<api_key_verifier> rehash_{};
     // The verified token when has_token_ (a verification of this request, not the cache's).
     // Not a std::optional: GCC 12 zero-fills an optional's 2.6 KiB when it is default-made,
     // which was a third of an API key request and of a cache hit (callgrind).
@@ -221,12 +232,12 @@ struct auth_outcome {
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 struct authenticated_access {
-    // The outcome for an API key's record, the identity made where it is kept.
-    static auth_outcome key_outcome(std::shared_ptr<const api_key_record> r) noexcept
+    // The outcome for an API key that verified, the identity made where it is kept.
+    static auth_outcome key_outcome(verified_api_key&& v) noexcept
     {
         auth_outcome o;
         o.method = auth_method::api_key;
-        o.identity.emplace(authenticated_pass(), std::move(r));
+        o.identity.emplace(authenticated_pass(), std::move(v));
         return o;
     }
     // The outcome for a token the cache holds.
@@ -360,8 +371,7 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
             (field.size() == 5 || field[5] == ' ')) {
             auto v = verify_basic_api_key(req, store, ring, cfg.token.keys);
             if (!v) return detail::resource_failure(v.error(), auth_method::api_key, cfg, {});
-            auth_outcome o =
-                detail::authenticated_access::key_outcome(detail::verified_api_key_access::take_record(*v));
+            auth_outcome o = detail::authenticated_access::key_outcome(std::move(*v));
             if (const std::string_view s = missing_scope(*o.identity); !s.empty())
                 return detail::resource_failure(errc::insufficient_scope, auth_method::api_key, cfg, s);
             return o;

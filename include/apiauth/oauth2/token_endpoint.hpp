@@ -60,8 +60,11 @@ struct token_outcome {
     http::response response;                       ///< what to send
     std::error_code error{};                       ///< why it failed; empty on success
     std::shared_ptr<const api_key_record> client;  ///< the authenticated client, when it authenticated
-    std::optional<issued_access_token> token{};    ///< the token issued, on success
-    std::string scope{};                           ///< the granted scope, space-separated, on success
+    /// The client's verifier under the current pepper, when its record's is older: store it
+    /// (stores::store_rehash) so that the old pepper can be retired.
+    std::optional<api_key_verifier> rehash{};
+    std::optional<issued_access_token> token{};  ///< the token issued, on success
+    std::string scope{};                         ///< the granted scope, space-separated, on success
 };
 
 /** A token request whose client key has been checked as far as possible without the store:
@@ -157,12 +160,14 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
         if (!allowed) {
             auto o = detail::oauth2::token_failure(errc::unauthorized_client, opt);
             o.client = v->record();
+            o.rehash = v->rehash();
             return o;
         }
     }
 
     token_outcome o;
     o.client = v->record();
+    o.rehash = v->rehash();
     std::vector<std::string> decided;  // what opt.scope returned, kept alive for the views below
     std::vector<std::string_view> granted;
     try {
@@ -171,6 +176,7 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
             if (!s) {
                 auto f = detail::oauth2::token_failure(s.error(), opt);
                 f.client = o.client;
+                f.rehash = o.rehash;
                 return f;
             }
             decided = std::move(*s);
@@ -184,6 +190,7 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
             if (!s) {
                 auto f = detail::oauth2::token_failure(s.error(), opt);
                 f.client = o.client;
+                f.rehash = o.rehash;
                 return f;
             }
             granted = std::move(*s);
@@ -199,6 +206,7 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
         if (!t) {
             auto f = detail::oauth2::token_failure(t.error(), opt);
             f.client = o.client;
+            f.rehash = o.rehash;
             return f;
         }
         auto resp = token_response(t->token, t->expires_in, scope_view(o.scope), req.scope());

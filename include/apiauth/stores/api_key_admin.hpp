@@ -19,6 +19,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -370,6 +371,18 @@ result<std::size_t> rewrap_api_keys(Store& store, const pepper_ring& ring, std::
     }
 }
 
+/** Store the rehash of a key that verified, given as `record` and `rehash`: what authenticate_api's
+    identity (authenticated::record(), authenticated::rehash()) or the token endpoint's outcome
+    (token_outcome::client, token_outcome::rehash) give. Nothing to do without both; otherwise as
+    the overload below. */
+template <api_key_admin Store>
+result<bool> store_rehash(Store& store, const std::shared_ptr<const api_key_record>& record,
+                          const std::optional<api_key_verifier>& rehash)
+{
+    if (!rehash || !record) return false;
+    return store.replace_verifier(record->key_id, record->verifier, *rehash);
+}
+
 /** Store the rehash a verification asks for (verified_api_key::needs_rehash), if any.
 
     A compare-and-set against the verifier the key matched, so that a
@@ -379,8 +392,7 @@ result<std::size_t> rewrap_api_keys(Store& store, const pepper_ring& ring, std::
 */
 template <api_key_admin Store> result<bool> store_rehash(Store& store, const verified_api_key& v)
 {
-    if (!v.needs_rehash() || !v.record()) return false;
-    return store.replace_verifier(v.record()->key_id, v.record()->verifier, *v.rehash());
+    return store_rehash(store, v.record(), v.rehash());
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::stores
