@@ -309,6 +309,57 @@ inline auth_outcome resource_failure(std::error_code ec, auth_method m, const ap
     return o;
 }
 
+// The Bearer step without a cache, shared by authenticate_api and adapters::authenticate_route:
+// `verify(token)` verifies an access token (with the revocation store, if any), `header` is
+// bearer::unchecked_header_token of the request. Every scope in `required` must be held.
+//
+// A header token is verified before the field is parsed in full: a token that verifies is a JWS
+// compact serialization, strict base64url and two dots, so a b64token that extract_bearer would
+// give as it is. Only a failure asks extract_bearer for the precise answer (400 for bad syntax),
+// and the same token is not verified twice. Any other token is extract_bearer's: one that views
+// into the request stays valid as long as the request; a form-decoded one is kept on the heap,
+// where the verified token's views stay put when it moves.
+template <class Verify>
+auth_outcome bearer_outcome(const http::request_view& req, const api_auth_config& cfg, std::string_view header,
+                            std::span<const std::string_view> required, Verify&& verify) noexcept
+{
+    const auto decide = [&](result<oauth2::verified_access_token>&& t, http::bearer_method m,
+                            kept_token kept) noexcept -> auth_outcome {
+        if (!t) return resource_failure(t.error(), auth_method::access_token, cfg, {});
+        for (const std::string_view s : required)
+            if (!t->has_scope(s)) return resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
+        return authenticated_access::token_outcome(std::move(*t), m, std::move(kept));
+    };
+    const auto extracted = [&](const http::bearer_token& b) noexcept -> auth_outcome {
+        std::string_view value = b.value();
+        kept_token kept;
+        bool in_request = within(value, req.target) || within(value, req.body);
+        for (const std::string_view line : req.authorization) in_request = in_request || within(value, line);
+        if (!in_request) {
+            try {
+                kept.reset(new std::string(value));
+            } catch (const std::bad_alloc&) {
+                return resource_failure(std::make_error_code(std::errc::not_enough_memory), auth_method::access_token,
+                                        cfg, {});
+            }
+            value = *kept;
+        }
+        return decide(verify(value), b.method(), std::move(kept));
+    };
+    if (header.empty()) {
+        auto b = http::extract_bearer(req, cfg.bearer);
+        if (!b) return resource_failure(b.error(), auth_method::access_token, cfg, {});
+        return extracted(*b);
+    }
+    result<oauth2::verified_access_token> first = verify(header);
+    if (first) return decide(std::move(first), http::bearer_method::header, {});
+    auto b = http::extract_bearer(req, cfg.bearer);
+    if (!b) return resource_failure(b.error(), auth_method::access_token, cfg, {});
+    if (b->value().data() == header.data() && b->value().size() == header.size())
+        return decide(std::move(first), http::bearer_method::header, {});
+    return extracted(*b);
+}
+
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
@@ -386,7 +437,6 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
     // With a cache: the verification of this very token, if it is cached and unexpired; the
     // revocation store and the scopes are still checked on every request.
     if (cfg.token_cache != nullptr) {
-        const auto now = tokens.now();
         const auto identity = [&](oauth2::verified_token_cache<oauth2::verified_access_token>::entry e,
                                   http::bearer_method m) noexcept -> auth_outcome {
             if constexpr (!std::is_void_v<Revocations>) {
@@ -404,65 +454,25 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
         // The cache holds only b64tokens that extract_bearer gave, so a hit is a token it would
         // give again: the field need not be parsed in full. A miss costs one lookup.
         if (!header.empty()) {
-            if (auto e = cfg.token_cache->find(header, now)) return identity(std::move(e), http::bearer_method::header);
+            if (auto e = cfg.token_cache->find(header, tokens.now()))
+                return identity(std::move(e), http::bearer_method::header);
         }
         auto b = http::extract_bearer(req, cfg.bearer);
         if (!b) return detail::resource_failure(b.error(), auth_method::access_token, cfg, {});
-        auto e = cfg.token_cache->verify(b->value(), now, [&](std::string_view copy) { return tokens.verify(copy); });
+        auto e = cfg.token_cache->verify(b->value(), tokens.now(),
+                                         [&](std::string_view copy) { return tokens.verify(copy); });
         if (!e) return detail::resource_failure(e.error(), auth_method::access_token, cfg, {});
         return identity(std::move(*e), b->method());
     }
 
-    const auto verify = [&](std::string_view value) noexcept -> result<oauth2::verified_access_token> {
+    return detail::bearer_outcome(req, cfg, header, required_scopes, [&](std::string_view value) noexcept {
         if constexpr (std::is_void_v<Revocations>) {
             return tokens.verify(value);
         } else {
             if (revoked != nullptr) return tokens.verify(value, {}, *revoked);
             return tokens.verify(value);
         }
-    };
-    const auto decide = [&](result<oauth2::verified_access_token>&& t, http::bearer_method m,
-                            detail::kept_token kept) noexcept -> auth_outcome {
-        if (!t) return detail::resource_failure(t.error(), auth_method::access_token, cfg, {});
-        if (const std::string_view s = missing_scope(*t); !s.empty())
-            return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
-        return detail::authenticated_access::token_outcome(std::move(*t), m, std::move(kept));
-    };
-    // Any other token: extract_bearer's, verified. A token that views into the request stays
-    // valid as long as the request; a form-decoded one is kept on the heap, where the verified
-    // token's views stay put when it moves.
-    const auto extracted = [&](const http::bearer_token& b) noexcept -> auth_outcome {
-        std::string_view value = b.value();
-        detail::kept_token kept;
-        bool in_request = detail::within(value, req.target) || detail::within(value, req.body);
-        for (std::string_view line : req.authorization) in_request = in_request || detail::within(value, line);
-        if (!in_request) {
-            try {
-                kept.reset(new std::string(value));
-            } catch (const std::bad_alloc&) {
-                return detail::resource_failure(std::make_error_code(std::errc::not_enough_memory),
-                                                auth_method::access_token, cfg, {});
-            }
-            value = *kept;
-        }
-        return decide(verify(value), b.method(), std::move(kept));
-    };
-    if (header.empty()) {
-        auto b = http::extract_bearer(req, cfg.bearer);
-        if (!b) return detail::resource_failure(b.error(), auth_method::access_token, cfg, {});
-        return extracted(*b);
-    }
-    // A header token is verified before the field is parsed in full: a token that verifies is
-    // a JWS compact serialization, strict base64url and two dots, so a b64token that
-    // extract_bearer would give as it is. Only a failure asks extract_bearer for the precise
-    // answer (400 for bad syntax), and the same token is not verified twice.
-    result<oauth2::verified_access_token> first = verify(header);
-    if (first) return decide(std::move(first), http::bearer_method::header, {});
-    auto b = http::extract_bearer(req, cfg.bearer);
-    if (!b) return detail::resource_failure(b.error(), auth_method::access_token, cfg, {});
-    if (b->value().data() == header.data() && b->value().size() == header.size())
-        return decide(std::move(first), http::bearer_method::header, {});
-    return extracted(*b);
+    });
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE

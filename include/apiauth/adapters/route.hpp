@@ -231,32 +231,15 @@ inline auth_outcome authenticate_route(const http::request_view& req, const api_
 */
 inline auth_outcome authenticate_route(const http::request_view& req, const bearer_route& route) noexcept
 {
-    api_auth_config cfg;  // what detail::resource_failure reads: the realm, and no Basic challenge
+    api_auth_config cfg;  // what the Bearer step reads: the realm, the methods, and no Basic challenge
     cfg.realm = route.realm;
     cfg.allow_api_key_basic = false;
-    auto b = http::extract_bearer(req, route.bearer);
-    if (!b) return detail::resource_failure(b.error(), auth_method::access_token, cfg, {});
-    // As authenticate_api: a token that views into the request lives as long as the request; a
-    // form-decoded one is kept on the heap with the identity.
-    std::string_view value = b->value();
-    detail::kept_token kept;
-    bool in_request = detail::within(value, req.target) || detail::within(value, req.body);
-    for (const std::string_view line : req.authorization) in_request = in_request || detail::within(value, line);
-    if (!in_request) {
-        try {
-            kept.reset(new std::string(value));
-        } catch (const std::bad_alloc&) {
-            return detail::resource_failure(std::make_error_code(std::errc::not_enough_memory),
-                                            auth_method::access_token, cfg, {});
-        }
-        value = *kept;
-    }
-    result<oauth2::verified_access_token> t =
-        route.revoked ? route.tokens.verify(value, {}, route.revoked) : route.tokens.verify(value);
-    if (!t) return detail::resource_failure(t.error(), auth_method::access_token, cfg, {});
-    if (const std::string_view s = detail::adapters::missing_scope(*t, route.scopes); !s.empty())
-        return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
-    return detail::authenticated_access::token_outcome(std::move(*t), b->method(), std::move(kept));
+    cfg.bearer = route.bearer;
+    return detail::bearer_outcome(req, cfg, detail::bearer::unchecked_header_token(req, route.bearer), route.scopes,
+                                  [&](std::string_view value) noexcept {
+                                      return route.revoked ? route.tokens.verify(value, {}, route.revoked)
+                                                           : route.tokens.verify(value);
+                                  });
 }
 
 /** Decide a request at an api_key_route. `api_key_lines` are the request's field lines named

@@ -164,8 +164,10 @@ inline std::string_view query_of(std::string_view target) noexcept
 // that it is a b64token, would answer that token from the header: the scheme (any case) and one
 // SP, within opt.header.max_size, and no `access_token` (nor anything malformed) in the query or
 // in a form body that extract_bearer reads. Else "" (extract_bearer decides). The token's syntax
-// is NOT checked: only a caller that finds it equal to a token extract_bearer gave before (the
-// token cache, which holds only b64tokens) may take it as one.
+// is NOT checked: a caller may take it as the token only once something else proves it a
+// b64token: equality with a token the token cache holds (it keeps only b64tokens), or a
+// successful verification as a JWS (strict base64url and two dots). Otherwise it must ask
+// extract_bearer.
 inline std::string_view unchecked_header_token(const request_view& req, const bearer_options& opt) noexcept
 {
     if (req.authorization.size() != 1) return {};
