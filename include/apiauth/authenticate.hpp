@@ -309,6 +309,16 @@ inline auth_outcome resource_failure(std::error_code ec, auth_method m, const ap
     return o;
 }
 
+// The first of `required` that `who` (an identity or a verified token) does not hold, or ""
+// (RFC 6750 §3.1 `scope`).
+template <class Identity>
+std::string_view missing_scope(const Identity& who, std::span<const std::string_view> required) noexcept
+{
+    for (const std::string_view s : required)
+        if (!who.has_scope(s)) return s;
+    return {};
+}
+
 // The Bearer step without a cache, shared by authenticate_api and adapters::authenticate_route:
 // `verify(token)` verifies an access token (with the revocation store, if any), `header` is
 // bearer::unchecked_header_token of the request. Every scope in `required` must be held.
@@ -326,8 +336,8 @@ auth_outcome bearer_outcome(const http::request_view& req, const api_auth_config
     const auto decide = [&](result<oauth2::verified_access_token>&& t, http::bearer_method m,
                             kept_token kept) noexcept -> auth_outcome {
         if (!t) return resource_failure(t.error(), auth_method::access_token, cfg, {});
-        for (const std::string_view s : required)
-            if (!t->has_scope(s)) return resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
+        if (const std::string_view s = missing_scope(*t, required); !s.empty())
+            return resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
         return authenticated_access::token_outcome(std::move(*t), m, std::move(kept));
     };
     const auto extracted = [&](const http::bearer_token& b) noexcept -> auth_outcome {
@@ -406,12 +416,6 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
         o.response = std::move(t.response);
         return o;
     }
-    // The first scope not held, for the 403 (RFC 6750 §3.1 "scope" attribute).
-    const auto missing_scope = [&](const auto& a) noexcept -> std::string_view {  // authenticated or a token
-        for (std::string_view s : required_scopes)
-            if (!a.has_scope(s)) return s;
-        return {};
-    };
 
     // 2. An API key over Basic.
     if (cfg.allow_api_key_basic && req.authorization.size() == 1) {
@@ -423,7 +427,7 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
             auto v = verify_basic_api_key(req, store, ring, cfg.token.keys);
             if (!v) return detail::resource_failure(v.error(), auth_method::api_key, cfg, {});
             auth_outcome o = detail::authenticated_access::key_outcome(std::move(*v));
-            if (const std::string_view s = missing_scope(*o.identity); !s.empty())
+            if (const std::string_view s = detail::missing_scope(*o.identity, required_scopes); !s.empty())
                 return detail::resource_failure(errc::insufficient_scope, auth_method::api_key, cfg, s);
             return o;
         }
@@ -447,7 +451,7 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
                 }
             }
             auth_outcome o = detail::authenticated_access::cache_outcome(std::move(e), m);
-            if (const std::string_view s = missing_scope(*o.identity); !s.empty())
+            if (const std::string_view s = detail::missing_scope(*o.identity, required_scopes); !s.empty())
                 return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
             return o;
         };

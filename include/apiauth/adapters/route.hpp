@@ -176,15 +176,6 @@ concept route_requirement =
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::adapters {
 
-// The first of `required` that `who` does not hold, or "" (RFC 6750 §3.1 `scope`).
-template <class Identity>
-std::string_view missing_scope(const Identity& who, std::span<const std::string_view> required) noexcept
-{
-    for (const std::string_view s : required)
-        if (!who.has_scope(s)) return s;
-    return {};
-}
-
 // The answer of an API key route: the status of the error at a resource, and on a 401 the
 // Basic challenge (RFC 9110 §15.5.2: a 401 carries one; RFC 7617 §2). No body: the RFC 6750
 // §3.1 error codes describe Bearer requests.
@@ -265,7 +256,7 @@ inline auth_outcome authenticate_route(const http::request_view& req, const api_
                                    : verify_api_key(api_key_lines.front(), route.store, route.ring, route.keys);
     if (!v) return detail::adapters::api_key_failure(v.error(), route.realm);
     auth_outcome o = detail::authenticated_access::key_outcome(std::move(*v));
-    if (!detail::adapters::missing_scope(*o.identity, route.scopes).empty())
+    if (!detail::missing_scope(*o.identity, route.scopes).empty())
         return detail::adapters::api_key_failure(errc::insufficient_scope, route.realm);
     return o;
 }

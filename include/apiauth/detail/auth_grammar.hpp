@@ -75,6 +75,13 @@ inline std::size_t scan_token68(std::string_view s, std::size_t i) noexcept
     return e;
 }
 
+// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (RFC 6750 §2.1), the
+// whole of `s`: the syntax of every bearer token.
+inline bool is_b64token(std::string_view s) noexcept
+{
+    return !s.empty() && scan_token68(s, 0) == s.size();
+}
+
 // quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE, starting at the
 // opening DQUOTE. On success sets `end` after the closing DQUOTE and
 // `escaped` if a quoted-pair occurred.

@@ -107,12 +107,6 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::bearer {
 
 using namespace apiauth::http;  // the internals of apiauth::http
 
-// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-inline bool is_b64token(std::string_view s) noexcept
-{
-    return !s.empty() && detail::scan_token68(s, 0) == s.size();
-}
-
 struct form_lookup {
     std::size_t count = 0;   // occurrences of access_token
     bool malformed = false;  // not valid form encoding
@@ -269,12 +263,12 @@ inline result<bearer_token> extract_bearer(const request_view& req, bearer_optio
         if (f.value.empty()) return errc::bearer_missing_token;  // RFC 6749 §3.2: empty is absent
         // A b64token has neither '%' nor a space: one that needs no decoding is used in place.
         if (f.value.find('%') == std::string_view::npos && f.value.find('+') == std::string_view::npos) {
-            if (!detail::bearer::is_b64token(f.value)) return errc::bearer_invalid_syntax;
+            if (!detail::is_b64token(f.value)) return errc::bearer_invalid_syntax;
             return bearer_token(f.value, m);
         }
         auto decoded = decode_form_component(f.value);
         if (!decoded) return decoded.error();  // only not_enough_memory: the escapes were validated
-        if (!detail::bearer::is_b64token(*decoded)) {
+        if (!detail::is_b64token(*decoded)) {
             crypto::wipe(*decoded);
             return errc::bearer_invalid_syntax;
         }

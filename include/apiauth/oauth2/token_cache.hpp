@@ -123,7 +123,8 @@ public:
             }
             const auto expires = expiry_(*v);
             auto e = std::make_shared<const cached_token<Value>>(key{}, std::move(copy), std::move(*v), expires);
-            if (token.size() <= opt_.max_token_size && now < expires && is_b64token(token)) store(s, h, e, now);
+            if (token.size() <= opt_.max_token_size && now < expires && apiauth::detail::is_b64token(token))
+                store(s, h, e, now);
             return entry(std::move(e));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
@@ -180,12 +181,6 @@ private:
             if (same_token(sl.value->token(), token) && now < sl.value->expires()) return sl.value;
         }
         return nullptr;
-    }
-
-    // b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (RFC 6750 §2.1)
-    static bool is_b64token(std::string_view token) noexcept
-    {
-        return !token.empty() && apiauth::detail::scan_token68(token, 0) == token.size();
     }
 
     // The probe window: a token lives in one of these slots after its home slot.
