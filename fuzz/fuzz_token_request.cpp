@@ -73,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(body.size() <= opt.max_body);
     FUZZ_CHECK(!r->grant_type().empty());
     FUZZ_CHECK(apiauth::oauth2::parse_scope(r->scope().text(), opt.scope).has_value());
-    for (const std::string& res : r->resources()) FUZZ_CHECK(boost::urls::parse_absolute_uri(res).has_value());
+    for (const std::string_view res : r->resources()) FUZZ_CHECK(boost::urls::parse_absolute_uri(res).has_value());
     FUZZ_CHECK(r->resources().size() <= opt.max_resources);
     switch (r->authentication()) {
     case client_authentication::client_secret_basic: FUZZ_CHECK(auth.size() == 1); break;

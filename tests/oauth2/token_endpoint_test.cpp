@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <set>
 #include <string>
 #include <string_view>
@@ -327,6 +328,53 @@ TEST_CASE("D84 RFC 6749 App. B: body credentials are decoded exactly once", "[oa
     CHECK(r->authentication() == client_authentication::client_secret_post);
     CHECK(r->client_id() == "c1");
     CHECK(r->client_secret() == "a%25b");
+}
+
+TEST_CASE("RFC 6749 §3.2, RFC 8707 §2: a token request's values stay valid when it moves", "[oauth2]")
+{
+    // Every value is decoded into one buffer that the request owns: the views its accessors
+    // give must survive moves (a pending_token_request moves it while the store is awaited).
+    const std::string basic_field = apiauth::http::encode_oauth_client_basic("c+1", "s:%2").value();
+    const std::array<std::string_view, 1> lines{basic_field};
+    auto r =
+        parse_token_request({.method = "POST",
+                             .target = "/oauth/token?resource=urn%3Aq",
+                             .authorization = lines,
+                             .content_type = form,
+                             .body = "grant_type=client%5Fcredentials&scope=a+b%3Ac&resource=https%3A%2F%2Fx.test%2F"
+                                     "&resource=&client_id=c%2B1"});
+    REQUIRE(r.has_value());
+    auto moved = std::move(*r);
+    CHECK(r->grant_type().empty());  // the moved-from request keeps nothing
+    CHECK(r->client_secret().empty());
+    CHECK(r->resources().empty());
+    apiauth::oauth2::token_request again = std::move(moved);
+    CHECK(again.grant_type() == "client_credentials");
+    CHECK(again.scope().text() == "a b:c");
+    // Body first, then the query; an empty resource is absent (RFC 6749 §3.1).
+    REQUIRE(again.resources().size() == 2);
+    CHECK(again.resources()[0] == "https://x.test/");
+    CHECK(again.resources()[1] == "urn:q");
+    CHECK(again.client_id() == "c+1");
+    CHECK(again.client_secret() == "s:%2");
+    CHECK(again.client_id_in_body());
+    CHECK(again.authentication() == client_authentication::client_secret_basic);
+}
+
+TEST_CASE("RFC 8707 §2: more resources than max_resources is invalid_target, however they are split", "[oauth2]")
+{
+    const std::string body =
+        "grant_type=client_credentials&resource=urn%3Aa&resource=urn%3Ab&client_id=c&client_secret=s";
+    const apiauth::http::request_view within{.method = "POST", .target = "/t", .content_type = form, .body = body};
+    CHECK(parse_token_request(within, {.allow_client_secret_post = true, .max_resources = 2}).has_value());
+    CHECK(parse_token_request(within, {.allow_client_secret_post = true, .max_resources = 1}).error() ==
+          errc::invalid_target);
+    // The query's resources count with the body's (RFC 8707 §2 does not say where they go).
+    const apiauth::http::request_view split{
+        .method = "POST", .target = "/t?resource=urn%3Ac", .content_type = form, .body = body};
+    CHECK(parse_token_request(split, {.allow_client_secret_post = true, .max_resources = 2}).error() ==
+          errc::invalid_target);
+    CHECK(parse_token_request(split, {.allow_client_secret_post = true, .max_resources = 3})->resources().size() == 3);
 }
 
 TEST_CASE_METHOD(token_fixture, "D85 RFC 6749 §2.3.1, §3.1: an empty client_secret is omitted: invalid_client",

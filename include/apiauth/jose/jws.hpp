@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <new>
 #include <span>
 #include <string>
@@ -300,18 +301,22 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
 // BASE64URL(header) "." BASE64URL(payload) "." BASE64URL(signature), with the
 // header already encoded (jwt::signer encodes its header once).
-inline result<std::string> sign_encoded(std::string header_b64, std::span<const std::byte> payload, const jose::key& k)
+inline result<std::string> sign_encoded(std::string_view header_b64, std::span<const std::byte> payload,
+                                        const jose::key& k)
 {
-    std::string out = std::move(header_b64);
-    out.reserve(out.size() + 2 + encoding::base64url::encoded_size(payload.size()) +
-                encoding::base64url::encoded_size(k.signature_size()));
-    out += '.';
-    out += encoding::base64url::encode(payload);
+    // One allocation: the token is written in place, the signature's room sized by the key.
+    const std::size_t signing_input = header_b64.size() + 1 + encoding::base64url::encoded_size(payload.size());
+    std::string out(signing_input + 1 + encoding::base64url::encoded_size(k.signature_size()), '\0');
+    if (!header_b64.empty()) std::memcpy(out.data(), header_b64.data(), header_b64.size());
+    out[header_b64.size()] = '.';
+    base64_encode(url_alphabet, false, payload, out.data() + header_b64.size() + 1);
     std::array<std::byte, 1024> sig;  // the largest signature: RSA-8192
-    auto n = k.sign(as_bytes(out), sig);
+    auto n = k.sign(as_bytes(std::string_view(out.data(), signing_input)), sig);
     if (!n) return n.error();
-    out += '.';
-    out += encoding::base64url::encode(std::span<const std::byte>(sig.data(), *n));
+    out[signing_input] = '.';
+    const std::size_t written =
+        base64_encode(url_alphabet, false, std::span<const std::byte>(sig.data(), *n), out.data() + signing_input + 1);
+    out.resize(signing_input + 1 + written);
     return out;
 }
 

@@ -19,6 +19,7 @@
 #include <apiauth/detail/simdjson.hpp>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <concepts>
@@ -110,6 +111,21 @@ inline bool json_safe(std::string_view s) noexcept
     return apiauth::detail::is_utf8(s);
 }
 
+// `aud` as JSON: the one audience as a string, more as an array (RFC 7519 §4.1.3).
+template <class String> void append_audience(std::string& out, std::span<const String> list)
+{
+    if (list.size() == 1) {
+        apiauth::detail::append_json_string(out, list.front());
+        return;
+    }
+    out += '[';
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        if (i != 0) out += ',';
+        apiauth::detail::append_json_string(out, list[i]);
+    }
+    out += ']';
+}
+
 // A scope-token as RFC 6749 §3.3 writes it: one or more of %x21 / %x23-5B / %x5D-7E. A token
 // with a space in it would become two scopes once joined into the claim.
 inline bool is_scope_token(std::string_view s) noexcept
@@ -180,7 +196,14 @@ public:
                 apiauth::detail::append_json_string(h, k.kid());
             }
             h += '}';
-            return access_token_issuer(std::move(k), std::move(opt), encoding::base64url::encode(h));
+            // What every token's claims begin with, and the default `aud`, written once.
+            std::string head = "{\"iss\":";
+            apiauth::detail::append_json_string(head, opt.issuer);
+            head += ",\"sub\":";
+            std::string aud;
+            detail::oauth2::append_audience(aud, std::span<const std::string>(opt.audience));
+            return access_token_issuer(std::move(k), std::move(opt), encoding::base64url::encode(h), std::move(head),
+                                       std::move(aud));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         }
@@ -212,49 +235,42 @@ public:
             t.expires_in = opt_.lifetime;
             std::array<std::byte, 16> id{};
             if (auto r = crypto::random_bytes_buffered(id); !r) return r.error();
-            t.jti = encoding::base64url::encode(id);
+            std::array<char, encoding::base64url::encoded_size(16)> jti{};
+            apiauth::detail::base64_encode(apiauth::detail::url_alphabet, false, id, jti.data());
+            t.jti.assign(jti.data(), jti.size());
 
-            std::string c;
-            c.reserve(256);
-            c += "{\"iss\":";
-            apiauth::detail::append_json_string(c, opt_.issuer);
-            c += ",\"sub\":";
+            // The claims are written into a buffer of the calling thread that keeps its capacity,
+            // so a token costs no allocation but its own. Nothing in them is secret.
+            thread_local std::string c;
+            c.clear();
+            c += claims_head_;
             apiauth::detail::append_json_string(c, g.subject);
             c += ",\"aud\":";
-            const auto write_aud = [&](const auto& list) {
-                if (list.size() == 1) {
-                    apiauth::detail::append_json_string(c, list.front());
-                    return;
-                }
-                c += '[';
-                bool first = true;
-                for (const auto& a : list) {
-                    if (!first) c += ',';
-                    first = false;
-                    apiauth::detail::append_json_string(c, a);
-                }
-                c += ']';
-            };
             if (g.audience.empty())
-                write_aud(opt_.audience);
+                c += default_audience_;
             else
-                write_aud(g.audience);
+                detail::oauth2::append_audience(c, g.audience);
+            const auto append_number = [&](std::int64_t v) {
+                std::array<char, 24> digits{};
+                const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), v).ptr;
+                c.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
+            };
             c += ",\"exp\":";
-            c += std::to_string(t.expires_at.time_since_epoch().count());
+            append_number(t.expires_at.time_since_epoch().count());
             c += ",\"iat\":";
-            c += std::to_string(t.issued_at.time_since_epoch().count());
-            c += ",\"jti\":";
-            apiauth::detail::append_json_string(c, t.jti);
-            c += ",\"client_id\":";
+            append_number(t.issued_at.time_since_epoch().count());
+            c += ",\"jti\":\"";
+            c.append(jti.data(), jti.size());  // base64url: nothing to escape
+            c += "\",\"client_id\":";
             apiauth::detail::append_json_string(c, g.client_id);
             if (!g.scopes.empty()) {
-                std::string scope;
-                for (std::string_view s : g.scopes) {
-                    if (!scope.empty()) scope += ' ';
-                    scope += s;
+                // scope-tokens (checked above) hold neither '"' nor '\\' nor a control: no escape.
+                c += ",\"scope\":\"";
+                for (std::size_t i = 0; i < g.scopes.size(); ++i) {
+                    if (i != 0) c += ' ';
+                    c += g.scopes[i];
                 }
-                c += ",\"scope\":";
-                apiauth::detail::append_json_string(c, scope);
+                c += '"';
             }
             c += '}';
             auto token = apiauth::detail::sign_encoded(header_b64_, apiauth::detail::as_bytes(c), key_);
@@ -274,13 +290,17 @@ public:
     const jose::key& key() const noexcept { return key_; }
 
 private:
-    access_token_issuer(jose::key k, access_token_options opt, std::string header_b64)
-        : key_(std::move(k)), opt_(std::move(opt)), header_b64_(std::move(header_b64))
+    access_token_issuer(jose::key k, access_token_options opt, std::string header_b64, std::string claims_head,
+                        std::string default_audience)
+        : key_(std::move(k)), opt_(std::move(opt)), header_b64_(std::move(header_b64)),
+          claims_head_(std::move(claims_head)), default_audience_(std::move(default_audience))
     {
     }
     jose::key key_;
     access_token_options opt_;
     std::string header_b64_;
+    std::string claims_head_;       // {"iss":…,"sub":
+    std::string default_audience_;  // the default `aud` as JSON
 };
 
 /** What a resource requires of an access token (RFC 9068 §4). */

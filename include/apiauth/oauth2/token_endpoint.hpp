@@ -197,19 +197,19 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
         }
         o.scope = join_scope(granted);
 
-        std::vector<std::string_view> audience;
-        audience.reserve(req.resources().size());
-        for (const std::string& a : req.resources()) audience.push_back(a);
         const std::string_view key_id = pending.key_id();
-        auto t =
-            issuer.issue({.subject = key_id, .client_id = req.client_id(), .scopes = granted, .audience = audience});
+        auto t = issuer.issue(
+            {.subject = key_id, .client_id = req.client_id(), .scopes = granted, .audience = req.resources()});
         if (!t) {
             auto f = detail::oauth2::token_failure(t.error(), opt);
             f.client = o.client;
             f.rehash = o.rehash;
             return f;
         }
-        auto resp = token_response(t->token, t->expires_in, scope_view(o.scope), req.scope());
+        // The token is this library's JWS (a b64token) and every granted scope passed issue()'s
+        // scope-token check: nothing for token_response to check again.
+        auto resp = detail::oauth2::write_token_response(t->token, t->expires_in, scope_view(o.scope),
+                                                         !detail::oauth2::same_scope(scope_view(o.scope), req.scope()));
         if (!resp) return detail::oauth2::token_failure(resp.error(), opt);
         o.response = std::move(*resp);
         o.token.emplace(std::move(*t));

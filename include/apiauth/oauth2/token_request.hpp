@@ -6,6 +6,7 @@
 #include <apiauth/config.hpp>
 #include <apiauth/crypto/compare.hpp>
 #include <apiauth/detail/ascii.hpp>
+#include <apiauth/detail/wiped_buffer.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/http/basic.hpp>
 #include <apiauth/http/credentials.hpp>
@@ -71,46 +72,48 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
 /** An access token request, read and checked: the grant type, the scope, the resources, and
     the client credentials, all decoded exactly once.
 
-    Made only by parse_token_request. Owns its values; the client secret is wiped when the
-    request is destroyed or assigned over. Move-only.
+    Made only by parse_token_request. Owns its values, decoded into one buffer (one
+    allocation, and one more for the list of resources when there are any); the views its
+    accessors return live as long as it does, and moving it keeps them valid. The buffer,
+    which holds the client secret, is wiped when the request is destroyed or assigned over.
+    Move-only.
 */
 class token_request {
 public:
     token_request(const token_request&) = delete;             ///< move-only: it holds a secret
     token_request& operator=(const token_request&) = delete;  ///< move-only: it holds a secret
-    /// Takes `o`'s values; `o` keeps no secret.
+    /// Takes `o`'s values; `o` keeps none.
     token_request(token_request&& o) noexcept
-        : grant_type_(std::move(o.grant_type_)), scope_(std::move(o.scope_)), resources_(std::move(o.resources_)),
-          client_id_(std::move(o.client_id_)), client_secret_(std::move(o.client_secret_)), auth_(o.auth_),
+        : buf_(std::move(o.buf_)), grant_type_(o.grant_type_), scope_(o.scope_), resources_(o.resources_),
+          client_id_(o.client_id_), client_secret_(o.client_secret_), auth_(o.auth_),
           client_id_param_(o.client_id_param_)
     {
-        crypto::wipe(o.client_secret_);
+        o.forget();
     }
-    /// Wipes this secret, then takes `o`'s values.
+    /// Wipes this request's buffer, then takes `o`'s values.
     token_request& operator=(token_request&& o) noexcept
     {
         if (this != &o) {
-            crypto::wipe(client_secret_);
-            grant_type_ = std::move(o.grant_type_);
-            scope_ = std::move(o.scope_);
-            resources_ = std::move(o.resources_);
-            client_id_ = std::move(o.client_id_);
-            client_secret_ = std::move(o.client_secret_);
-            crypto::wipe(o.client_secret_);
+            buf_ = std::move(o.buf_);
+            grant_type_ = o.grant_type_;
+            scope_ = o.scope_;
+            resources_ = o.resources_;
+            client_id_ = o.client_id_;
+            client_secret_ = o.client_secret_;
             auth_ = o.auth_;
             client_id_param_ = o.client_id_param_;
+            o.forget();
         }
         return *this;
     }
-    /// Wipes the client secret.
-    ~token_request() { crypto::wipe(client_secret_); }
+    ~token_request() = default;
 
     /// The grant_type value, decoded (case-sensitive, RFC 6749 §1.9); never empty.
     std::string_view grant_type() const noexcept { return grant_type_; }
     /// The requested scope, validated by parse_scope; empty when none was sent.
     scope_view scope() const noexcept { return scope_view(scope_); }
     /// The resource indicators (RFC 8707 §2), absolute URIs without fragment, in the order sent.
-    std::span<const std::string> resources() const noexcept { return resources_; }
+    std::span<const std::string_view> resources() const noexcept { return resources_; }
     /// How the client authenticated.
     client_authentication authentication() const noexcept { return auth_; }
     /// The client identifier, decoded (RFC 6749 §2.3.1).
@@ -125,11 +128,17 @@ public:
 private:
     friend struct apiauth::detail::oauth2::token_request_access;
     token_request() = default;
-    std::string grant_type_;
-    std::string scope_;
-    std::vector<std::string> resources_;
-    std::string client_id_;
-    std::string client_secret_;
+    void forget() noexcept
+    {
+        grant_type_ = scope_ = client_id_ = client_secret_ = {};
+        resources_ = {};
+    }
+    apiauth::detail::wiped_buffer buf_;
+    std::string_view grant_type_;
+    std::string_view scope_;
+    std::span<const std::string_view> resources_;  // in buf_
+    std::string_view client_id_;
+    std::string_view client_secret_;
     client_authentication auth_ = client_authentication::none;
     bool client_id_param_ = false;
 };
@@ -137,44 +146,38 @@ private:
 /** A request about one token at the revocation endpoint (RFC 7009 §2.1) or the introspection
     endpoint (RFC 7662 §2.1): the token, the optional hint, and the client credentials.
 
-    Made only by parse_token_operation_request. Owns its values; the token and the client
-    secret are wiped when the request is destroyed or assigned over. Move-only.
+    Made only by parse_token_operation_request. Owns its values, decoded into one buffer;
+    the views its accessors return live as long as it does, and moving it keeps them valid.
+    The buffer, which holds the token and the client secret, is wiped when the request is
+    destroyed or assigned over. Move-only.
 */
 class token_operation_request {
 public:
     token_operation_request(const token_operation_request&) = delete;             ///< move-only: it holds secrets
     token_operation_request& operator=(const token_operation_request&) = delete;  ///< move-only: it holds secrets
-    /// Takes `o`'s values; `o` keeps no secret.
+    /// Takes `o`'s values; `o` keeps none.
     token_operation_request(token_operation_request&& o) noexcept
-        : token_(std::move(o.token_)), hint_(std::move(o.hint_)), client_id_(std::move(o.client_id_)),
-          client_secret_(std::move(o.client_secret_)), auth_(o.auth_), client_id_param_(o.client_id_param_)
+        : buf_(std::move(o.buf_)), token_(o.token_), hint_(o.hint_), client_id_(o.client_id_),
+          client_secret_(o.client_secret_), auth_(o.auth_), client_id_param_(o.client_id_param_)
     {
-        crypto::wipe(o.token_);
-        crypto::wipe(o.client_secret_);
+        o.forget();
     }
-    /// Wipes this request's secrets, then takes `o`'s values.
+    /// Wipes this request's buffer, then takes `o`'s values.
     token_operation_request& operator=(token_operation_request&& o) noexcept
     {
         if (this != &o) {
-            crypto::wipe(token_);
-            crypto::wipe(client_secret_);
-            token_ = std::move(o.token_);
-            hint_ = std::move(o.hint_);
-            client_id_ = std::move(o.client_id_);
-            client_secret_ = std::move(o.client_secret_);
-            crypto::wipe(o.token_);
-            crypto::wipe(o.client_secret_);
+            buf_ = std::move(o.buf_);
+            token_ = o.token_;
+            hint_ = o.hint_;
+            client_id_ = o.client_id_;
+            client_secret_ = o.client_secret_;
             auth_ = o.auth_;
             client_id_param_ = o.client_id_param_;
+            o.forget();
         }
         return *this;
     }
-    /// Wipes the token and the client secret.
-    ~token_operation_request()
-    {
-        crypto::wipe(token_);
-        crypto::wipe(client_secret_);
-    }
+    ~token_operation_request() = default;
 
     /// The token parameter, decoded; never empty. A secret: never print it.
     std::string_view token() const noexcept { return token_; }
@@ -190,10 +193,12 @@ public:
 private:
     friend struct apiauth::detail::oauth2::token_request_access;
     token_operation_request() = default;
-    std::string token_;
-    std::string hint_;
-    std::string client_id_;
-    std::string client_secret_;
+    void forget() noexcept { token_ = hint_ = client_id_ = client_secret_ = {}; }
+    apiauth::detail::wiped_buffer buf_;
+    std::string_view token_;
+    std::string_view hint_;
+    std::string_view client_id_;
+    std::string_view client_secret_;
     client_authentication auth_ = client_authentication::none;
     bool client_id_param_ = false;
 };
@@ -217,6 +222,7 @@ inline std::string_view query_of(std::string_view target) noexcept
 // quoted or not) and nothing else (RFC 9110 §8.3.1; RFC 6749 Appendix B: UTF-8).
 inline bool is_form_content_type(std::string_view ct) noexcept
 {
+    if (ct == "application/x-www-form-urlencoded") return true;  // what nearly every client sends
     if (!iequals(media_type(ct), "application/x-www-form-urlencoded")) return false;
     const std::size_t first = ct.find(';');
     std::string_view rest = first == std::string_view::npos ? std::string_view{} : ct.substr(first + 1);
@@ -236,22 +242,28 @@ inline bool is_form_content_type(std::string_view ct) noexcept
     return true;
 }
 
-// Decodes a validated form component into `out` (replacing its contents).
-inline std::error_code decode_into(std::string_view encoded, std::string& out) noexcept
+// Decodes a validated form component into `buf`; `out` views the decoded octets. The
+// callers size `buf` first (decoding never lengthens), so it always fits.
+inline std::error_code decode_into(std::string_view encoded, wiped_buffer& buf, std::string_view& out) noexcept
 {
-    try {
-        out.resize(encoded.size());
-    } catch (const std::bad_alloc&) {
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
-    const auto n = http::decode_form_component(encoded, std::span<char>(out.data(), out.size()));
+    if (encoded.size() > buf.available()) return std::make_error_code(std::errc::not_enough_memory);
+    const auto n = http::decode_form_component(encoded, std::span<char>(buf.tail(), encoded.size()));
     if (!n) return n.error();
-    out.resize(*n);
+    out = buf.commit(*n);
     return {};
 }
 
+// Room for every value a request decodes: the encoded values (decoding never lengthens
+// them) and the Authorization field (a Basic token68 decodes to fewer octets than it has).
+inline bool reserve_values(wiped_buffer& buf, const http::request_view& req, std::size_t form_values,
+                           std::size_t views = 0) noexcept
+{
+    const std::size_t header = req.authorization.size() == 1 ? req.authorization.front().size() : 0;
+    return buf.reserve(form_values + header, views);
+}
+
 // RFC 8707 §2: an absolute URI (RFC 3986 §4.3), which has no fragment.
-inline bool is_resource_indicator(const std::string& s) noexcept
+inline bool is_resource_indicator(std::string_view s) noexcept
 {
     return !s.empty() && boost::urls::parse_absolute_uri(s).has_value();
 }
@@ -264,6 +276,11 @@ struct endpoint_forms {
     std::array<std::string_view, max_single> names{};   // what read_forms looked for
     std::array<std::string_view, max_single> values{};  // each one's value, still encoded
     std::size_t count = 0;
+    std::string_view repeatable{};  // set before read_forms: a parameter that may repeat
+    std::size_t repeats = 0;        // how often it came with a value, in body and query
+    std::size_t repeat_octets = 0;  // the octets of those values, still encoded
+    static constexpr std::size_t max_kept = 8;
+    std::array<std::string_view, max_kept> repeat_values{};  // the first max_kept of them
 
     // The value of `name` (one read_forms looked for) in the body or the query, still
     // encoded; "" when absent or empty (RFC 6749 §3.1: a parameter sent without a value is
@@ -319,6 +336,11 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
                 seen[i] = true;
             }
             if (form == &*query && (is("client_id") || is("client_secret"))) credentials_in_query = true;
+            if (!out.repeatable.empty() && !p.value.empty() && is(out.repeatable)) {
+                if (out.repeats < endpoint_forms::max_kept) out.repeat_values[out.repeats] = p.value;
+                ++out.repeats;
+                out.repeat_octets += p.value.size();
+            }
         }
     }
     if (repeated) return errc::duplicate_parameter;
@@ -328,8 +350,9 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
 
 // Where read_client_authentication writes what it found.
 struct client_credentials_out {
-    std::string& id;
-    std::string& secret;
+    wiped_buffer& buf;
+    std::string_view& id;
+    std::string_view& secret;
     client_authentication& method;
     bool& id_in_body;
 };
@@ -365,16 +388,14 @@ inline std::error_code read_client_authentication(const http::request_view& req,
         }
         const auto pair = http::decode_oauth_client_basic(c->token68, {.basic = opt.basic, .raw = raw});
         if (!pair) return pair.error();
-        try {
-            out.id.assign(pair->user_id());
-            out.secret.assign(pair->password());
-        } catch (const std::bad_alloc&) {
+        if (pair->user_id().size() + pair->password().size() > out.buf.available())
             return std::make_error_code(std::errc::not_enough_memory);
-        }
+        out.id = out.buf.append(pair->user_id());
+        out.secret = out.buf.append(pair->password());
         // §3.2.1: client_id beside Basic names the same client, or the request is refused.
         if (out.id_in_body) {
-            std::string named;
-            if (auto e = decode_into(body_id, named)) return e;
+            std::string_view named;
+            if (auto e = decode_into(body_id, out.buf, named)) return e;
             if (named != out.id) return errc::client_id_mismatch;
         }
         out.method = client_authentication::client_secret_basic;
@@ -385,8 +406,8 @@ inline std::error_code read_client_authentication(const http::request_view& req,
         if (body_id.empty()) return errc::missing_parameter;
         // §2.3.1: a confidential client (the only kind client_credentials serves) has a secret.
         if (body_secret.empty()) return errc::client_secret_missing;
-        if (auto e = decode_into(body_id, out.id)) return e;
-        if (auto e = decode_into(body_secret, out.secret)) return e;
+        if (auto e = decode_into(body_id, out.buf, out.id)) return e;
+        if (auto e = decode_into(body_secret, out.buf, out.secret)) return e;
         out.method = client_authentication::client_secret_post;
         return {};
     }
@@ -404,11 +425,16 @@ struct token_request_access {
         if (auto e = read_forms(req, opt, {"token", "token_type_hint", "client_id", "client_secret"}, forms)) return e;
         const std::string_view token = forms.param("token");
         if (token.empty()) return errc::missing_parameter;
-        if (auto e = decode_into(token, r.token_)) return e;
-        if (const std::string_view hint = forms.param("token_type_hint"); !hint.empty())
-            if (auto e = decode_into(hint, r.hint_)) return e;
+        const std::string_view hint = forms.param("token_type_hint");
+        if (!reserve_values(r.buf_, req,
+                            token.size() + hint.size() + forms.param("client_id").size() +
+                                forms.param("client_secret").size()))
+            return std::make_error_code(std::errc::not_enough_memory);
+        if (auto e = decode_into(token, r.buf_, r.token_)) return e;
+        if (!hint.empty())
+            if (auto e = decode_into(hint, r.buf_, r.hint_)) return e;
         return read_client_authentication(req, forms, opt,
-                                          {r.client_id_, r.client_secret_, r.auth_, r.client_id_param_});
+                                          {r.buf_, r.client_id_, r.client_secret_, r.auth_, r.client_id_param_});
     }
 
     static std::error_code parse(token_request& r, const http::request_view& req,
@@ -416,33 +442,50 @@ struct token_request_access {
     {
         namespace f = detail::form;
         endpoint_forms forms;
+        forms.repeatable = "resource";  // RFC 8707 §2
         if (auto e = read_forms(req, opt, {"grant_type", "scope", "client_id", "client_secret"}, forms)) return e;
 
         const std::string_view grant = forms.param("grant_type");
         if (grant.empty()) return errc::missing_parameter;
-        if (auto e = decode_into(grant, r.grant_type_)) return e;
+        const std::string_view scope = forms.param("scope");
 
-        if (const std::string_view s = forms.param("scope"); !s.empty()) {
-            if (auto e = decode_into(s, r.scope_)) return e;
+        // read_forms counted the resources and summed their octets: one buffer holds the list
+        // of their views and every decoded value (at most max_params per form of them).
+        const std::size_t resources = forms.repeats;
+        if (!reserve_values(r.buf_, req,
+                            grant.size() + scope.size() + forms.repeat_octets + forms.param("client_id").size() +
+                                forms.param("client_secret").size(),
+                            resources))
+            return std::make_error_code(std::errc::not_enough_memory);
+
+        if (auto e = decode_into(grant, r.buf_, r.grant_type_)) return e;
+        if (!scope.empty()) {
+            if (auto e = decode_into(scope, r.buf_, r.scope_)) return e;
             if (const auto v = parse_scope(r.scope_, opt.scope); !v) return v.error();
         }
+        if (resources > opt.max_resources) return errc::invalid_target;  // before any is decoded
 
-        std::size_t resources = 0;
-        for (const http::form_view* form : {&forms.body, &forms.query}) {
-            for (const http::form_pair& p : *form) {
-                if (!f::decodes_to(p.name, "resource") || p.value.empty()) continue;
-                if (++resources > opt.max_resources) return errc::invalid_target;
-                try {
-                    r.resources_.emplace_back();
-                } catch (const std::bad_alloc&) {
-                    return std::make_error_code(std::errc::not_enough_memory);
-                }
-                if (auto e = decode_into(p.value, r.resources_.back())) return e;
-                if (!is_resource_indicator(r.resources_.back())) return errc::invalid_target;
-            }
+        std::string_view* const list = r.buf_.views();
+        std::size_t kept = 0;
+        const auto keep = [&](std::string_view encoded) noexcept -> std::error_code {
+            std::string_view v;
+            if (auto e = decode_into(encoded, r.buf_, v)) return e;
+            if (!is_resource_indicator(v)) return errc::invalid_target;
+            list[kept++] = v;
+            return {};
+        };
+        if (resources <= endpoint_forms::max_kept) {
+            for (std::size_t i = 0; i < resources; ++i)
+                if (auto e = keep(forms.repeat_values[i])) return e;
+        } else {  // more than read_forms kept (a max_resources above its default): read them again
+            for (const http::form_view* form : {&forms.body, &forms.query})
+                for (const http::form_pair& p : *form)
+                    if (!p.value.empty() && f::decodes_to(p.name, "resource"))
+                        if (auto e = keep(p.value)) return e;
         }
+        r.resources_ = std::span<const std::string_view>(list, kept);
         return read_client_authentication(req, forms, opt,
-                                          {r.client_id_, r.client_secret_, r.auth_, r.client_id_param_});
+                                          {r.buf_, r.client_id_, r.client_secret_, r.auth_, r.client_id_param_});
     }
 };
 

@@ -12,6 +12,7 @@
 #include <apiauth/oauth2/scope.hpp>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -58,6 +59,53 @@ inline void add_no_store(http::response& r)
     // RFC 6749 §5.1: "MUST include ... Cache-Control ... no-store ... Pragma ... no-cache".
     r.add("Cache-Control", "no-store");
     r.add("Pragma", "no-cache");
+}
+
+// The granted scope is the requested one as a set: order and repetition do not count
+// (RFC 6749 §3.3). No scope granted is the same as none requested.
+inline bool same_scope(apiauth::oauth2::scope_view granted, apiauth::oauth2::scope_view requested) noexcept
+{
+    if (granted.empty() || requested.empty()) return granted.empty() == requested.empty();
+    for (std::string_view t : granted)
+        if (!requested.contains(t)) return false;
+    for (std::string_view t : requested)
+        if (!granted.contains(t)) return false;
+    return true;
+}
+
+// The 200 token response (RFC 6749 §5.1) for a token and scope the caller has checked: a
+// b64token, a non-negative lifetime, a scope in the §3.3 grammar. `scope` is in the body
+// when `with_scope`.
+inline result<http::response> write_token_response(std::string_view access_token, std::chrono::seconds expires_in,
+                                                   apiauth::oauth2::scope_view scope, bool with_scope) noexcept
+{
+    try {
+        http::response r(200);
+        r.fields.reserve(3);
+        r.add("Content-Type", "application/json");
+        add_no_store(r);
+        std::array<char, 24> digits{};
+        const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), expires_in.count()).ptr;
+        const std::string_view lifetime(digits.data(), static_cast<std::size_t>(end - digits.data()));
+        constexpr std::string_view open = "{\"access_token\":\"",
+                                   middle = "\",\"token_type\":\"Bearer\",\"expires_in\":",
+                                   scope_open = ",\"scope\":\"";
+        r.body.reserve(open.size() + access_token.size() + middle.size() + lifetime.size() +
+                       (with_scope ? scope_open.size() + scope.text().size() + 1 : 0) + 1);
+        r.body += open;
+        r.body += access_token;
+        r.body += middle;
+        r.body += lifetime;
+        if (with_scope) {
+            r.body += scope_open;
+            r.body += scope.text();
+            r.body += '"';
+        }
+        r.body += '}';
+        return r;
+    } catch (const std::bad_alloc&) {
+        return std::make_error_code(std::errc::not_enough_memory);
+    }
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
@@ -107,6 +155,7 @@ inline http::response error_response(std::error_code ec, endpoint ep = endpoint:
 {
     http::response r(http_status(ec, ep));
     const std::string_view error = oauth_error(ec, ep);
+    r.fields.reserve(4);
     if (r.status == 405) r.add("Allow", "POST");
     if (r.status == 401) {
         auto challenge = http::write_basic_challenge(opt.realm);
@@ -148,32 +197,8 @@ inline result<http::response> token_response(std::string_view access_token, std:
     if (!detail::oauth2::is_b64token_text(access_token) || expires_in.count() < 0) return errc::invalid_configuration;
     if (!granted_scope.empty() && !parse_scope(granted_scope.text(), {.max_tokens = SIZE_MAX, .max_size = SIZE_MAX}))
         return errc::invalid_configuration;
-    bool same = granted_scope.size() == 0 ? requested_scope.empty() : !requested_scope.empty();
-    if (same) {
-        for (std::string_view t : granted_scope)
-            if (!requested_scope.contains(t)) same = false;
-        for (std::string_view t : requested_scope)
-            if (!granted_scope.contains(t)) same = false;
-    }
-    try {
-        http::response r(200);
-        r.add("Content-Type", "application/json");
-        detail::oauth2::add_no_store(r);
-        r.body.reserve(access_token.size() + granted_scope.text().size() + 80);
-        r.body += "{\"access_token\":\"";
-        r.body += access_token;
-        r.body += "\",\"token_type\":\"Bearer\",\"expires_in\":";
-        r.body += std::to_string(expires_in.count());
-        if (!same) {
-            r.body += ",\"scope\":\"";
-            r.body += granted_scope.text();
-            r.body += '"';
-        }
-        r.body += '}';
-        return r;
-    } catch (const std::bad_alloc&) {
-        return std::make_error_code(std::errc::not_enough_memory);
-    }
+    return detail::oauth2::write_token_response(access_token, expires_in, granted_scope,
+                                                !detail::oauth2::same_scope(granted_scope, requested_scope));
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
