@@ -7,6 +7,8 @@
 #include <apiauth/config.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -19,6 +21,29 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 // octets that need no escape are appended whole.
 inline void append_json_string(std::string& out, std::string_view s)
 {
+    // Most strings need no escape: find the first octet that does, eight at a time (SWAR:
+    // a byte below 0x20, or equal to '"' or '\\', sets its top bit in `hit`).
+    std::size_t first = 0;
+    for (; s.size() - first >= 8; first += 8) {
+        std::uint64_t v;
+        std::memcpy(&v, s.data() + first, 8);
+        constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+        const std::uint64_t quote = v ^ (ones * '"'), backslash = v ^ (ones * '\\');
+        const std::uint64_t hit = ((v - ones * 0x20) | (quote - ones) | (backslash - ones)) & ~v & high;
+        if (hit != 0) break;
+    }
+    while (first < s.size()) {
+        const auto c = static_cast<unsigned char>(s[first]);
+        if (c < 0x20 || c == '"' || c == '\\') break;
+        ++first;
+    }
+    if (first == s.size()) {
+        out.reserve(out.size() + s.size() + 2);
+        out += '"';
+        out += s;
+        out += '"';
+        return;
+    }
     constexpr char hex[] = "0123456789abcdef";
     out += '"';
     std::size_t run = 0;  // where the octets still to append as they are begin

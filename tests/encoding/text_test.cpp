@@ -1,0 +1,95 @@
+// The text helpers on the token paths, each checked against an independent implementation:
+// UTF-8 validation (detail/utf8.hpp) against simdjson's validate_utf8, and the JSON string
+// writer (detail/json_writer.hpp) against nlohmann/json's dump(). Both skip eight octets at
+// a time, so the inputs put the interesting octet at every position around those blocks.
+#include <apiauth/detail/json_writer.hpp>
+#include <apiauth/detail/simdjson.hpp>
+#include <apiauth/detail/utf8.hpp>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <random>
+#include <string>
+#include <string_view>
+
+namespace {
+
+using apiauth::detail::append_json_string;
+using apiauth::detail::is_utf8;
+
+std::string json_of(std::string_view s)
+{
+    std::string out = "x";  // appends: what is there before stays
+    append_json_string(out, s);
+    return out.substr(1);
+}
+
+}  // namespace
+
+TEST_CASE("is_utf8 agrees with simdjson::validate_utf8 (RFC 3629 §4) on 200,000 random strings",
+          "[utf8][differential]")
+{
+    std::mt19937_64 rng(3629);
+    // Octets that make UTF-8 interesting: ASCII, continuations, every lead byte class, the
+    // bounds of overlong forms, surrogates and U+10FFFF.
+    const unsigned char pool[] = {'a',  'Z',  0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0,
+                                  0xA0, 0xED, 0x9F, 0xEF, 0xF0, 0x90, 0xF4, 0x8F, 0xF5, 0xFF};
+    std::size_t valid = 0;
+    for (int iter = 0; iter < 200000; ++iter) {
+        const std::size_t len = rng() % 40;
+        std::string s(len, 'a');
+        // Mostly ASCII (so that the eight-octet steps run), a few special octets anywhere.
+        const std::size_t specials = rng() % 4;
+        for (std::size_t k = 0; k < specials && len != 0; ++k)
+            s[rng() % len] = static_cast<char>(pool[rng() % sizeof(pool)]);
+        const bool expected = simdjson::validate_utf8(s.data(), s.size());
+        valid += expected;
+        INFO("input octets: " << s.size());
+        REQUIRE(is_utf8(s) == expected);
+    }
+    CHECK(valid > 20000);  // both answers were exercised
+}
+
+TEST_CASE("is_utf8: a bad octet after whole blocks of ASCII is found", "[utf8]")
+{
+    for (std::size_t at = 0; at < 33; ++at) {
+        std::string s(33, 'q');
+        s[at] = static_cast<char>(0xC0);  // never valid (overlong lead)
+        CHECK_FALSE(is_utf8(s));
+        s[at] = static_cast<char>(0xC3);  // a lead byte with no continuation after it...
+        CHECK(is_utf8(s) == false);
+        if (at + 1 < s.size()) {
+            s[at + 1] = static_cast<char>(0xA9);  // ...then with one: "é"
+            CHECK(is_utf8(s));
+        }
+    }
+}
+
+TEST_CASE("append_json_string writes what nlohmann::json::dump writes (RFC 8259 §7), 100,000 strings",
+          "[json][differential]")
+{
+    std::mt19937_64 rng(8259);
+    const std::string_view pool[] = {"a", "~", "\"", "\\", "\n", "\t", "\b", "\f", "\r", std::string_view("\0", 1),
+                                     "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "/", " "};
+    for (int iter = 0; iter < 100000; ++iter) {
+        std::string s;
+        const std::size_t len = rng() % 30;
+        for (std::size_t i = 0; i < len; ++i) s += (rng() % 6 == 0) ? pool[rng() % std::size(pool)] : "k";
+        REQUIRE(json_of(s) == nlohmann::json(s).dump());
+    }
+}
+
+TEST_CASE("append_json_string escapes an octet at every position of the eight-octet blocks", "[json]")
+{
+    for (std::size_t at = 0; at < 24; ++at) {
+        for (const char c : {'"', '\\', '\x1f', '\x00'}) {
+            std::string s(24, 'v');
+            s[at] = c;
+            REQUIRE(json_of(s) == nlohmann::json(s).dump());
+        }
+    }
+    CHECK(json_of("") == "\"\"");
+    CHECK(json_of("https://api.example.com/v1") == "\"https://api.example.com/v1\"");
+    CHECK(json_of("\x7f") == "\"\x7f\"");  // DEL is not a control JSON must escape
+}
