@@ -27,8 +27,7 @@ std::string json_of(std::string_view s)
 
 }  // namespace
 
-TEST_CASE("is_utf8 agrees with simdjson::validate_utf8 (RFC 3629 §4) on 200,000 random strings",
-          "[utf8][differential]")
+TEST_CASE("is_utf8 agrees with simdjson::validate_utf8 (RFC 3629 §4) on 200,000 random strings", "[utf8][differential]")
 {
     std::mt19937_64 rng(3629);
     // Octets that make UTF-8 interesting: ASCII, continuations, every lead byte class, the
@@ -70,8 +69,9 @@ TEST_CASE("append_json_string writes what nlohmann::json::dump writes (RFC 8259 
           "[json][differential]")
 {
     std::mt19937_64 rng(8259);
-    const std::string_view pool[] = {"a", "~", "\"", "\\", "\n", "\t", "\b", "\f", "\r", std::string_view("\0", 1),
-                                     "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "/", " "};
+    const std::string_view pool[] = {
+        "a",    "~",    "\"",   "\\",       "\n",           "\t", "\b", "\f", "\r", std::string_view("\0", 1),
+        "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "/",  " "};
     for (int iter = 0; iter < 100000; ++iter) {
         std::string s;
         const std::size_t len = rng() % 30;
