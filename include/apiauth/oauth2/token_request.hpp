@@ -73,10 +73,9 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     the client credentials, all decoded exactly once.
 
     Made only by parse_token_request. Owns its values, decoded into one buffer (one
-    allocation, and one more for the list of resources when there are any); the views its
-    accessors return live as long as it does, and moving it keeps them valid. The buffer,
-    which holds the client secret, is wiped when the request is destroyed or assigned over.
-    Move-only.
+    allocation, which also holds the list of resources); the views its accessors return live
+    as long as it does, and moving it keeps them valid. The buffer, which holds the client
+    secret, is wiped when the request is destroyed or assigned over. Move-only.
 */
 class token_request {
 public:
