@@ -27,7 +27,6 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
 
