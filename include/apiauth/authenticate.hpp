@@ -146,13 +146,13 @@ public:
         return token() != nullptr && bearer_ == http::bearer_method::query ? "private" : "";
     }
 
-    /// Made by authenticate_api only (the pass has no public constructor): the identity of a
-    /// verified access token, built where it is kept, without moving the token again.
-    authenticated(detail::authenticated_pass, oauth2::verified_access_token&& t, http::bearer_method m,
-                  detail::kept_token kept) noexcept
+    /// Made by authenticate_api only (the pass has no public constructor): the identity of an
+    /// access token, whose verification authenticate_api then writes where it is kept (a moved
+    /// token copies its claims). An identity whose token fails is dropped, never returned.
+    authenticated(detail::authenticated_pass, http::bearer_method m, detail::kept_token kept) noexcept
         : method_(auth_method::access_token), bearer_(m), kept_(std::move(kept))
     {
-        ::new (static_cast<void*>(&token_)) oauth2::verified_access_token(std::move(t));
+        ::new (static_cast<void*>(&token_)) oauth2::verified_access_token(detail::oauth2::access_token_access::empty());
         has_token_ = true;
     }
     /// Made by authenticate_api only: the identity of an API key that verified.
@@ -195,6 +195,7 @@ public:
     }
 
 private:
+    friend struct detail::authenticated_access;
     auth_method method_ = auth_method::api_key;
     std::shared_ptr<const api_key_record> record_;
     bool matched_previous_ = false;
@@ -249,16 +250,16 @@ struct authenticated_access {
         o.identity.emplace(authenticated_pass(), std::move(e), m);
         return o;
     }
-    // The outcome for a verified token. The token moves once, into the outcome, which is
-    // returned as it is (one return of one object: no move of the outcome either); its claims
-    // are an inline buffer, so each move copies them.
-    static auth_outcome token_outcome(oauth2::verified_access_token&& t, http::bearer_method m,
-                                      kept_token kept) noexcept
+    // Makes `o`'s identity an access token's (replacing any) and returns its token, still
+    // empty, for the verifier to write into: verified where it is kept, never moved (its claims
+    // are an inline buffer, so each move would copy them). The caller replaces `o` when the
+    // token fails.
+    static oauth2::verified_access_token& token_identity(auth_outcome& o, http::bearer_method m,
+                                                         kept_token kept) noexcept
     {
-        auth_outcome o;
         o.method = auth_method::access_token;
-        o.identity.emplace(authenticated_pass(), std::move(t), m, std::move(kept));
-        return o;
+        o.identity.emplace(authenticated_pass(), m, std::move(kept));
+        return o.identity->token_;
     }
 };
 
@@ -320,7 +321,8 @@ std::string_view missing_scope(const Identity& who, std::span<const std::string_
 }
 
 // The Bearer step without a cache, shared by authenticate_api and adapters::authenticate_route:
-// `verify(token)` verifies an access token (with the revocation store, if any), `header` is
+// `verify_into(token, out)` verifies an access token into `out` (with the revocation store, if
+// any; detail::oauth2::access_token_access::verify_into), `header` is
 // bearer::unchecked_header_token of the request. Every scope in `required` must be held.
 //
 // A header token is verified before the field is parsed in full: a token that verifies is a JWS
@@ -329,18 +331,28 @@ std::string_view missing_scope(const Identity& who, std::span<const std::string_
 // and the same token is not verified twice. Any other token is extract_bearer's: one that views
 // into the request stays valid as long as the request; a form-decoded one is kept on the heap,
 // where the verified token's views stay put when it moves.
-template <class Verify>
+//
+// One outcome, returned on every path (so never moved): the token is verified inside its
+// identity, and a failure replaces it.
+template <class VerifyInto>
 auth_outcome bearer_outcome(const http::request_view& req, const api_auth_config& cfg, std::string_view header,
-                            std::span<const std::string_view> required, Verify&& verify) noexcept
+                            std::span<const std::string_view> required, VerifyInto&& verify_into) noexcept
 {
-    const auto decide = [&](result<oauth2::verified_access_token>&& t, http::bearer_method m,
-                            kept_token kept) noexcept -> auth_outcome {
-        if (!t) return resource_failure(t.error(), auth_method::access_token, cfg, {});
-        if (const std::string_view s = missing_scope(*t, required); !s.empty())
-            return resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
-        return authenticated_access::token_outcome(std::move(*t), m, std::move(kept));
+    auth_outcome o;
+    o.method = auth_method::access_token;
+    const auto fail = [&](std::error_code ec, std::string_view scope) noexcept {
+        o = resource_failure(ec, auth_method::access_token, cfg, scope);
     };
-    const auto extracted = [&](const http::bearer_token& b) noexcept -> auth_outcome {
+    // Verifies `value` into o's identity; empty when it verified (the scopes still to check).
+    const auto verify = [&](std::string_view value, http::bearer_method m, kept_token kept) noexcept {
+        return verify_into(value, authenticated_access::token_identity(o, m, std::move(kept)));
+    };
+    const auto decide = [&](std::error_code verified) noexcept {
+        if (verified) return fail(verified, {});
+        if (const std::string_view s = missing_scope(*o.identity, required); !s.empty())
+            fail(errc::insufficient_scope, s);
+    };
+    const auto extracted = [&](const http::bearer_token& b) noexcept {
         std::string_view value = b.value();
         kept_token kept;
         bool in_request = within(value, req.target) || within(value, req.body);
@@ -349,25 +361,33 @@ auth_outcome bearer_outcome(const http::request_view& req, const api_auth_config
             try {
                 kept.reset(new std::string(value));
             } catch (const std::bad_alloc&) {
-                return resource_failure(std::make_error_code(std::errc::not_enough_memory), auth_method::access_token,
-                                        cfg, {});
+                return fail(std::make_error_code(std::errc::not_enough_memory), {});
             }
             value = *kept;
         }
-        return decide(verify(value), b.method(), std::move(kept));
+        decide(verify(value, b.method(), std::move(kept)));
     };
     if (header.empty()) {
         auto b = http::extract_bearer(req, cfg.bearer);
-        if (!b) return resource_failure(b.error(), auth_method::access_token, cfg, {});
-        return extracted(*b);
+        if (!b)
+            fail(b.error(), {});
+        else
+            extracted(*b);
+        return o;
     }
-    result<oauth2::verified_access_token> first = verify(header);
-    if (first) return decide(std::move(first), http::bearer_method::header, {});
+    const std::error_code first = verify(header, http::bearer_method::header, {});
+    if (!first) {
+        decide(first);
+        return o;
+    }
     auto b = http::extract_bearer(req, cfg.bearer);
-    if (!b) return resource_failure(b.error(), auth_method::access_token, cfg, {});
-    if (b->value().data() == header.data() && b->value().size() == header.size())
-        return decide(std::move(first), http::bearer_method::header, {});
-    return extracted(*b);
+    if (!b)
+        fail(b.error(), {});
+    else if (b->value().data() == header.data() && b->value().size() == header.size())
+        decide(first);
+    else
+        extracted(*b);
+    return o;
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
@@ -469,14 +489,15 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
         return identity(std::move(*e), b->method());
     }
 
-    return detail::bearer_outcome(req, cfg, header, required_scopes, [&](std::string_view value) noexcept {
-        if constexpr (std::is_void_v<Revocations>) {
-            return tokens.verify(value);
-        } else {
-            if (revoked != nullptr) return tokens.verify(value, {}, *revoked);
-            return tokens.verify(value);
-        }
-    });
+    return detail::bearer_outcome(
+        req, cfg, header, required_scopes,
+        [&](std::string_view value, oauth2::verified_access_token& out) noexcept -> std::error_code {
+            using detail::oauth2::access_token_access;
+            if constexpr (!std::is_void_v<Revocations>) {
+                if (revoked != nullptr) return access_token_access::verify_into(tokens, value, out, *revoked);
+            }
+            return access_token_access::verify_into(tokens, value, out);
+        });
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE

@@ -1,7 +1,10 @@
 // The text helpers on the token paths, each checked against an independent implementation:
 // UTF-8 validation (detail/utf8.hpp) against simdjson's validate_utf8, and the JSON string
 // writer (detail/json_writer.hpp) against nlohmann/json's dump(). Both skip eight octets at
-// a time, so the inputs put the interesting octet at every position around those blocks.
+// a time, so the inputs put the interesting octet at every position around those blocks. And
+// ASCII case-insensitive equality (detail/ascii.hpp, eight octets a step) against the C
+// library's strncasecmp in the C locale and against the octet-by-octet definition.
+#include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/json_writer.hpp>
 #include <apiauth/detail/simdjson.hpp>
 #include <apiauth/detail/utf8.hpp>
@@ -9,9 +12,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <clocale>
 #include <random>
 #include <string>
 #include <string_view>
+
+#include <strings.h>
 
 namespace {
 
@@ -92,4 +98,47 @@ TEST_CASE("append_json_string escapes an octet at every position of the eight-oc
     CHECK(json_of("") == "\"\"");
     CHECK(json_of("https://api.example.com/v1") == "\"https://api.example.com/v1\"");
     CHECK(json_of("\x7f") == "\"\x7f\"");  // DEL is not a control JSON must escape
+}
+
+TEST_CASE("iequals agrees with strncasecmp (C locale) and the octet-by-octet fold, 300,000 pairs", "[ascii][differential]")
+{
+    // RFC 9110 §11.1: scheme names are ASCII case-insensitive. The word-at-a-time fold must
+    // change 'A'..'Z' only: the octets next to the letters ('@' '[' '`' '{'), the same letters
+    // with the high bit set (0xC1 0xDA 0xE1 0xFA) and the rest of Latin-1 stay as they are.
+    REQUIRE(std::string_view(std::setlocale(LC_CTYPE, nullptr)) == "C");
+    std::mt19937_64 rng(9110);
+    const unsigned char pool[] = {'a', 'A', 'z', 'Z', 'q', 'Q', '@', '[', '`', '{', '0', ' ', 0x7F, 0x80,
+                                  0xC1, 0xDA, 0xE1, 0xFA, 0xFF, 0x01, 0x20, 0x40, 0x5B, 0x60, 0x7B};
+    const auto fold = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const auto lower = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; };
+            if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) return false;
+        }
+        return true;
+    };
+    std::size_t equal = 0;
+    for (int iter = 0; iter < 300000; ++iter) {
+        const std::size_t len = rng() % 41;
+        std::string a(len, 'x');
+        for (char& c : a) c = static_cast<char>(pool[rng() % sizeof(pool)]);
+        std::string b = a;
+        for (char& c : b)  // flip the case of some letters: still equal
+            if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && rng() % 2) c = static_cast<char>(c ^ 0x20);
+        if (len != 0 && rng() % 2) {  // and in half the pairs, one octet changed or its 0x20 bit flipped
+            const std::size_t at = rng() % len;
+            b[at] = rng() % 2 ? static_cast<char>(b[at] ^ 0x20) : static_cast<char>(pool[rng() % sizeof(pool)]);
+        }
+        const bool expected = fold(a, b);
+        equal += expected;
+        INFO("length " << len);
+        REQUIRE(apiauth::detail::iequals(a, b) == expected);
+        // strncasecmp stops at a NUL octet, and the pool holds none.
+        REQUIRE((::strncasecmp(a.c_str(), b.c_str(), len) == 0) == expected);
+    }
+    CHECK(equal > 100000);
+    CHECK(equal < 250000);
+    CHECK_FALSE(apiauth::detail::iequals("Basic", "Basic "));  // lengths differ
+    CHECK(apiauth::detail::iequals("", ""));
+    static_assert(apiauth::detail::iequals("BEARER", "bearer"));  // the compile-time path
 }

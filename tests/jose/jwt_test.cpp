@@ -509,6 +509,50 @@ TEST_CASE("RFC 7519 §7.2: a valid JWT verifies and its registered claims are re
     CHECK(v.policy().issuer == "https://as.example.com");
 }
 
+TEST_CASE("verify_into: a verified reused after a failure shows none of the earlier token's claims", "[jose][jwt]")
+{
+    // detail::jwt_verifier_access::verify_into writes a verification where its caller keeps it
+    // (authenticate_api's identity) and may be given one that a failed call left. The claims
+    // reader sets what it finds and leaves the rest: without the reset, a later token without
+    // sub, scope or a declared claim would show the earlier token's.
+    using apiauth::detail::jwt_verifier_access;
+    static constexpr jwt::string_claim tenant{"tenant"};
+    jwt::policy p = at_T();
+    p.declare = {tenant};
+    const jwt::verifier v{hs256_set(), std::move(p)};
+    jwt::verified out = jwt_verifier_access::empty();
+    const std::string first = sign_raw(R"({"alg":"HS256"})",
+                                       with_exp(R"("sub":"alice","scope":"admin","aud":["a","b"],"tenant":"t1")"),
+                                       hs256());
+    // 1. A token that fails after its claims were read (expired): out holds alice's claims.
+    const std::string expired =
+        sign_raw(R"({"alg":"HS256"})", R"({"sub":"alice","scope":"admin","tenant":"t1","exp":1600000000})", hs256());
+    CHECK(jwt_verifier_access::verify_into(v, expired, out) == apiauth::errc::token_expired);
+    // 2. Then a valid token with none of those claims, into the same object.
+    const std::string bare = sign_raw(R"({"alg":"HS256"})", with_exp(""), hs256());
+    REQUIRE_FALSE(jwt_verifier_access::verify_into(v, bare, out));
+    CHECK_FALSE(out.claims().sub().has_value());
+    CHECK_FALSE(out.claims().scope().has_value());
+    CHECK(out.claims().aud().size() == 0);
+    CHECK_FALSE(out.claims().get(tenant).has_value());
+    CHECK(out.claims().json() == with_exp(""));
+    // 3. And after a success too: the first token, then the bare one again.
+    REQUIRE_FALSE(jwt_verifier_access::verify_into(v, first, out));
+    CHECK(out.claims().sub() == "alice");
+    CHECK(out.claims().get(tenant) == "t1");
+    CHECK(out.claims().aud().size() == 2);
+    REQUIRE_FALSE(jwt_verifier_access::verify_into(v, bare, out));
+    CHECK_FALSE(out.claims().sub().has_value());
+    CHECK(out.claims().aud().size() == 0);
+    // 4. A token whose signature fails leaves nothing readable as verified: the caller drops
+    // it, and the next verify_into starts clean.
+    std::string forged = first;
+    forged.back() = forged.back() == 'A' ? 'B' : 'A';
+    CHECK(jwt_verifier_access::verify_into(v, forged, out) == apiauth::errc::bad_signature);
+    REQUIRE_FALSE(jwt_verifier_access::verify_into(v, bare, out));
+    CHECK_FALSE(out.claims().sub().has_value());
+}
+
 TEST_CASE("RFC 9068 §4 step 3: the issuer is compared exactly (wrong_issuer)", "[jose][jwt]")
 {
     jwt::policy p = at_T();

@@ -227,9 +227,12 @@ inline auth_outcome authenticate_route(const http::request_view& req, const bear
     cfg.allow_api_key_basic = false;
     cfg.bearer = route.bearer;
     return detail::bearer_outcome(req, cfg, detail::bearer::unchecked_header_token(req, route.bearer), route.scopes,
-                                  [&](std::string_view value) noexcept {
-                                      return route.revoked ? route.tokens.verify(value, {}, route.revoked)
-                                                           : route.tokens.verify(value);
+                                  [&](std::string_view value, oauth2::verified_access_token& out) noexcept {
+                                      using detail::oauth2::access_token_access;
+                                      return route.revoked
+                                                 ? access_token_access::verify_into(route.tokens, value, out,
+                                                                                    route.revoked)
+                                                 : access_token_access::verify_into(route.tokens, value, out);
                                   });
 }
 

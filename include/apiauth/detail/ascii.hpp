@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 
@@ -82,13 +83,68 @@ constexpr char to_lower(char c) noexcept
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+// Eight octets folded to lower case at once: each octet in 'A'..'Z' gains 0x20, every other
+// octet (non-ASCII included) is left as it is. The range test runs on the low seven bits, where
+// the two additions cannot carry into the next octet; the octet's own high bit then excludes
+// non-ASCII.
+constexpr std::uint64_t to_lower8(std::uint64_t x) noexcept
+{
+    constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+    const std::uint64_t low7 = x & ~high;
+    const std::uint64_t at_least_a = low7 + (0x80 - 'A') * ones;       // high bit: octet >= 'A'
+    const std::uint64_t above_z = low7 + (0x80 - ('Z' + 1)) * ones;   // high bit: octet > 'Z'
+    const std::uint64_t upper = at_least_a & ~above_z & ~x & high;  // high bit: 'A'..'Z'
+    return x | (upper >> 2);
+}
+
+// The n (1..8) octets at p in one word. Octets may appear twice (the loads overlap), always at
+// the same places for the same n: two strings of length n give equal words only when equal.
+inline std::uint64_t load_1_to_8(const char* p, std::size_t n) noexcept
+{
+    if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return a | static_cast<std::uint64_t>(b) << 32;
+    }
+    if (n >= 2) {
+        std::uint16_t a, b;
+        std::memcpy(&a, p, 2);
+        std::memcpy(&b, p + n - 2, 2);
+        return a | static_cast<std::uint64_t>(b) << 16;
+    }
+    return static_cast<unsigned char>(p[0]);
+}
+
 /// ASCII case-insensitive equality (RFC 9110 §11.1 scheme names, §11.2 parameter names).
+/// Eight octets a step (a scheme name or a media type is one to four steps); the octet loop
+/// at compile time.
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept
 {
     if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i])) return false;
-    return true;
+    if (std::is_constant_evaluated()) {
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (to_lower(a[i]) != to_lower(b[i])) return false;
+        return true;
+    }
+    const std::size_t n = a.size();
+    if (n == 0) return true;
+    if (n <= 8) return to_lower8(load_1_to_8(a.data(), n)) == to_lower8(load_1_to_8(b.data(), n));
+    std::uint64_t diff = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t x, y;
+        std::memcpy(&x, a.data() + i, 8);
+        std::memcpy(&y, b.data() + i, 8);
+        diff |= to_lower8(x) ^ to_lower8(y);
+    }
+    if (i < n) {  // the last eight octets again, overlapping the step before
+        std::uint64_t x, y;
+        std::memcpy(&x, a.data() + n - 8, 8);
+        std::memcpy(&y, b.data() + n - 8, 8);
+        diff |= to_lower8(x) ^ to_lower8(y);
+    }
+    return diff == 0;
 }
 
 /// Index of the first octet of `s` not in `cls`, or s.size().

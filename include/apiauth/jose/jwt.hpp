@@ -126,11 +126,25 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 // constructor itself cannot be private; this key is).
 class jwt_verified_key {
     friend class jose::jwt::verifier;
+    friend struct jwt_verifier_access;
     jwt_verified_key() noexcept = default;
 
 public:
     jwt_verified_key(const jwt_verified_key&) = delete;
     jwt_verified_key& operator=(const jwt_verified_key&) = delete;
+};
+
+// For a caller that keeps the verified token inside an object of its own (an access token,
+// an identity): the verification is written where it is kept, not moved there. A moved
+// jwt::verified copies its claims' text (an inline buffer). Only detail code can make an
+// empty jwt::verified, and it must drop one whose verify_into failed.
+struct jwt_verifier_access {
+    // A verified with nothing in it yet, to give to verify_into.
+    static jose::jwt::verified empty() noexcept;
+    // verifier::verify(token) into `out`: empty on success, else the error verify() gives.
+    // `out` is one empty() made, or one a failed verify_into left (it is made empty again).
+    static std::error_code verify_into(const jose::jwt::verifier& v, std::string_view token,
+                                       jose::jwt::verified& out) noexcept;
 };
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
 
@@ -151,6 +165,7 @@ public:
 
 private:
     friend class verifier;
+    friend struct detail::jwt_verifier_access;
     algorithm alg_ = algorithm::hs256;
     const jose::key* key_ = nullptr;
     jwt::claims claims_;
@@ -241,11 +256,7 @@ public:
     {
         const detail::jwt_verified_key key;
         result<verified> r{boost::system::in_place_value, key};
-        try {
-            if (auto e = run(token, *r, detail::tls_jose_workspace(), nullptr)) r = result<verified>(e);
-        } catch (...) {  // the per-thread workspace's first allocation
-            r = result<verified>(std::make_error_code(std::errc::not_enough_memory));
-        }
+        if (auto e = verify_into(token, *r)) r = result<verified>(e);
         return r;
     }
 
@@ -275,6 +286,15 @@ public:
     const jwt::policy& policy() const noexcept { return policy_; }
 
 private:
+    friend struct detail::jwt_verifier_access;
+    std::error_code verify_into(std::string_view token, verified& out) const noexcept
+    {
+        try {
+            return run(token, out, detail::tls_jose_workspace(), nullptr);
+        } catch (...) {  // the per-thread workspace's first allocation
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
+    }
     // `why`, when not null, receives the explanation of a failure (explain()).
     std::error_code run(std::string_view token, verified& out, detail::jose_workspace& ws, std::string* why) const
     {
@@ -512,6 +532,26 @@ private:
     bool any_required_decl_ = false;
     mutable std::array<std::atomic<const header_entry*>, header_slots> header_cache_{};
 };
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
+inline jose::jwt::verified jwt_verifier_access::empty() noexcept
+{
+    return jose::jwt::verified(jwt_verified_key());
+}
+
+inline std::error_code jwt_verifier_access::verify_into(const jose::jwt::verifier& v, std::string_view token,
+                                                        jose::jwt::verified& out) noexcept
+{
+    // run() sets the key before it writes a claim, and reads claims over what it finds: a
+    // verified that a failed run left holds another token's claims, which must not show.
+    if (out.key_ != nullptr) out = empty();
+    return v.verify_into(token, out);
+}
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt {
 
 /// What signer::sign adds to the claims it is given.
 struct sign_options {

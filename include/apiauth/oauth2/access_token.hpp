@@ -318,6 +318,22 @@ struct access_token_policy {
 
 class access_token_verifier;
 
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
+struct access_token_access;
+// The key to verified_access_token's empty constructor, which boost::system::result calls
+// when the token is made where it is returned: only the verifier and access_token_access
+// make one.
+class empty_token_key {
+    friend class apiauth::oauth2::access_token_verifier;
+    friend struct access_token_access;
+    empty_token_key() noexcept = default;
+};
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
 /** An access token that verified: made only by access_token_verifier. Owns its claims (no view
     into the token string), so it may outlive the request; the views its accessors return live
     as long as it does. */
@@ -348,9 +364,13 @@ public:
     /// The key of the verifier's set that verified it (valid while the verifier lives).
     const jose::key& key() const noexcept { return v_.key(); }
 
+    /// Made only by access_token_verifier (the key is its own): empty, for it to verify into.
+    explicit verified_access_token(detail::oauth2::empty_token_key) noexcept : v_(detail::jwt_verifier_access::empty())
+    {
+    }
+
 private:
     friend class access_token_verifier;
-    explicit verified_access_token(jose::jwt::verified v) noexcept : v_(std::move(v)) {}
     const jose::jwt::claims& c() const noexcept { return v_.claims(); }
     // A NumericDate (RFC 7519 §2, a JSON number) as whole seconds, rounded down and clamped
     // to what sys_seconds holds.
@@ -434,8 +454,12 @@ public:
     result<verified_access_token> verify(std::string_view token,
                                          std::span<const std::string_view> required_scopes = {}) const noexcept
     {
-        result<verified_access_token> t = check(token);  // one object, returned as it is (NRVO)
-        if (t && !has_scopes(*t, required_scopes)) t = errc::insufficient_scope;
+        // Verified where it is returned: one object, never moved (its claims are an inline buffer).
+        result<verified_access_token> t{boost::system::in_place_value, detail::oauth2::empty_token_key()};
+        if (auto e = check_into(token, *t))
+            t = e;
+        else if (!has_scopes(*t, required_scopes))
+            t = errc::insufficient_scope;
         return t;
     }
 
@@ -447,16 +471,13 @@ public:
     result<verified_access_token> verify(std::string_view token, std::span<const std::string_view> required_scopes,
                                          const R& revoked) const noexcept
     {
-        result<verified_access_token> t = check(token);
-        if (t) {
-            const result<bool> r = revoked.is_revoked(t->jti());
-            if (!r)
-                t = r.error();
-            else if (*r)
-                t = errc::token_revoked;
-            else if (!has_scopes(*t, required_scopes))
-                t = errc::insufficient_scope;
-        }
+        result<verified_access_token> t{boost::system::in_place_value, detail::oauth2::empty_token_key()};
+        if (auto e = check_into(token, *t))
+            t = e;
+        else if (auto r = check_revoked(*t, revoked))
+            t = r;
+        else if (!has_scopes(*t, required_scopes))
+            t = errc::insufficient_scope;
         return t;
     }
 
@@ -476,22 +497,36 @@ private:
     {
     }
 
-    // Everything but revocation and the required scopes.
-    result<verified_access_token> check(std::string_view token) const noexcept
+    friend struct detail::oauth2::access_token_access;
+
+    // Everything but revocation and the required scopes, into `out` (made empty, or left by a
+    // failed check_into): empty on success. `out` must be dropped when this fails.
+    std::error_code check_into(std::string_view token, verified_access_token& out) const noexcept
     {
-        auto v = v_.verify(token);
-        if (!v && plain_ && v.error() == errc::wrong_token_type) {
+        using detail::jwt_verifier_access;
+        std::error_code e = jwt_verifier_access::verify_into(v_, token, out.v_);
+        if (e && plain_ && e == errc::wrong_token_type) {
             if (!detail::oauth2::plain_jwt_typ(token)) return errc::wrong_token_type;
-            v = plain_->verify(token);
+            e = jwt_verifier_access::verify_into(*plain_, token, out.v_);
         }
-        if (!v) return v.error();
-        const jose::jwt::claims& c = v->claims();
+        if (e) return e;
+        const jose::jwt::claims& c = out.claims();
         if (c.sub()->empty() || c.client_id()->empty() || c.jti()->empty()) return errc::missing_claim;
         if (const auto s = c.scope()) {
             constexpr std::size_t any = std::numeric_limits<std::size_t>::max();
             if (!parse_scope(*s, {.max_tokens = any, .max_size = any})) return errc::invalid_claim_type;
         }
-        return verified_access_token(std::move(*v));
+        return {};
+    }
+
+    // token_revoked when `revoked` holds the token's jti, the store's error when it cannot say.
+    template <revocation_store R>
+    static std::error_code check_revoked(const verified_access_token& t, const R& revoked) noexcept
+    {
+        const result<bool> r = revoked.is_revoked(t.jti());
+        if (!r) return r.error();
+        if (*r) return errc::token_revoked;
+        return {};
     }
 
     static bool has_scopes(const verified_access_token& t, std::span<const std::string_view> required) noexcept
@@ -507,5 +542,33 @@ private:
 };
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
+
+// Verification written where the token is kept (authenticate_api's identity), for callers
+// that would otherwise move a verified_access_token into place: each move copies its claims.
+struct access_token_access {
+    // A token with nothing in it: only for verify_into, and dropped when that fails.
+    static apiauth::oauth2::verified_access_token empty() noexcept
+    {
+        return apiauth::oauth2::verified_access_token(empty_token_key());
+    }
+    // access_token_verifier::verify(token) into `out`, without the scopes: empty on success.
+    static std::error_code verify_into(const apiauth::oauth2::access_token_verifier& v, std::string_view token,
+                                       apiauth::oauth2::verified_access_token& out) noexcept
+    {
+        return v.check_into(token, out);
+    }
+    // The same, and `revoked` must not hold the token's jti (verify(token, {}, revoked)).
+    template <apiauth::oauth2::revocation_store R>
+    static std::error_code verify_into(const apiauth::oauth2::access_token_verifier& v, std::string_view token,
+                                       apiauth::oauth2::verified_access_token& out, const R& revoked) noexcept
+    {
+        if (auto e = v.check_into(token, out)) return e;
+        return apiauth::oauth2::access_token_verifier::check_revoked(out, revoked);
+    }
+};
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
 
 #endif  // APIAUTH_OAUTH2_ACCESS_TOKEN_HPP
