@@ -305,6 +305,65 @@ TEST_CASE("parse_form: errors come in a fixed order (bounds, grammar, then pair 
     check_refused("a=1&a=2&c=%FF", errc::duplicate_parameter);
 }
 
+TEST_CASE("parse_form's one-pass scan gives every answer its checks one after another give, 400,000 forms",
+          "[form][differential]")
+{
+    // parse_form first scans the text once (characters, pairs, escapes and their UTF-8 at once,
+    // sixteen octets a step); a text that is not clean, or has too many pairs, takes the checks
+    // one after another (detail::form::form_access::checked), which give the error in its
+    // order. The scan must never call clean what those checks refuse, and must count the same
+    // pairs: the two are compared here on forms built from the pieces that matter (RFC 3986
+    // §2.1 escapes, RFC 3629 §4 sequences split or broken, '&&', '=', '+', octets outside the
+    // grammar), at every offset around the 16-octet steps.
+    const std::string_view pieces[] = {
+        "a", "a=1&", "=", "%61=2&", "&", "&", "&&", "+", "x=1", "grant_type", "client_credentials", "%3A", "%2f", "%41", "%25",
+        "%C3%A9", "%c3%a9", "%C3", "%A9", "%E2%82%AC", "%E2%82", "%F0%9F%98%80", "%F0%9F%98", "%E0%80%80", "%ED%A0%80",
+        "%F4%90%80%80", "%C0%80", "%FF", "%80", "%7F", "%00", "%4", "%zz", "%", "%%41", " ", "#", "<", ">", "\"",
+        "\x80", "\xC3\xA9", "[", "{", "|", "^", "`", ";", ":", "@", "/", "?", "!", "$", "'", "(", ")", "*", ",", "~",
+        "_", "-", ".", "0123456789abcdef", "ABCDEFGHIJKLMNOP"};
+    const form_options options[] = {
+        {},
+        {.reject_duplicates = false},
+        {.require_utf8 = false},
+        {.reject_duplicates = false, .require_utf8 = false},
+        {.max_params = 2},
+        {.max_params = 3, .reject_duplicates = false},
+    };
+    std::mt19937_64 rng(6749);
+    std::size_t accepted = 0;
+    std::map<errc, std::size_t> refused;
+    for (int iter = 0; iter < 400000; ++iter) {
+        std::string text(rng() % 24, 'k');  // a run of plain octets first: shifts the rest across the steps
+        const std::size_t n = rng() % 14;
+        for (std::size_t k = 0; k < n; ++k) {
+            // Mostly well-formed pieces, so that half the forms are accepted.
+            const std::size_t pick = rng() % 4 == 0 ? rng() % std::size(pieces) : rng() % 20;
+            text += pieces[pick];
+        }
+        const form_options& opt = options[rng() % std::size(options)];
+        const auto fast = parse_form(text, opt);
+        const auto checked = apiauth::detail::form::form_access::checked(text, opt);
+        INFO("form: " << text << "; max_params " << opt.max_params << ", reject_duplicates " << opt.reject_duplicates
+                      << ", require_utf8 " << opt.require_utf8);
+        REQUIRE(fast.has_value() == checked.has_value());
+        if (fast) {
+            ++accepted;
+            CHECK(fast->size() == checked->size());
+            CHECK(fast->text().data() == checked->text().data());
+            CHECK(static_cast<std::size_t>(std::distance(fast->begin(), fast->end())) == fast->size());
+        } else {
+            REQUIRE(fast.error() == checked.error());
+            ++refused[static_cast<errc>(fast.error().value())];
+        }
+    }
+    for (const auto& [e, k] : refused) UNSCOPED_INFO(apiauth::make_error_code(e).message() << ": " << k);
+    CHECK(accepted > 100000);  // each answer was exercised
+    CHECK(refused[errc::malformed_form_body] > 10000);
+    CHECK(refused[errc::form_invalid_utf8] > 10000);
+    CHECK(refused[errc::duplicate_parameter] > 500);  // only once every earlier check passed
+    CHECK(refused[errc::too_many_parameters] > 10000);
+}
+
 // ---- decode_form_component and encode_form_component ------------------------------------------------------------
 
 TEST_CASE("RFC 6749 App. B: decode_form_component into a caller's buffer, in place, or a new string", "[form]")

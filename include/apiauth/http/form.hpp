@@ -172,6 +172,27 @@ inline bool decodes_to_utf8(std::string_view s) noexcept
     return need == 0;
 }
 
+// Decodes `enc`, a component parse_form validated (every '%' starts "%" HEXDIG HEXDIG), into
+// `out` (room for enc.size() octets; it may be enc.data() itself): one pass, no validation.
+// Returns the octets written.
+inline std::size_t decode_valid(std::string_view enc, char* out) noexcept
+{
+    const char* r = enc.data();
+    const char* const end = r + enc.size();
+    char* w = out;
+    while (r != end) {
+        const char c = *r;
+        if (c == '%') {
+            *w++ = hex_octet(r[1], r[2]);
+            r += 3;
+        } else {
+            *w++ = c == '+' ? ' ' : c;
+            ++r;
+        }
+    }
+    return static_cast<std::size_t>(w - out);
+}
+
 // One '&'-separated pair, split at its first '='.
 struct split_pair {
     std::string_view name, value;
@@ -196,6 +217,108 @@ inline bool next_pair(std::string_view text, std::size_t& pos, split_pair& out) 
     return false;
 }
 
+// What one pass over a form's text found, for parse_form's fast path. `clean` says every check
+// passed: every octet in form_chars, every '%' followed by two hex digits, every component
+// decoding to UTF-8. `pairs` counts the non-empty '&'-separated pairs.
+struct scanned {
+    std::size_t pairs = 0;
+    bool clean = false;
+};
+
+// The UTF-8 of the decoded components, fed one escape at a time: raw octets are ASCII (the
+// grammar), so a sequence is made of escapes only, each right after the one before, and no
+// sequence crosses a '&' or '=' (they are raw octets). RFC 3629 §4, as decodes_to_utf8.
+struct escape_utf8 {
+    unsigned need = 0;                   // continuation octets still expected
+    unsigned char lo = 0x80, hi = 0xBF;  // range of the next one
+    std::size_t next = 0;                // where the next escape must be while need != 0
+
+    // The escape at `at`, decoding to `c`; false when the components cannot be UTF-8.
+    bool feed(std::size_t at, unsigned char c) noexcept
+    {
+        if (need != 0) {
+            if (at != next || c < lo || c > hi) return false;
+            lo = 0x80;
+            hi = 0xBF;
+            --need;
+        } else if (c >= 0x80) {
+            if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                if (c == 0xE0) lo = 0xA0;  // overlong
+                if (c == 0xED) hi = 0x9F;  // surrogates
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                if (c == 0xF0) lo = 0x90;  // overlong
+                if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+            } else {
+                return false;  // a continuation octet first, C0, C1, F5-FF
+            }
+        }
+        next = at + 3;
+        return true;
+    }
+};
+
+// One pass over `s`, sixteen octets a step: the character check, the pairs, and each escape
+// (its two hex digits, its place in a UTF-8 sequence). Anything wrong only leaves `clean`
+// false: parse_form then runs its checks one after another, for the precise error in its order.
+inline scanned scan_form(std::string_view s) noexcept
+{
+    scanned r;
+    const char* const p = s.data();
+    const std::size_t n = s.size();
+    escape_utf8 utf8;
+    std::uint32_t before = 1;  // bit 0: the octet before the block is '&', or the block starts the text
+    // A block of `width` octets at `at`, from its masks of '&' and '%' (bit i: octet at + i): the
+    // pairs that start in it (an octet other than '&' after a '&' or the start) and its escapes.
+    const auto block = [&](std::size_t at, std::uint32_t amp, std::uint32_t pct, unsigned width) noexcept {
+        const std::uint32_t all = (1u << width) - 1;
+        std::uint32_t starts = ~amp & ((amp << 1) | before) & all;
+        for (; starts != 0; starts &= starts - 1) ++r.pairs;  // a pair or two per block: no popcount call
+        before = (amp >> (width - 1)) & 1u;
+        for (; pct != 0; pct &= pct - 1) {
+            const std::size_t i = at + static_cast<std::size_t>(__builtin_ctz(pct));
+            if (n - i < 3 || !is_hex(p[i + 1]) || !is_hex(p[i + 2])) return false;
+            if (!utf8.feed(i, static_cast<unsigned char>(hex_octet(p[i + 1], p[i + 2])))) return false;
+        }
+        return true;
+    };
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    using sse2::equal, sse2::in_range;
+    for (; i + 16 <= n; i += 16) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        // form_chars exactly: '$'..';' is $ % & ' ( ) * + , - . / DIGIT : ; and '?'..'Z' is ? @ ALPHA.
+        __m128i ok = _mm_or_si128(_mm_or_si128(in_range(v, '$', ';'), in_range(v, '?', 'Z')), in_range(v, 'a', 'z'));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_or_si128(equal(v, '='), equal(v, '_')),
+                                           _mm_or_si128(equal(v, '~'), equal(v, '!'))));
+        if (_mm_movemask_epi8(ok) != 0xFFFF) return r;
+        const auto amp = static_cast<std::uint32_t>(_mm_movemask_epi8(equal(v, '&')));
+        const auto pct = static_cast<std::uint32_t>(_mm_movemask_epi8(equal(v, '%')));
+        if (!block(i, amp, pct, 16)) return r;
+    }
+#endif
+    for (; i < n; i += 16) {  // the last octets, under sixteen (every octet without SSE2)
+        const auto width = static_cast<unsigned>(n - i < 16 ? n - i : 16);
+        std::uint32_t amp = 0, pct = 0;
+        for (unsigned k = 0; k < width; ++k) {
+            const char c = p[i + k];
+            if (!form_chars(static_cast<unsigned char>(c))) return r;
+            amp |= static_cast<std::uint32_t>(c == '&') << k;
+            pct |= static_cast<std::uint32_t>(c == '%') << k;
+        }
+        if (!block(i, amp, pct, width)) return r;
+    }
+    r.clean = utf8.need == 0;
+    return r;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form {
+struct form_access;
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
@@ -311,10 +434,90 @@ public:
 
 private:
     friend result<form_view> parse_form(std::string_view, form_options) noexcept;
+    friend struct detail::form::form_access;
     constexpr form_view(std::string_view text, std::size_t size) noexcept : text_(text), size_(size) {}
     std::string_view text_;
     std::size_t size_ = 0;
 };
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form {
+
+struct form_access {
+    static http::form_view make(std::string_view text, std::size_t count) noexcept
+    {
+        return http::form_view(text, count);
+    }
+
+    // Whether `name` was seen among the pairs before it: the first 64 names are kept in
+    // `names`; a later one is compared by re-reading the text.
+    static bool seen_before(std::string_view text, std::array<std::string_view, 64>& names, std::size_t seen,
+                            std::string_view name) noexcept
+    {
+        constexpr std::size_t kept = 64;
+        for (std::size_t i = 0; i < seen && i < kept; ++i)
+            if (same_decoded(names[i], name)) return true;
+        if (seen >= kept) {
+            std::size_t again = 0;
+            split_pair q;
+            for (std::size_t k = 0; next_pair(text, again, q) && k < seen; ++k)
+                if (k >= kept && same_decoded(q.name, name)) return true;
+        } else {
+            names[seen] = name;
+        }
+        return false;
+    }
+
+    // The rest of parse_form for a text that scan_form found clean: no name twice.
+    static result<http::form_view> without_duplicates(std::string_view text, std::size_t count) noexcept
+    {
+        std::array<std::string_view, 64> names;
+        std::size_t seen = 0, pos = 0;
+        split_pair p;
+        while (next_pair(text, pos, p)) {
+            if (seen_before(text, names, seen, p.name)) return errc::duplicate_parameter;
+            ++seen;
+        }
+        return http::form_view(text, count);
+    }
+
+    // parse_form's checks one after another, each with its error, in the documented order.
+    static result<http::form_view> checked(std::string_view text, http::form_options opt) noexcept
+    {
+        namespace f = detail::form;
+        // The count bound before anything reads the pairs: one '&' search per pair.
+        std::size_t count = 0;
+        for (std::size_t pos = 0; pos < text.size();) {
+            const std::size_t amp = text.find('&', pos);
+            const std::size_t stop = amp == std::string_view::npos ? text.size() : amp;
+            if (stop != pos && ++count > opt.max_params) return errc::too_many_parameters;
+            pos = stop + 1;
+        }
+        // The grammar: Boost.URL's charset scan (SSE2 where available) over [data, data + size),
+        // then every '%' followed by two hex digits. Not Boost.URL's parse_query: 1.81 rebuilds
+        // its view from text.data() with strlen and reads past `text` (boostorg/url#757).
+        if (!f::all_form_chars(text)) return errc::malformed_form_body;
+        if (f::count_escapes(text) == std::string_view::npos) return errc::malformed_form_body;
+        // Nothing more to check pair by pair: done.
+        if (!opt.require_utf8 && !opt.reject_duplicates) return http::form_view(text, count);
+        // Pair by pair: UTF-8, then duplicates.
+        std::array<std::string_view, 64> names;
+        std::size_t seen = 0, pos = 0;
+        f::split_pair p;
+        while (f::next_pair(text, pos, p)) {
+            if (opt.require_utf8 && (!f::decodes_to_utf8(p.name) || !f::decodes_to_utf8(p.value)))
+                return errc::form_invalid_utf8;
+            if (opt.reject_duplicates && seen_before(text, names, seen, p.name)) return errc::duplicate_parameter;
+            ++seen;
+        }
+        return http::form_view(text, count);
+    }
+};
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::form
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::http {
 
 /** Parse and validate an application/x-www-form-urlencoded text (a request
     body or a query) into a view of its parameters, without allocating.
@@ -337,45 +540,13 @@ inline result<form_view> parse_form(std::string_view text, form_options opt = {}
 {
     namespace f = detail::form;
     if (text.size() > opt.max_size) return errc::body_too_large;
-    // The count bound before anything reads the pairs: one '&' search per pair.
-    std::size_t count = 0;
-    for (std::size_t pos = 0; pos < text.size();) {
-        const std::size_t amp = text.find('&', pos);
-        const std::size_t stop = amp == std::string_view::npos ? text.size() : amp;
-        if (stop != pos && ++count > opt.max_params) return errc::too_many_parameters;
-        pos = stop + 1;
+    // One pass for a form that passes every check (its UTF-8 included); any other form runs
+    // the checks one after another, so that the error is the first in the order above.
+    if (const f::scanned fast = f::scan_form(text); fast.clean && fast.pairs <= opt.max_params) {
+        if (!opt.reject_duplicates) return f::form_access::make(text, fast.pairs);
+        return f::form_access::without_duplicates(text, fast.pairs);
     }
-    // The grammar: Boost.URL's charset scan (SSE2 where available) over [data, data + size),
-    // then every '%' followed by two hex digits. Not Boost.URL's parse_query: 1.81 rebuilds
-    // its view from text.data() with strlen and reads past `text` (boostorg/url#757).
-    if (!f::all_form_chars(text)) return errc::malformed_form_body;
-    if (f::count_escapes(text) == std::string_view::npos) return errc::malformed_form_body;
-    // Nothing more to check pair by pair: done.
-    if (!opt.require_utf8 && !opt.reject_duplicates) return form_view(text, count);
-    // Pair by pair: UTF-8, then duplicates. The first 64 names are kept; a
-    // larger max_params compares later names by re-reading the text.
-    constexpr std::size_t kept = 64;
-    std::array<std::string_view, kept> names;
-    std::size_t seen = 0, pos = 0;
-    f::split_pair p;
-    while (f::next_pair(text, pos, p)) {
-        if (opt.require_utf8 && (!f::decodes_to_utf8(p.name) || !f::decodes_to_utf8(p.value)))
-            return errc::form_invalid_utf8;
-        if (opt.reject_duplicates) {
-            for (std::size_t i = 0; i < seen && i < kept; ++i)
-                if (f::same_decoded(names[i], p.name)) return errc::duplicate_parameter;
-            if (seen >= kept) {
-                std::size_t again = 0;
-                f::split_pair q;
-                for (std::size_t k = 0; f::next_pair(text, again, q) && k < seen; ++k)
-                    if (k >= kept && f::same_decoded(q.name, p.name)) return errc::duplicate_parameter;
-            } else {
-                names[seen] = p.name;
-            }
-        }
-        ++seen;
-    }
-    return form_view(text, count);
+    return f::form_access::checked(text, opt);
 }
 
 /** Decode one form name or value into `out`: `+` is a space, `%XX` the
