@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -359,6 +360,43 @@ TEST_CASE("RFC 6749 §3.2, RFC 8707 §2: a token request's values stay valid whe
     CHECK(again.client_secret() == "s:%2");
     CHECK(again.client_id_in_body());
     CHECK(again.authentication() == client_authentication::client_secret_basic);
+}
+
+TEST_CASE("RFC 8707 §2: remembered resource indicators give Boost.URL's answer, 60,000 checks", "[oauth2][differential]")
+{
+    // is_resource_indicator remembers the last few indicators that passed on this thread, by
+    // their exact octets. Drawn from a small pool, so that most checks hit the memo: each
+    // answer must be Boost.URL's parse_absolute_uri on the same octets, including for strings
+    // one octet away from a remembered one, over the memo's 128-octet bound, and after the
+    // slots have been reused.
+    using apiauth::detail::oauth2::is_resource_indicator;
+    const std::string long_ok = "https://api.example.com/" + std::string(105, 'p');  // 129 octets
+    REQUIRE(long_ok.size() == 129);
+    std::vector<std::string> pool = {"https://api.example.com/items",
+                                     "https://api.example.com/items#frag",  // RFC 8707 §2: no fragment
+                                     "https://api.example.com/item",
+                                     "https://api.example.com/itemsx",
+                                     "urn:example:a",
+                                     "urn:example:b",
+                                     "urn:",
+                                     "urn",
+                                     "/relative/path",
+                                     "https://[::1]/x",
+                                     "https://[::1/x",
+                                     "https://a b/",
+                                     "http://x.test:80/?q=1",
+                                     "http://x.test:8a/",
+                                     "mailto:someone@example.com",
+                                     long_ok,
+                                     long_ok + "#f",
+                                     ""};
+    std::mt19937 rng(8707);
+    for (int i = 0; i < 60000; ++i) {
+        std::string s = pool[rng() % pool.size()];
+        if (!s.empty() && rng() % 8 == 0) s[rng() % s.size()] = "# %:/[]"[rng() % 7];  // near a remembered one
+        INFO("resource: " << s);
+        REQUIRE(is_resource_indicator(s) == (!s.empty() && boost::urls::parse_absolute_uri(s).has_value()));
+    }
 }
 
 TEST_CASE("RFC 8707 §2: more resources than max_resources is invalid_target, however they are split", "[oauth2]")

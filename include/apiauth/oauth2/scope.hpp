@@ -165,21 +165,17 @@ enum class excess_scope {
     narrow,  ///< grant the allowed part; the token response then carries "scope" (§3.3, §5.1)
 };
 
-/** The scope granted for `requested` to a client allowed `allowed`.
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
 
-    Every requested token that is in `allowed` is granted, in the order
-    requested, once each. If some requested token is not allowed: with
-    excess_scope::refuse the answer is scope_not_allowed (400 invalid_scope at
-    the token endpoint); with excess_scope::narrow the allowed part is granted,
-    and if nothing is left, scope_not_allowed. An empty request is granted
-    `allowed` in full (the "pre-defined default value" of §3.3). The granted
-    tokens are views into `requested` or `allowed`. Allocates the vector
-    (bounded by the tokens given); a failed allocation is an error, never an exception.
-*/
-inline result<std::vector<std::string_view>> decide_scope(scope_view requested, std::span<const std::string> allowed,
-                                                          excess_scope policy = excess_scope::refuse) noexcept
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2 {
+
+// decide_scope into `granted` (cleared first), so that a caller can reuse its capacity: the
+// token endpoint keeps one per thread.
+inline std::error_code decide_scope_into(apiauth::oauth2::scope_view requested, std::span<const std::string> allowed,
+                                         apiauth::oauth2::excess_scope policy,
+                                         std::vector<std::string_view>& granted) noexcept
 {
-    std::vector<std::string_view> granted;
+    granted.clear();
     try {
         const auto is_allowed = [&](std::string_view t) {
             for (const std::string& a : allowed)
@@ -195,7 +191,7 @@ inline result<std::vector<std::string_view>> decide_scope(scope_view requested, 
             granted.reserve(allowed.size());
             for (const std::string& a : allowed)
                 if (!already(a)) granted.emplace_back(a);
-            return granted;
+            return {};
         }
         granted.reserve(requested.size());
         bool excess = false;
@@ -205,11 +201,35 @@ inline result<std::vector<std::string_view>> decide_scope(scope_view requested, 
             else if (!already(t))
                 granted.push_back(t);
         }
-        if (excess && (policy == excess_scope::refuse || granted.empty())) return errc::scope_not_allowed;
-        return granted;
+        if (excess && (policy == apiauth::oauth2::excess_scope::refuse || granted.empty()))
+            return errc::scope_not_allowed;
+        return {};
     } catch (const std::bad_alloc&) {
         return std::make_error_code(std::errc::not_enough_memory);
     }
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
+
+/** The scope granted for `requested` to a client allowed `allowed`.
+
+    Every requested token that is in `allowed` is granted, in the order
+    requested, once each. If some requested token is not allowed: with
+    excess_scope::refuse the answer is scope_not_allowed (400 invalid_scope at
+    the token endpoint); with excess_scope::narrow the allowed part is granted,
+    and if nothing is left, scope_not_allowed. An empty request is granted
+    `allowed` in full (the "pre-defined default value" of §3.3). The granted
+    tokens are views into `requested` or `allowed`. Allocates the vector
+    (bounded by the tokens given); a failed allocation is an error, never an exception.
+*/
+inline result<std::vector<std::string_view>> decide_scope(scope_view requested, std::span<const std::string> allowed,
+                                                          excess_scope policy = excess_scope::refuse) noexcept
+{
+    std::vector<std::string_view> granted;
+    if (auto e = detail::oauth2::decide_scope_into(requested, allowed, policy, granted)) return e;
+    return granted;
 }
 
 /** The granted tokens joined with one SP, as the "scope" claim and response member carry

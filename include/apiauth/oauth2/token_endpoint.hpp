@@ -169,7 +169,10 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
     o.client = v->record();
     o.rehash = v->rehash();
     std::vector<std::string> decided;  // what opt.scope returned, kept alive for the views below
-    std::vector<std::string_view> granted;
+    // The granted tokens: views into the request, the record or `decided`. One vector per
+    // thread, whose capacity stays (its views do not outlive this call).
+    thread_local std::vector<std::string_view> granted;
+    granted.clear();
     try {
         if (opt.scope) {
             result<std::vector<std::string>> s = opt.scope(client, req.scope());
@@ -180,20 +183,19 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
                 return f;
             }
             decided = std::move(*s);
+            granted.clear();
             for (const std::string& t : decided) {
                 if (!parse_scope(t) || t.empty() || t.find(' ') != std::string::npos)
                     return detail::oauth2::token_failure(errc::invalid_configuration, opt);
                 granted.push_back(t);
             }
         } else {
-            auto s = decide_scope(req.scope(), client.scopes, opt.on_excess_scope);
-            if (!s) {
-                auto f = detail::oauth2::token_failure(s.error(), opt);
+            if (auto e = detail::oauth2::decide_scope_into(req.scope(), client.scopes, opt.on_excess_scope, granted)) {
+                auto f = detail::oauth2::token_failure(e, opt);
                 f.client = o.client;
                 f.rehash = o.rehash;
                 return f;
             }
-            granted = std::move(*s);
         }
         o.scope = join_scope(granted);
 

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <initializer_list>
 #include <new>
@@ -240,14 +241,12 @@ inline bool is_form_content_type(std::string_view ct) noexcept
     return true;
 }
 
-// Decodes a validated form component into `buf`; `out` views the decoded octets. The
-// callers size `buf` first (decoding never lengthens), so it always fits.
+// Decodes a form component that parse_form validated into `buf`; `out` views the decoded
+// octets. The callers size `buf` first (decoding never lengthens), so it always fits.
 inline std::error_code decode_into(std::string_view encoded, wiped_buffer& buf, std::string_view& out) noexcept
 {
     if (encoded.size() > buf.available()) return std::make_error_code(std::errc::not_enough_memory);
-    const auto n = http::decode_form_component(encoded, std::span<char>(buf.tail(), encoded.size()));
-    if (!n) return n.error();
-    out = buf.commit(*n);
+    out = buf.commit(detail::form::decode_valid(encoded, buf.tail()));
     return {};
 }
 
@@ -260,10 +259,41 @@ inline bool reserve_values(wiped_buffer& buf, const http::request_view& req, std
     return buf.reserve(form_values + header, views);
 }
 
+// The last few resource indicators that passed is_resource_indicator on this thread, by their
+// exact octets. Boost.URL's parse_absolute_uri takes about 3,000 instructions for a short URI
+// (a third of parse_token_request), and a token endpoint is asked for the same few resources
+// again and again. The answer is a pure function of the octets, so a match is the answer Boost.URL
+// gave; only accepted indicators of at most `longest` octets are kept, in `slots` fixed slots.
+struct resource_memo {
+    static constexpr std::size_t slots = 4, longest = 128;
+    std::array<std::array<char, longest>, slots> text;
+    std::array<std::size_t, slots> size;  // 0: an empty slot (an indicator is never empty)
+    std::size_t next;
+
+    bool holds(std::string_view s) const noexcept
+    {
+        for (std::size_t i = 0; i < slots; ++i)
+            if (size[i] == s.size() && std::memcmp(text[i].data(), s.data(), s.size()) == 0) return true;
+        return false;
+    }
+    void keep(std::string_view s) noexcept
+    {
+        if (s.empty() || s.size() > longest) return;
+        std::memcpy(text[next].data(), s.data(), s.size());
+        size[next] = s.size();
+        next = (next + 1) % slots;
+    }
+};
+
 // RFC 8707 §2: an absolute URI (RFC 3986 §4.3), which has no fragment.
 inline bool is_resource_indicator(std::string_view s) noexcept
 {
-    return !s.empty() && boost::urls::parse_absolute_uri(s).has_value();
+    if (s.empty()) return false;
+    thread_local resource_memo memo{};  // trivial: zero-filled once per thread, no guard
+    if (memo.holds(s)) return true;
+    if (!boost::urls::parse_absolute_uri(s).has_value()) return false;
+    memo.keep(s);
+    return true;
 }
 
 // The two forms of a request at an OAuth endpoint, validated, and the parameters read_forms
@@ -326,7 +356,10 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
     bool repeated = false, credentials_in_query = false;
     for (const http::form_view* form : {&*body, &*query}) {
         for (const http::form_pair& p : *form) {
-            const auto is = [&](std::string_view n) { return f::decodes_to(p.name, n); };
+            // A name without an escape or a '+' is its own decoding (nearly every name sent).
+            bool plain = true;
+            for (const char c : p.name) plain = plain && c != '%' && c != '+';
+            const auto is = [&](std::string_view n) { return plain ? p.name == n : f::decodes_to(p.name, n); };
             for (std::size_t i = 0; i < out.count; ++i) {
                 if (!is(out.names[i])) continue;
                 repeated = repeated || seen[i];
