@@ -100,15 +100,16 @@ TEST_CASE("append_json_string escapes an octet at every position of the eight-oc
     CHECK(json_of("\x7f") == "\"\x7f\"");  // DEL is not a control JSON must escape
 }
 
-TEST_CASE("iequals agrees with strncasecmp (C locale) and the octet-by-octet fold, 300,000 pairs", "[ascii][differential]")
+TEST_CASE("iequals agrees with strncasecmp (C locale) and the octet-by-octet fold, 300,000 pairs",
+          "[ascii][differential]")
 {
     // RFC 9110 §11.1: scheme names are ASCII case-insensitive. The word-at-a-time fold must
     // change 'A'..'Z' only: the octets next to the letters ('@' '[' '`' '{'), the same letters
     // with the high bit set (0xC1 0xDA 0xE1 0xFA) and the rest of Latin-1 stay as they are.
     REQUIRE(std::string_view(std::setlocale(LC_CTYPE, nullptr)) == "C");
     std::mt19937_64 rng(9110);
-    const unsigned char pool[] = {'a', 'A', 'z', 'Z', 'q', 'Q', '@', '[', '`', '{', '0', ' ', 0x7F, 0x80,
-                                  0xC1, 0xDA, 0xE1, 0xFA, 0xFF, 0x01, 0x20, 0x40, 0x5B, 0x60, 0x7B};
+    const unsigned char pool[] = {'a',  'A',  'z',  'Z',  'q',  'Q',  '@',  '[',  '`',  '{',  '0',  ' ', 0x7F,
+                                  0x80, 0xC1, 0xDA, 0xE1, 0xFA, 0xFF, 0x01, 0x20, 0x40, 0x5B, 0x60, 0x7B};
     const auto fold = [](std::string_view a, std::string_view b) {
         if (a.size() != b.size()) return false;
         for (std::size_t i = 0; i < a.size(); ++i) {

@@ -521,9 +521,8 @@ TEST_CASE("verify_into: a verified reused after a failure shows none of the earl
     p.declare = {tenant};
     const jwt::verifier v{hs256_set(), std::move(p)};
     jwt::verified out = jwt_verifier_access::empty();
-    const std::string first = sign_raw(R"({"alg":"HS256"})",
-                                       with_exp(R"("sub":"alice","scope":"admin","aud":["a","b"],"tenant":"t1")"),
-                                       hs256());
+    const std::string first = sign_raw(
+        R"({"alg":"HS256"})", with_exp(R"("sub":"alice","scope":"admin","aud":["a","b"],"tenant":"t1")"), hs256());
     // 1. A token that fails after its claims were read (expired): out holds alice's claims.
     const std::string expired =
         sign_raw(R"({"alg":"HS256"})", R"({"sub":"alice","scope":"admin","tenant":"t1","exp":1600000000})", hs256());

@@ -362,7 +362,8 @@ TEST_CASE("RFC 6749 §3.2, RFC 8707 §2: a token request's values stay valid whe
     CHECK(again.authentication() == client_authentication::client_secret_basic);
 }
 
-TEST_CASE("RFC 8707 §2: remembered resource indicators give Boost.URL's answer, 60,000 checks", "[oauth2][differential]")
+TEST_CASE("RFC 8707 §2: remembered resource indicators give Boost.URL's answer, 60,000 checks",
+          "[oauth2][differential]")
 {
     // is_resource_indicator remembers the last few indicators that passed on this thread, by
     // their exact octets. Drawn from a small pool, so that most checks hit the memo: each

@@ -229,10 +229,9 @@ inline auth_outcome authenticate_route(const http::request_view& req, const bear
     return detail::bearer_outcome(req, cfg, detail::bearer::unchecked_header_token(req, route.bearer), route.scopes,
                                   [&](std::string_view value, oauth2::verified_access_token& out) noexcept {
                                       using detail::oauth2::access_token_access;
-                                      return route.revoked
-                                                 ? access_token_access::verify_into(route.tokens, value, out,
-                                                                                    route.revoked)
-                                                 : access_token_access::verify_into(route.tokens, value, out);
+                                      return route.revoked ? access_token_access::verify_into(route.tokens, value, out,
+                                                                                              route.revoked)
+                                                           : access_token_access::verify_into(route.tokens, value, out);
                                   });
 }
 

@@ -91,9 +91,9 @@ constexpr std::uint64_t to_lower8(std::uint64_t x) noexcept
 {
     constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
     const std::uint64_t low7 = x & ~high;
-    const std::uint64_t at_least_a = low7 + (0x80 - 'A') * ones;       // high bit: octet >= 'A'
-    const std::uint64_t above_z = low7 + (0x80 - ('Z' + 1)) * ones;   // high bit: octet > 'Z'
-    const std::uint64_t upper = at_least_a & ~above_z & ~x & high;  // high bit: 'A'..'Z'
+    const std::uint64_t at_least_a = low7 + (0x80 - 'A') * ones;     // high bit: octet >= 'A'
+    const std::uint64_t above_z = low7 + (0x80 - ('Z' + 1)) * ones;  // high bit: octet > 'Z'
+    const std::uint64_t upper = at_least_a & ~above_z & ~x & high;   // high bit: 'A'..'Z'
     return x | (upper >> 2);
 }
 

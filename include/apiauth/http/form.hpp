@@ -292,8 +292,8 @@ inline scanned scan_form(std::string_view s) noexcept
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
         // form_chars exactly: '$'..';' is $ % & ' ( ) * + , - . / DIGIT : ; and '?'..'Z' is ? @ ALPHA.
         __m128i ok = _mm_or_si128(_mm_or_si128(in_range(v, '$', ';'), in_range(v, '?', 'Z')), in_range(v, 'a', 'z'));
-        ok = _mm_or_si128(ok, _mm_or_si128(_mm_or_si128(equal(v, '='), equal(v, '_')),
-                                           _mm_or_si128(equal(v, '~'), equal(v, '!'))));
+        ok = _mm_or_si128(
+            ok, _mm_or_si128(_mm_or_si128(equal(v, '='), equal(v, '_')), _mm_or_si128(equal(v, '~'), equal(v, '!'))));
         if (_mm_movemask_epi8(ok) != 0xFFFF) return r;
         const auto amp = static_cast<std::uint32_t>(_mm_movemask_epi8(equal(v, '&')));
         const auto pct = static_cast<std::uint32_t>(_mm_movemask_epi8(equal(v, '%')));
