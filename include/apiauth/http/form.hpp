@@ -138,38 +138,48 @@ inline bool same_decoded(std::string_view a, std::string_view b) noexcept
     return i == a.size() && k == b.size();
 }
 
-// True when the validated component `s` decodes to UTF-8 (RFC 3629 §4: no
-// overlong form, no surrogate, nothing above U+10FFFF). Raw octets are ASCII
-// (the grammar), so only a component with an escape needs decoding.
-inline bool decodes_to_utf8(std::string_view s) noexcept
-{
-    if (s.find('%') == std::string_view::npos) return true;
+// UTF-8 read one octet at a time (RFC 3629 §4: no overlong form, no surrogate, nothing above
+// U+10FFFF).
+struct utf8_reader {
     unsigned need = 0;                   // continuation octets still expected
     unsigned char lo = 0x80, hi = 0xBF;  // range of the next one
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(next_octet(s, i));
+
+    // False when `c` cannot come next.
+    bool step(unsigned char c) noexcept
+    {
         if (need != 0) {
             if (c < lo || c > hi) return false;
             lo = 0x80;
             hi = 0xBF;
             --need;
-        } else if (c < 0x80) {
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0) lo = 0xA0;  // overlong
-            if (c == 0xED) hi = 0x9F;  // surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0) lo = 0x90;  // overlong
-            if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-        } else {
-            return false;  // a continuation octet first, C0, C1, F5-FF
+        } else if (c >= 0x80) {
+            if (c >= 0xC2 && c <= 0xDF) {
+                need = 1;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                need = 2;
+                if (c == 0xE0) lo = 0xA0;  // overlong
+                if (c == 0xED) hi = 0x9F;  // surrogates
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                need = 3;
+                if (c == 0xF0) lo = 0x90;  // overlong
+                if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
+            } else {
+                return false;  // a continuation octet first, C0, C1, F5-FF
+            }
         }
+        return true;
     }
-    return need == 0;
+};
+
+// True when the validated component `s` decodes to UTF-8. Raw octets are ASCII (the grammar),
+// so only a component with an escape needs decoding.
+inline bool decodes_to_utf8(std::string_view s) noexcept
+{
+    if (s.find('%') == std::string_view::npos) return true;
+    utf8_reader r;
+    for (std::size_t i = 0; i < s.size();)
+        if (!r.step(static_cast<unsigned char>(next_octet(s, i)))) return false;
+    return r.need == 0;
 }
 
 // Decodes `enc`, a component parse_form validated (every '%' starts "%" HEXDIG HEXDIG), into
@@ -229,35 +239,15 @@ struct scanned {
 // grammar), so a sequence is made of escapes only, each right after the one before, and no
 // sequence crosses a '&' or '=' (they are raw octets). RFC 3629 §4, as decodes_to_utf8.
 struct escape_utf8 {
-    unsigned need = 0;                   // continuation octets still expected
-    unsigned char lo = 0x80, hi = 0xBF;  // range of the next one
-    std::size_t next = 0;                // where the next escape must be while need != 0
+    utf8_reader utf8;
+    std::size_t next = 0;  // where the next escape must be inside a sequence
 
     // The escape at `at`, decoding to `c`; false when the components cannot be UTF-8.
     bool feed(std::size_t at, unsigned char c) noexcept
     {
-        if (need != 0) {
-            if (at != next || c < lo || c > hi) return false;
-            lo = 0x80;
-            hi = 0xBF;
-            --need;
-        } else if (c >= 0x80) {
-            if (c >= 0xC2 && c <= 0xDF) {
-                need = 1;
-            } else if (c >= 0xE0 && c <= 0xEF) {
-                need = 2;
-                if (c == 0xE0) lo = 0xA0;  // overlong
-                if (c == 0xED) hi = 0x9F;  // surrogates
-            } else if (c >= 0xF0 && c <= 0xF4) {
-                need = 3;
-                if (c == 0xF0) lo = 0x90;  // overlong
-                if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-            } else {
-                return false;  // a continuation octet first, C0, C1, F5-FF
-            }
-        }
+        if (utf8.need != 0 && at != next) return false;  // a raw octet inside a sequence
         next = at + 3;
-        return true;
+        return utf8.step(c);
     }
 };
 
@@ -269,7 +259,7 @@ inline scanned scan_form(std::string_view s) noexcept
     scanned r;
     const char* const p = s.data();
     const std::size_t n = s.size();
-    escape_utf8 utf8;
+    escape_utf8 escapes;
     std::uint32_t before = 1;  // bit 0: the octet before the block is '&', or the block starts the text
     // A block of `width` octets at `at`, from its masks of '&' and '%' (bit i: octet at + i): the
     // pairs that start in it (an octet other than '&' after a '&' or the start) and its escapes.
@@ -281,7 +271,7 @@ inline scanned scan_form(std::string_view s) noexcept
         for (; pct != 0; pct &= pct - 1) {
             const std::size_t i = at + static_cast<std::size_t>(__builtin_ctz(pct));
             if (n - i < 3 || !is_hex(p[i + 1]) || !is_hex(p[i + 2])) return false;
-            if (!utf8.feed(i, static_cast<unsigned char>(hex_octet(p[i + 1], p[i + 2])))) return false;
+            if (!escapes.feed(i, static_cast<unsigned char>(hex_octet(p[i + 1], p[i + 2])))) return false;
         }
         return true;
     };
@@ -311,7 +301,7 @@ inline scanned scan_form(std::string_view s) noexcept
         }
         if (!block(i, amp, pct, width)) return r;
     }
-    r.clean = utf8.need == 0;
+    r.clean = escapes.utf8.need == 0;
     return r;
 }
 
