@@ -608,3 +608,38 @@ TEST_CASE_METHOD(token_fixture, "The token endpoint in two steps around an await
     const auto busy = apiauth::oauth2::finish_token_request(*pending, errc::store_unavailable, ring, issuer, opt);
     CHECK(busy.response.status == 503);
 }
+
+// ---- token_response for callers with their own tokens ------------------------------------------
+
+TEST_CASE("RFC 6749 §5.1: token_response writes the body and headers; RFC 6750 §2.1: the token is a b64token",
+          "[oauth2]")
+{
+    using apiauth::oauth2::scope_view;
+    using apiauth::oauth2::token_response;
+    using namespace std::chrono_literals;
+    // §5.1: 200, JSON, no-store; scope left out when it is what was asked (§3.3), as a set.
+    const auto r = token_response("abc.DEF-_~+/==", 3600s, scope_view("b a"), scope_view("a b a"));
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    REQUIRE(r->find("Content-Type") != nullptr);
+    CHECK(*r->find("Content-Type") == "application/json");
+    CHECK(*r->find("Cache-Control") == "no-store");
+    CHECK(*r->find("Pragma") == "no-cache");
+    CHECK(r->body == R"({"access_token":"abc.DEF-_~+/==","token_type":"Bearer","expires_in":3600})");
+    // §3.3: a narrowed scope is in the response.
+    const auto narrowed = token_response("t", 60s, scope_view("a"), scope_view("a b"));
+    REQUIRE(narrowed.has_value());
+    CHECK(narrowed->body == R"({"access_token":"t","token_type":"Bearer","expires_in":60,"scope":"a"})");
+    // Refused with invalid_configuration: what the client would send back in a header must be
+    // a b64token (1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="), and an '='
+    // only at its end.
+    for (const std::string_view bad : {"", "=", "==", "a=b", "a==b.c", "a b", "a\"b", "a\\b", "ab\n", "a,b", "é"}) {
+        INFO("token: " << bad);
+        const auto e = token_response(bad, 60s, scope_view("a"), scope_view("a"));
+        REQUIRE(e.has_error());
+        CHECK(e.error() == errc::invalid_configuration);
+    }
+    CHECK(token_response("t", -1s, scope_view(), scope_view()).error() == errc::invalid_configuration);
+    CHECK(token_response("t", 60s, scope_view("a  b"), scope_view()).error() == errc::invalid_configuration);
+    CHECK(token_response("t", 60s, scope_view("a\"b"), scope_view()).error() == errc::invalid_configuration);
+}

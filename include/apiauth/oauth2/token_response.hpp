@@ -6,6 +6,7 @@
 
 #include <apiauth/api_key/record.hpp>
 #include <apiauth/config.hpp>
+#include <apiauth/detail/auth_grammar.hpp>
 #include <apiauth/error.hpp>
 #include <apiauth/http/challenge.hpp>
 #include <apiauth/http/response.hpp>
@@ -33,25 +34,6 @@ constexpr bool is_nqschar_text(std::string_view s) noexcept
         if (u < 0x20 || u > 0x7E || u == 0x22 || u == 0x5C) return false;
     }
     return true;
-}
-
-// RFC 6749 Appendix A.12 and RFC 6750 §2.1: what this library issues is a b64token (a JWS),
-// which needs no JSON escaping either.
-constexpr bool is_b64token_text(std::string_view s) noexcept
-{
-    constexpr auto table = [] {
-        std::array<bool, 256> t{};
-        for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
-        for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
-        for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
-        for (const char c : std::string_view("-._~+/=")) t[static_cast<unsigned char>(c)] = true;
-        return t;
-    }();
-    // No early exit: the loop has no branch per octet (a token is a few hundred octets, and
-    // nothing here is secret).
-    bool ok = !s.empty();
-    for (const char c : s) ok &= table[static_cast<unsigned char>(c)];
-    return ok;
 }
 
 inline void add_no_store(http::response& r)
@@ -195,7 +177,8 @@ inline http::response error_response(std::error_code ec, endpoint ep = endpoint:
 inline result<http::response> token_response(std::string_view access_token, std::chrono::seconds expires_in,
                                              scope_view granted_scope, scope_view requested_scope = {}) noexcept
 {
-    if (!detail::oauth2::is_b64token_text(access_token) || expires_in.count() < 0) return errc::invalid_configuration;
+    // RFC 6749 Appendix A.12, RFC 6750 §2.1: a b64token, which needs no JSON escaping either.
+    if (!detail::is_b64token(access_token) || expires_in.count() < 0) return errc::invalid_configuration;
     if (!granted_scope.empty() && !parse_scope(granted_scope.text(), {.max_tokens = SIZE_MAX, .max_size = SIZE_MAX}))
         return errc::invalid_configuration;
     return detail::oauth2::write_token_response(access_token, expires_in, granted_scope,
