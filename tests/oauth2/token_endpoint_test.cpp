@@ -611,7 +611,7 @@ TEST_CASE_METHOD(token_fixture, "The token endpoint in two steps around an await
 
 // ---- token_response for callers with their own tokens ------------------------------------------
 
-TEST_CASE("RFC 6749 §5.1: token_response writes the body and headers; RFC 6750 §2.1: the token is a b64token",
+TEST_CASE("RFC 6749 §5.1: token_response writes the body and headers, RFC 6750 §2.1: the token is a b64token",
           "[oauth2]")
 {
     using apiauth::oauth2::scope_view;
