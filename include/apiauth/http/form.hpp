@@ -562,19 +562,8 @@ inline result<std::size_t> decode_form_component(std::string_view encoded, std::
         for (std::size_t i = 0; i < n; ++i) w[i] = r[i] == '+' ? ' ' : r[i];
         return n;
     }
-    // Each step reads its input octets before it writes one at or behind them.
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < encoded.size(); ++k) {
-        const char c = r[i];
-        if (c == '%') {
-            w[k] = detail::form::hex_octet(r[i + 1], r[i + 2]);
-            i += 3;
-        } else {
-            w[k] = c == '+' ? ' ' : c;
-            ++i;
-        }
-    }
-    return n;
+    // Validated above; decode_valid reads each step's octets before it writes one at or behind them.
+    return detail::form::decode_valid(encoded, w);
 }
 
 /** Decode one form name or value into a new string, as the span overload
