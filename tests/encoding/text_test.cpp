@@ -3,7 +3,8 @@
 // writer (detail/json_writer.hpp) against nlohmann/json's dump(). Both skip eight octets at
 // a time, so the inputs put the interesting octet at every position around those blocks. And
 // ASCII case-insensitive equality (detail/ascii.hpp, eight octets a step) against the C
-// library's strncasecmp in the C locale and against the octet-by-octet definition.
+// library's strncasecmp in the C locale and against the octet-by-octet definition; the scheme
+// prefix test (istarts_with) against strncasecmp on every octet at every position.
 #include <apiauth/detail/ascii.hpp>
 #include <apiauth/detail/json_writer.hpp>
 #include <apiauth/detail/simdjson.hpp>
@@ -142,4 +143,44 @@ TEST_CASE("iequals agrees with strncasecmp (C locale) and the octet-by-octet fol
     CHECK_FALSE(apiauth::detail::iequals("Basic", "Basic "));  // lengths differ
     CHECK(apiauth::detail::iequals("", ""));
     static_assert(apiauth::detail::iequals("BEARER", "bearer"));  // the compile-time path
+}
+
+TEST_CASE("istarts_with agrees with strncasecmp (C locale) on every one- and two-octet prefix of the schemes",
+          "[ascii][differential]")
+{
+    // RFC 9110 §11.1: "Basic" and "Bearer" in any case. The scheme tests of authenticate_api,
+    // bearer::unchecked_header_token and the Basic API key decoder compare the first octets
+    // with istarts_with: each letter matches itself and its capital only, never '@' '[' '`' '{'
+    // or a Latin-1 octet whose low bits are those of a letter.
+    REQUIRE(std::string_view(std::setlocale(LC_CTYPE, nullptr)) == "C");
+    using apiauth::detail::istarts_with;
+    const auto agrees = [](std::string s) {
+        const bool basic = s.size() >= 5 && ::strncasecmp(s.c_str(), "basic", 5) == 0;
+        const bool bearer = s.size() >= 6 && ::strncasecmp(s.c_str(), "bearer", 6) == 0;
+        const bool token = s.size() >= 9 && ::strncasecmp(s.c_str(), "x-api_k3y", 9) == 0;
+        return istarts_with(s, "basic") == basic && istarts_with(s, "bearer") == bearer &&
+               istarts_with(s, "x-api_k3y") == token;
+    };
+    // Every octet (NUL aside: strncasecmp stops there) at every position of each word.
+    std::size_t checked = 0;
+    for (const std::string_view word : {"Basic", "bearer", "X-Api_K3y"}) {
+        for (std::size_t at = 0; at < word.size(); ++at) {
+            for (int c = 1; c < 256; ++c) {
+                std::string s(word);
+                s[at] = static_cast<char>(c);
+                INFO("word " << word << ", octet " << c << " at " << at);
+                REQUIRE(agrees(s));
+                REQUIRE(agrees(s + " token68"));
+                ++checked;
+            }
+        }
+    }
+    CHECK(checked == 20 * 255);
+    CHECK(istarts_with("BASIC dXNlcjpwYXNz", "basic"));
+    CHECK(istarts_with("bEaReR abc", "bearer"));
+    CHECK_FALSE(istarts_with("Basi", "basic"));  // shorter than the prefix
+    CHECK_FALSE(istarts_with("", "basic"));
+    CHECK(istarts_with("anything", ""));
+    static_assert(istarts_with("Basic x", "basic"));  // the compile-time path
+    static_assert(!istarts_with("Basi\xE3", "basic"));
 }

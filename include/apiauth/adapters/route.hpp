@@ -257,10 +257,9 @@ inline auth_outcome authenticate_route(const http::request_view& req, const api_
     auto v = api_key_lines.empty() ? verify_basic_api_key(req, route.store, route.ring, route.keys)
                                    : verify_api_key(api_key_lines.front(), route.store, route.ring, route.keys);
     if (!v) return detail::adapters::api_key_failure(v.error(), route.realm);
-    auth_outcome o = detail::authenticated_access::key_outcome(std::move(*v));
-    if (!detail::missing_scope(*o.identity, route.scopes).empty())
+    return detail::authenticated_access::key_outcome(std::move(*v), route.scopes, [&](std::string_view) noexcept {
         return detail::adapters::api_key_failure(errc::insufficient_scope, route.realm);
-    return o;
+    });
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::adapters

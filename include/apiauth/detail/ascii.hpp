@@ -147,6 +147,23 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept
     return diff == 0;
 }
 
+/// True when `s` begins with `lower` in any case (RFC 9110 §11.1: a scheme name is
+/// case-insensitive). `lower` is a lowercase literal: each of its letters matches itself and its
+/// capital, every other octet only itself. Inline and unrolled, so a scheme is tested in a few
+/// instructions where iequals would be a call.
+template <std::size_t N> constexpr bool istarts_with(std::string_view s, const char (&lower)[N]) noexcept
+{
+    constexpr std::size_t n = N - 1;
+    if (s.size() < n) return false;
+    unsigned diff = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto l = static_cast<unsigned char>(lower[i]);
+        const auto c = static_cast<unsigned char>(s[i]);
+        diff |= (l >= 'a' && l <= 'z') ? (c | 0x20u) ^ l : c ^ l;
+    }
+    return diff == 0;
+}
+
 /// Index of the first octet of `s` not in `cls`, or s.size().
 constexpr std::size_t span_of(std::string_view s, std::uint16_t cls, std::size_t from = 0) noexcept
 {

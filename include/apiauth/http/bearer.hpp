@@ -166,8 +166,7 @@ inline std::string_view unchecked_header_token(const request_view& req, const be
 {
     if (req.authorization.size() != 1) return {};
     const std::string_view f = req.authorization.front();
-    if (f.size() <= 7 || f.size() > opt.header.max_size || f[6] != ' ' || !detail::iequals(f.substr(0, 6), "Bearer"))
-        return {};
+    if (f.size() <= 7 || f.size() > opt.header.max_size || f[6] != ' ' || !detail::istarts_with(f, "bearer")) return {};
     if (body_method_allowed(req.method) &&
         detail::iequals(detail::media_type(req.content_type), "application/x-www-form-urlencoded")) {
         if (req.body.size() > opt.max_body_size) return {};

@@ -69,7 +69,7 @@ inline std::size_t decode_basic_pair(std::string_view field, std::span<char, bas
     constexpr std::size_t min_chars = encoding::base64::encoded_size(api_key_min_size);  // 92
     constexpr std::size_t max_chars = encoding::base64::encoded_size(api_key_max_size);  // 136
     if (field.size() < 6 + min_chars || field.size() > 6 + max_chars || field[5] != ' ' ||
-        !detail::iequals(field.substr(0, 5), "Basic"))
+        !detail::istarts_with(field, "basic"))
         return 0;
     const std::string_view b64 = field.substr(6);
     if (b64.size() % 4 != 0) return 0;
