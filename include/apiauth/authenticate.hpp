@@ -255,6 +255,7 @@ struct authenticated_access {
         auth_outcome o;
         o.method = auth_method::api_key;
         o.identity.emplace(authenticated_pass(), std::move(v));
+        if (required.empty()) return o;
         if (const std::string_view s = missing_scope(*o.identity, required); !s.empty()) o = refuse(s);
         return o;
     }
