@@ -282,6 +282,11 @@ show "access token claims: $(jwt_claims "$read_token")"
 http "$api/oauth/token" -u "$client_id:not-the-secret" -d grant_type=client_credentials
 check "a wrong secret: 401" "$last_status" 401
 check "invalid_client, with the challenge of the scheme the client used" "$(header WWW-Authenticate)" 'Basic realm="demo", charset="UTF-8"'
+http "$api/oauth/token" -u "$client_id:$client_secret" -d grant_type=client_credentials --data-urlencode "resource=$api/api"
+check "a token for this API, named as its RFC 8707 resource: 200" "$last_status" 200
+http "$api/oauth/token" -u "$client_id:$client_secret" -d grant_type=client_credentials --data-urlencode "resource=https://payroll.example.com/"
+check "a token for another API that trusts this issuer: 400" "$last_status" 400
+check "invalid_target (RFC 8707 §2)" "$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["error"])' "$last_body")" invalid_target
 
 section "5. Call the API"
 say '$ curl -H "Authorization: Bearer $token" '"$api/api/items"

@@ -46,6 +46,13 @@ public:
                        .scopes = write_scope,
                        .revoked = revoked_}
     {
+        // RFC 8707: the one API this server issues tokens for. A token request naming any other
+        // resource is invalid_target, so no client gets a token for another API that trusts
+        // this issuer.
+        api_audience_ = public_url + "/api";
+        resources_[0] = api_audience_;
+        topt_.resources = resources_;
+        cfg_.token.resources = resources_;
         items_.push_back({1, "alpha", "seed"});
         items_.push_back({2, "beta", "seed"});
     }
@@ -489,6 +496,8 @@ private:
     const std::vector<std::unique_ptr<social_provider>>& social_;
     pending_logins logins_;
     std::string public_url_;
+    std::string api_audience_;                     // public_url_ + "/api": the `aud` of every access token
+    std::array<std::string_view, 1> resources_{};  // the RFC 8707 resources: api_audience_
     key_backend& keys_;
     nonce_backend& nonces_;
     revocation_backend& revoked_;

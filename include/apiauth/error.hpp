@@ -132,6 +132,7 @@ enum class errc {
     client_secret_missing,           ///< client_id without client_secret (RFC 6749 §2.3.1: confidential clients)
     token_revoked,                   ///< the access token's jti was revoked (RFC 7009)
     store_unavailable,               ///< a store could not answer: fail closed (503)
+    resource_not_allowed,            ///< a resource (RFC 8707) this endpoint or client may not have tokens for
 
     // ---- ID Site (research/stormpath-protocol.md §1-§3) -------------------
     nonce_replayed = 800,                 ///< a jti or irt this side did not issue, already used, or expired (replay)
@@ -472,6 +473,8 @@ inline constexpr errc_info errc_table[] = {
      failure::client_credentials},
     {errc::token_revoked, "token_revoked", "The access token was revoked", failure::token},
     {errc::store_unavailable, "store_unavailable", "A store could not answer", failure::unavailable},
+    {errc::resource_not_allowed, "resource_not_allowed", "The requested resource is not one this client may use",
+     failure::target},
     {errc::nonce_replayed, "nonce_replayed", "The identifier was not issued here, was already used, or expired",
      failure::token},
     {errc::state_mismatch, "state_mismatch", "The state differs from the one expected", failure::token},

@@ -12,6 +12,7 @@
 #include <array>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -582,6 +583,80 @@ TEST_CASE_METHOD(token_fixture, "E93 RFC 8707 §2: resource repeats, each is an 
                 "invalid_target", errc::invalid_target);
     check_error(run(basic("grant_type=client_credentials&resource=%2Frelative")), 400, "invalid_target",
                 errc::invalid_target);
+}
+
+TEST_CASE_METHOD(token_fixture,
+                 "RFC 8707 §2: a resource outside the endpoint's list is invalid_target, compared octet for octet",
+                 "[oauth2]")
+{
+    // One authorization server for two APIs: a client may name either, nothing else.
+    const std::string_view apis[] = {"https://api.example.com/app/", "https://b.example.com/"};
+    opt.resources = apis;
+    const auto o = run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2Fapp%2F"
+                             "&resource=https%3A%2F%2Fb.example.com%2F"));
+    check_success(o);
+    CHECK(decode_payload(o.token->token).at("aud") ==
+          nlohmann::json({"https://api.example.com/app/", "https://b.example.com/"}));
+    // No resource named: the issuer's default audience, as without a list.
+    const auto d = run(basic());
+    check_success(d);
+    CHECK(decode_payload(d.token->token).at("aud") == std::string(audience_name));
+    // Another API, and near misses: no trailing '/', another case, a port, a query (RFC 3986
+    // §6.2.1: the comparison is of the octets, with no normalization).
+    for (const char* other :
+         {"https%3A%2F%2Fc.example.com%2F", "https%3A%2F%2Fapi.example.com%2Fapp", "HTTPS%3A%2F%2Fb.example.com%2F",
+          "https%3A%2F%2Fb.example.com%3A443%2F", "https%3A%2F%2Fb.example.com%2F%3Fx"}) {
+        INFO(other);
+        const auto r = run(basic(std::string("grant_type=client_credentials&resource=") + other));
+        check_error(r, 400, "invalid_target", errc::resource_not_allowed);
+        REQUIRE(r.client != nullptr);  // who asked, for the log
+        CHECK(r.client->key_id == reader.key_id);
+        // One allowed and one not: refused all the same.
+        check_error(run(basic(std::string("grant_type=client_credentials&resource=https%3A%2F%2Fb.example.com%2F"
+                                          "&resource=") +
+                              other)),
+                    400, "invalid_target", errc::resource_not_allowed);
+    }
+    // A malformed resource is still invalid_target from the parser, and a client that does not
+    // authenticate learns nothing about the list: 401 first.
+    check_error(run(basic("grant_type=client_credentials&resource=%2Frelative")), 400, "invalid_target",
+                errc::invalid_target);
+    check_error(run({.authorization = {basic_header(reader.id, reader.wrong_secret)},
+                     .body = "grant_type=client_credentials&resource=https%3A%2F%2Fc.example.com%2F"}),
+                401, "invalid_client", errc::api_key_bad_secret);
+}
+
+TEST_CASE_METHOD(token_fixture, "RFC 8707 §2: an application's resource function decides per client, after the list",
+                 "[oauth2]")
+{
+    std::vector<std::string> asked;
+    opt.resource = [&](const apiauth::api_key_record& client, std::string_view resource) {
+        asked.emplace_back(resource);
+        return client.owner == "acct-1" && resource.starts_with("https://acct-1.example.com/");
+    };
+    check_success(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Facct-1.example.com%2Fv1")));
+    CHECK(asked == std::vector<std::string>{"https://acct-1.example.com/v1"});
+    check_error(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Facct-2.example.com%2Fv1")), 400,
+                "invalid_target", errc::resource_not_allowed);
+    // With a list too, the list comes first: the function is asked only about listed resources.
+    const std::string_view listed[] = {"https://acct-1.example.com/v1"};
+    opt.resources = listed;
+    asked.clear();
+    check_error(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Facct-1.example.com%2Fv2")), 400,
+                "invalid_target", errc::resource_not_allowed);
+    CHECK(asked.empty());
+    check_success(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Facct-1.example.com%2Fv1")));
+    CHECK(asked.size() == 1);
+    // No resource named: the function is not asked.
+    asked.clear();
+    check_success(run(basic()));
+    CHECK(asked.empty());
+    // A function that throws is the server's fault.
+    opt.resource = [](const apiauth::api_key_record&, std::string_view) -> bool {
+        throw std::runtime_error("policy service gone");
+    };
+    check_error(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Facct-1.example.com%2Fv1")), 500,
+                "server_error", errc::invalid_configuration);
 }
 
 // ---- the two I/O-free steps, and a store that fails --------------------------------------------

@@ -18,6 +18,7 @@
 #include <apiauth/oauth2/token_request.hpp>
 #include <apiauth/oauth2/token_response.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -39,6 +40,13 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
 using scope_function =
     std::function<result<std::vector<std::string>>(const api_key_record& client, scope_view requested)>;
 
+/** Which RFC 8707 resources a client may have tokens for, decided by the application: given
+    the authenticated client's record and one requested resource (an absolute URI without a
+    fragment, exactly as the client sent it), true to allow it. A refused resource is 400
+    invalid_target (resource_not_allowed). Must not throw; if it does, the request fails with
+    invalid_configuration (500). */
+using resource_function = std::function<bool(const api_key_record& client, std::string_view resource)>;
+
 /** Policy of the token endpoint. */
 struct token_endpoint_options {
     token_request_options request{};  ///< how the request is read (bounds, client_secret_post, raw Basic)
@@ -47,6 +55,14 @@ struct token_endpoint_options {
     excess_scope on_excess_scope = excess_scope::refuse;
     /// Decides the granted scope instead of the record's `scopes` (then on_excess_scope is unused).
     scope_function scope{};
+    /// The RFC 8707 resources this endpoint issues tokens for, each compared octet for octet
+    /// with what the client sends (RFC 3986 §6.2.1). A request naming any other is refused
+    /// (400 invalid_target, resource_not_allowed). Empty: no list, so any absolute URI a client
+    /// names becomes the token's `aud` — set it (or `resource`) wherever one authorization
+    /// server serves more than one API, or a client can get tokens for every API that trusts it.
+    std::span<const std::string_view> resources{};
+    /// Decides each requested resource per client (after `resources`, when both are set).
+    resource_function resource{};
     error_response_options errors{};  ///< realm of the Basic challenge, whether errors are described
 };
 
@@ -136,12 +152,12 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     A store error fails closed (its own code: 500 server_error). Otherwise the key is
     verified (verify_presented_api_key: a missing record still costs the dummy MAC, and an
     unknown client and a wrong secret get byte-identical responses, case E87); the record's
-    grant_types, when not empty, must hold client_credentials (unauthorized_client); the
-    scope is decided (opt.scope, else decide_scope against the record's scopes with
-    opt.on_excess_scope); the token is issued with `sub` the key id, `client_id` the
-    client_id the client authenticated with (RFC 9068 §2.2, RFC 8693 §4.3), and
-    `aud` the requested resources (RFC 8707) or the issuer's default; the response is
-    token_response. Never throws.
+    grant_types, when not empty, must hold client_credentials (unauthorized_client); each
+    requested resource must be in opt.resources and allowed by opt.resource, when they are set
+    (invalid_target: resource_not_allowed); the scope is decided (opt.scope, else decide_scope against the record's
+   scopes with opt.on_excess_scope); the token is issued with `sub` the key id, `client_id` the client_id the client
+   authenticated with (RFC 9068 §2.2, RFC 8693 §4.3), and `aud` the requested resources (RFC 8707) or the issuer's
+   default; the response is token_response. Never throws.
     @par Specification RFC 6749 §3.3, §4.4.3, §5.1, §5.2; RFC 9068 §2.2, §3.
 */
 inline token_outcome finish_token_request(const pending_token_request& pending,
@@ -162,6 +178,33 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
             o.client = v->record();
             o.rehash = v->rehash();
             return o;
+        }
+    }
+
+    // RFC 8707 §2: a resource the endpoint (opt.resources) or the application (opt.resource)
+    // does not allow for this client is invalid_target, before any scope is decided.
+    if (!req.resources().empty() && (!opt.resources.empty() || opt.resource)) {
+        std::error_code refused;
+        try {
+            for (const std::string_view r : req.resources()) {
+                if (!opt.resources.empty() &&
+                    std::find(opt.resources.begin(), opt.resources.end(), r) == opt.resources.end()) {
+                    refused = errc::resource_not_allowed;
+                    break;
+                }
+                if (opt.resource && !opt.resource(client, r)) {
+                    refused = errc::resource_not_allowed;
+                    break;
+                }
+            }
+        } catch (...) {  // the application's resource function
+            refused = errc::invalid_configuration;
+        }
+        if (refused) {
+            auto f = detail::oauth2::token_failure(refused, opt);
+            f.client = v->record();
+            f.rehash = v->rehash();
+            return f;
         }
     }
 
