@@ -4,7 +4,8 @@
 // Input: one control byte, then LF-separated fields:
 //     <ctl> method LF target LF authorization-line… LF content-type LF body
 // ctl & 3 is the number of Authorization lines (0-3); ctl & 4 allows the form-body method, ctl & 8
-// the query method; ctl & 16 turns the token cache on; ctl & 32 requires the scope "items:read".
+// the query method; ctl & 16 turns the token cache on; ctl & 32 requires the scope "items:read";
+// ctl & 64 gives the token endpoint a list of RFC 8707 resources, ctl & 128 a resource function.
 // The store holds one API key; the verifier trusts one HS256 key. "@KEY@" in a field becomes the
 // Basic credentials of that key and "@TOKEN@" a valid access token for it, so the fuzzer reaches
 // the accepting paths too. Checks, abort() on failure:
@@ -14,7 +15,8 @@
 //  - every 401 carries a WWW-Authenticate field, every 405 an Allow field;
 //  - an identity from a token holds the required scope and names the stored key;
 //  - a Bearer request's error is what extract_bearer, then the verifier, give (no shortcut
-//    changes an answer).
+//    changes an answer);
+//  - resource_not_allowed only when a resource policy is set.
 #include "fuzz_check.hpp"
 
 #include <apiauth/api_key.hpp>
@@ -110,6 +112,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     cfg.bearer.allow_form_body = (ctl & 4u) != 0;
     cfg.bearer.allow_query = (ctl & 8u) != 0;
     if (ctl & 16u) cfg.token_cache = &*w.cache;
+    // The token endpoint's RFC 8707 resource policy: a list, and a function of the client.
+    const std::string_view apis[] = {"https://api.example.com/", "urn:example:api"};
+    if (ctl & 64u) cfg.token.resources = apis;
+    if (ctl & 128u)
+        cfg.token.resource = [](const apiauth::api_key_record& client, std::string_view r) {
+            return !client.key_id.empty() && r.size() % 2 == 0;
+        };
     const std::string_view read[] = {"items:read"};
     const std::span<const std::string_view> scopes =
         (ctl & 32u) ? std::span<const std::string_view>(read) : std::span<const std::string_view>();
@@ -137,6 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (std::string_view s : scopes) FUZZ_CHECK(o.identity->has_scope(s));
         return 0;
     }
+    if (o.error == apiauth::errc::resource_not_allowed) FUZZ_CHECK((ctl & (64u | 128u)) != 0);
     if (o.method == apiauth::auth_method::token_request) {
         FUZZ_CHECK(o.response.status == (o.error ? apiauth::http_status(o.error, apiauth::endpoint::token) : 200));
     } else {
