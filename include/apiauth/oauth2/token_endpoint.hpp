@@ -153,12 +153,13 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     verified (verify_presented_api_key: a missing record still costs the dummy MAC, and an
     unknown client and a wrong secret get byte-identical responses, case E87); the record's
     grant_types, when not empty, must hold client_credentials (unauthorized_client); each
-    requested resource must be in opt.resources and allowed by opt.resource, when they are set
-    (invalid_target: resource_not_allowed); the scope is decided (opt.scope, else decide_scope against the record's
-   scopes with opt.on_excess_scope); the token is issued with `sub` the key id, `client_id` the client_id the client
-   authenticated with (RFC 9068 §2.2, RFC 8693 §4.3), and `aud` the requested resources (RFC 8707) or the issuer's
-   default; the response is token_response. Never throws.
-    @par Specification RFC 6749 §3.3, §4.4.3, §5.1, §5.2; RFC 9068 §2.2, §3.
+    requested resource must be in opt.resources and allowed by opt.resource, when they are
+    set (invalid_target: resource_not_allowed); the scope is decided (opt.scope, else
+    decide_scope against the record's scopes with opt.on_excess_scope); the token is issued
+    with `sub` the key id, `client_id` the client_id the client authenticated with (RFC 9068
+    §2.2, RFC 8693 §4.3), and `aud` the requested resources (RFC 8707) or the issuer's
+    default; the response is token_response. Never throws.
+    @par Specification RFC 6749 §3.3, §4.4.3, §5.1, §5.2; RFC 9068 §2.2, §3; RFC 8707 §2.
 */
 inline token_outcome finish_token_request(const pending_token_request& pending,
                                           result<std::shared_ptr<const api_key_record>> found, const pepper_ring& ring,
