@@ -630,14 +630,22 @@ TEST_CASE_METHOD(token_fixture, "RFC 8707 §2: an application's resource functio
                  "[oauth2]")
 {
     std::vector<std::string> asked;
+    // acct-1's API is for the reader's key only.
     opt.resource = [&](const apiauth::api_key_record& client, std::string_view resource) {
         asked.emplace_back(resource);
-        return client.owner == "acct-1" && resource.starts_with("https://acct-1.example.com/");
+        return client.key_id == reader.key_id && resource.starts_with("https://acct-1.example.com/");
     };
     check_success(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Facct-1.example.com%2Fv1")));
     CHECK(asked == std::vector<std::string>{"https://acct-1.example.com/v1"});
     check_error(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Facct-2.example.com%2Fv1")), 400,
                 "invalid_target", errc::resource_not_allowed);
+    // Another client, the same resource: refused, because the function was given that client.
+    const auto other = add_client({"read", "write"});
+    const auto o = run({.authorization = {basic_header(other.id, other.secret)},
+                        .body = "grant_type=client_credentials&resource=https%3A%2F%2Facct-1.example.com%2Fv1"});
+    check_error(o, 400, "invalid_target", errc::resource_not_allowed);
+    REQUIRE(o.client != nullptr);
+    CHECK(o.client->key_id == other.key_id);
     // With a list too, the list comes first: the function is asked only about listed resources.
     const std::string_view listed[] = {"https://acct-1.example.com/v1"};
     opt.resources = listed;
