@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+namespace authenticate_test {
+
 using namespace oauth2_support;
 using apiauth::auth_method;
 using apiauth::errc;
@@ -418,3 +420,5 @@ TEST_CASE_METHOD(auth_fixture,
     CHECK(te_again.response.status == 200);
     CHECK_FALSE(te_again.rehash.has_value());
 }
+
+}  // namespace authenticate_test

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+namespace error_test {
+
 using apiauth::errc;
 
 namespace {
@@ -453,3 +455,5 @@ TEST_CASE("error_name gives the enumerator's name", "[error]")
     CHECK(apiauth::error_name(std::make_error_code(std::errc::not_enough_memory)).empty());
     for (errc e : all_codes) CHECK_FALSE(apiauth::error_name(e).empty());
 }
+
+}  // namespace error_test

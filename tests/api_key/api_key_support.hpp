@@ -268,6 +268,4 @@ inline void check_rejected_offline(const outcome& o, errc e)
 
 }  // namespace api_key_support
 
-using namespace api_key_support;
-
 #endif  // APIAUTH_TESTS_API_KEY_SUPPORT_HPP

@@ -7,6 +7,10 @@
 
 #include "api_key_support.hpp"
 
+namespace api_key_format_test {
+
+using namespace api_key_support;
+
 // =================================================================================================
 // §9.1 primitive vectors
 // =================================================================================================
@@ -220,3 +224,5 @@ TEST_CASE("base62 digits and values by arithmetic agree with the alphabet table 
             FAIL_CHECK("all_base62 with octet " << c << " inside");
     }
 }
+
+}  // namespace api_key_format_test

@@ -6,6 +6,10 @@
 
 #include "api_key_support.hpp"
 
+namespace api_key_generate_test {
+
+using namespace api_key_support;
+
 TEST_CASE("api-keys.md §9.2: verifier(T0) under pepper_v1 and under pepper_v2", "[api_key]")
 {
     const auto v1 = apiauth::hash_api_key(T0, ring_v1());
@@ -380,3 +384,5 @@ TEST_CASE("rotate_api_key: a new secret under the same id, the old key works unt
     REQUIRE(legacy.has_value());
     CHECK(what(apiauth::rotate_api_key(*legacy, ring, t_now)) == what(errc::invalid_configuration));
 }
+
+}  // namespace api_key_generate_test

@@ -5,6 +5,10 @@
 
 #include "api_key_support.hpp"
 
+namespace api_key_pepper_ring_test {
+
+using namespace api_key_support;
+
 TEST_CASE("api-keys.md §9.3 I-28: an empty pepper or one under 32 bytes is refused when the ring is built", "[api_key]")
 {
     const std::array<std::byte, 31> short_key{};
@@ -27,3 +31,5 @@ TEST_CASE("api-keys.md §9.3 I-28: an empty pepper or one under 32 bytes is refu
     // There is no default pepper: a ring cannot be made without one.
     STATIC_REQUIRE_FALSE(std::is_default_constructible_v<pepper_ring>);
 }
+
+}  // namespace api_key_pepper_ring_test

@@ -9,6 +9,10 @@
 #include <future>
 #include <thread>
 
+namespace api_key_presented_test {
+
+using namespace api_key_support;
+
 namespace {
 
 // A store whose lookups complete on another thread, as a Redis or PostgreSQL client's would.
@@ -226,3 +230,5 @@ TEST_CASE("presented_api_key owns the key: the request may go away, a move keeps
           what(errc::api_key_bad_secret));
     CHECK(what(apiauth::present_api_key_pair(sp_id, "not base64", s.ring, legacy)) == what(errc::api_key_malformed));
 }
+
+}  // namespace api_key_presented_test

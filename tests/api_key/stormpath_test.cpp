@@ -6,6 +6,10 @@
 
 #include "api_key_support.hpp"
 
+namespace api_key_stormpath_test {
+
+using namespace api_key_support;
+
 TEST_CASE("api-keys.md §9.2: the pepper_v1 verifier of T0 re-wrapped under pepper_v2", "[api_key]")
 {
     api_key_record r = record_of(T0, ring_v1());
@@ -163,3 +167,5 @@ TEST_CASE("Stormpath keys: status after the MAC, rehash to the current pepper, n
     REQUIRE(mixed.insert(std::move(*v1)));
     CHECK(what(run_pair(sp_id2, sp_secret2, mixed, ring_v1(), legacy_policy()).r) == what(errc::api_key_bad_secret));
 }
+
+}  // namespace api_key_stormpath_test

@@ -7,6 +7,10 @@
 #include "api_key_support.hpp"
 #include <type_traits>
 
+namespace api_key_verify_test {
+
+using namespace api_key_support;
+
 // =================================================================================================
 // §9.3 parser and verifier cases: valid
 // =================================================================================================
@@ -985,3 +989,5 @@ TEST_CASE("DESIGN.md: a verified_api_key is made only by verification (no public
     STATIC_REQUIRE_FALSE(std::is_aggregate_v<verified_api_key>);
     STATIC_REQUIRE(std::is_copy_constructible_v<verified_api_key>);  // a result may be kept and passed on
 }
+
+}  // namespace api_key_verify_test

@@ -7,6 +7,8 @@
 
 #include <string>
 
+namespace crypto_compare_test {
+
 namespace crypto = apiauth::crypto;
 using apiauth::detail::as_bytes;
 
@@ -108,3 +110,5 @@ TEST_CASE("crypto::wipe(void*, size_t) is the public form of the wipe the librar
     crypto::wipe(buf.data(), buf.size());
     for (unsigned char c : buf) CHECK(c == 0);
 }
+
+}  // namespace crypto_compare_test

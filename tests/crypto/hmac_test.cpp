@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+namespace crypto_hmac_test {
+
 namespace crypto = apiauth::crypto;
 using apiauth::detail::as_bytes;
 using apiauth::test::from_hex;
@@ -216,3 +218,5 @@ TEST_CASE("one hmac_key used from 8 threads at once gives the same MACs", "[cryp
     for (auto& th : threads) th.join();
     CHECK(wrong == 0);
 }
+
+}  // namespace crypto_hmac_test

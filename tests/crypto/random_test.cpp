@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+namespace crypto_random_test {
+
 namespace crypto = apiauth::crypto;
 
 TEST_CASE("random_bytes fills the buffer with fresh bytes", "[crypto][random]")
@@ -55,3 +57,5 @@ TEST_CASE("random_bytes after fork(): the child never repeats the parent's outpu
     REQUIRE(WEXITSTATUS(status) == 0);
     CHECK(parent != child);
 }
+
+}  // namespace crypto_random_test

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+namespace encoding_base64_test {
+
 using apiauth::errc;
 namespace b64 = apiauth::encoding::base64;
 namespace b64url = apiauth::encoding::base64url;
@@ -363,3 +365,5 @@ TEST_CASE("Differential: long inputs with one bad character anywhere (the AVX2 b
         }
     }
 }
+
+}  // namespace encoding_base64_test

@@ -20,6 +20,8 @@
 
 #include <strings.h>
 
+namespace encoding_text_test {
+
 namespace {
 
 using apiauth::detail::append_json_string;
@@ -184,3 +186,5 @@ TEST_CASE("istarts_with agrees with strncasecmp (C locale) on every one- and two
     static_assert(istarts_with("Basic x", "basic"));  // the compile-time path
     static_assert(!istarts_with("Basi\xE3", "basic"));
 }
+
+}  // namespace encoding_text_test

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+namespace http_basic_test {
+
 using apiauth::errc;
 using apiauth::http::basic_credentials;
 using apiauth::http::basic_options;
@@ -743,3 +745,5 @@ TEST_CASE("RFC 7617 §2: encode_oauth_client_basic refuses control characters th
     CHECK(encode_oauth_client_basic("c", "a\x7f").error() == errc::basic_control_character);
     CHECK(encode_oauth_client_basic("c", "a b").has_value());  // SP is not a CTL
 }
+
+}  // namespace http_basic_test

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+namespace http_bearer_test {
+
 using apiauth::errc;
 using apiauth::http::bearer_method;
 using apiauth::http::bearer_options;
@@ -592,3 +594,5 @@ TEST_CASE("A form-decoded bearer token is owned, and a move leaves nothing of it
     CHECK(d.value() == secret);
     CHECK(d.value().data() != c.value().data());
 }
+
+}  // namespace http_bearer_test

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+namespace http_challenge_test {
+
 using apiauth::errc;
 using apiauth::http::bearer_challenge;
 using apiauth::http::bearer_challenge_for;
@@ -612,3 +614,5 @@ TEST_CASE("RFC 9110 §11.6.1: after a comma, a token followed by '=' belongs to 
     CHECK((*two)[1].is("Bearer"));
     CHECK((*two)[1].params.empty());
 }
+
+}  // namespace http_challenge_test

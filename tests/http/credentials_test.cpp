@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+namespace http_credentials_test {
+
 using apiauth::errc;
 using apiauth::http::parse_credentials;
 using apiauth::http::parse_options;
@@ -727,3 +729,5 @@ TEST_CASE("RFC 9110 §11.2: token68 read 16 octets a step agrees with the octet-
     }
     CHECK(checked == 256 * (15 + 16 + 17 + 40));
 }
+
+}  // namespace http_credentials_test

@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+namespace http_form_test {
+
 using apiauth::errc;
 using apiauth::http::decode_form_component;
 using apiauth::http::encode_form_component;
@@ -641,3 +643,5 @@ TEST_CASE("WHATWG URL §5.1 / RFC 6749 App. B: parse_form agrees with Python's p
     for (const auto& [o, n] : outcomes) spread += "\n  " + o + ": " + std::to_string(n);
     WARN("python differential: " << forms.size() << " forms, " << mismatches << " mismatches" << spread);
 }
+
+}  // namespace http_form_test

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+namespace id_site_application_test {
+
 using apiauth::errc;
 using apiauth::id_site::application;
 using apiauth::id_site::status;
@@ -506,3 +508,5 @@ TEST_CASE("id_site application: the error map answers a refused callback with 40
     }
     CHECK(apiauth::http_status(errc::store_unavailable, apiauth::endpoint::id_site_callback) == 503);
 }
+
+}  // namespace id_site_application_test

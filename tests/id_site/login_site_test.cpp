@@ -17,6 +17,8 @@
 #include <tuple>
 #include <vector>
 
+namespace id_site_login_site_test {
+
 using apiauth::errc;
 using apiauth::id_site::application;
 using apiauth::id_site::login_site;
@@ -417,3 +419,5 @@ TEST_CASE("id_site login_site: requests shaped as each Stormpath SDK made them (
     REQUIRE(outcome(node) == "ok");
     CHECK(node->state() == std::optional<std::string_view>("a%20b"));
 }
+
+}  // namespace id_site_login_site_test

@@ -25,6 +25,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace jose_claims_test {
+
 namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 namespace jwt = apiauth::jose::jwt;
@@ -325,3 +327,5 @@ TEST_CASE("jwt::policy::declare: a verifier copy keeps its declarations, claims 
     }
     CHECK(kept->claims().get(state) == "abc");
 }
+
+}  // namespace jose_claims_test

@@ -32,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+namespace jose_jwk_test {
+
 namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 using apiauth::errc;
@@ -1238,3 +1240,5 @@ TEST_CASE("jwks: a secret key beside public keys is refused (RFC 8725 §3.1)", "
     CHECK(apiauth::test::outcome(jose::key_set::from_jwks(R"({"keys":[)" + oct + "]}")) == "ok");
     CHECK(apiauth::test::outcome(jose::key_set::from_jwks(R"({"keys":[)" + rsa_jwk + "," + ec_jwk + "]}")) == "ok");
 }
+
+}  // namespace jose_jwk_test

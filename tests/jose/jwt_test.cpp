@@ -28,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+namespace jose_jwt_test {
+
 namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 namespace jwt = apiauth::jose::jwt;
@@ -1243,3 +1245,5 @@ TEST_CASE("crypto/signature.hpp context pools: more threads than pooled contexts
         CHECK(failures.load() == 0);
     }
 }
+
+}  // namespace jose_jwt_test

@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 
+namespace jose_peer_probes_test {
+
 namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 namespace jwt = apiauth::jose::jwt;
@@ -407,3 +409,5 @@ TEST_CASE("jwt-peers §7: ES256 signature + '%3d%3d' ⇒ reject (base64_invalid_
     r.signature.replace(84, 2, "%3");
     CHECK(outcome(es256_verifier().verify(r.join())) == name(errc::base64_invalid_character));
 }
+
+}  // namespace jose_peer_probes_test

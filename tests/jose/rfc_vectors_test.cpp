@@ -22,6 +22,8 @@
 #include <string>
 #include <string_view>
 
+namespace jose_rfc_vectors_test {
+
 namespace jose = apiauth::jose;
 namespace jws = apiauth::jose::jws;
 namespace jwt = apiauth::jose::jwt;
@@ -584,3 +586,5 @@ TEST_CASE("RFC 7520 §4.4: the HS256 MAC verifies and jws::sign reproduces it ex
                                        {}));
     CHECK(outcome(jws::verify(rfc7520_4_4_token, other)) == name(errc::unknown_key));
 }
+
+}  // namespace jose_rfc_vectors_test

@@ -17,6 +17,8 @@
 #error "jose/sign.hpp is the header that brings nlohmann/json"
 #endif
 
+namespace jose_sign_test {
+
 namespace {
 
 namespace jose = apiauth::jose;
@@ -98,3 +100,5 @@ TEST_CASE("jose/sign.hpp: jws::sign, signer::sign, to_jwk, to_public_jwks, claim
     CHECK(jwks.at("keys").at(0).at("kid") == "e1");
     CHECK(outcome(jose::key_set::from_jwks(jwks.dump())) == "ok");
 }
+
+}  // namespace jose_sign_test

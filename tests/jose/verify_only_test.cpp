@@ -24,6 +24,8 @@
 #error "a verifying header includes nlohmann/json.hpp: verifying must not need it (issue 15)"
 #endif
 
+namespace jose_verify_only_test {
+
 namespace {
 
 namespace jose = apiauth::jose;
@@ -130,3 +132,5 @@ TEST_CASE("jose::key::from_jwk, key_set::from_jwks: strict JSON as simdjson read
     CHECK(outcome(jose::key::from_jwk(oct_jwk(",\"x-s\":\"\xC3\x28\""))) == name(errc::invalid_key));
     CHECK(outcome(jose::key::from_jwk(oct_jwk(R"(,"x-s":"\ud800")"))) == name(errc::invalid_key));
 }
+
+}  // namespace jose_verify_only_test

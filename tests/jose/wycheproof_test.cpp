@@ -67,6 +67,8 @@
 #include <system_error>
 #include <vector>
 
+namespace jose_wycheproof_test {
+
 namespace jose = apiauth::jose;
 using apiauth::errc;
 using apiauth::detail::as_bytes;
@@ -399,3 +401,5 @@ TEST_CASE("Wycheproof folder: every vector file is run by a test above", "[jose]
         CHECK(std::find(covered.begin(), covered.end(), n) != covered.end());
     }
 }
+
+}  // namespace jose_wycheproof_test

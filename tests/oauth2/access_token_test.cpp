@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+namespace oauth2_access_token_test {
+
 using namespace oauth2_support;
 using apiauth::errc;
 using apiauth::oauth2::access_token_issuer;
@@ -608,3 +610,5 @@ TEST_CASE("RFC 9068 §4: a copied verifier verifies as the original, issued toke
     b = apiauth::oauth2::issued_access_token{};
     CHECK(b.token.empty());
 }
+
+}  // namespace oauth2_access_token_test

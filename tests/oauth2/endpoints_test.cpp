@@ -15,6 +15,8 @@
 #include <system_error>
 #include <vector>
 
+namespace oauth2_endpoints_test {
+
 using namespace oauth2_support;
 using apiauth::errc;
 
@@ -230,3 +232,5 @@ TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1, RFC 7662 §2.1: POST only, 
     CHECK(revoke(reader, "token=").error == errc::missing_parameter);
     CHECK(revoke(reader, "token=a&token=b").error == errc::duplicate_parameter);
 }
+
+}  // namespace oauth2_endpoints_test

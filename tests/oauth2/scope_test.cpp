@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+namespace oauth2_scope_test {
+
 using apiauth::errc;
 using apiauth::oauth2::decide_scope;
 using apiauth::oauth2::excess_scope;
@@ -91,3 +93,5 @@ TEST_CASE("RFC 6749 §3.3: decide_scope grants the allowed part, refuses or narr
     CHECK(g->empty());
     CHECK(decide_scope(req("read"), {}).error() == errc::scope_not_allowed);
 }
+
+}  // namespace oauth2_scope_test

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+namespace oauth2_token_cache_test {
+
 using apiauth::errc;
 using apiauth::result;
 using namespace std::chrono_literals;
@@ -201,3 +203,5 @@ TEST_CASE("token cache: two threads hitting and filling it at once stay consiste
     CHECK(wrong == 0);
     CHECK(c.size() <= 64);
 }
+
+}  // namespace oauth2_token_cache_test

@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+namespace oauth2_token_endpoint_test {
+
 using namespace oauth2_support;
 using apiauth::errc;
 using apiauth::oauth2::client_authentication;
@@ -726,3 +728,5 @@ TEST_CASE("RFC 6749 §5.1: token_response writes the body and headers, RFC 6750 
     CHECK(token_response("t", 60s, scope_view("a  b"), scope_view()).error() == errc::invalid_configuration);
     CHECK(token_response("t", 60s, scope_view("a\"b"), scope_view()).error() == errc::invalid_configuration);
 }
+
+}  // namespace oauth2_token_endpoint_test

@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+namespace oidc_authorization_test {
+
 namespace {
 
 namespace oidc = apiauth::oidc;
@@ -382,3 +384,5 @@ TEST_CASE("oidc: RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6, RFC 7009 §2.2.1: ever
                                                   {"", c::other}};
     for (const auto& [text, code] : all) CHECK(oidc::parse_provider_error_code(text) == code);
 }
+
+}  // namespace oidc_authorization_test

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <string>
 
+namespace oidc_discovery_test {
+
 namespace {
 
 namespace oidc = apiauth::oidc;
@@ -173,3 +175,5 @@ TEST_CASE("oidc: research §1.9: refetch on an unknown kid at most once per cool
     CHECK(s.due(t0 + 4030s));
     CHECK_FALSE(s.may_refetch(apiauth::errc::unknown_key, t0 + 4010s));
 }
+
+}  // namespace oidc_discovery_test

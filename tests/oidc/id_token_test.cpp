@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+namespace oidc_id_token_test {
+
 namespace {
 
 namespace oidc = apiauth::oidc;
@@ -499,3 +501,5 @@ TEST_CASE("oidc: RFC 8725 §2.1, §3.1: a provider JWKS with any oct key is refu
     const nlohmann::json priv = keys().rsa.to_jwk(true).value();
     CHECK(outcome(oidc::provider_key_set(jwks_of({priv}))) == name(errc::private_key_not_allowed));
 }
+
+}  // namespace oidc_id_token_test

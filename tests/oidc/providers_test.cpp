@@ -12,6 +12,8 @@
 
 #include <string>
 
+namespace oidc_providers_test {
+
 namespace {
 namespace oidc = apiauth::oidc;
 using apiauth::errc;
@@ -217,3 +219,5 @@ TEST_CASE("oidc: OIDC Core §5.1: the profile in a validated ID token", "[oidc][
     CHECK(p->email_verified);
     CHECK(p->name == "Ada Lovelace");
 }
+
+}  // namespace oidc_providers_test

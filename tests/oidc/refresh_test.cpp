@@ -18,6 +18,8 @@
 #include <string_view>
 #include <system_error>
 
+namespace oidc_refresh_test {
+
 namespace {
 
 namespace oidc = apiauth::oidc;
@@ -524,3 +526,5 @@ TEST_CASE("oidc: RFC 7009 §2.2: any other answer is invalid_token_response", "[
     CHECK(ec_outcome(oidc::parse_revocation_response(400, std::string(2048, ' ') + R"({"error":"invalid_request"})",
                                                      nullptr, {.max_size = 1024})) == name(errc::body_too_large));
 }
+
+}  // namespace oidc_refresh_test

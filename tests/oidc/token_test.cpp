@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+namespace oidc_token_test {
+
 namespace {
 
 namespace oidc = apiauth::oidc;
@@ -281,3 +283,5 @@ TEST_CASE("oidc: GitHub (research §2.2): a form-encoded token response, even la
     CHECK(form("access_token=a") == name(errc::missing_parameter));
     CHECK(form("<html>") == name(errc::malformed_form_body));
 }
+
+}  // namespace oidc_token_test

@@ -27,6 +27,8 @@
 
 namespace admin_conformance {
 
+using namespace api_key_support;
+
 using apiauth::stores::any_owner;
 using apiauth::stores::api_key_listing;
 

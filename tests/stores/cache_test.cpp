@@ -11,6 +11,10 @@
 #include <functional>
 #include <thread>
 
+namespace stores_cache_test {
+
+using namespace api_key_support;
+
 using apiauth::stores::any_owner;
 using apiauth::stores::api_key_cache_options;
 using apiauth::stores::cached_api_key_store;
@@ -197,3 +201,5 @@ TEST_CASE("cache: lookups from 4 threads while another invalidates never see a t
     for (auto& t : threads) t.join();
     CHECK(bad == 0);
 }
+
+}  // namespace stores_cache_test

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+namespace stores_memory_test {
+
 using namespace std::chrono_literals;
 using apiauth::api_key_record;
 using apiauth::api_key_verifier;
@@ -191,3 +193,5 @@ TEST_CASE("memory_api_key_store: the flat table keeps every record findable thro
         if ((s.lookup(ids[i]).value() != nullptr) != (i % 3 == 0)) FAIL_CHECK("id " << ids[i] << " after churn");
     CHECK(s.lookup("id-unknown").value() == nullptr);
 }
+
+}  // namespace stores_memory_test

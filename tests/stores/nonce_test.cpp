@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+namespace stores_nonce_test {
+
 using apiauth::errc;
 using apiauth::stores::memory_nonce_store;
 using namespace std::chrono_literals;
@@ -163,3 +165,5 @@ TEST_CASE("memory_nonce_store: a clock that throws fails closed", "[stores][nonc
     fail = false;
     CHECK(yes(s.consume("a")));
 }
+
+}  // namespace stores_nonce_test

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+namespace stores_revocation_test {
+
 using apiauth::errc;
 using apiauth::stores::memory_revocation_store;
 using namespace std::chrono_literals;
@@ -229,3 +231,5 @@ TEST_CASE("RFC 7009 §2.2.1: two threads fill a bounded store: exactly its capac
     CHECK(refused == 4000 - 160);
     CHECK(s.size() == 160);
 }
+
+}  // namespace stores_revocation_test
