@@ -23,7 +23,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace authenticate_cmd {
 
 namespace jose = apiauth::jose;
 namespace oauth2 = apiauth::oauth2;
@@ -388,10 +388,11 @@ exit_code run_authenticate(const context& ctx, const authenticate_options& opt)
     return r.finish(o.response.status >= 500 ? exit_code::internal : exit_code::rejected);
 }
 
-}  // namespace
+}  // namespace authenticate_cmd
 
 void add_authenticate_commands(CLI::App& app, context& ctx)
 {
+    using namespace authenticate_cmd;
     auto opt = std::make_shared<authenticate_options>();
     CLI::App* a = add_command(
         app, ctx, "authenticate", "decide about a raw HTTP request on stdin as an API server would",

@@ -9,7 +9,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace challenge_cmd {
 
 namespace http = apiauth::http;
 
@@ -32,10 +32,11 @@ struct bearer_options {
     std::string realm, error, description, uri, scope;
 };
 
-}  // namespace
+}  // namespace challenge_cmd
 
 void add_challenge_commands(CLI::App& app, context& ctx)
 {
+    using namespace challenge_cmd;
     CLI::App* group = add_group(app, "challenge", "write a WWW-Authenticate challenge (basic, bearer)");
 
     auto basic = std::make_shared<basic_options>();

@@ -15,7 +15,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace explain_cmd {
 
 namespace http = apiauth::http;
 
@@ -250,10 +250,11 @@ exit_code run_www_authenticate(const context& ctx, const std::vector<std::string
     return report_acceptance(r);
 }
 
-}  // namespace
+}  // namespace explain_cmd
 
 void add_explain_commands(CLI::App& app, context& ctx)
 {
+    using namespace explain_cmd;
     CLI::App* group = add_group(app, "explain", "what a server makes of Authorization, a client of WWW-Authenticate");
 
     auto auth = std::make_shared<authorization_options>();

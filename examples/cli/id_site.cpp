@@ -40,7 +40,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace id_site_cmd {
 
 namespace id_site = apiauth::id_site;
 using apiauth::errc;
@@ -820,10 +820,11 @@ exit_code run_response(const context& ctx, const response_options& opt)
     return answer(*url, exit_code::ok);
 }
 
-}  // namespace
+}  // namespace id_site_cmd
 
 void add_id_site_commands(CLI::App& app, context& ctx)
 {
+    using namespace id_site_cmd;
     CLI::App* group = add_group(app, "id-site",
                                 "ID Site hosted login: the application's redirect and callback, the login "
                                 "site's request and response");

@@ -36,7 +36,7 @@ void add_key_file_options(CLI::App& cmd, key_file_options& opt)
     cmd.add_option("--kid", opt.kid, "the key id of a PEM key (a JWK carries its own)")->type_name("KID");
 }
 
-namespace {
+namespace jwk_cmd {
 
 /// A PEM document: its first non-blank line is a "-----BEGIN" line.
 bool is_pem(std::string_view text)
@@ -63,10 +63,11 @@ std::string kty_needing_alg(const nlohmann::json& jwk)
                       ")");
 }
 
-}  // namespace
+}  // namespace jwk_cmd
 
 apiauth::result<jose::key_set> load_keys(std::string_view path, const key_file_options& opt, key_use use)
 {
+    using namespace jwk_cmd;
     const auto text = read_file(path);
     if (!text) throw usage_error("cannot read " + printable(path));
     std::optional<jose::algorithm> alg;
@@ -108,6 +109,7 @@ apiauth::result<jose::key_set> load_keys(std::string_view path, const key_file_o
 
 std::string write_secret_file(const std::string& path, const std::string& text, bool force)
 {
+    using namespace jwk_cmd;
     const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL);
     const int fd = ::open(path.c_str(), flags, 0600);
     if (fd < 0) return std::strerror(errno);
@@ -126,7 +128,7 @@ std::string write_secret_file(const std::string& path, const std::string& text, 
     return problem;
 }
 
-namespace {
+namespace jwk_cmd {
 
 /// "public JWK:" and "public JWKS:" with the documents (text); "public_jwk", "jwks" (JSON).
 void print_public(report& r, const nlohmann::json& pub)
@@ -218,10 +220,11 @@ exit_code run_public(const context& ctx, const public_options& opt)
     return r.finish(exit_code::ok);
 }
 
-}  // namespace
+}  // namespace jwk_cmd
 
 void add_jwk_commands(CLI::App& app, context& ctx)
 {
+    using namespace jwk_cmd;
     CLI::App* group = add_group(app, "jwk", "JSON Web Keys: generate a signing key, publish its public part");
 
     auto gen = std::make_shared<generate_options>();

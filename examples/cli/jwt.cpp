@@ -16,7 +16,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace jwt_cmd {
 
 namespace jose = apiauth::jose;
 namespace jwt = apiauth::jose::jwt;
@@ -47,13 +47,14 @@ std::string describe_date(double t, double now)
     return out;
 }
 
-}  // namespace
+}  // namespace jwt_cmd
 
 // decode_segment and the print_* functions are shared with token.cpp (declared in cli.hpp).
 
 /// The JSON object in the base64url segment `segment`, or a discarded value.
 nlohmann::json decode_segment(std::string_view segment, std::string& problem)
 {
+    using namespace jwt_cmd;
     const auto bytes = apiauth::encoding::base64url::decode(segment);
     if (!bytes) {
         problem = describe_error(bytes.error());
@@ -71,6 +72,7 @@ nlohmann::json decode_segment(std::string_view segment, std::string& problem)
 /// unverified). JSON: "header": {"alg", "kid", "typ"} (null when absent), or null.
 void print_header(report& r, std::string_view token)
 {
+    using namespace jwt_cmd;
     r.heading("header");
     std::string problem;
     const auto h = decode_segment(token.substr(0, token.find('.')), problem);
@@ -100,8 +102,9 @@ void print_header(report& r, std::string_view token)
 }
 
 /// The registered claims of a verified token.
-void print_claims(const report& r, const jwt::claims& c, double now)
+void print_claims(const report& r, const apiauth::jose::jwt::claims& c, double now)
 {
+    using namespace jwt_cmd;
     r.heading("claims (verified)");
     const auto str = [&](std::string_view label, std::optional<std::string_view> v) {
         if (v) r.row(label, quoted(*v, true), 2);
@@ -129,6 +132,7 @@ void print_claims(const report& r, const jwt::claims& c, double now)
 void print_unverified_claims(const report& r, const nlohmann::json& j, std::string_view problem, double now,
                              bool signature_valid)
 {
+    using namespace jwt_cmd;
     r.heading(signature_valid ? "claims (the signature is valid, the claims are refused)"
                               : "claims (NOT verified: as the token states them)");
     if (j.is_discarded()) {
@@ -151,7 +155,7 @@ void print_unverified_claims(const report& r, const nlohmann::json& j, std::stri
     if (shown == 0) r.row("(none)", "no registered claim", 2);
 }
 
-namespace {
+namespace jwt_cmd {
 
 /// "a,b,,c" as {"a", "b", "c"}.
 std::vector<std::string> split_list(std::string_view s)
@@ -273,10 +277,11 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
     return report_acceptance(r);
 }
 
-}  // namespace
+}  // namespace jwt_cmd
 
 void add_jwt_commands(CLI::App& app, context& ctx)
 {
+    using namespace jwt_cmd;
     CLI::App* group = add_group(app, "jwt", "JSON Web Tokens: sign one, verify one as a resource server would");
 
     auto sign = std::make_shared<sign_options>();

@@ -40,7 +40,7 @@ void write_hex(std::span<const std::byte> b, std::span<char> out) noexcept
     }
 }
 
-namespace {
+namespace key_cmd {
 
 // ---- hex and peppers ----------------------------------------------------------------------------
 
@@ -69,12 +69,13 @@ std::optional<std::vector<std::byte>> from_hex(std::string_view h)
     return out;
 }
 
-}  // namespace
+}  // namespace key_cmd
 
 // pepper_from_hex, make_ring and records_from are shared with authenticate.cpp (cli.hpp).
 
 pepper_bytes pepper_from_hex(std::string_view hex, std::uint32_t version)
 {
+    using namespace key_cmd;
     auto bytes = from_hex(hex);
     if (!bytes) throw usage_error("a pepper must be hex (64 or more digits)");
     if (bytes->size() < apiauth::pepper_ring::min_pepper_size)
@@ -84,6 +85,7 @@ pepper_bytes pepper_from_hex(std::string_view hex, std::uint32_t version)
 
 apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::uint32_t current)
 {
+    using namespace key_cmd;
     std::vector<apiauth::pepper> list;
     for (const auto& p : peppers) list.push_back({p.version, p.key});
     auto ring = apiauth::pepper_ring::make(list, current);
@@ -93,6 +95,7 @@ apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::ui
 
 apiauth::pepper_ring ring_from(std::string_view hex, std::uint32_t version, const std::vector<std::string>& older)
 {
+    using namespace key_cmd;
     // --pepper-hex/--pepper-version is the current pepper; --pepper HEX:N adds older ones.
     std::vector<pepper_bytes> peppers;
     peppers.push_back(pepper_from_hex(hex, version));
@@ -108,7 +111,7 @@ apiauth::pepper_ring ring_from(std::string_view hex, std::uint32_t version, cons
     return make_ring(peppers, version);
 }
 
-namespace {
+namespace key_cmd {
 
 // ---- records as JSON ----------------------------------------------------------------------------
 
@@ -181,11 +184,12 @@ apiauth::api_key_record record_from(const nlohmann::json& j)
     return r;
 }
 
-}  // namespace
+}  // namespace key_cmd
 
 // A record argument is a JSON text if it starts with '{' or '[', else the name of a file holding one.
 std::vector<apiauth::api_key_record> records_from(std::string_view arg)
 {
+    using namespace key_cmd;
     std::string text(arg);
     if (!(arg.starts_with("{") || arg.starts_with("["))) {
         auto file = read_file(arg);
@@ -210,7 +214,7 @@ std::vector<apiauth::api_key_record> records_from(std::string_view arg)
     return out;
 }
 
-namespace {
+namespace key_cmd {
 
 void write_record_file(report& r, const std::string& path, const nlohmann::json& record)
 {
@@ -479,10 +483,11 @@ exit_code run_import_stormpath(const context& ctx, const import_options& opt)
     return r.finish(exit_code::ok);
 }
 
-}  // namespace
+}  // namespace key_cmd
 
 void add_key_commands(CLI::App& app, context& ctx)
 {
+    using namespace key_cmd;
     CLI::App* group =
         add_group(app, "key", "API keys: generate, verify, the Basic form, Stormpath import; keys in PostgreSQL");
 

@@ -49,7 +49,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace key_db_cmd {
 
 namespace stores = apiauth::stores;
 using std::chrono::sys_seconds;
@@ -692,10 +692,11 @@ void add_key_arguments(CLI::App& cmd, key_options& opt)
     add_db_options(cmd, opt.db, "the keys' database");
 }
 
-}  // namespace
+}  // namespace key_db_cmd
 
 void add_db_options(CLI::App& cmd, db_options& opt, std::string_view what)
 {
+    using namespace key_db_cmd;
     cmd.add_option("--db", opt.db,
                    std::string(what) + ": a libpq connection string or\n"
                                        "postgresql:// URI (default: the environment variable APIAUTH_DB)")
@@ -709,12 +710,14 @@ void add_db_options(CLI::App& cmd, db_options& opt, std::string_view what)
 
 bool db_given(const db_options& opt)
 {
+    using namespace key_db_cmd;
     const char* env = std::getenv("APIAUTH_DB");
     return !opt.db.empty() || (env != nullptr && *env != '\0');
 }
 
 db_lookup open_db_lookup(const db_options& opt)
 {
+    using namespace key_db_cmd;
 #if APIAUTH_CLI_WITH_POSTGRES
     auto db = std::make_shared<database>(opt);
     return {[db](std::string_view id) noexcept { return db->store().lookup(id); },
@@ -727,6 +730,7 @@ db_lookup open_db_lookup(const db_options& opt)
 
 void add_key_db_commands(CLI::App& group, context& ctx)
 {
+    using namespace key_db_cmd;
     auto mig = std::make_shared<migrate_options>();
     CLI::App* m =
         add_command(group, ctx, "migrate", "create the keys' table in PostgreSQL (idempotent)",

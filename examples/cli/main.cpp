@@ -20,7 +20,7 @@
 #include <iostream>
 #include <memory>
 
-namespace {
+namespace main_cmd {
 
 using apiauth_cli::exit_code;
 
@@ -133,10 +133,11 @@ int run(int argc, char** argv)
     return static_cast<int>(ctx.status);
 }
 
-}  // namespace
+}  // namespace main_cmd
 
 int main(int argc, char** argv)
 {
+    using namespace main_cmd;
     try {
         return run(argc, argv);
     } catch (const std::exception& e) {

@@ -33,7 +33,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace oidc_cmd {
 
 namespace oidc = apiauth::oidc;
 namespace jose = apiauth::jose;
@@ -510,10 +510,11 @@ exit_code run_id_token(const context& ctx, const id_token_options& opt)
     return report_acceptance(r);
 }
 
-}  // namespace
+}  // namespace oidc_cmd
 
 void add_oidc_commands(CLI::App& app, context& ctx)
 {
+    using namespace oidc_cmd;
     CLI::App* group = add_group(app, "oidc",
                                 "OpenID Connect / OAuth 2.0 code flow, the client's side: authorization URL, "
                                 "callback, token request and response, ID token");

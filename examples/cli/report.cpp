@@ -15,7 +15,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace report_cmd {
 
 // The realm of every challenge a verdict proposes.
 constexpr std::string_view example_realm = "example";
@@ -48,10 +48,11 @@ public:
     }
 };
 
-}  // namespace
+}  // namespace report_cmd
 
 std::string_view reason_phrase(int status)
 {
+    using namespace report_cmd;
     switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
@@ -68,6 +69,7 @@ std::string_view reason_phrase(int status)
 
 std::shared_ptr<CLI::Formatter> make_help_formatter()
 {
+    using namespace report_cmd;
     return std::make_shared<help_formatter>();
 }
 
@@ -85,6 +87,7 @@ CLI::App* add_command(CLI::App& parent, context& ctx, std::string name, std::str
 
 CLI::App* add_group(CLI::App& parent, std::string name, std::string description)
 {
+    using namespace report_cmd;
     CLI::App* group = parent.add_subcommand(std::move(name), std::move(description));
     group->require_subcommand(1);
     group->footer("Run 'apiauth " + group->get_name() + " <subcommand> --help' for one subcommand's options.");
@@ -93,6 +96,7 @@ CLI::App* add_group(CLI::App& parent, std::string name, std::string description)
 
 std::string command_path(const CLI::App& app)
 {
+    using namespace report_cmd;
     std::string path = app.get_name();
     for (const CLI::App* p = app.get_parent(); p != nullptr; p = p->get_parent()) path = p->get_name() + " " + path;
     return path;
@@ -100,6 +104,7 @@ std::string command_path(const CLI::App& app)
 
 std::optional<std::string> read_file(std::string_view path)
 {
+    using namespace report_cmd;
     std::ifstream in{std::string(path), std::ios::binary};
     if (!in) return std::nullopt;
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -109,6 +114,7 @@ std::optional<std::string> read_file(std::string_view path)
 
 std::string read_stdin(std::string_view what, std::size_t max)
 {
+    using namespace report_cmd;
     std::string text;
     char buf[16384];
     for (;;) {
@@ -128,6 +134,7 @@ std::string read_stdin(std::string_view what, std::size_t max)
 
 std::string printable(std::string_view s, bool keep_non_ascii)
 {
+    using namespace report_cmd;
     static constexpr std::string_view hex = "0123456789abcdef";
     std::string out;
     out.reserve(s.size());
@@ -149,6 +156,7 @@ std::string printable(std::string_view s, bool keep_non_ascii)
 
 std::string quoted(std::string_view s, bool keep_non_ascii)
 {
+    using namespace report_cmd;
     std::string out = "\"";
     for (const char ch : printable(s, keep_non_ascii)) {
         if (ch == '"') out += '\\';
@@ -159,17 +167,20 @@ std::string quoted(std::string_view s, bool keep_non_ascii)
 
 std::string preview(std::string_view token)
 {
+    using namespace report_cmd;
     constexpr std::size_t shown = 12;
     return token.size() <= shown ? printable(token) : printable(token.substr(0, shown)) + "…";
 }
 
 std::string octets(std::size_t n)
 {
+    using namespace report_cmd;
     return std::to_string(n) + (n == 1 ? " octet" : " octets");
 }
 
 std::string describe_error(std::error_code ec)
 {
+    using namespace report_cmd;
     const std::string_view name = apiauth::error_name(ec);
     return name.empty() ? std::string(ec.category().name()) + ":" + std::to_string(ec.value()) : std::string(name);
 }
@@ -180,6 +191,7 @@ report::report(const context& ctx, std::string command) : json_(ctx.json), comma
 
 void report::row(std::string_view label, std::string_view value, std::size_t indent) const
 {
+    using namespace report_cmd;
     if (json_) return;
     const std::size_t used = indent + label.size();
     std::cout << std::string(indent, ' ') << label << std::string(used < label_width ? label_width - used : 2, ' ')
@@ -188,16 +200,19 @@ void report::row(std::string_view label, std::string_view value, std::size_t ind
 
 void report::heading(std::string_view title) const
 {
+    using namespace report_cmd;
     if (!json_) std::cout << '\n' << title << '\n';
 }
 
 void report::line(std::string_view text) const
 {
+    using namespace report_cmd;
     if (!json_) std::cout << text << '\n';
 }
 
 exit_code report::finish(exit_code code)
 {
+    using namespace report_cmd;
     if (json_) {
         // "command" and "verdict" first, for people reading it; the rest in name order.
         nlohmann::ordered_json out = {{"command", command_},
@@ -211,6 +226,7 @@ exit_code report::finish(exit_code code)
 
 exit_code report::refuse(std::string_view what, std::error_code ec)
 {
+    using namespace report_cmd;
     if (!json_)
         std::cerr << "apiauth " << command_ << ": " << what << ": " << describe_error(ec) << ": " << ec.message()
                   << '\n';
@@ -220,11 +236,13 @@ exit_code report::refuse(std::string_view what, std::error_code ec)
 
 nlohmann::json error_json(std::error_code ec)
 {
+    using namespace report_cmd;
     return {{"name", describe_error(ec)}, {"message", ec.message()}};
 }
 
 exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind, std::string_view scope)
 {
+    using namespace report_cmd;
     const int status = apiauth::http_status(ec);
     const std::string_view oauth = apiauth::oauth_error(ec);
     std::vector<std::string> challenges;
@@ -254,6 +272,7 @@ exit_code report_rejection(report& r, std::error_code ec, scheme_kind kind, std:
 
 exit_code report_acceptance(report& r)
 {
+    using namespace report_cmd;
     r.line("");
     r.row("verdict", "accepted");
     return r.finish(exit_code::ok);

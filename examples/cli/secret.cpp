@@ -15,7 +15,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace secret_cmd {
 
 constexpr int min_octets = 12;  // 96 bits: enough for an identifier (a key id); secrets take 32
 constexpr int max_octets = 1024;
@@ -104,10 +104,11 @@ exit_code run_generate(const context& ctx, const generate_options& opt, bool pre
     return r.finish(exit_code::ok);
 }
 
-}  // namespace
+}  // namespace secret_cmd
 
 void add_secret_commands(CLI::App& app, context& ctx)
 {
+    using namespace secret_cmd;
     CLI::App* group = add_group(app, "secret", "random secrets: peppers, application key ids and secrets");
 
     auto gen = std::make_shared<generate_options>();

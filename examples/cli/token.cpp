@@ -22,7 +22,7 @@
 
 namespace apiauth_cli {
 
-namespace {
+namespace token_cmd {
 
 namespace jose = apiauth::jose;
 namespace oauth2 = apiauth::oauth2;
@@ -317,10 +317,11 @@ exit_code run_introspect(const context& ctx, const policy_options& opt)
     return r.finish(active ? exit_code::ok : exit_code::rejected);
 }
 
-}  // namespace
+}  // namespace token_cmd
 
 void add_token_commands(CLI::App& app, context& ctx)
 {
+    using namespace token_cmd;
     CLI::App* group =
         add_group(app, "token", "OAuth 2.0 access tokens (RFC 9068): issue, verify, introspect (RFC 7662)");
 
