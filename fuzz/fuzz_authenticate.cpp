@@ -6,6 +6,8 @@
 // ctl & 3 is the number of Authorization lines (0-3); ctl & 4 allows the form-body method, ctl & 8
 // the query method; ctl & 16 turns the token cache on; ctl & 32 requires the scope "items:read";
 // ctl & 64 gives the token endpoint a list of RFC 8707 resources, ctl & 128 a resource function.
+// @KEY@ and @KEY2@ expand to the Basic credentials of two clients; the second's record allows
+// tokens for https://rs/ledger only.
 // The store holds one API key; the verifier trusts one HS256 key. "@KEY@" in a field becomes the
 // Basic credentials of that key and "@TOKEN@" a valid access token for it, so the fuzzer reaches
 // the accepting paths too. Checks, abort() on failure:
@@ -16,11 +18,13 @@
 //  - an identity from a token holds the required scope and names the stored key;
 //  - a Bearer request's error is what extract_bearer, then the verifier, give (no shortcut
 //    changes an answer);
-//  - resource_not_allowed only when a resource policy is set.
+//  - resource_not_allowed only when a resource policy is set (the endpoint's, or the second
+//    client's record).
 #include "fuzz_check.hpp"
 
 #include <apiauth/api_key.hpp>
 #include <apiauth/authenticate.hpp>
+#include <apiauth/encoding/base64.hpp>
 #include <apiauth/oauth2/access_token.hpp>
 #include <apiauth/oauth2/token_cache.hpp>
 #include <apiauth/stores/memory.hpp>
@@ -46,6 +50,8 @@ struct world {
     std::optional<apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token>> cache;
     apiauth::stores::memory_revocation_store revoked{64};
     std::string key_id, basic, token;
+    // A second client whose record restricts its tokens to one RFC 8707 resource.
+    std::string key_id2, client_id2, basic2;
 };
 
 void build(world& x)
@@ -58,6 +64,14 @@ void build(world& x)
     FUZZ_CHECK(x.store.insert(g->record));
     const auto k = apiauth::parse_api_key(g->token.reveal());
     x.basic = *apiauth::http::encode_oauth_client_basic(k->client_id(), k->client_secret());
+    auto g2 = apiauth::generate_api_key("acme_sk", *x.ring, {});
+    g2->record.scopes = {"items:read"};
+    g2->record.resources = {"https://rs/ledger"};
+    x.key_id2 = g2->record.key_id;
+    FUZZ_CHECK(x.store.insert(g2->record));
+    const auto k2 = apiauth::parse_api_key(g2->token.reveal());
+    x.client_id2 = std::string(k2->client_id());
+    x.basic2 = *apiauth::http::encode_oauth_client_basic(k2->client_id(), k2->client_secret());
     std::array<std::byte, 32> secret{};
     for (std::size_t i = 0; i < 32; ++i) secret[i] = static_cast<std::byte>(0x77 ^ i);
     auto key = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, secret, "k");
@@ -85,6 +99,7 @@ std::string expand(std::string_view s, const world& w)
 {
     std::string out(s);
     for (const auto& [from, to] : {std::pair<std::string_view, std::string_view>{"@KEY@", w.basic},
+                                   std::pair<std::string_view, std::string_view>{"@KEY2@", w.basic2},
                                    std::pair<std::string_view, std::string_view>{"@TOKEN@", w.token}}) {
         for (std::size_t p = out.find(from); p != std::string::npos; p = out.find(from, p + to.size()))
             out.replace(p, from.size(), to);
@@ -142,13 +157,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (o.identity) {
         FUZZ_CHECK(!o.error);
         FUZZ_CHECK(o.response.fields.empty() && o.response.body.empty());
-        FUZZ_CHECK(o.identity->key_id() == w.key_id);
+        FUZZ_CHECK(o.identity->key_id() == w.key_id || o.identity->key_id() == w.key_id2);
         for (std::string_view s : scopes) FUZZ_CHECK(o.identity->has_scope(s));
         return 0;
     }
-    if (o.error == apiauth::errc::resource_not_allowed) FUZZ_CHECK((ctl & (64u | 128u)) != 0);
+    // Only a policy refuses a resource: the endpoint's (ctl) or the second client's record (its
+    // credentials or id somewhere in the request).
+    bool second_in_header = false;
+    for (const std::string& l : lines) second_in_header = second_in_header || l.find(w.basic2) != std::string::npos;
+    if (o.error == apiauth::errc::resource_not_allowed)
+        FUZZ_CHECK((ctl & (64u | 128u)) != 0 || second_in_header || target.find(w.client_id2) != std::string::npos ||
+                   body.find(w.client_id2) != std::string::npos);
     if (o.method == apiauth::auth_method::token_request) {
         FUZZ_CHECK(o.response.status == (o.error ? apiauth::http_status(o.error, apiauth::endpoint::token) : 200));
+        // A token for the second client (its Basic credentials, which exclude any other client
+        // authentication) is for its one resource: every audience is https://rs/ledger.
+        if (!o.error && second_in_header) {
+            const std::string_view out = o.response.body;
+            const std::size_t at = out.find("\"access_token\":\"");
+            FUZZ_CHECK(at != std::string_view::npos);
+            const std::size_t start = at + 16, end = out.find('"', start);
+            const std::string_view token = out.substr(start, end - start);
+            const std::size_t d1 = token.find('.'), d2 = token.find('.', d1 + 1);
+            FUZZ_CHECK(d1 != std::string_view::npos && d2 != std::string_view::npos);
+            const auto payload = apiauth::encoding::base64url::decode(token.substr(d1 + 1, d2 - d1 - 1));
+            FUZZ_CHECK(payload.has_value());
+            const std::string_view p = *payload;
+            FUZZ_CHECK(p.find("\"https://rs/ledger\"") != std::string_view::npos);
+            for (std::size_t i = p.find("https://rs"); i != std::string_view::npos; i = p.find("https://rs", i + 1))
+                FUZZ_CHECK(p.substr(i, 18) == "https://rs/ledger\"");
+        }
     } else {
         FUZZ_CHECK(o.error);
         FUZZ_CHECK(o.response.status == apiauth::http_status(o.error, apiauth::endpoint::resource));

@@ -237,7 +237,7 @@ void add_key_db_commands(CLI::App& key_group, context& ctx);
 /// Where the key records are: --db, --table, --timeout-ms.
 struct db_options {
     std::string db;                          ///< libpq conninfo or URI; "" = the environment's APIAUTH_DB
-    std::string table = "apiauth_api_keys";  ///< migration 001's table
+    std::string table = "apiauth_api_keys";  ///< the migrations' table
     std::int64_t timeout_ms = 5000;          ///< the bound of each connect and statement
 };
 

@@ -520,6 +520,19 @@ printf 'POST /oauth/token HTTP/1.1\nAuthorization: %s\nContent-Type: application
     "$client_basic" "$body" >req-token-lf.txt
 run 0 "${auth_tokens[@]}" <req-token-lf.txt
 grep -q '^HTTP/1.1 200 OK' out.txt || fail "authenticate (LF request): no 200 status line"
+# A record restricted to one RFC 8707 resource: a token for it, none for the default audience.
+python3 -c 'import json; c = json.load(open("client.json")); c["resources"] = ["https://ledger.example/"]
+json.dump(c, open("client-ledger.json", "w"))'
+ledger_auth=(authenticate --record client-ledger.json --pepper-hex "$pepper" --token-key at-es.jwk --iss "$as_iss"
+    --aud "$api_aud")
+run 1 "${ledger_auth[@]}" --json <req-token.txt
+json_is 'doc["response"]["status"] == 400 and doc["error"]["name"] == "resource_not_allowed"'
+json_is 'json.loads(doc["response"]["body"])["error"] == "invalid_target"'
+ledger_body='grant_type=client_credentials&resource=https%3A%2F%2Fledger.example%2F'
+printf 'POST /oauth/token HTTP/1.1\r\nAuthorization: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s' \
+    "$client_basic" ${#ledger_body} "$ledger_body" >req-token-ledger.txt
+run 0 "${ledger_auth[@]}" --json <req-token-ledger.txt
+json_is 'doc["response"]["status"] == 200'
 
 printf 'GET /items HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n' "$bearer" >req-bearer.txt
 run 0 "${auth_tokens[@]}" --scope read --json <req-bearer.txt

@@ -148,6 +148,8 @@ nlohmann::json record_json(const apiauth::api_key_record& r)
     if (r.not_before) j["not_before"] = unix_seconds(*r.not_before);
     if (r.expires_at) j["expires_at"] = unix_seconds(*r.expires_at);
     if (r.revoked_at) j["revoked_at"] = unix_seconds(*r.revoked_at);
+    if (!r.grant_types.empty()) j["grant_types"] = r.grant_types;
+    if (!r.resources.empty()) j["resources"] = r.resources;
     return j;
 }
 
@@ -180,6 +182,8 @@ apiauth::api_key_record record_from(const nlohmann::json& j)
     if (j.contains("expires_at")) r.expires_at = from_unix(j.at("expires_at").get<std::int64_t>());
     if (j.contains("revoked_at")) r.revoked_at = from_unix(j.at("revoked_at").get<std::int64_t>());
     r.scopes = j.value("scopes", std::vector<std::string>{});
+    r.grant_types = j.value("grant_types", std::vector<std::string>{});
+    r.resources = j.value("resources", std::vector<std::string>{});
     r.owner = j.value("owner", std::string());
     return r;
 }

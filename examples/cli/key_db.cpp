@@ -4,7 +4,7 @@
 //
 // The database is --db, a libpq connection string ("host=/run/postgresql dbname=app") or URI
 // ("postgresql://apiauth@db.internal/app"), else the environment variable APIAUTH_DB (which keeps
-// a password off the command line); the table is --table (migration 001's apiauth_api_keys by
+// a password off the command line); the table is --table (the migrations' apiauth_api_keys by
 // default). The database holds records only. The token is printed once, by create and rotate;
 // the pepper is never in the database: the commands that make or re-wrap a verifier need the
 // servers' pepper (--pepper-hex), and never make up a random one, since a verifier under a pepper
@@ -84,7 +84,7 @@ struct create_options {
     db_options db;
     ring_options pepper;
     std::string prefix, owner, name;
-    std::vector<std::string> scopes, grant_types;
+    std::vector<std::string> scopes, grant_types, resources;
     std::uint32_t lifetime_days = 0;
 };
 
@@ -215,6 +215,7 @@ nlohmann::json listing_json(const stores::api_key_listing& l, sys_seconds now)
             {"name", l.name},
             {"scopes", l.scopes},
             {"grant_types", l.grant_types},
+            {"resources", l.resources},
             {"created_at", unix_seconds(l.created_at)},
             {"not_before", time_json(l.not_before)},
             {"expires_at", time_json(l.expires_at)},
@@ -234,6 +235,7 @@ void print_listing(const report& r, const stores::api_key_listing& l, sys_second
     if (!l.name.empty()) line(r, "name", apiauth_cli::quoted(l.name, true));
     line(r, "scopes", joined(l.scopes, "(none)"));
     line(r, "grant_types", joined(l.grant_types, "(all)"));
+    line(r, "resources", joined(l.resources, "(any)"));
     line(r, "created", utc(l.created_at));
     if (l.not_before) line(r, "not_before", when(*l.not_before, now));
     line(r, "expires", l.expires_at ? when(*l.expires_at, now) : "never");
@@ -380,8 +382,8 @@ public:
         if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t")
             return "the table " + table_ + " does not exist: run `apiauth key migrate` first (or give --table)";
         return "connected, and the table " + table_ +
-               " exists, but the statements on it failed: is it migration 001's table? (or a statement took longer "
-               "than --timeout-ms " +
+               " exists, but the statements on it failed: is it migrated (apiauth key migrate)? (or a statement "
+               "took longer than --timeout-ms " +
                std::to_string(timeout_.count()) + ")";
     }
 
@@ -448,8 +450,9 @@ apiauth::pepper_ring ring_of(const ring_options& opt, std::string_view command)
 
 // What a store refuses to keep (stores::api_key_record_bounds), said when it does.
 constexpr std::string_view storable_rules =
-    "the key's metadata was refused (an owner or a name over 256 octets, more than 64 scopes or grant types, "
-    "or one that is empty, over 128 octets or not visible ASCII)";
+    "the key's metadata was refused (an owner or a name over 256 octets, more than 64 scopes, grant types or "
+    "resources, or one that is empty, over 128 octets (512 for a resource) or not visible ASCII, or a resource "
+    "that is not an absolute URI without a fragment)";
 
 // ---- the commands -------------------------------------------------------------------------------
 
@@ -459,9 +462,9 @@ exit_code run_migrate(const context& ctx, const migrate_options& opt)
     database db(opt.db);
     if (auto m = db.pool().migrate(); !m) return failed(r, db, "migrate", m.error(), /*migrating=*/true);
     line(r, "table", opt.db.table);
-    line(r, "migration", "001 applied (idempotent: applying it again changes nothing)");
+    line(r, "migration", "001, 002 applied (idempotent: applying them again changes nothing)");
     r["table"] = opt.db.table;
-    r["migration"] = "001";
+    r["migration"] = "002";
     return r.finish(exit_code::ok);
 }
 
@@ -478,7 +481,8 @@ exit_code run_create(const context& ctx, const create_options& opt)
                              .owner = opt.owner,
                              .name = opt.name,
                              .scopes = opt.scopes,
-                             .grant_types = opt.grant_types};
+                             .grant_types = opt.grant_types,
+                             .resources = opt.resources};
     if (opt.lifetime_days > 0) spec.lifetime = std::chrono::days(opt.lifetime_days);
     auto g = stores::create_api_key(db.store(), spec, ring);
     if (!g)
@@ -734,9 +738,10 @@ void add_key_db_commands(CLI::App& group, context& ctx)
     auto mig = std::make_shared<migrate_options>();
     CLI::App* m =
         add_command(group, ctx, "migrate", "create the keys' table in PostgreSQL (idempotent)",
-                    "Apply migration 001 (sql/postgres/001_api_keys.sql) to the database: the table of\n"
-                    "API key records and its two indexes, each IF NOT EXISTS, so that running it again\n"
-                    "changes nothing. The other database commands need it done once.",
+                    "Apply migrations 001 and 002 (sql/postgres/) to the database: the table of API key\n"
+                    "records and its two indexes, then its resources column, each IF NOT EXISTS, so that\n"
+                    "running them again changes nothing. The other database commands need it done once,\n"
+                    "and again after an upgrade that adds a migration.",
                     footer("table migration", "0 applied, 2 usage error, 3 database unavailable (or the DDL refused)",
                            "apiauth key migrate --db postgresql://apiauth@db.internal/app"),
                     [&ctx, mig] { return run_migrate(ctx, *mig); });
@@ -748,7 +753,7 @@ void add_key_db_commands(CLI::App& group, context& ctx)
         "Generate an API key <prefix>_<version><key id>_<secret><checksum> with its record\n"
         "(an HMAC-SHA-256 verifier under the servers' pepper) and insert the record. The\n"
         "token is printed once, on the first line; the database never holds it, nor the pepper.",
-        footer("token key{key_id hint prefix format owner name scopes grant_types created_at\n"
+        footer("token key{key_id hint prefix format owner name scopes grant_types resources created_at\n"
                "      not_before expires_at revoked_at previous_valid_until pepper_version wrapped status}",
                refused_status,
                "apiauth key create --db \"$db\" --prefix acme_sk --owner alice --name ci --scope items:read \\\n"
@@ -764,6 +769,11 @@ void add_key_db_commands(CLI::App& group, context& ctx)
                   "a grant the key may use at the token endpoint (repeat;\n"
                   "default: all)")
         ->type_name("G")
+        ->allow_extra_args(false);
+    c->add_option("--resource", cre->resources,
+                  "an RFC 8707 resource (absolute URI) the key may have access\n"
+                  "tokens for (repeat; default: any the token endpoint allows)")
+        ->type_name("URI")
         ->allow_extra_args(false);
     c->add_option("--lifetime-days", cre->lifetime_days, "the key expires after D days (default: never)")
         ->type_name("D");
@@ -819,8 +829,8 @@ void add_key_db_commands(CLI::App& group, context& ctx)
     auto rot = std::make_shared<rotate_options>();
     CLI::App* o =
         add_command(group, ctx, "rotate", "replace a key: a new token, the old one ending after --grace",
-                    "Create a new key with the old key's prefix, owner, name, scopes, grant types and\n"
-                    "remaining lifetime, and end the old key at now + --grace, rounded up to the second\n"
+                    "Create a new key with the old key's prefix, owner, name, scopes, grant types,\n"
+                    "resources and remaining lifetime, and end the old key at now + --grace, rounded up to the second\n"
                     "(or at its own expiry if sooner), in one transaction. The new token is printed once.\n"
                     "A disabled key is refused (api_key_revoked): rotation never re-enables a key.",
                     footer("token key{…} (the new key) old_key{…}", refused_status,

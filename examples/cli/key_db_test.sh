@@ -164,8 +164,12 @@ stderr_has "database unavailable"
 stderr_has "does not exist: run \`apiauth key migrate\`"
 run 0 key migrate --db "$db" --json
 json_is 'doc["command"] == "key migrate" and doc["verdict"] == "accepted" and doc["table"] == "apiauth_api_keys"'
+json_is 'doc["migration"] == "002"'
 run 0 key migrate --db "$db"  # idempotent
-stdout_has "001 applied"
+stdout_has "001, 002 applied"
+same "the resources column (migration 002)" \
+    "$(sql "SELECT data_type, is_nullable, column_default FROM information_schema.columns
+            WHERE table_name = 'apiauth_api_keys' AND column_name = 'resources'")" "text|NO|''::text"
 same "table after migrate" "$(sql "SELECT count(*) FROM pg_indexes WHERE tablename = 'apiauth_api_keys'")" 3
 APIAUTH_DB=$uri run 0 key migrate --table other_keys  # the URI form, from the environment
 same "other_keys after migrate" "$(sql "SELECT to_regclass('other_keys') IS NOT NULL")" t
@@ -180,10 +184,12 @@ run 0 key create --db "$db" --prefix acme_sk --owner alice --name 'ci deploy' --
 json_is 'doc["command"] == "key create" and doc["verdict"] == "accepted" and doc["token"].startswith("acme_sk_")'
 json_is 'doc["key"]["owner"] == "alice" and doc["key"]["name"] == "ci deploy" and doc["key"]["status"] == "enabled"'
 json_is 'doc["key"]["scopes"] == ["items:read", "items:write"] and doc["key"]["grant_types"] == ["client_credentials"]'
+json_is 'doc["key"]["resources"] == []'
 json_is 'doc["key"]["pepper_version"] == 1 and not doc["key"]["wrapped"] and doc["key"]["revoked_at"] is None'
 json_is 'abs(doc["key"]["expires_at"] - doc["key"]["created_at"] - 30 * 86400) == 0'
 json_is 'set(doc["key"]) == {"key_id", "hint", "prefix", "format", "owner", "name", "scopes", "grant_types",
-    "created_at", "not_before", "expires_at", "revoked_at", "previous_valid_until", "pepper_version", "wrapped", "status"}'
+    "resources", "created_at", "not_before", "expires_at", "revoked_at", "previous_valid_until", "pepper_version",
+    "wrapped", "status"}'
 a1=$(jget 'doc["token"]')
 a1_id=$(key_id_of "$a1")
 same "create: key_id in the JSON" "$(jget 'doc["key"]["key_id"]')" "$a1_id"
@@ -201,10 +207,16 @@ checks=$((checks + 1))
 stdout_has "status       enabled"
 stdout_has "expires      never"
 
-# Bob's key, the database from the environment.
-APIAUTH_DB=$db run 0 key create --prefix acme_sk --owner bob --scope items:read "${p1[@]}" --json
+# Bob's key, the database from the environment, for two RFC 8707 resources only.
+APIAUTH_DB=$db run 0 key create --prefix acme_sk --owner bob --scope items:read "${p1[@]}" --json \
+    --resource https://api.example.com/items --resource urn:example:ledger
+json_is 'doc["key"]["resources"] == ["https://api.example.com/items", "urn:example:ledger"]'
 b1=$(jget 'doc["token"]')
 b1_id=$(key_id_of "$b1")
+same "row of b1" "$(sql "SELECT resources FROM apiauth_api_keys WHERE key_id = '$b1_id'")" \
+    "https://api.example.com/items urn:example:ledger"
+run 0 key show "$b1_id" --db "$db"
+stdout_has "resources    https://api.example.com/items urn:example:ledger"
 same "alice's rows" "$(sql "SELECT count(*) FROM apiauth_api_keys WHERE owner = 'alice'")" 2
 same "bob's rows" "$(sql "SELECT count(*) FROM apiauth_api_keys WHERE owner = 'bob'")" 1
 # No secret anywhere in the table: only verifiers.
@@ -222,6 +234,10 @@ run 2 key create --db "$db" --prefix Acme --owner alice "${p1[@]}"
 run 2 key create --db "$db" --prefix acme_sk --owner alice --pepper-hex 00
 run 1 key create --db "$db" --prefix acme_sk --owner alice --scope 'two words' "${p1[@]}" --json
 json_is 'doc["verdict"] == "rejected" and doc["error"]["name"] == "invalid_configuration"'
+run 1 key create --db "$db" --prefix acme_sk --owner alice --resource api.example.com "${p1[@]}" --json  # no scheme
+json_is 'doc["verdict"] == "rejected" and doc["error"]["name"] == "invalid_configuration"'
+run 1 key create --db "$db" --prefix acme_sk --owner alice --resource 'https://a.example/#x' "${p1[@]}"
+stderr_has "not an absolute URI without a fragment"
 run 2 key create --prefix acme_sk --owner alice "${p1[@]}"  # no --db, no APIAUTH_DB
 stderr_has "no database"
 run 2 key create --db 'not a conninfo' --prefix acme_sk --owner alice "${p1[@]}"

@@ -119,12 +119,14 @@ struct client_fixture {
         return std::move(*v);
     }
 
-    client make_client(std::vector<std::string> scopes, std::vector<std::string> grants, bool insert)
+    client make_client(std::vector<std::string> scopes, std::vector<std::string> grants, bool insert,
+                       std::vector<std::string> resources = {})
     {
         auto g = apiauth::generate_api_key("acme_sk", ring, {.now = t_now});
         REQUIRE(g.has_value());
         g->record.scopes = std::move(scopes);
         g->record.grant_types = std::move(grants);
+        g->record.resources = std::move(resources);
         g->record.owner = "acct-1";
         const std::string token(g->token.reveal());
         client c;
@@ -139,9 +141,10 @@ struct client_fixture {
         if (insert) REQUIRE(store.inner.insert(g->record));
         return c;
     }
-    client add_client(std::vector<std::string> scopes, std::vector<std::string> grants = {})
+    client add_client(std::vector<std::string> scopes, std::vector<std::string> grants = {},
+                      std::vector<std::string> resources = {})
     {
-        return make_client(std::move(scopes), std::move(grants), true);
+        return make_client(std::move(scopes), std::move(grants), true, std::move(resources));
     }
     int store_lookups() const { return store.lookups.load(); }
 };

@@ -669,6 +669,91 @@ TEST_CASE_METHOD(token_fixture, "RFC 8707 §2: an application's resource functio
                 "server_error", errc::invalid_configuration);
 }
 
+TEST_CASE_METHOD(token_fixture,
+                 "RFC 8707 §2: a key record's resources restrict its client's tokens, the default audience included",
+                 "[oauth2]")
+{
+    // The ledger client may have tokens for the ledger API only; the reader's record has no list.
+    const auto ledger = add_client({"read"}, {}, {"https://ledger.example.com/", "urn:example:audit"});
+    const auto as_ledger = [&](std::string body) {
+        return run({.authorization = {basic_header(ledger.id, ledger.secret)}, .body = std::move(body)});
+    };
+    const auto o = as_ledger("grant_type=client_credentials&resource=https%3A%2F%2Fledger.example.com%2F");
+    check_success(o);
+    CHECK(decode_payload(o.token->token).at("aud") == "https://ledger.example.com/");
+    const auto both = as_ledger("grant_type=client_credentials&resource=urn%3Aexample%3Aaudit"
+                                "&resource=https%3A%2F%2Fledger.example.com%2F");
+    check_success(both);
+    CHECK(decode_payload(both.token->token).at("aud") ==
+          nlohmann::json({"urn:example:audit", "https://ledger.example.com/"}));
+    // Another resource, a near miss (compared octet for octet), or one listed beside one not.
+    for (const char* body : {"grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2Fapp%2F",
+                             "grant_type=client_credentials&resource=https%3A%2F%2Fledger.example.com",
+                             "grant_type=client_credentials&resource=https%3A%2F%2FLEDGER.example.com%2F",
+                             "grant_type=client_credentials&resource=urn%3Aexample%3Aaudit"
+                             "&resource=https%3A%2F%2Fapi.example.com%2Fapp%2F"}) {
+        INFO(body);
+        const auto r = as_ledger(body);
+        check_error(r, 400, "invalid_target", errc::resource_not_allowed);
+        REQUIRE(r.client != nullptr);
+        CHECK(r.client->key_id == ledger.key_id);
+    }
+    // Naming no resource would give the issuer's default audience, which the record does not list.
+    const auto no_resource = as_ledger("grant_type=client_credentials");
+    check_error(no_resource, 400, "invalid_target", errc::resource_not_allowed);
+    REQUIRE(no_resource.client != nullptr);
+    CHECK(no_resource.client->key_id == ledger.key_id);
+    // The resource is decided before the scope: an unlisted resource with a scope the record
+    // does not allow is invalid_target, not invalid_scope.
+    check_error(as_ledger("grant_type=client_credentials&scope=write&resource=https%3A%2F%2Fapi.example.com%2Fapp%2F"),
+                400, "invalid_target", errc::resource_not_allowed);
+    // A record that lists the default audience gets it when it names none.
+    const auto with_default = add_client({"read"}, {}, {std::string(audience_name), "urn:example:audit"});
+    const auto d = run({.authorization = {basic_header(with_default.id, with_default.secret)}});
+    check_success(d);
+    CHECK(decode_payload(d.token->token).at("aud") == std::string(audience_name));
+    // An issuer with two default audiences: the record must list both (one is not enough).
+    auto k = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, hs256_secret(), "at-1");
+    REQUIRE(k.has_value());
+    auto two = apiauth::oauth2::access_token_issuer::make(
+        std::move(*k), {.issuer = std::string(issuer_name),
+                        .audience = {std::string(audience_name), "urn:example:audit"},
+                        .clock = [] { return std::chrono::system_clock::time_point(t_now); }});
+    REQUIRE(two.has_value());
+    const auto with_two = [&](const client& c) {
+        const std::string auth = basic_header(c.id, c.secret);
+        const std::string_view fields[] = {auth};
+        const apiauth::http::request_view req{.method = "POST",
+                                              .target = "/oauth/token",
+                                              .authorization = fields,
+                                              .content_type = form,
+                                              .body = "grant_type=client_credentials"};
+        return token_endpoint(req, store, ring, *two, opt);
+    };
+    const auto both_defaults = with_two(with_default);
+    check_success(both_defaults);
+    CHECK(decode_payload(both_defaults.token->token).at("aud") ==
+          nlohmann::json({std::string(audience_name), "urn:example:audit"}));
+    const auto one_default = add_client({"read"}, {}, {std::string(audience_name)});
+    check_error(with_two(one_default), 400, "invalid_target", errc::resource_not_allowed);
+    // A record without resources is not restricted by another's: the reader may name any.
+    check_success(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fledger.example.com%2F")));
+    check_success(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fother.example.com%2F")));
+    // The wrong secret is 401 first, whatever the resource; and the endpoint's list and function
+    // still apply to a restricted client (each must allow the resource).
+    check_error(run({.authorization = {basic_header(ledger.id, ledger.wrong_secret)},
+                     .body = "grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2Fapp%2F"}),
+                401, "invalid_client", errc::api_key_bad_secret);
+    const std::string_view endpoint_apis[] = {"urn:example:audit"};
+    opt.resources = endpoint_apis;
+    check_error(as_ledger("grant_type=client_credentials&resource=https%3A%2F%2Fledger.example.com%2F"), 400,
+                "invalid_target", errc::resource_not_allowed);
+    check_success(as_ledger("grant_type=client_credentials&resource=urn%3Aexample%3Aaudit"));
+    opt.resource = [](const apiauth::api_key_record&, std::string_view) { return false; };
+    check_error(as_ledger("grant_type=client_credentials&resource=urn%3Aexample%3Aaudit"), 400, "invalid_target",
+                errc::resource_not_allowed);
+}
+
 // ---- the two I/O-free steps, and a store that fails --------------------------------------------
 
 TEST_CASE_METHOD(token_fixture, "The token endpoint in two steps around an awaited store decides as the one call",

@@ -2,7 +2,7 @@
 // PostgreSQL 15 server that the test starts itself (tests/support/pg_server.hpp: initdb into a
 // temporary directory, a Unix socket only, stopped at the end pass or fail). The conformance
 // suite of stores::api_key_admin runs first, each case on a fresh table of the shared server;
-// then what only a database can do wrong: rows migration 001 cannot hold, a server that is
+// then what only a database can do wrong: rows the migrations cannot hold, a server that is
 // killed, hangs or is slow (DESIGN.md: a store that cannot answer fails closed, 503), and
 // concurrent writers.
 #include <apiauth/api_key.hpp>
@@ -15,11 +15,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 using apiauth::stores::postgres_api_key_store;
 using apiauth::stores::postgres_options;
@@ -81,13 +83,21 @@ std::string read_file(const std::filesystem::path& p)
 
 }  // namespace
 
-TEST_CASE("postgres: the shipped migration file is the DDL postgres_schema_sql() runs", "[postgres]")
+TEST_CASE("postgres: the shipped migration files are the DDL postgres_schema_sql() runs", "[postgres]")
 {
-    // sql/postgres/001_api_keys.sql without its comment lines and blank lines.
-    std::istringstream in(read_file(std::filesystem::path(APIAUTH_SOURCE_DIR) / "sql/postgres/001_api_keys.sql"));
+    // sql/postgres/001_api_keys.sql, then 002_resources.sql, without their comment lines and blank
+    // lines; no other file is in the folder (a new migration is added here too).
+    const std::filesystem::path dir = std::filesystem::path(APIAUTH_SOURCE_DIR) / "sql/postgres";
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"001_api_keys.sql", "002_resources.sql"});
     std::string file, line;
-    while (std::getline(in, line))
-        if (!line.empty() && line.rfind("--", 0) != 0) file += line + "\n";
+    for (const std::string& n : names) {
+        std::istringstream in(read_file(dir / n));
+        while (std::getline(in, line))
+            if (!line.empty() && line.rfind("--", 0) != 0) file += line + "\n";
+    }
     REQUIRE_FALSE(file.empty());
     CHECK(file == apiauth::stores::postgres_schema_sql());
     // Another table name replaces every occurrence (table and index names); a name that is not a
@@ -102,7 +112,8 @@ TEST_CASE("postgres: the shipped migration file is the DDL postgres_schema_sql()
     CHECK_FALSE(apiauth::stores::postgres_schema_sql(std::string(63, 'k')).empty());
 }
 
-TEST_CASE("postgres: migrate is idempotent and the table it makes refuses what migration 001 cannot hold", "[postgres]")
+TEST_CASE("postgres: migrate is idempotent and the table it makes refuses what the migrations cannot hold",
+          "[postgres]")
 {
     pg_env env;
     REQUIRE(env.pool->migrate().has_value());  // a second time: IF NOT EXISTS
@@ -114,6 +125,41 @@ TEST_CASE("postgres: migrate is idempotent and the table it makes refuses what m
     CHECK_THROWS(server().exec("UPDATE " + env.table + " SET format = 2"));
     CHECK_THROWS(server().exec("UPDATE " + env.table + " SET prev_mac = mac"));  // without its version and deadline
     CHECK(server().query_value("SELECT count(*) FROM " + env.table) == "1");
+}
+
+TEST_CASE("postgres: migration 002 brings a table of migration 001 to this version: its rows read as unrestricted, "
+          "and until then lookups fail closed",
+          "[postgres]")
+{
+    pg_env env;
+    const pepper_ring ring = ring_v1();
+    const api_key_record before = record_of(T0, ring);
+    REQUIRE(env.store().create(before).has_value());
+    // The table as migration 001 alone left it (what an earlier version made), with its row.
+    server().exec("ALTER TABLE " + env.table + " DROP COLUMN resources");
+    CHECK(what(env.store().lookup(before.key_id)) == what(errc::store_unavailable));
+    CHECK(what(apiauth::verify_api_key(T0, env.store(), ring, policy())) == what(errc::store_unavailable));
+
+    REQUIRE(env.pool->migrate().has_value());
+    auto found = env.store().lookup(before.key_id);
+    REQUIRE(what(found) == "ok");
+    REQUIRE(*found != nullptr);
+    CHECK((*found)->resources.empty());
+    CHECK(server().query_value("SELECT resources FROM " + env.table) == "");
+    CHECK(what(apiauth::verify_api_key(T0, env.store(), ring, policy())) == "ok");
+
+    // A record with resources keeps them, in order, and a second migration changes nothing.
+    api_key_record restricted = record_of(T0, ring);
+    restricted.key_id[1] = restricted.key_id[1] == 'a' ? 'b' : 'a';
+    restricted.resources = {"https://api.example.com/items", "urn:example:ledger"};
+    REQUIRE(env.store().create(restricted).has_value());
+    REQUIRE(env.pool->migrate().has_value());
+    auto got = env.store().lookup(restricted.key_id);
+    REQUIRE(what(got) == "ok");
+    REQUIRE(*got != nullptr);
+    CHECK((*got)->resources == restricted.resources);
+    CHECK(server().query_value("SELECT resources FROM " + env.table + " WHERE key_id = '" + restricted.key_id + "'") ==
+          "https://api.example.com/items urn:example:ledger");
 }
 
 TEST_CASE("postgres: postgres_pool::make refuses a configuration it cannot use", "[postgres]")
@@ -135,7 +181,7 @@ TEST_CASE("postgres: postgres_pool::make refuses a configuration it cannot use",
     CHECK(refused([](postgres_options& o) { o.acquire_timeout = 0ms; }) == "invalid_configuration");
 }
 
-TEST_CASE("postgres: a row migration 001 could not hold is store_unavailable, never a record (the database is "
+TEST_CASE("postgres: a row the migrations could not hold is store_unavailable, never a record (the database is "
           "not trusted blindly)",
           "[postgres]")
 {
@@ -143,6 +189,9 @@ TEST_CASE("postgres: a row migration 001 could not hold is store_unavailable, ne
     pg_env env;
     const std::string loose = env.table + "_loose";
     server().exec("CREATE TABLE " + loose + " (LIKE " + env.table + " INCLUDING INDEXES)");
+    // LIKE copies NOT NULL: without it here, a NULL list reaches the reader (it must not read as
+    // "no restriction").
+    server().exec("ALTER TABLE " + loose + " ALTER COLUMN resources DROP NOT NULL");
     auto p = postgres_pool::make(options_for(loose));
     REQUIRE(p.has_value());
     postgres_api_key_store s(*p);
@@ -162,6 +211,8 @@ TEST_CASE("postgres: a row migration 001 could not hold is store_unavailable, ne
         {"two spaces between scopes", "scopes = 'a  b'"},
         {"a trailing space after the grant types", "grant_types = 'client_credentials '"},
         {"a leading space in the scopes", "scopes = ' a'"},
+        {"two spaces between resources", "resources = 'https://a.example  https://b.example'"},
+        {"a NULL resources", "resources = NULL"},
     };
     for (const auto& [what_, set] : edits) {
         INFO(what_);

@@ -138,7 +138,9 @@ TEST_CASE("redis_api_key_store layout: one hash per key at <prefix>apikey:<id> w
     CHECK(field(raw, k, "grant_types") == "client_credentials");
     CHECK(field(raw, k, "owner") == alice);
     CHECK(field(raw, k, "name") == full.name);
-    CHECK(raw.integer({"HLEN", k}) == 17);
+    CHECK(field(raw, k, "resources") ==
+          "https://api.example.com/items?v=2 urn:example:ledger HTTPS://API.example.com:8443/");
+    CHECK(raw.integer({"HLEN", k}) == 18);
     CHECK(raw.integer({"SISMEMBER", "fleet1:apikey-owner:acct_alice", full.key_id}) == 1);
     CHECK(text_of(*raw({"ZSCORE", "fleet1:apikey-pepper", full.key_id})) == "-1");  // wrapped: no rewrap
 
@@ -147,7 +149,8 @@ TEST_CASE("redis_api_key_store layout: one hash per key at <prefix>apikey:<id> w
     REQUIRE(ok(s.create(sparse)));
     const std::string ks = "fleet1:apikey:" + sparse.key_id;
     CHECK(raw.integer({"HLEN", ks}) == 9);
-    for (const char* absent : {"wv", "prev_mac", "prev_pv", "prev_wv", "prev_until", "nbf", "exp", "rev"})
+    // No resources field when the list is empty: an earlier version reads the record as before.
+    for (const char* absent : {"wv", "prev_mac", "prev_pv", "prev_wv", "prev_until", "nbf", "exp", "rev", "resources"})
         CHECK(raw.integer({"HEXISTS", ks, absent}) == 0);
     CHECK(field(raw, ks, "scopes").empty());
     CHECK(text_of(*raw({"ZSCORE", "fleet1:apikey-pepper", sparse.key_id})) == "1");  // its pepper version
@@ -239,6 +242,11 @@ TEST_CASE("fail closed: a stored record this store did not write (a field missin
     for (const char* sc : {"a  b", " a", "a ", "a\tb", "caf\xc3\xa9"})
         refused(std::string("scopes = '") + sc + "'", set("scopes", sc));
     refused("grant_types with an empty item", set("grant_types", "client_credentials "));
+    // This store writes resources only when there is one: an empty field is not its writing.
+    refused("an empty resources field", set("resources", ""));
+    refused("resources with two spaces", set("resources", "https://a.example  https://b.example"));
+    refused("a resource with a fragment", set("resources", "https://a.example/#x"));
+    refused("a resource without a scheme", set("resources", "a.example"));
     refused("an owner over 256 octets", set("owner", std::string(257, 'o')));
     refused("a name over 256 octets", set("name", std::string(257, 'n')));
 

@@ -36,7 +36,7 @@ inline constexpr std::string_view alice = "acct_alice";
 inline constexpr std::string_view bob = "acct_bob";
 
 // A record with every field set to something a store could lose: a previous verifier, a
-// wrapped one, all four times, UTF-8 and quotes in the name, scopes and grant types.
+// wrapped one, all four times, UTF-8 and quotes in the name, scopes, grant types and resources.
 inline api_key_record full_record(std::string_view token, const pepper_ring& ring)
 {
     api_key_record r = record_of(token, ring);
@@ -51,6 +51,7 @@ inline api_key_record full_record(std::string_view token, const pepper_ring& rin
     r.revoked_at = t_now + 172800s;
     r.scopes = {"items:read", "items:write", "https://api.example.com/x?y=1"};
     r.grant_types = {"client_credentials"};
+    r.resources = {"https://api.example.com/items?v=2", "urn:example:ledger", "HTTPS://API.example.com:8443/"};
     r.owner = std::string(alice);
     r.name = "ci \"deploy\" key \u00e9\u4e2d \\ ' ; -- {a,b}";
     return r;
@@ -77,6 +78,7 @@ inline void check_same_record(const api_key_record& a, const api_key_record& b)
     CHECK(a.revoked_at == b.revoked_at);
     CHECK(a.scopes == b.scopes);
     CHECK(a.grant_types == b.grant_types);
+    CHECK(a.resources == b.resources);
     CHECK(a.owner == b.owner);
     CHECK(a.name == b.name);
 }
@@ -166,6 +168,18 @@ TEMPLATE_TEST_CASE("api_key_admin: create refuses a taken key id (key_conflict) 
     CHECK(refused([](api_key_record& x) { x.scopes = {"caf\xc3\xa9"}; }) == bad);
     CHECK(refused([](api_key_record& x) { x.scopes.assign(65, "s"); }) == bad);
     CHECK(refused([](api_key_record& x) { x.grant_types = {std::string(129, 'g')}; }) == bad);
+    // RFC 8707 §2: a resource is an absolute URI without a fragment; one that no request can name
+    // is refused when it is stored, not left to never match.
+    CHECK(refused([](api_key_record& x) { x.resources = {"api.example.com"}; }) == bad);  // no scheme
+    CHECK(refused([](api_key_record& x) { x.resources = {"/items"}; }) == bad);
+    CHECK(refused([](api_key_record& x) { x.resources = {":x"}; }) == bad);
+    CHECK(refused([](api_key_record& x) { x.resources = {"1https://a"}; }) == bad);  // a scheme starts with a letter
+    CHECK(refused([](api_key_record& x) { x.resources = {"ht_tp://a"}; }) == bad);
+    CHECK(refused([](api_key_record& x) { x.resources = {"https://a.example/#top"}; }) == bad);
+    CHECK(refused([](api_key_record& x) { x.resources = {"https://a.example/ b"}; }) == bad);
+    CHECK(refused([](api_key_record& x) { x.resources = {""}; }) == bad);
+    CHECK(refused([](api_key_record& x) { x.resources = {"https://a/" + std::string(503, 'p')}; }) == bad);
+    CHECK(refused([](api_key_record& x) { x.resources.assign(65, "urn:x"); }) == bad);
     CHECK(fetch(s, T4.substr(8, 17)) == nullptr);  // none of them was kept
 
     // At the bounds: kept.
@@ -173,6 +187,7 @@ TEMPLATE_TEST_CASE("api_key_admin: create refuses a taken key id (key_conflict) 
     edge.owner.assign(256, 'o');
     edge.name.assign(256, 'n');
     edge.scopes.assign(64, std::string(128, '~'));
+    edge.resources.assign(64, "https://a/" + std::string(502, 'p'));  // 512 octets each
     REQUIRE(s.create(edge).has_value());
     check_same_record(*fetch(s, edge.key_id), edge);
 }
@@ -190,6 +205,7 @@ TEMPLATE_TEST_CASE("api_key_admin: create_api_key makes a key that verifies, get
     later.now = t_now + 5s;
     later.lifetime = 3600s;
     later.grant_types = {"client_credentials"};
+    later.resources = {"https://api.example.com/items"};
     auto a2 = apiauth::stores::create_api_key(s, later, ring);
     REQUIRE(a2.has_value());
     auto b1 = apiauth::stores::create_api_key(s, spec(bob), ring);
@@ -208,6 +224,7 @@ TEMPLATE_TEST_CASE("api_key_admin: create_api_key makes a key that verifies, get
     CHECK(got->name == "second");
     CHECK(got->scopes == std::vector<std::string>{"items:read"});
     CHECK(got->grant_types == std::vector<std::string>{"client_credentials"});
+    CHECK(got->resources == std::vector<std::string>{"https://api.example.com/items"});
     CHECK(got->created_at == t_now + 5s);
     CHECK(got->expires_at == t_now + 3605s);
     CHECK_FALSE(got->disabled());
@@ -236,6 +253,9 @@ TEMPLATE_TEST_CASE("api_key_admin: create_api_key makes a key that verifies, get
     // A spec no store may keep is refused before anything is stored.
     auto bad = spec(alice);
     bad.scopes = {"two words"};
+    CHECK(what(apiauth::stores::create_api_key(s, bad, ring)) == what(errc::invalid_configuration));
+    bad = spec(alice);
+    bad.resources = {"https://api.example.com/#frag"};
     CHECK(what(apiauth::stores::create_api_key(s, bad, ring)) == what(errc::invalid_configuration));
     bad = spec(alice);
     bad.prefix = "Acme";
@@ -316,6 +336,7 @@ TEMPLATE_TEST_CASE("api_key_admin: rotation puts a new key beside the old one, w
     auto base = spec(alice, "deploy");
     base.lifetime = 86400s;
     base.grant_types = {"client_credentials"};
+    base.resources = {"https://api.example.com/items", "urn:example:ledger"};
     auto old = apiauth::stores::create_api_key(s, base, ring);
     REQUIRE(old.has_value());
     const std::string old_id = old->record.key_id;
@@ -327,6 +348,8 @@ TEMPLATE_TEST_CASE("api_key_admin: rotation puts a new key beside the old one, w
     CHECK(fresh->record.name == "deploy");
     CHECK(fresh->record.scopes == std::vector<std::string>{"items:read"});
     CHECK(fresh->record.grant_types == std::vector<std::string>{"client_credentials"});
+    CHECK(fresh->record.resources == std::vector<std::string>{"https://api.example.com/items", "urn:example:ledger"});
+    CHECK(fetch(s, fresh->record.key_id)->resources == fresh->record.resources);  // as stored
     CHECK(fresh->record.created_at == t_now + 100s);
     CHECK(fresh->record.expires_at == t_now + 86400s);  // the old key's remaining lifetime
 

@@ -67,6 +67,12 @@ struct api_key_record {
     /// unauthorized_client otherwise); empty: every grant the endpoint supports.
     std::vector<std::string> grant_types{};
     std::string name{};  ///< what the owner calls the key ("ci deploy"): shown in lists, never checked
+    /// The RFC 8707 resources this key may have access tokens for at the token endpoint, each
+    /// an absolute URI compared octet for octet with what the client names (400 invalid_target
+    /// otherwise); a client that names none gets the default audience only if this lists all of
+    /// it. Empty: any resource the endpoint allows. It restricts tokens only: the key itself,
+    /// sent over Basic, is accepted by every API that takes API keys.
+    std::vector<std::string> resources{};
 };
 
 /// The display hint of a record, e.g. "acme_sk_1012345…" (a stormpath record: "2ZFMV4…").

@@ -153,9 +153,11 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     verified (verify_presented_api_key: a missing record still costs the dummy MAC, and an
     unknown client and a wrong secret get byte-identical responses, case E87); the record's
     grant_types, when not empty, must hold client_credentials (unauthorized_client); each
-    requested resource must be in opt.resources and allowed by opt.resource, when they are
-    set (invalid_target: resource_not_allowed); the scope is decided (opt.scope, else
-    decide_scope against the record's scopes with opt.on_excess_scope); the token is issued
+    requested resource must be in the record's resources, in opt.resources and allowed by
+    opt.resource, when they are set, and a record with resources must list every default
+    audience of a request that names none (invalid_target: resource_not_allowed); the scope
+    is decided (opt.scope, else decide_scope against the record's scopes with
+    opt.on_excess_scope); the token is issued
     with `sub` the key id, `client_id` the client_id the client authenticated with (RFC 9068
     §2.2, RFC 8693 §4.3), and `aud` the requested resources (RFC 8707) or the issuer's
     default; the response is token_response. Never throws.
@@ -170,20 +172,37 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
     if (!v) return detail::oauth2::token_failure(v.error(), opt);
     const api_key_record& client = *v->record();
     const token_request& req = pending.request_;
+    // A refusal after the client authenticated still names it (for logs) and carries the
+    // verifier to write back (rehash on use).
+    const auto refuse = [&](std::error_code e) {
+        auto f = detail::oauth2::token_failure(e, opt);
+        f.client = v->record();
+        f.rehash = v->rehash();
+        return f;
+    };
 
     if (!client.grant_types.empty()) {
         bool allowed = false;
         for (const std::string& g : client.grant_types) allowed = allowed || g == "client_credentials";
-        if (!allowed) {
-            auto o = detail::oauth2::token_failure(errc::unauthorized_client, opt);
-            o.client = v->record();
-            o.rehash = v->rehash();
-            return o;
-        }
+        if (!allowed) return refuse(errc::unauthorized_client);
     }
 
-    // RFC 8707 §2: a resource the endpoint (opt.resources) or the application (opt.resource)
-    // does not allow for this client is invalid_target, before any scope is decided.
+    // RFC 8707 §2: a resource that the client's record, the endpoint (opt.resources) or the
+    // application (opt.resource) does not allow for this client is invalid_target, before any
+    // scope is decided. A record with resources restricts the default audience too: a client
+    // that names none gets it only if its record lists every default audience.
+    if (!client.resources.empty()) {
+        const auto listed = [&](std::string_view r) {
+            return std::find(client.resources.begin(), client.resources.end(), r) != client.resources.end();
+        };
+        if (req.resources().empty()) {
+            for (const std::string& a : issuer.options().audience)
+                if (!listed(a)) return refuse(errc::resource_not_allowed);
+        } else {
+            for (const std::string_view r : req.resources())
+                if (!listed(r)) return refuse(errc::resource_not_allowed);
+        }
+    }
     if (!req.resources().empty() && (!opt.resources.empty() || opt.resource)) {
         std::error_code refused;
         try {
@@ -201,12 +220,7 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
         } catch (...) {  // the application's resource function
             refused = errc::invalid_configuration;
         }
-        if (refused) {
-            auto f = detail::oauth2::token_failure(refused, opt);
-            f.client = v->record();
-            f.rehash = v->rehash();
-            return f;
-        }
+        if (refused) return refuse(refused);
     }
 
     token_outcome o;
@@ -220,43 +234,29 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
     try {
         if (opt.scope) {
             result<std::vector<std::string>> s = opt.scope(client, req.scope());
-            if (!s) {
-                auto f = detail::oauth2::token_failure(s.error(), opt);
-                f.client = o.client;
-                f.rehash = o.rehash;
-                return f;
-            }
+            if (!s) return refuse(s.error());
             decided = std::move(*s);
             granted.clear();
             for (const std::string& t : decided) {
                 if (!parse_scope(t) || t.empty() || t.find(' ') != std::string::npos)
-                    return detail::oauth2::token_failure(errc::invalid_configuration, opt);
+                    return refuse(errc::invalid_configuration);
                 granted.push_back(t);
             }
         } else {
-            if (auto e = detail::oauth2::decide_scope_into(req.scope(), client.scopes, opt.on_excess_scope, granted)) {
-                auto f = detail::oauth2::token_failure(e, opt);
-                f.client = o.client;
-                f.rehash = o.rehash;
-                return f;
-            }
+            if (auto e = detail::oauth2::decide_scope_into(req.scope(), client.scopes, opt.on_excess_scope, granted))
+                return refuse(e);
         }
         o.scope = join_scope(granted);
 
         const std::string_view key_id = pending.key_id();
         auto t = issuer.issue(
             {.subject = key_id, .client_id = req.client_id(), .scopes = granted, .audience = req.resources()});
-        if (!t) {
-            auto f = detail::oauth2::token_failure(t.error(), opt);
-            f.client = o.client;
-            f.rehash = o.rehash;
-            return f;
-        }
+        if (!t) return refuse(t.error());
         // The token is this library's JWS (a b64token) and every granted scope passed issue()'s
         // scope-token check: nothing for token_response to check again.
         auto resp = detail::oauth2::write_token_response(t->token, t->expires_in, scope_view(o.scope),
                                                          !detail::oauth2::same_scope(scope_view(o.scope), req.scope()));
-        if (!resp) return detail::oauth2::token_failure(resp.error(), opt);
+        if (!resp) return refuse(resp.error());
         o.response = std::move(*resp);
         o.token.emplace(std::move(*t));
         return o;

@@ -49,6 +49,7 @@ struct api_key_listing {
     std::string name;                                      ///< what the owner calls it
     std::vector<std::string> scopes;                       ///< what the key may do
     std::vector<std::string> grant_types;                  ///< grants it may use at the token endpoint (empty: all)
+    std::vector<std::string> resources;                    ///< RFC 8707 resources it may have tokens for (empty: any)
     std::chrono::sys_seconds created_at{};                 ///< when it was made or imported
     std::optional<std::chrono::sys_seconds> not_before{};  ///< refused before this
     std::optional<std::chrono::sys_seconds> expires_at{};  ///< refused from this on
@@ -73,6 +74,7 @@ inline api_key_listing make_api_key_listing(const api_key_record& r)
     l.name = r.name;
     l.scopes = r.scopes;
     l.grant_types = r.grant_types;
+    l.resources = r.resources;
     l.created_at = r.created_at;
     l.not_before = r.not_before;
     l.expires_at = r.expires_at;
@@ -88,25 +90,44 @@ inline api_key_listing make_api_key_listing(const api_key_record& r)
     or a name over 256 octets; more than 64 scopes or grant types, or one
     that is empty, over 128 octets or holds an octet outside %x21-7E (RFC
     6749 §3.3 scope-token: stores keep a list as one space-separated
-    string). Everything else of a record is kept as it is.
+    string); more than 64 resources, or one that is empty, over 512 octets,
+    holds an octet outside %x21-7E or is no URI with a scheme and without a
+    fragment (RFC 8707 §2). Everything else of a record is kept as it is.
 */
 struct api_key_record_bounds {
     static constexpr std::size_t max_key_id = 64;      ///< octets of a key id
     static constexpr std::size_t max_text = 256;       ///< octets of an owner or a name
-    static constexpr std::size_t max_list = 64;        ///< scopes, or grant types
+    static constexpr std::size_t max_list = 64;        ///< scopes, grant types, or resources
     static constexpr std::size_t max_list_item = 128;  ///< octets of one scope or grant type
+    static constexpr std::size_t max_resource = 512;   ///< octets of one resource (an absolute URI)
 };
 
 namespace detail {
 
-inline bool storable_list(const std::vector<std::string>& v) noexcept
+inline bool storable_list(const std::vector<std::string>& v,
+                          std::size_t max_item = api_key_record_bounds::max_list_item) noexcept
 {
     if (v.size() > api_key_record_bounds::max_list) return false;
     for (const std::string& s : v) {
-        if (s.empty() || s.size() > api_key_record_bounds::max_list_item) return false;
+        if (s.empty() || s.size() > max_item) return false;
         for (const char c : s)
             if (c < 0x21 || c > 0x7E) return false;
     }
+    return true;
+}
+
+// What a stored RFC 8707 resource must look like for a request ever to match it (a request's
+// resource is an absolute URI without fragment, RFC 8707 §2): a scheme (ALPHA *( ALPHA / DIGIT /
+// "+" / "-" / "." ), RFC 3986 §3.1), then ':', and no '#'. The full URI grammar is the request
+// parser's (Boost.URL); this catches what can never match, such as a host without a scheme.
+inline bool plausible_resource(std::string_view s) noexcept
+{
+    const std::size_t colon = s.find(':');
+    if (colon == 0 || colon == std::string_view::npos || s.find('#') != std::string_view::npos) return false;
+    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (!alpha(s[0])) return false;
+    for (const char c : s.substr(1, colon - 1))
+        if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return false;
     return true;
 }
 
@@ -189,8 +210,11 @@ inline result<void> check_storable(const api_key_record& r) noexcept
 {
     if (r.key_id.empty() || r.key_id.size() > api_key_record_bounds::max_key_id ||
         r.owner.size() > api_key_record_bounds::max_text || r.name.size() > api_key_record_bounds::max_text ||
-        !detail::storable_list(r.scopes) || !detail::storable_list(r.grant_types))
+        !detail::storable_list(r.scopes) || !detail::storable_list(r.grant_types) ||
+        !detail::storable_list(r.resources, api_key_record_bounds::max_resource))
         return errc::invalid_configuration;
+    for (const std::string& res : r.resources)
+        if (!detail::plausible_resource(res)) return errc::invalid_configuration;
     return {};
 }
 
@@ -248,6 +272,7 @@ struct new_api_key {
     std::string_view name{};                               ///< what the owner calls it
     std::vector<std::string> scopes{};                     ///< what it may do
     std::vector<std::string> grant_types{};                ///< token-endpoint grants (empty: all)
+    std::vector<std::string> resources{};                  ///< RFC 8707 resources for its tokens (empty: any)
     std::optional<std::chrono::seconds> lifetime{};        ///< expires_at = now + lifetime
     std::optional<std::chrono::sys_seconds> not_before{};  ///< refused before this
     /// created_at (and the start of lifetime); by default system_clock::now().
@@ -264,6 +289,7 @@ inline result<generated_api_key> generate_for(const new_api_key& spec, const pep
     g->record.name.assign(spec.name);
     g->record.scopes = spec.scopes;
     g->record.grant_types = spec.grant_types;
+    g->record.resources = spec.resources;
     g->record.not_before = spec.not_before;
     if (auto c = check_storable(g->record); !c) return c.error();
     return g;
@@ -305,7 +331,7 @@ result<generated_api_key> create_api_key(Store& store, const new_api_key& spec, 
 /** Rotate a stored key: a new key beside the old one, the old one expiring after `grace`.
 
     The new key copies the old key's prefix, owner, name, scopes, grant
-    types and remaining lifetime (none if the old one has no expiry), and is
+    types, resources and remaining lifetime (none if the old one has no expiry), and is
     kept by store.rotate together with the old key's new expiry
     min(expires_at, now + grace) (now rounded up to the second, so the old
     key is accepted for at least `grace`), in one step. Clients move to the new token
@@ -333,6 +359,7 @@ result<generated_api_key> rotate_stored_api_key(Store& store, std::string_view k
                      .name = old->name,
                      .scopes = old->scopes,
                      .grant_types = old->grant_types,
+                     .resources = old->resources,
                      .not_before = old->not_before,
                      .now = t};
     if (old->expires_at) {

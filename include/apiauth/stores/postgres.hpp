@@ -3,8 +3,9 @@
 // stores::api_key_admin in single statements or transactions. Optional: nothing else in apiauth
 // includes it; link apiauth::postgres (apiauth::apiauth and libpq) to use it.
 //
-// The schema is sql/postgres/001_api_keys.sql (installed under share/apiauth/sql/postgres), the
-// same text postgres_schema_sql() returns; `apiauth key migrate` applies it.
+// The schema is sql/postgres/001_api_keys.sql and 002_resources.sql (installed under
+// share/apiauth/sql/postgres), the same text postgres_schema_sql() returns; `apiauth key migrate`
+// applies it.
 #ifndef APIAUTH_STORES_POSTGRES_HPP
 #define APIAUTH_STORES_POSTGRES_HPP
 
@@ -49,7 +50,7 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::stores {
 struct postgres_options {
     /// A libpq connection string: "host=/run/postgresql dbname=app" or "postgresql://u@h:5432/app".
     std::string conninfo;
-    /// The table of migration 001 (a plain identifier: [a-z_][a-z0-9_]*, at most 63 octets).
+    /// The table of the migrations (a plain identifier: [a-z_][a-z0-9_]*, at most 63 octets).
     std::string table = "apiauth_api_keys";
     /// The most connections the pool holds open at once (a libpq connection is one thread's).
     std::size_t max_connections = 8;
@@ -61,9 +62,11 @@ struct postgres_options {
     std::chrono::milliseconds acquire_timeout{2000};
 };
 
-/** The DDL of migration 001 for `table` (sql/postgres/001_api_keys.sql without its comments):
-    CREATE TABLE and its two indexes, IF NOT EXISTS. Empty for a table name that is not a plain
-    identifier. Throws std::bad_alloc only. */
+/** The DDL of migrations 001 and 002 for `table` (sql/postgres/001_api_keys.sql, then
+    002_resources.sql, without their comments): CREATE TABLE and its two indexes, IF NOT EXISTS,
+    then ADD COLUMN resources unless it is there (without a lock then). It brings a new database, or one at migration
+   001, to the schema this version reads. Empty for a table name that is not a plain identifier. Throws std::bad_alloc
+   only. */
 inline std::string postgres_schema_sql(std::string_view table = "apiauth_api_keys");
 
 namespace detail {
@@ -154,11 +157,11 @@ inline pg_number pg_seconds(const std::optional<std::chrono::sys_seconds>& t) no
 inline constexpr std::string_view pg_columns =
     "key_id, prefix, format, mac, pepper_version, wrap_version, prev_mac, prev_pepper_version, "
     "prev_wrap_version, prev_valid_until, created_at, not_before, expires_at, revoked_at, scopes, "
-    "grant_types, owner, name";
-inline constexpr int pg_column_count = 18;
+    "grant_types, owner, name, resources";
+inline constexpr int pg_column_count = 19;
 
-// Reads row `i` of `r` (columns pg_columns) into `out`; false for anything a row of migration
-// 001 cannot hold (the database is not trusted blindly: a hand-edited row fails closed).
+// Reads row `i` of `r` (columns pg_columns) into `out`; false for anything a row of migrations
+// 001 and 002 cannot hold (the database is not trusted blindly: a hand-edited row fails closed).
 inline bool pg_read_row(const PGresult* r, int i, api_key_record& out)
 {
     if (PQnfields(r) != pg_column_count) return false;
@@ -180,7 +183,7 @@ inline bool pg_read_row(const PGresult* r, int i, api_key_record& out)
         v = x;
         return true;
     };
-    for (const int c : {0, 1, 2, 3, 4, 10, 14, 15, 16, 17})
+    for (const int c : {0, 1, 2, 3, 4, 10, 14, 15, 16, 17, 18})
         if (null(c)) return false;
     out.key_id.assign(text(0));
     out.prefix.assign(text(1));
@@ -210,7 +213,9 @@ inline bool pg_read_row(const PGresult* r, int i, api_key_record& out)
         !seconds(13, out.revoked_at))
         return false;
     out.created_at = *created;
-    if (!split_list(text(14), out.scopes) || !split_list(text(15), out.grant_types)) return false;
+    if (!split_list(text(14), out.scopes) || !split_list(text(15), out.grant_types) ||
+        !split_list(text(18), out.resources))
+        return false;
     out.owner.assign(text(16));
     out.name.assign(text(17));
     return true;
@@ -268,7 +273,7 @@ public:
     /// The number of connections open now, idle or lent (at most options().max_connections).
     std::size_t open_connections() const noexcept { return open_.load(std::memory_order_relaxed); }
 
-    /** Apply migration 001 (postgres_schema_sql for the pool's table): idempotent. Errors:
+    /** Apply migrations 001 and 002 (postgres_schema_sql for the pool's table): idempotent. Errors:
         store_unavailable when the database cannot be reached or refuses the DDL. */
     result<void> migrate() noexcept
     {
@@ -314,9 +319,10 @@ private:
                 "SELECT " + cols + " FROM " + t + " WHERE owner = $1 ORDER BY created_at, key_id");
         prepare("apiauth_insert",
                 "text, text, smallint, bytea, bigint, bigint, bytea, bigint, bigint, bigint, bigint, bigint, "
-                "bigint, bigint, text, text, text, text",
+                "bigint, bigint, text, text, text, text, text",
                 "INSERT INTO " + t + " (" + cols +
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+                    "$19) "
                     "ON CONFLICT (key_id) DO NOTHING RETURNING 1");
         prepare("apiauth_disable", "text, text, bigint",
                 "UPDATE " + t +
@@ -572,12 +578,12 @@ private:
     std::atomic<std::size_t> open_{0};
 };
 
-/** An api_key_store and api_key_admin in PostgreSQL: the records of migration 001, shared by
+/** An api_key_store and api_key_admin in PostgreSQL: the records of migrations 001-002, shared by
     every server that reaches the same database.
 
     lookup(key_id) is one prepared statement on a pooled connection (one round trip); a miss is
     a null record, and a store that cannot answer (no connection, a timeout, an error from the
-    server, a row that migration 001 could not hold) is store_unavailable: verification then
+    server, a row that the migrations could not hold) is store_unavailable: verification then
     fails closed with 503, never "not found" and never an acceptance. The lifecycle operations
     (see api_key_admin) are single statements, except rotate, which is one transaction that
     locks the old row (SELECT … FOR UPDATE), so that two rotations or a rotation and a disable
@@ -749,9 +755,9 @@ private:
         return true;
     }
 
-    // The 18 text parameters of a row, in the order of detail::pg_columns.
+    // The 19 text parameters of a row, in the order of detail::pg_columns.
     struct row_params {
-        std::string key_id, prefix, scopes, grant_types, owner, name;
+        std::string key_id, prefix, scopes, grant_types, owner, name, resources;
         std::array<char, 67> mac{}, prev_mac{};
         detail::pg_number format, pv, wv, ppv, pwv, prev_until, created, nbf, exp, rev;
         std::array<const char*, detail::pg_column_count> values{};
@@ -759,8 +765,9 @@ private:
         explicit row_params(const api_key_record& r)
             : key_id(r.key_id), prefix(r.prefix), scopes(detail::join_list(r.scopes)),
               grant_types(detail::join_list(r.grant_types)), owner(r.owner), name(r.name),
-              mac(detail::pg_mac_text(r.verifier.mac)), format(r.format == api_key_format::v1 ? 0 : 1),
-              pv(r.verifier.pepper_version), wv(r.verifier.wrap_version), created(detail::pg_seconds(r.created_at)),
+              resources(detail::join_list(r.resources)), mac(detail::pg_mac_text(r.verifier.mac)),
+              format(r.format == api_key_format::v1 ? 0 : 1), pv(r.verifier.pepper_version),
+              wv(r.verifier.wrap_version), created(detail::pg_seconds(r.created_at)),
               nbf(detail::pg_seconds(r.not_before)), exp(detail::pg_seconds(r.expires_at)),
               rev(detail::pg_seconds(r.revoked_at))
         {
@@ -787,7 +794,8 @@ private:
                       scopes.c_str(),
                       grant_types.c_str(),
                       owner.c_str(),
-                      name.c_str()};
+                      name.c_str(),
+                      resources.c_str()};
         }
         row_params(const row_params&) = delete;
         row_params& operator=(const row_params&) = delete;
@@ -891,6 +899,14 @@ inline std::string postgres_schema_sql(std::string_view table)
 CREATE INDEX IF NOT EXISTS apiauth_api_keys_owner ON apiauth_api_keys (owner, created_at, key_id);
 CREATE INDEX IF NOT EXISTS apiauth_api_keys_unwrapped ON apiauth_api_keys (pepper_version, key_id)
     WHERE wrap_version IS NULL AND prev_wrap_version IS NULL;
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'apiauth_api_keys'::regclass
+                   AND attname = 'resources' AND NOT attisdropped) THEN
+        ALTER TABLE apiauth_api_keys ADD COLUMN resources text NOT NULL DEFAULT '';
+    END IF;
+END
+$$;
 )sql";
     constexpr std::string_view name = "apiauth_api_keys";
     std::string out;

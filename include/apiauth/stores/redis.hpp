@@ -556,11 +556,11 @@ namespace detail {
 // The fields of a record's hash, in this order (field index = position).
 inline constexpr std::string_view redis_record_fields[] = {
     "prefix",  "format", "mac", "pv",  "wv",     "prev_mac",    "prev_pv", "prev_wv", "prev_until",
-    "created", "nbf",    "exp", "rev", "scopes", "grant_types", "owner",   "name"};
+    "created", "nbf",    "exp", "rev", "scopes", "grant_types", "owner",   "name",    "resources"};
 // clang-format off
 enum redis_record_field : unsigned {
     rf_prefix, rf_format, rf_mac, rf_pv, rf_wv, rf_prev_mac, rf_prev_pv, rf_prev_wv, rf_prev_until,
-    rf_created, rf_nbf, rf_exp, rf_rev, rf_scopes, rf_grant_types, rf_owner, rf_name, rf_count
+    rf_created, rf_nbf, rf_exp, rf_rev, rf_scopes, rf_grant_types, rf_owner, rf_name, rf_resources, rf_count
 };
 // clang-format on
 static_assert(std::size(redis_record_fields) == rf_count);
@@ -607,10 +607,11 @@ inline redis_number redis_seconds(std::chrono::sys_seconds t) noexcept
    anything but what redis_record_text writes: a reply of another type, a field this version
    does not know (it could be a restriction a newer version added: refused rather than
    ignored), a required field missing (prefix, format, mac, pv, created, scopes, grant_types,
-   owner, name), a previous verifier in part (prev_mac, prev_pv and prev_until go together),
-   a MAC that is not 64 lowercase hex digits, a number that is not canonical decimal or out of
-   range (pepper and wrap versions: 32 bits unsigned; times: 64-bit signed seconds), a format
-   other than 0 or 1, a list with an empty item, and what check_storable refuses. Throws
+   owner, name; resources is written only when the list is not empty, and an empty one is
+   refused), a previous verifier in part (prev_mac, prev_pv and prev_until go together), a MAC
+   that is not 64 lowercase hex digits, a number that is not canonical decimal or out of range
+   (pepper and wrap versions: 32 bits unsigned; times: 64-bit signed seconds), a format other
+   than 0 or 1, a list with an empty item, and what check_storable refuses. Throws
    std::bad_alloc only. */
 inline bool redis_parse_record(const redisReply& hash, api_key_record& out)
 {
@@ -667,6 +668,8 @@ inline bool redis_parse_record(const redisReply& hash, api_key_record& out)
         return false;
 
     if (!split_list(v[rf_scopes], out.scopes) || !split_list(v[rf_grant_types], out.grant_types)) return false;
+    out.resources.clear();
+    if (has(rf_resources) && (v[rf_resources].empty() || !split_list(v[rf_resources], out.resources))) return false;
     out.prefix.assign(v[rf_prefix]);
     out.owner.assign(v[rf_owner]);
     out.name.assign(v[rf_name]);
@@ -680,7 +683,7 @@ public:
     // Throws std::bad_alloc only.
     explicit redis_record_text(const api_key_record& r)
         : r_(r), mac_(mac_hex(r.verifier.mac)), pv_(r.verifier.pepper_version), created_(redis_seconds(r.created_at)),
-          scopes_(join_list(r.scopes)), grant_types_(join_list(r.grant_types))
+          scopes_(join_list(r.scopes)), grant_types_(join_list(r.grant_types)), resources_(join_list(r.resources))
     {
         if (r.verifier.wrap_version) wv_ = redis_number(*r.verifier.wrap_version);
         if (r.previous) {
@@ -725,6 +728,9 @@ public:
         put(rf_grant_types, grant_types_);
         put(rf_owner, r_.owner);
         put(rf_name, r_.name);
+        // Only when restricted: a record without it is read by earlier versions as before, and
+        // one with it is refused by them (a field they do not know), never read as unrestricted.
+        if (!r_.resources.empty()) put(rf_resources, resources_);
     }
 
 private:
@@ -732,7 +738,7 @@ private:
     std::array<char, 64> mac_;
     std::array<char, 64> prev_mac_{};
     redis_number pv_, wv_, prev_pv_, prev_wv_, prev_until_, created_, nbf_, exp_, rev_, score_;
-    std::string scopes_, grant_types_;
+    std::string scopes_, grant_types_, resources_;
 };
 
 // The parts of a Lua script, joined at compile time (no terminator).
@@ -788,7 +794,9 @@ inline constexpr char redis_lua_prelude[] =
       mac (64 lowercase hex digits), pv (pepper version), wv (wrap version), prev_mac, prev_pv,
       prev_wv, prev_until (the previous verifier), created, nbf, exp, rev (Unix seconds, signed
       64-bit decimal), scopes and grant_types (space-separated: check_storable allows no space
-      in an item), owner, name (binary-safe). An optional field is absent when unset.
+      in an item), owner, name (binary-safe), resources (space-separated; absent when the list
+      is empty, so that an earlier version refuses a restricted record rather than read it
+      unrestricted). An optional field is absent when unset.
     - `<prefix>apikey-owner:<owner>`: a set of the owner's key ids (list).
     - `<prefix>apikey-pepper`: a sorted set of every key id, scored by the record's pepper version,
       or -1 once a verifier is wrapped (rewrap finds what it must do by score, never by a scan).
