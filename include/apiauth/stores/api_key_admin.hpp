@@ -13,6 +13,8 @@
 #include <apiauth/config.hpp>
 #include <apiauth/error.hpp>
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -91,8 +93,8 @@ inline api_key_listing make_api_key_listing(const api_key_record& r)
     that is empty, over 128 octets or holds an octet outside %x21-7E (RFC
     6749 §3.3 scope-token: stores keep a list as one space-separated
     string); more than 64 resources, or one that is empty, over 512 octets,
-    holds an octet outside %x21-7E or is no URI with a scheme and without a
-    fragment (RFC 8707 §2). Everything else of a record is kept as it is.
+    holds an octet outside %x21-7E or is not an absolute URI (RFC 8707 §2,
+    RFC 3986 §4.3: no fragment). Everything else of a record is kept as it is.
 */
 struct api_key_record_bounds {
     static constexpr std::size_t max_key_id = 64;      ///< octets of a key id
@@ -113,21 +115,6 @@ inline bool storable_list(const std::vector<std::string>& v,
         for (const char c : s)
             if (c < 0x21 || c > 0x7E) return false;
     }
-    return true;
-}
-
-// What a stored RFC 8707 resource must look like for a request ever to match it (a request's
-// resource is an absolute URI without fragment, RFC 8707 §2): a scheme (ALPHA *( ALPHA / DIGIT /
-// "+" / "-" / "." ), RFC 3986 §3.1), then ':', and no '#'. The full URI grammar is the request
-// parser's (Boost.URL); this catches what can never match, such as a host without a scheme.
-inline bool plausible_resource(std::string_view s) noexcept
-{
-    const std::size_t colon = s.find(':');
-    if (colon == 0 || colon == std::string_view::npos || s.find('#') != std::string_view::npos) return false;
-    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-    if (!alpha(s[0])) return false;
-    for (const char c : s.substr(1, colon - 1))
-        if (!alpha(c) && !(c >= '0' && c <= '9') && c != '+' && c != '-' && c != '.') return false;
     return true;
 }
 
@@ -213,8 +200,11 @@ inline result<void> check_storable(const api_key_record& r) noexcept
         !detail::storable_list(r.scopes) || !detail::storable_list(r.grant_types) ||
         !detail::storable_list(r.resources, api_key_record_bounds::max_resource))
         return errc::invalid_configuration;
+    // A resource a request can name (RFC 8707 §2: an absolute URI, RFC 3986 §4.3, so no fragment),
+    // by the same Boost.URL rule parse_token_request holds requests to: one that could never match
+    // is refused when it is stored.
     for (const std::string& res : r.resources)
-        if (!detail::plausible_resource(res)) return errc::invalid_configuration;
+        if (!boost::urls::parse_absolute_uri(res).has_value()) return errc::invalid_configuration;
     return {};
 }
 

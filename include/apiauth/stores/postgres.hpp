@@ -64,9 +64,9 @@ struct postgres_options {
 
 /** The DDL of migrations 001 and 002 for `table` (sql/postgres/001_api_keys.sql, then
     002_resources.sql, without their comments): CREATE TABLE and its two indexes, IF NOT EXISTS,
-    then ADD COLUMN resources unless it is there (without a lock then). It brings a new database, or one at migration
-   001, to the schema this version reads. Empty for a table name that is not a plain identifier. Throws std::bad_alloc
-   only. */
+    then ADD COLUMN resources unless it is there (without a lock then). It brings a new
+    database, or one at migration 001, to the schema this version reads. Empty for a table
+    name that is not a plain identifier. Throws std::bad_alloc only. */
 inline std::string postgres_schema_sql(std::string_view table = "apiauth_api_keys");
 
 namespace detail {
