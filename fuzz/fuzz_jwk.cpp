@@ -282,6 +282,9 @@ void check_jwk(std::string_view input)
 // holds an object whose "kty" is "oct", or more keys than provider_jwks_options::max_keys.
 bool provider_refuses_outright(std::string_view input)
 {
+    // The key set readers accept a leading UTF-8 byte order mark (RFC 8259 §8.1); this model
+    // must read such a document too.
+    if (input.substr(0, 3) == "\xEF\xBB\xBF") input.remove_prefix(3);
     simdjson::dom::parser parser;
     simdjson::dom::element root;
     simdjson::dom::array keys;
