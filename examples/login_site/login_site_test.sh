@@ -203,7 +203,11 @@ status=$(post /login "flow=$flow" "username=alice" "password=$alice_password")
 expect_status "$status" 403 "POST /login without csrf"
 has_id error || fail "the 403 page has no #error"
 check_html_headers "the 403 page"
-status=$(post /login "flow=$flow" "csrf=${csrf%?}A" "username=alice" "password=$alice_password")
+# The token with its last character changed (to one it is not: a fixed "A" would leave one token in 16
+# unchanged, since the last of 43 base64url characters holds only 4 bits).
+wrong_csrf=${csrf%?}$([[ ${csrf: -1} == A ]] && echo Q || echo A)
+[[ $wrong_csrf != "$csrf" ]] || fail "the wrong CSRF token equals the right one"
+status=$(post /login "flow=$flow" "csrf=$wrong_csrf" "username=alice" "password=$alice_password")
 expect_status "$status" 403 "POST /login with a wrong csrf"
 status=$(curl -s -D headers -o body -w '%{http_code}' --data-urlencode "flow=$flow" --data-urlencode "csrf=$csrf" \
     --data-urlencode username=alice --data-urlencode "password=$alice_password" "$base/login")
