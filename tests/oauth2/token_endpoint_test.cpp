@@ -497,7 +497,11 @@ TEST_CASE_METHOD(token_fixture, "Stormpath scopeFactory: an application's scope 
                    apiauth::oauth2::scope_view) -> apiauth::result<std::vector<std::string>> {
         throw std::runtime_error("database gone");
     };
-    check_error(run(basic()), 500, "server_error", errc::invalid_configuration);
+    const auto thrown = run(basic());
+    check_error(thrown, 500, "server_error", errc::invalid_configuration);
+    // The client authenticated before the function threw: the outcome names it, for logs.
+    REQUIRE(thrown.client != nullptr);
+    CHECK(thrown.client->key_id == reader.key_id);
 }
 
 // ---- D86: error bodies (RFC 6749 §5.2) -------------------------------------------------------

@@ -260,8 +260,8 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
         o.response = std::move(*resp);
         o.token.emplace(std::move(*t));
         return o;
-    } catch (...) {  // std::bad_alloc, or the application's scope function
-        return detail::oauth2::token_failure(errc::invalid_configuration, opt);
+    } catch (...) {  // std::bad_alloc, or the application's scope function; the client is still named
+        return refuse(errc::invalid_configuration);
     }
 }
 
