@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -259,8 +260,9 @@ TEST_CASE("Span API: a buffer of exactly the decoded size is never written past,
     }
 }
 
-// Up to 400 octets: inputs of 28 octets and more are encoded 24 at a step by the AVX2 path where the
-// CPU has it (every block count up to 16 and every tail length), the rest by the scalar loops.
+// Up to 400 octets: where the CPU has AVX2, inputs of 28 octets and more are encoded 24 at a step
+// (every block count up to 16), and the last 0 to 27 octets through a zeroed copy; the scalar
+// encoder, which runs elsewhere, is checked on the same inputs.
 TEST_CASE("Differential: encoding equals OpenSSL EVP_EncodeBlock on 100,000 random inputs", "[base64][differential]")
 {
 #if defined(APIAUTH_BASE64_AVX2)
@@ -278,9 +280,37 @@ TEST_CASE("Differential: encoding equals OpenSSL EVP_EncodeBlock on 100,000 rand
         const std::string ours = b64::encode(bytes);
         REQUIRE(ours == expected);
         REQUIRE(b64url::encode(bytes) == to_url(expected));
+        const auto in = std::as_bytes(std::span(bytes));
+        std::string scalar(apiauth::detail::base64_encoded_size(len, true), '\0');
+        REQUIRE(apiauth::detail::base64_encode_scalar(apiauth::detail::std_alphabet, true, in, scalar.data()) ==
+                scalar.size());
+        REQUIRE(scalar == expected);
+        scalar.assign(apiauth::detail::base64_encoded_size(len, false), '\0');
+        REQUIRE(apiauth::detail::base64_encode_scalar(apiauth::detail::url_alphabet, false, in, scalar.data()) ==
+                scalar.size());
+        REQUIRE(scalar == to_url(expected));
         REQUIRE(b64::decode(ours).value() == bytes);
         REQUIRE(b64url::decode(to_url(expected)).value() == bytes);
     }
+}
+
+// RFC 4648 Table 1 (§4) and Table 2 (§5): the arithmetic mapping the encoders use gives every value's
+// character, the one the alphabet table holds.
+TEST_CASE("RFC 4648 §4, §5: base64_char_ct maps each of the 64 values to its alphabet's character", "[base64]")
+{
+    for (unsigned v = 0; v < 64; ++v) {
+        INFO(v);
+        CHECK(apiauth::detail::base64_char_ct(v, '+', '/') == apiauth::detail::std_alphabet.enc[v]);
+        CHECK(apiauth::detail::base64_char_ct(v, '-', '_') == apiauth::detail::url_alphabet.enc[v]);
+    }
+    static_assert(apiauth::detail::base64_char_ct(0, '+', '/') == 'A');
+    static_assert(apiauth::detail::base64_char_ct(25, '+', '/') == 'Z');
+    static_assert(apiauth::detail::base64_char_ct(26, '+', '/') == 'a');
+    static_assert(apiauth::detail::base64_char_ct(51, '+', '/') == 'z');
+    static_assert(apiauth::detail::base64_char_ct(52, '+', '/') == '0');
+    static_assert(apiauth::detail::base64_char_ct(61, '+', '/') == '9');
+    static_assert(apiauth::detail::base64_char_ct(62, '-', '_') == '-');
+    static_assert(apiauth::detail::base64_char_ct(63, '-', '_') == '_');
 }
 
 TEST_CASE("Differential: strict decoding accepts exactly OpenSSL's canonical encodings (100,000 random strings)",

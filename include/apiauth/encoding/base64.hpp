@@ -69,29 +69,6 @@ constexpr base64_alphabet make_alphabet(char c62, char c63)
 inline constexpr base64_alphabet std_alphabet = make_alphabet('+', '/');
 inline constexpr base64_alphabet url_alphabet = make_alphabet('-', '_');
 
-// Two characters of `a` for each 12-bit group, the first in the low octet, so that encoding
-// writes two characters per load. Built at run time on first use (thread-safe static
-// initialization). As a constant it would cost every file that includes this header the
-// compile-time evaluation of 8,192 entries; the memcpy (not usable in a constant
-// expression) keeps the compiler from attempting it.
-inline const std::uint16_t* pair_table(const base64_alphabet& a) noexcept
-{
-    struct tables {
-        std::array<std::uint16_t, 4096> std_pairs, url_pairs;
-    };
-    static const tables t = [] {
-        tables r;
-        for (std::size_t x = 0; x < 4096; ++x) {
-            const char s2[2] = {std_alphabet.enc[x >> 6], std_alphabet.enc[x & 63]};
-            const char u2[2] = {url_alphabet.enc[x >> 6], url_alphabet.enc[x & 63]};
-            std::memcpy(&r.std_pairs[x], s2, 2);  // the first character at the lower address
-            std::memcpy(&r.url_pairs[x], u2, 2);
-        }
-        return r;
-    }();
-    return &a == &url_alphabet ? t.url_pairs.data() : t.std_pairs.data();
-}
-
 // The value (0..63) of character `ch` in the alphabet A-Z a-z 0-9 c62 c63, or
 // 0xFF when it is not in it, as dec[] gives, but by arithmetic: no table is
 // read at an address the character selects, for decoding secrets (API key
@@ -111,58 +88,88 @@ constexpr unsigned base64_value_ct(char ch, char c62, char c63) noexcept
 
 enum class padding_rule { required, optional, forbidden };
 
+// The character of `v` (0..63) in the alphabet A-Z a-z 0-9 c62 c63, by arithmetic: no table
+// is read at an address the value selects, so encoding a secret (a JWK's "k", the Basic
+// credentials, a PKCE verifier) leaves no trace of it in the cache. Each mask is all ones from
+// its range on: -1 >> 31 is -1 (C++20 defines >> of a negative value).
+constexpr char base64_char_ct(unsigned v, char c62, char c63) noexcept
+{
+    const int x = static_cast<int>(v);
+    const int ge26 = (25 - x) >> 31, ge52 = (51 - x) >> 31, ge62 = (61 - x) >> 31, ge63 = (62 - x) >> 31;
+    return static_cast<char>(x + 'A' + (ge26 & 6) + (ge52 & -75) + (ge62 & (c62 - 58)) + (ge63 & (c63 - c62 - 1)));
+}
+
 constexpr std::size_t base64_encoded_size(std::size_t n, bool pad) noexcept
 {
     return pad ? (n + 2) / 3 * 4 : n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
 }
 
-inline std::size_t base64_encode(const base64_alphabet& a, bool pad, std::span<const std::byte> in, char* out) noexcept
+// Encodes without the SIMD kernel, in constant time (base64_char_ct); what base64_encode does
+// where AVX2 is not available. Separate so that the tests run it on any processor.
+inline std::size_t base64_encode_scalar(const base64_alphabet& a, bool pad, std::span<const std::byte> in,
+                                        char* out) noexcept
 {
     const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-    std::size_t n = in.size(), o = 0, i = 0;
-#if defined(APIAUTH_BASE64_AVX2)
-    // 24 octets a step while 4 more follow them (each step reads 28).
-    if (n >= 28 && cpu_has_avx2()) {
-        const std::size_t blocks = (n - 4) / 24;
-        base64_encode_avx2(p, blocks, out, a.enc[62], a.enc[63]);
-        i = blocks * 24;
-        o = blocks * 32;
-    }
-#endif
-    // Six octets a step: one big-endian 8-octet read (two octets past them, unused), four
-    // 12-bit groups looked up as character pairs, one 8-character write (whose octet order
-    // is the pairs' in memory only on a little-endian target).
-    if constexpr (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
-        const std::uint16_t* const two = pair_table(a);
-        for (; i + 8 <= n; i += 6, o += 8) {
-            std::uint64_t v;
-            std::memcpy(&v, p + i, 8);
-            v = __builtin_bswap64(v);
-            const std::uint64_t w =
-                std::uint64_t{two[(v >> 52) & 0xFFF]} | (std::uint64_t{two[(v >> 40) & 0xFFF]} << 16) |
-                (std::uint64_t{two[(v >> 28) & 0xFFF]} << 32) | (std::uint64_t{two[(v >> 16) & 0xFFF]} << 48);
-            std::memcpy(out + o, &w, 8);
-        }
-    }
+    const std::size_t n = in.size();
+    const char c62 = a.enc[62], c63 = a.enc[63];
+    std::size_t o = 0, i = 0;
     for (; i + 3 <= n; i += 3) {
         const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
-        out[o++] = a.enc[(v >> 18) & 63];
-        out[o++] = a.enc[(v >> 12) & 63];
-        out[o++] = a.enc[(v >> 6) & 63];
-        out[o++] = a.enc[v & 63];
+        out[o++] = base64_char_ct((v >> 18) & 63, c62, c63);
+        out[o++] = base64_char_ct((v >> 12) & 63, c62, c63);
+        out[o++] = base64_char_ct((v >> 6) & 63, c62, c63);
+        out[o++] = base64_char_ct(v & 63, c62, c63);
     }
     if (const std::size_t rem = n - i; rem != 0) {
         std::uint32_t v = std::uint32_t{p[i]} << 16;
         if (rem == 2) v |= std::uint32_t{p[i + 1]} << 8;
-        out[o++] = a.enc[(v >> 18) & 63];
-        out[o++] = a.enc[(v >> 12) & 63];
-        if (rem == 2) out[o++] = a.enc[(v >> 6) & 63];
+        out[o++] = base64_char_ct((v >> 18) & 63, c62, c63);
+        out[o++] = base64_char_ct((v >> 12) & 63, c62, c63);
+        if (rem == 2) out[o++] = base64_char_ct((v >> 6) & 63, c62, c63);
         if (pad) {
             out[o++] = '=';
             if (rem == 1) out[o++] = '=';
         }
     }
     return o;
+}
+
+// Encodes `in` (RFC 4648 §4 with std_alphabet, §5 with url_alphabet; `pad`: the final '='s) into
+// `out`, which has room for base64_encoded_size(in.size(), pad) characters; returns how many it
+// wrote. Constant time in the octets on every path: where the processor has AVX2, every octet goes
+// through base64_encode_avx2 (the last 0 to 27 through a zeroed copy on the stack, wiped after);
+// elsewhere through base64_encode_scalar.
+inline std::size_t base64_encode(const base64_alphabet& a, bool pad, std::span<const std::byte> in, char* out) noexcept
+{
+#if defined(APIAUTH_BASE64_AVX2)
+    if (cpu_has_avx2()) {
+        const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+        const std::size_t n = in.size();
+        // 24 octets a step while 4 more follow them (each step reads 28).
+        const std::size_t blocks = n >= 28 ? (n - 4) / 24 : 0;
+        if (blocks != 0) base64_encode_avx2(p, blocks, out, a.enc[62], a.enc[63]);
+        const std::size_t i = blocks * 24, rest = n - i;  // rest < 28
+        std::size_t o = blocks * 32;
+        if (rest == 0) return o;
+        // The rest, zero-filled to two blocks and the 4 octets the kernel reads past them: the
+        // zeros give the final quantum's zero bits (RFC 4648 §3.5) where rest is not a multiple of 3.
+        std::array<unsigned char, 2 * 24 + 4> tail{};
+        std::array<char, 2 * 32> chars;
+        std::memcpy(tail.data(), p + i, rest);
+        base64_encode_avx2(tail.data(), rest > 24 ? 2 : 1, chars.data(), a.enc[62], a.enc[63]);
+        const std::size_t used = base64_encoded_size(rest, false);
+        std::memcpy(out + o, chars.data(), used);
+        o += used;
+        if (pad && rest % 3 != 0) {
+            out[o++] = '=';
+            if (rest % 3 == 1) out[o++] = '=';
+        }
+        wipe(tail.data(), tail.size());
+        wipe(chars.data(), chars.size());
+        return o;
+    }
+#endif
+    return base64_encode_scalar(a, pad, in, out);
 }
 
 // The first error of `in` in the documented order (alphabet, length,
