@@ -162,6 +162,58 @@ TEST_CASE("postgres: migration 002 brings a table of migration 001 to this versi
           "https://api.example.com/items urn:example:ledger");
 }
 
+TEST_CASE("postgres: two migrations 002 at once both succeed: the second finds the column the first added",
+          "[postgres]")
+{
+    pg_env env;
+    server().exec("ALTER TABLE " + env.table + " DROP COLUMN resources");  // the table as 001 left it
+    const std::string ddl = apiauth::stores::postgres_schema_sql(env.table);
+    const std::size_t at = ddl.find("DO $$");
+    REQUIRE(at != std::string::npos);
+    const std::string migration_002 = ddl.substr(at);
+
+    // A reader's open transaction holds ACCESS SHARE: each migration finds the column missing,
+    // then queues for ALTER TABLE's ACCESS EXCLUSIVE lock behind it, one after the other.
+    apiauth::test::pg_detail::conn_ptr reader{PQconnectdb(server().conninfo().c_str())};
+    REQUIRE(PQstatus(reader.get()) == CONNECTION_OK);
+    const auto run = [&](const std::string& sql) {
+        apiauth::test::pg_detail::result_ptr r{PQexec(reader.get(), sql.c_str())};
+        REQUIRE(PQresultStatus(r.get()) == PGRES_COMMAND_OK);
+    };
+    run("BEGIN");
+    run("LOCK TABLE " + env.table + " IN ACCESS SHARE MODE");
+    std::atomic<int> failed{0};
+    const auto migrate = [&] {
+        try {
+            server().exec(migration_002);
+        } catch (const std::exception&) {
+            ++failed;
+        }
+    };
+    std::thread first(migrate);
+    const auto waiting = [&] {
+        return server().query_value("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = '" + env.table +
+                                    "'::regclass");
+    };
+    const auto wait_for = [&](const char* count) {
+        const auto deadline = std::chrono::steady_clock::now() + 30s;
+        while (waiting() != count && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+        return waiting() == count;
+    };
+    const bool first_queued = wait_for("1");
+    std::thread second(migrate);
+    const bool both_queued = wait_for("2");
+    run("COMMIT");  // the first adds the column; the second then finds it there
+    first.join();
+    second.join();
+    REQUIRE(first_queued);
+    REQUIRE(both_queued);
+    CHECK(failed == 0);
+    CHECK(server().query_value("SELECT count(*) FROM pg_attribute WHERE attrelid = '" + env.table +
+                               "'::regclass AND attname = 'resources' AND NOT attisdropped") == "1");
+    CHECK(env.pool->migrate().has_value());
+}
+
 TEST_CASE("postgres: postgres_pool::make refuses a configuration it cannot use", "[postgres]")
 {
     const auto refused = [](auto change) {

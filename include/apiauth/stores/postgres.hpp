@@ -903,7 +903,7 @@ DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'apiauth_api_keys'::regclass
                    AND attname = 'resources' AND NOT attisdropped) THEN
-        ALTER TABLE apiauth_api_keys ADD COLUMN resources text NOT NULL DEFAULT '';
+        ALTER TABLE apiauth_api_keys ADD COLUMN IF NOT EXISTS resources text NOT NULL DEFAULT '';
     END IF;
 END
 $$;
