@@ -10,8 +10,8 @@
 #                              SIGKILLed
 #   temp_free_ports N          N free loopback ports, on one line (bound and released just before)
 #   temp_start NAME CMD…       runs CMD in the background (stdout DIR/NAME.out, stderr
-#                              DIR/NAME.log) and waits for its "PORT n" line; exits the script,
-#                              with the log, if it does not come
+#                              DIR/NAME.log) and waits for its "PORT n" line (60 s at most);
+#                              exits the script, with the log, if it does not come
 #   temp_postgres              sets pg_conninfo ("host=DIR/pg port=5432 user=postgres
 #                              dbname=postgres") and pg_psql (a psql command line); initdb as the
 #                              postgres user when run as root (PostgreSQL refuses to run as root)
@@ -45,7 +45,9 @@ temp_start() {
     # 7>&-: a server must not hold the FIFO's write end itself, or it never sees its end.
     "$@" <"$temp_dir/alive" 7>&- >"$temp_dir/$name.out" 2>"$temp_dir/$name.log" &
     temp_pids+=($!)
-    for i in $(seq 1 100); do
+    # Up to 60 s: node and oidc-provider (op.mjs) take seconds to start on a loaded machine; a
+    # server that exits is seen at once.
+    for i in $(seq 1 600); do
         grep -q '^PORT ' "$temp_dir/$name.out" 2>/dev/null && return 0
         kill -0 "${temp_pids[-1]}" 2>/dev/null || break
         sleep 0.1

@@ -192,6 +192,7 @@ json_is 'set(doc["key"]) == {"key_id", "hint", "prefix", "format", "owner", "nam
     "wrapped", "status"}'
 a1=$(jget 'doc["token"]')
 a1_id=$(key_id_of "$a1")
+a1_created=$(jget 'doc["key"]["created_at"]')
 same "create: key_id in the JSON" "$(jget 'doc["key"]["key_id"]')" "$a1_id"
 stderr_has "shown this once"
 same "row of a1" "$(sql "SELECT owner, name, scopes, grant_types, pepper_version, wrap_version IS NULL, revoked_at IS NULL,
@@ -199,6 +200,9 @@ same "row of a1" "$(sql "SELECT owner, name, scopes, grant_types, pepper_version
     "alice|ci deploy|items:read items:write|client_credentials|1|t|t|2592000|t"
 
 # Text: the token once, on the first line (as key generate prints it); the URI form of --db.
+# Made in a later second than a1: record times are whole seconds, and keys of the same second are
+# listed by key id (random), which would make the oldest-first order checked below a coin toss.
+while [ "$(date +%s)" -le "$a1_created" ]; do sleep 0.1; done
 run 0 key create --db "$uri" --prefix acme_sk --owner alice "${p1[@]}"
 a2=$(head -1 out.txt | awk '$1 == "token" { print $2 }')
 a2_id=$(key_id_of "$a2")

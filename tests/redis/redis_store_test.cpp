@@ -170,8 +170,10 @@ TEST_CASE("nonce_store contract: an id whose lifetime ended is no longer held (P
 {
     redis_server server;
     redis_nonce_store s{make_pool(server.options())};
-    const auto issued = system_clock::now();
     REQUIRE(*s.issue("short", 1s));
+    // Read after the call: PX counts from when Redis ran the SET, and this first call also
+    // connects, which on a loaded machine may take longer than the 100 ms margin below.
+    const auto issued = system_clock::now();
     REQUIRE(*s.issue("long", 60s));
     sleep_until(issued + 1100ms);
     CHECK_FALSE(*s.consume("short"));  // expired: consume is false, never true
@@ -515,10 +517,19 @@ TEST_CASE("fault: a server restarted between two calls costs no failed call (a d
     redis_nonce_store nonces{pool};
     {
         raw_client admin{server.options()};
-        REQUIRE(admin.status({"CLIENT", "PAUSE", "500", "ALL"}) == "OK");  // each call holds its connection
+        // Each call (a SET) holds its connection while writes are paused, until all three are open
+        // (a pause that ends by itself would let a thread that starts late reuse one given back).
+        // WRITE, not ALL: under ALL, CLIENT UNPAUSE itself waits for the pause to end.
+        REQUIRE(admin.status({"CLIENT", "PAUSE", "10000", "WRITE"}) == "OK");
         std::vector<std::thread> ts;
         for (int t = 0; t < 3; ++t) ts.emplace_back([&, t] { (void)nonces.issue("p" + std::to_string(t), 60s); });
+        const auto deadline = steady_clock::now() + 10s;
+        while (pool->open_connections() < 3 && steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+        }
+        const std::string unpaused = admin.status({"CLIENT", "UNPAUSE"});
         for (std::thread& t : ts) t.join();
+        REQUIRE(unpaused == "OK");
     }
     REQUIRE(pool->open_connections() == 3);
     server.restart();
