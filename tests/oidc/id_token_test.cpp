@@ -364,6 +364,9 @@ TEST_CASE("oidc: OIDC Core §3.1.3.7 step 8: HS256 only with the client secret, 
     o.algorithms = {algorithm::rs256, algorithm::hs256};
     o.client_secret = secret;
     const auto v = verifier(o);
+    // The verifier keeps the secret only as its HMAC key: its copy of the options holds none.
+    CHECK(v.options().client_secret.empty());
+    CHECK(o.client_secret == secret);  // the caller's own copy is the caller's
     const auto k = jose::key::from_secret(algorithm::hs256, secret).value();
     CHECK(outcome(v.verify(sign(claims(), k), expect)) == "ok");
     const auto wrong = jose::key::from_secret(algorithm::hs256, secret + "x").value();

@@ -207,6 +207,14 @@ TEST_CASE("oidc: RFC 6749 §5.1: the token response is read strictly", "[oidc][t
     CHECK(parse(R"({"access_token":"a","token_type":"Bearer","expires_in":-1})") == name(errc::invalid_claim_type));
     CHECK(parse(R"({"access_token":"a","token_type":"Bearer","expires_in":3600.5})") == name(errc::invalid_claim_type));
     CHECK(parse(R"({"access_token":"a","token_type":"Bearer","expires_in":"3600"})") == name(errc::invalid_claim_type));
+    // At most 100 years (3,155,760,000 s), so that a caller's now + expires_in cannot overflow; a
+    // provider's "never" (2^31 - 1) passes.
+    CHECK(parse(R"({"access_token":"a","token_type":"Bearer","expires_in":3155760000})") == "ok");
+    CHECK(parse(R"({"access_token":"a","token_type":"Bearer","expires_in":2147483647})") == "ok");
+    CHECK(parse(R"({"access_token":"a","token_type":"Bearer","expires_in":3155760001})") ==
+          name(errc::invalid_claim_type));
+    CHECK(parse(R"({"access_token":"a","token_type":"Bearer","expires_in":9223372036854775807})") ==
+          name(errc::invalid_claim_type));
     CHECK(parse(R"({"access_token":"a","token_type":"Bearer","id_token":null})") == name(errc::invalid_claim_type));
     CHECK(parse(R"({"access_token":"a","token_type":"Bearer","scope":["openid"]})") == name(errc::invalid_claim_type));
     CHECK(parse(R"({"access_token":"a","access_token":"b","token_type":"Bearer"})") == name(errc::duplicate_member));
@@ -279,6 +287,9 @@ TEST_CASE("oidc: GitHub (research §2.2): a form-encoded token response, even la
     CHECK(form("access_token=a&access_token=b&token_type=bearer") == name(errc::duplicate_parameter));
     CHECK(form("access_token=a&token_type=bearer&expires_in=-1") == name(errc::invalid_claim_type));
     CHECK(form("access_token=a&token_type=bearer&expires_in=1e3") == name(errc::invalid_claim_type));
+    CHECK(form("access_token=a&token_type=bearer&expires_in=3155760000") == "ok");
+    CHECK(form("access_token=a&token_type=bearer&expires_in=3155760001") == name(errc::invalid_claim_type));
+    CHECK(form("access_token=a&token_type=bearer&expires_in=999999999999999999") == name(errc::invalid_claim_type));
     CHECK(form("access_token=a&token_type=bearer&expires_in=9999999999999999999") == name(errc::invalid_claim_type));
     CHECK(form("access_token=a") == name(errc::missing_parameter));
     CHECK(form("<html>") == name(errc::malformed_form_body));

@@ -110,16 +110,22 @@ inline std::error_code check_members(simdjson::dom::element e, std::vector<std::
                                                        : make_error_code(errc::duplicate_member);
 }
 
-// One JSON text read off the hot path (a JWK, a JWK Set, a header being
-// explained): its own padded copy of the text and its own parser, both
-// released (the copy wiped: a JWK may hold a private key) on destruction.
+// One JSON text read off the hot path (a JWK, a JWK Set, a token response, a header being
+// explained): its own padded copy of the text and its own parser, both released on destruction,
+// and wiped first (a JWK may hold a private key, a token response tokens): the copy, and every
+// string and member name of the document, which simdjson keeps unescaped in its parser's buffer
+// (up to max_json_depth + 1 levels deep: a deeper text is refused by the unique check anyway).
 // Elements view into it. Allocates; may throw std::bad_alloc.
 class json_document {
 public:
     json_document() = default;
     json_document(const json_document&) = delete;
     json_document& operator=(const json_document&) = delete;
-    ~json_document() { wipe(text_.data(), text_.size()); }
+    ~json_document()
+    {
+        wipe_strings();
+        wipe(text_.data(), text_.size());
+    }
 
     // Reads `text`: one JSON value of valid UTF-8 (RFC 8259 §8.1), a leading
     // byte order mark skipped as §8.1 allows. With `unique`, every member name
@@ -129,12 +135,14 @@ public:
     bool parse(std::string_view text, bool unique = true)
     {
         if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+        wipe_strings();
         wipe(text_.data(), text_.size());
         text_.assign(text.size() + simdjson::SIMDJSON_PADDING, '\0');
         std::copy(text.begin(), text.end(), text_.begin());
         const auto err = parser_.parse(text_.data(), text.size(), false).get(root_);
         if (err == simdjson::MEMALLOC) throw std::bad_alloc();
         if (err != simdjson::SUCCESS) return false;
+        parsed_ = true;
         if (!unique) return true;
         std::vector<std::string_view> scratch;
         const std::error_code e = check_members(root_, scratch, errc::invalid_key);
@@ -146,9 +154,37 @@ public:
     simdjson::dom::element root() const noexcept { return root_; }
 
 private:
+    // Zeroes the strings and member names of the document last read, in the parser's buffer.
+    void wipe_strings() noexcept
+    {
+        if (!parsed_) return;
+        parsed_ = false;
+        const auto zero = [](std::string_view t) {
+            if (!t.empty()) wipe(const_cast<char*>(t.data()), t.size());  // the parser's own buffer
+        };
+        const auto walk = [&](const auto& self, simdjson::dom::element e, int depth) -> void {
+            if (depth > max_json_depth + 1) return;
+            std::string_view t;
+            simdjson::dom::object o;
+            simdjson::dom::array a;
+            if (e.get_string().get(t) == simdjson::SUCCESS) {
+                zero(t);
+            } else if (e.get_object().get(o) == simdjson::SUCCESS) {
+                for (const auto f : o) {
+                    zero(f.key);
+                    self(self, f.value, depth + 1);
+                }
+            } else if (e.get_array().get(a) == simdjson::SUCCESS) {
+                for (const auto v : a) self(self, v, depth + 1);
+            }
+        };
+        walk(walk, root_, 0);
+    }
+
     std::vector<char> text_;
     simdjson::dom::parser parser_;
     simdjson::dom::element root_;
+    bool parsed_ = false;  // root_ is a document whose strings are in parser_
 };
 
 // The string member `name` of object `o`, if present and a string.

@@ -371,7 +371,11 @@ inline result<std::string> encode_basic(std::string_view user_id, std::string_vi
     std::string user_pass;
     user_pass.reserve(user_id.size() + 1 + password.size());
     user_pass.append(user_id).append(1, ':').append(password);
-    std::string out = "Basic " + encoding::base64::encode(user_pass);
+    // Encoded straight into the result, sized first: a temporary would be freed unwiped.
+    constexpr std::string_view scheme = "Basic ";
+    std::string out(scheme.size() + encoding::base64::encoded_size(user_pass.size()), '\0');
+    std::memcpy(out.data(), scheme.data(), scheme.size());
+    detail::base64_encode(detail::std_alphabet, true, detail::as_bytes(user_pass), out.data() + scheme.size());
     detail::wipe(user_pass.data(), user_pass.size());
     return out;
 }

@@ -154,6 +154,7 @@ struct id_token_options {
     std::vector<jose::algorithm> algorithms{};
     /// The client secret: only when non-empty, and only for HS256/384/512 listed in
     /// `algorithms`, is its UTF-8 octets' HMAC key added (step 8). Never from the JWKS.
+    /// Wiped by id_token_verifier::make once the keys are made: options() shows it empty.
     std::string client_secret{};
     /// Clock skew allowed for exp and iat (RFC 7519 §4.1.4: a few minutes at most).
     std::chrono::seconds leeway{60};
@@ -274,6 +275,7 @@ public:
                 .max_size = o.max_size,
                 .declare = {id_claim::nonce, id_claim::azp, id_claim::at_hash, id_claim::auth_time, id_claim::acr}};
             auto v = std::make_unique<jose::jwt::verifier>(std::move(*set), std::move(p));
+            crypto::wipe(o.client_secret);  // its keys are made; the verifier keeps no other copy
             return id_token_verifier(std::move(o), std::move(v), std::move(usable));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);

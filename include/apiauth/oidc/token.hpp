@@ -78,6 +78,11 @@ struct outgoing_request {
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oidc {
 
+// The largest expires_in a token response may carry: 100 years of seconds. Larger is
+// invalid_claim_type, so that now + expires_in cannot overflow a clock (system_clock's
+// nanoseconds reach about 292 years from 1970), yet a provider's "never" (2^31 - 1) passes.
+inline constexpr std::int64_t max_expires_in = 3'155'760'000;
+
 // One form parameter of a request to the provider; an empty value is left out (RFC 6749 §3.1).
 struct form_parameter {
     std::string_view name, value;
@@ -102,6 +107,13 @@ build_client_request(std::string_view endpoint, std::string_view client_id, std:
     apiauth::oidc::outgoing_request r;
     r.method = "POST";
     r.url = std::string(endpoint);
+    // The body holds secrets (a code, a refresh token, the client secret): room for the largest
+    // it can be (each octet encoded as %XX) is reserved first, so that appending never moves it
+    // and leaves a copy in freed memory.
+    std::size_t most = std::string_view("&client_id=").size() + 3 * client_id.size() +
+                       std::string_view("&client_secret=").size() + 3 * client_secret.size();
+    for (const form_parameter& p : params) most += p.name.size() + 2 + 3 * p.value.size();
+    r.body.reserve(most);
     const auto add = [&](std::string_view name, std::string_view value) {
         if (value.empty()) return;
         if (!r.body.empty()) r.body += '&';
@@ -332,7 +344,8 @@ inline std::error_code read_json_token_response(std::string_view body, raw_token
             *target = std::string(s);
         } else if (k == "expires_in") {
             std::int64_t n = 0;  // an integer: 3600.0, "3600" and -1 are refused
-            if (field.value.get_int64().get(n) != simdjson::SUCCESS || n < 0) return errc::invalid_claim_type;
+            if (field.value.get_int64().get(n) != simdjson::SUCCESS || n < 0 || n > max_expires_in)
+                return errc::invalid_claim_type;
             r.expires_in = n;
         }
     }
@@ -384,6 +397,7 @@ inline std::error_code read_form_token_response(std::string_view body, std::size
             if (c < '0' || c > '9') return errc::invalid_claim_type;
             n = n * 10 + (c - '0');
         }
+        if (n > max_expires_in) return errc::invalid_claim_type;
         r.expires_in = n;
     }
     return {};
@@ -410,7 +424,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oidc {
     status must be 200 (invalid_token_response); `access_token` present and not
     empty (missing_parameter); `token_type` present (missing_parameter) and
     "Bearer" in any case (unsupported_token_type, RFC 6749 §7.1); `expires_in`
-    a non-negative integer (invalid_claim_type); `id_token`, `scope`,
+    a non-negative integer of at most 100 years, 3,155,760,000 (invalid_claim_type: a caller's
+    now + expires_in cannot overflow); `id_token`, `scope`,
     `refresh_token` strings. Never throws.
 
     The answer to a refresh is the same response (RFC 6749 §6): without
