@@ -984,6 +984,37 @@ TEST_CASE("RFC 7517 §5: key_set::from_jwks loads the usable keys and lists what
           name(errc::invalid_key_set));
 }
 
+TEST_CASE("RFC 8037 §2, §3.2, RFC 7517 §5: OKP keys on X25519, X448 and Ed448 are skipped, not the set's failure",
+          "[jose][jwk]")
+{
+    // RFC 8037 Appendix A.6's X25519 public key; an Ed448 and an X448 key of the right sizes.
+    const json x25519 = {
+        {"kty", "OKP"}, {"crv", "X25519"}, {"kid", "ecdh"}, {"x", "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"}};
+    const json x448 = {{"kty", "OKP"}, {"crv", "X448"}, {"kid", "ecdh448"}, {"x", b64(std::string(56, '\x09'))}};
+    const json ed448 = {
+        {"kty", "OKP"}, {"crv", "Ed448"}, {"alg", "EdDSA"}, {"kid", "ed448"}, {"x", b64(std::string(57, '\x07'))}};
+    const json doc = {{"keys", {x25519, public_jwk(algorithm::rs256), ed448, x448}}};
+    const auto set = jose::key_set::from_jwks(doc.dump());
+    INFO(outcome(set));
+    REQUIRE(set.has_value());
+    CHECK(set->size() == 1);
+    const auto& sk = set->skipped();
+    REQUIRE(sk.size() == 3);
+    CHECK((sk[0].index == 0 && sk[0].kid == "ecdh" && sk[0].why == errc::key_use_not_allowed));
+    CHECK((sk[1].index == 2 && sk[1].kid == "ed448" && sk[1].why == errc::unsupported_key_type));
+    CHECK((sk[2].index == 3 && sk[2].kid == "ecdh448" && sk[2].why == errc::key_use_not_allowed));
+    // A crv no registry knows is still a mistake that fails the set.
+    json odd = ed448;
+    odd["crv"] = "Ed25519x";
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {public_jwk(algorithm::rs256), odd}}}.dump())) ==
+          name(errc::key_algorithm_mismatch));
+    odd.erase("alg");
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {public_jwk(algorithm::rs256), odd}}}.dump())) ==
+          name(errc::invalid_key));
+    // Only such keys: nothing usable.
+    CHECK(outcome(jose::key_set::from_jwks(json{{"keys", {x25519, ed448}}}.dump())) == name(errc::invalid_key_set));
+}
+
 TEST_CASE("jose::explain_jwk / explain_jwks: which member is wrong, the minimum size, how to bind an alg",
           "[jose][jwk]")
 {

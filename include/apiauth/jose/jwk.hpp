@@ -238,7 +238,9 @@ public:
         RFC 7517 §5 lets a reader ignore keys it does not understand: an
         unknown "kty" (unsupported_key_type), "use" other than "sig" or
         "key_ops" without "verify" (key_use_not_allowed), a non-JWS "alg"
-        such as "RSA-OAEP" (unsupported_algorithm). Any other key that does
+        such as "RSA-OAEP" (unsupported_algorithm), an OKP key on X25519 or X448
+        (key agreement keys, RFC 8037 §3.2: key_use_not_allowed) or on Ed448
+        (not implemented: unsupported_key_type). Any other key that does
         not load fails the whole set with its error (weak_key, invalid_key,
         private_key_not_allowed, key_alg_missing, …): those are a provider's
         or an operator's mistake, not a key meant for something else.
@@ -945,6 +947,20 @@ inline result<key_set> key_set::from_jwks(std::string_view jwks_json, jwk_option
         if (const auto alg = detail::member_string(jwk, "alg"); alg && !parse_algorithm(*alg)) {
             skip(errc::unsupported_algorithm);
             continue;
+        }
+        // Registered OKP curves (RFC 8037 §2) this library does not sign with: X25519 and X448 are
+        // for key agreement only (§3.2), Ed448 is not implemented. A provider may publish them
+        // beside its signing keys; an unregistered crv is still the set's error (a mistake).
+        if (const auto kty = detail::member_string(jwk, "kty"); kty && *kty == "OKP") {
+            const auto crv = detail::member_string(jwk, "crv");
+            if (crv && (*crv == "X25519" || *crv == "X448")) {
+                skip(errc::key_use_not_allowed);
+                continue;
+            }
+            if (crv && *crv == "Ed448") {
+                skip(errc::unsupported_key_type);
+                continue;
+            }
         }
         // opt.alg is the default for keys of its family only: an RS256 default
         // does not stop the EC keys of the same set from following their crv.
