@@ -364,12 +364,9 @@ private:
         if (!e) return refuse(400, "no_login_in_progress", "No log-in is in progress in this browser (or it expired).");
         const social_provider& p = *e->provider;
         apiauth::oidc::provider_error pe;
-        auto cb =
-            apiauth::oidc::handle_callback(req.target(),
-                                           {.state = e->pending.state,
-                                            .issuer = p.metadata.issuer,
-                                            .require_iss = p.metadata.authorization_response_iss_parameter_supported},
-                                           &pe);
+        // RFC 9207: iss compared when sent, and required when the provider's metadata promises it.
+        auto cb = apiauth::oidc::handle_callback(req.target(),
+                                                 apiauth::oidc::callback_options_for(p.metadata, e->pending), &pe);
         if (!cb) {
             std::string why = cb.error().message();
             if (cb.error() == apiauth::errc::provider_error)

@@ -278,6 +278,31 @@ TEST_CASE("oidc: RFC 6749 §4.1.2: code and state, the code decoded, RFC 9207 is
     CHECK(r->code == "x");
 }
 
+TEST_CASE("oidc: RFC 9207 §2.4: callback_options_for requires iss exactly when the metadata promises it",
+          "[oidc][callback]")
+{
+    oidc::provider_metadata m;
+    m.issuer = "https://op.example";
+    oidc::pending_authorization p;
+    p.state = std::string(state);
+    const std::string without_iss = target("code=c&state=" + std::string(state));
+    const std::string with_iss = target("code=c&state=" + std::string(state) + "&iss=https%3A%2F%2Fop.example");
+    const std::string other_iss = target("code=c&state=" + std::string(state) + "&iss=https%3A%2F%2Fevil.example");
+    // Not promised: iss checked when sent, not required.
+    CHECK(outcome(oidc::handle_callback(without_iss, oidc::callback_options_for(m, p))) == "ok");
+    CHECK(outcome(oidc::handle_callback(with_iss, oidc::callback_options_for(m, p))) == "ok");
+    CHECK(outcome(oidc::handle_callback(other_iss, oidc::callback_options_for(m, p))) == name(errc::wrong_issuer));
+    // Promised: a response without it is refused (the mix-up defence of §4).
+    m.authorization_response_iss_parameter_supported = true;
+    const auto o = oidc::callback_options_for(m, p);
+    CHECK(o.state == state);
+    CHECK(o.issuer == "https://op.example");
+    CHECK(o.require_iss);
+    CHECK(outcome(oidc::handle_callback(without_iss, o)) == name(errc::missing_parameter));
+    CHECK(outcome(oidc::handle_callback(with_iss, o)) == "ok");
+    CHECK(outcome(oidc::handle_callback(other_iss, o)) == name(errc::wrong_issuer));
+}
+
 TEST_CASE("oidc: RFC 6749 §10.12: state missing, empty or different is refused", "[oidc][callback]")
 {
     CHECK(outcome(oidc::handle_callback(target("code=c"), cb())) == name(errc::missing_parameter));

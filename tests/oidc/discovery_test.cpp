@@ -79,6 +79,17 @@ TEST_CASE("oidc: Discovery §3, §4.3: Google's metadata read", "[oidc][discover
     CHECK(
         outcome(oidc::parse_provider_metadata(local.dump(), "http://localhost:3000", {.allow_loopback_http = false})) ==
         name(errc::invalid_provider_metadata));
+    // A provider on https may not send the client to http on this machine: its token endpoint
+    // would receive the client secret in clear, at whatever listens there.
+    for (const char* endpoint : {"token_endpoint", "jwks_uri", "userinfo_endpoint", "authorization_endpoint"}) {
+        INFO(endpoint);
+        auto remote = google();
+        remote[endpoint] = "http://127.0.0.1:8080/steal";
+        CHECK(outcome(oidc::parse_provider_metadata(remote.dump(), "https://accounts.google.com")) ==
+              name(errc::invalid_provider_metadata));
+        remote[endpoint] = "https://127.0.0.1:8443/ok";  // https on loopback: TLS still verifies who answers
+        CHECK(outcome(oidc::parse_provider_metadata(remote.dump(), "https://accounts.google.com")) == "ok");
+    }
 }
 
 TEST_CASE("oidc: Discovery §4.3: issuer identical to the expected one", "[oidc][discovery]")

@@ -9,6 +9,8 @@
 #include <apiauth/error.hpp>
 #include <apiauth/http/form.hpp>
 #include <apiauth/oidc/detail/common.hpp>
+#include <apiauth/oidc/discovery.hpp>
+#include <apiauth/oidc/pending.hpp>
 #include <apiauth/oidc/provider_error.hpp>
 
 #include <cstddef>
@@ -34,6 +36,21 @@ struct callback_options {
     /// Longest target accepted (header_too_large: the request line is a header).
     std::size_t max_size = 8 * 1024;
 };
+
+/** The callback_options of an authorization `p` began at the OpenID Provider of metadata `m`:
+    its state, the metadata's issuer, and `iss` required when the provider promised to send it
+    (authorization_response_iss_parameter_supported: RFC 9207 §2.4 has such a response without
+    `iss` refused). The options view into `m` and `p`: keep both while the callback is read.
+
+    @par Example
+    @code
+    auto code = apiauth::oidc::handle_callback(req.target(), apiauth::oidc::callback_options_for(meta, pending));
+    @endcode
+*/
+inline callback_options callback_options_for(const provider_metadata& m, const pending_authorization& p) noexcept
+{
+    return {.state = p.state, .issuer = m.issuer, .require_iss = m.authorization_response_iss_parameter_supported};
+}
 
 /** A successful authorization response: the code to exchange, and the issuer that sent it. */
 struct authorization_response {

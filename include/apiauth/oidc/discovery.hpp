@@ -78,7 +78,9 @@ struct metadata_options {
     std::size_t max_size = 64 * 1024;
     /// Require token_endpoint (Discovery §3). Off for Facebook, whose document lacks it (research §2.3).
     bool require_token_endpoint = true;
-    /// Accept http endpoints on a loopback host (a test provider); https everywhere else.
+    /// Accept http endpoints on a loopback host for a test provider whose expected issuer is
+    /// itself http on a loopback host. A provider with an https issuer uses https everywhere:
+    /// its document may not point the client, and its secret, at this machine's own services.
     bool allow_loopback_http = true;
 };
 
@@ -94,7 +96,8 @@ struct metadata_options {
     token_endpoint (unless opt says otherwise), jwks_uri,
     response_types_supported, subject_types_supported,
     id_token_signing_alg_values_supported; endpoints not https (http
-    on loopback only) or with a fragment, and an issuer with a query or
+    on loopback only, and only when `expected_issuer` is http on loopback
+    too) or with a fragment, and an issuer with a query or
     fragment (invalid_provider_metadata, Discovery §3); an
     id_token_signing_alg_values_supported without one algorithm this
     library verifies (unsupported_algorithm). Unknown members are ignored.
@@ -108,6 +111,9 @@ inline result<provider_metadata> parse_provider_metadata(std::string_view json, 
     try {
         namespace d = detail::oidc;
         if (json.size() > opt.max_size) return errc::body_too_large;
+        // http endpoints on loopback only for a provider that is itself there (a test provider).
+        const bool local_http =
+            opt.allow_loopback_http && d::is_endpoint(expected_issuer, true) && !d::is_endpoint(expected_issuer, false);
         detail::json_document doc;
         simdjson::dom::object o;
         if (auto e = d::parse_object(doc, json, o, errc::invalid_provider_metadata)) return e;
@@ -168,12 +174,11 @@ inline result<provider_metadata> parse_provider_metadata(std::string_view json, 
                 if (s.required) return errc::missing_parameter;
                 continue;
             }
-            if (s.endpoint && !d::is_endpoint(*s.out, opt.allow_loopback_http)) return errc::invalid_provider_metadata;
+            if (s.endpoint && !d::is_endpoint(*s.out, local_http)) return errc::invalid_provider_metadata;
         }
         // Discovery §3: the issuer is an https URL with no query or fragment.
         const auto iu = boost::urls::parse_absolute_uri(m.issuer);
-        if (!d::is_endpoint(m.issuer, opt.allow_loopback_http) || !iu || iu->has_query())
-            return errc::invalid_provider_metadata;
+        if (!d::is_endpoint(m.issuer, local_http) || !iu || iu->has_query()) return errc::invalid_provider_metadata;
         if (m.id_token_algorithms().empty()) return errc::unsupported_algorithm;
         return m;
     } catch (...) {
