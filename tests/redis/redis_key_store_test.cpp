@@ -460,12 +460,18 @@ TEST_CASE("api_key_admin atomicity across threads: 8 threads create the same key
         std::string id = "1RACE" + std::to_string(1000000000000 + round);
         std::atomic<int> created{0}, conflicts{0}, other{0}, winner{-1};
         std::latch start(threads);
+        // Made here: alice_record's REQUIREs are Catch assertions, which are not thread-safe.
+        std::vector<api_key_record> records;
+        for (int t = 0; t < threads; ++t) {
+            api_key_record r = alice_record();
+            r.key_id = id;
+            r.owner = "acct_" + std::to_string(t);
+            records.push_back(std::move(r));
+        }
         std::vector<std::thread> ts;
         for (int t = 0; t < threads; ++t)
             ts.emplace_back([&, t] {
-                api_key_record r = alice_record();
-                r.key_id = id;
-                r.owner = "acct_" + std::to_string(t);
+                const api_key_record& r = records[static_cast<std::size_t>(t)];
                 start.arrive_and_wait();
                 const auto c = s.create(r);
                 if (c) {
