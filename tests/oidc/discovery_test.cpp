@@ -161,6 +161,12 @@ TEST_CASE("oidc: RFC 9111 §5.2.2.1, OIDC Core §10.1.1: JWKS lifetime from Cach
     CHECK(oidc::jwks_lifetime("max-age=3000, no-cache") == 60s);
     CHECK(oidc::jwks_lifetime("max-age=3000", {.default_lifetime = 10s, .min_lifetime = 1s, .max_lifetime = 100s}) ==
           100s);
+    // Bounds the wrong way round: min_lifetime wins (std::clamp would be undefined behaviour).
+    const oidc::jwks_cache_policy upside_down{.default_lifetime = 600s, .min_lifetime = 300s, .max_lifetime = 60s};
+    CHECK(oidc::jwks_lifetime("max-age=3000", upside_down) == 300s);
+    CHECK(oidc::jwks_lifetime("max-age=5", upside_down) == 300s);
+    CHECK(oidc::jwks_lifetime("", upside_down) == 300s);
+    CHECK(oidc::jwks_lifetime("no-store", upside_down) == 300s);
 }
 
 TEST_CASE("oidc: research §1.9: refetch on an unknown kid at most once per cooldown", "[oidc][discovery]")

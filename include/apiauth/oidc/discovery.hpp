@@ -202,7 +202,8 @@ struct jwks_cache_policy {
 /** How long to keep a JWKS fetched with this Cache-Control field value:
     `max-age` (delta-seconds, optionally quoted) clamped to
     [min_lifetime, max_lifetime]; `no-store` or `no-cache` give
-    min_lifetime; no usable max-age gives default_lifetime. Directive names
+    min_lifetime; no usable max-age gives default_lifetime (a max_lifetime
+    below min_lifetime counts as min_lifetime). Directive names
     are case-insensitive; a malformed max-age is ignored. No allocation.
     @par Specification RFC 9111 §5.2.2.1, §5.2.2.4, §5.2.2.5, §1.2.2;
     OpenID Connect Core §10.1.1. */
@@ -234,9 +235,12 @@ inline std::chrono::seconds jwks_lifetime(std::string_view cache_control, const 
         }
         if (ok) max_age = std::min<std::int64_t>(n, 2147483648);
     }
-    if (no_cache) return p.min_lifetime;
-    if (max_age < 0) return std::clamp(p.default_lifetime, p.min_lifetime, p.max_lifetime);
-    return std::clamp(std::chrono::seconds(max_age), p.min_lifetime, p.max_lifetime);
+    // A policy whose max_lifetime is below its min_lifetime keeps min_lifetime (std::clamp with
+    // its bounds the wrong way round is undefined behaviour).
+    const std::chrono::seconds lo = p.min_lifetime, hi = std::max(p.max_lifetime, p.min_lifetime);
+    if (no_cache) return lo;
+    if (max_age < 0) return std::clamp(p.default_lifetime, lo, hi);
+    return std::clamp(std::chrono::seconds(max_age), lo, hi);
 }
 
 /** When a cached JWKS must be fetched again: a small value the application
