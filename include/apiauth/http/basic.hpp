@@ -375,7 +375,7 @@ inline result<std::string> encode_basic(std::string_view user_id, std::string_vi
     constexpr std::string_view scheme = "Basic ";
     std::string out(scheme.size() + encoding::base64::encoded_size(user_pass.size()), '\0');
     std::memcpy(out.data(), scheme.data(), scheme.size());
-    detail::base64_encode(detail::std_alphabet, true, detail::as_bytes(user_pass), out.data() + scheme.size());
+    (void)encoding::base64::encode(detail::as_bytes(user_pass), std::span(out).subspan(scheme.size()));  // fits
     detail::wipe(user_pass.data(), user_pass.size());
     return out;
 }
