@@ -8,7 +8,8 @@
 #                              read it as their standard input and, with --exit-on-stdin-eof, stop
 #                              at its end, so that they die with the script even when it is
 #                              SIGKILLed
-#   temp_free_ports N          N free loopback ports, on one line (bound and released just before)
+#   temp_free_ports N          N free loopback ports, on one line (bound and released just before),
+#                              outside the kernel's ephemeral range
 #   temp_start NAME CMD…       runs CMD in the background (stdout DIR/NAME.out, stderr
 #                              DIR/NAME.log) and waits for its "PORT n" line (60 s at most);
 #                              exits the script, with the log, if it does not come
@@ -32,11 +33,30 @@ temp_servers_init() {
 temp_free_ports() {
     local py=/usr/bin/python3
     [ -x "$py" ] || py=python3
+    # Ports outside the kernel's ephemeral range (ip_local_port_range), chosen at random: the port
+    # is free between this check and the server's bind unless another program binds that very
+    # port by number. A port the kernel picks (bind to port 0, a client's connect, as curl and node
+    # make all through a test) is always inside the range, so it cannot take ours.
     "$py" -c '
-import socket, sys
-s = [socket.socket() for _ in range(int(sys.argv[1]))]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])' "$1"
+import random, socket, sys
+try:
+    lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+except OSError:
+    lo, hi = 32768, 60999
+outside = [p for p in range(10000, 65536) if not lo <= p <= hi]
+held, tries = [], 0
+while len(held) < int(sys.argv[1]):
+    tries += 1
+    if tries > 10000:
+        sys.exit("temp_free_ports: no free loopback port")
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.choice(outside) if outside else 0))
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+print(*[x.getsockname()[1] for x in held])' "$1"
 }
 
 temp_start() {

@@ -53,12 +53,6 @@ def check(what, cond, detail=""):
         print(f"FAIL  {what}{': ' + detail if detail else ''}")
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def read_response(s, timeout=10.0):
     """Reads one response from the connected socket `s`: (status, headers dict of lists, body); 0
     when the connection closed (or was reset) without one."""

@@ -28,6 +28,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -50,22 +51,37 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// A port on 127.0.0.1 that nothing listens on now (the kernel's choice for a bind to port 0).
+// A port on 127.0.0.1 that nothing listens on now, chosen at random outside the kernel's
+// ephemeral range (ip_local_port_range). The kernel never gives a port of its own choosing (a bind
+// to port 0, a client's connect) from outside that range, so the port stays free until
+// redis-server binds it, and again when the fault tests restart the server on the same port.
 inline int free_loopback_port()
 {
-    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0) throw std::runtime_error("socket");
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-        ::close(s);
-        throw std::runtime_error("bind 127.0.0.1:0");
+    int lo = 32768, hi = 60999;
+    if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); !(range >> lo >> hi)) {
+        lo = 32768;
+        hi = 60999;
     }
-    ::close(s);
-    return ntohs(a.sin_port);
+    std::vector<int> outside;
+    for (int p = 10000; p < 65536; ++p)
+        if (p < lo || p > hi) outside.push_back(p);
+    std::mt19937 pick{std::random_device{}()};
+    for (int attempt = 0; attempt < 10000; ++attempt) {
+        const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (s < 0) throw std::runtime_error("socket");
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (!outside.empty())
+            a.sin_port = htons(static_cast<std::uint16_t>(
+                outside[std::uniform_int_distribution<std::size_t>(0, outside.size() - 1)(pick)]));
+        socklen_t len = sizeof a;
+        const bool bound = ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                           ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+        ::close(s);
+        if (bound) return ntohs(a.sin_port);
+    }
+    throw std::runtime_error("no free port on 127.0.0.1");
 }
 
 inline std::string read_file(const std::filesystem::path& p)
