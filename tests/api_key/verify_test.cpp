@@ -5,6 +5,7 @@
 // the published vectors, and a base62 loop written here (api_key_support.hpp).
 
 #include "api_key_support.hpp"
+#include <limits>
 #include <type_traits>
 
 namespace api_key_verify_test {
@@ -478,6 +479,49 @@ TEST_CASE("api-keys.md §9.3 I-23: expires_at ≤ now − leeway ⇒ expired, no
     }
 }
 
+TEST_CASE("api-keys.md §9.3 I-22/I-23: record times far from now (a store's 'never', any bigint) compare in seconds, "
+          "without overflow",
+          "[api_key]")
+{
+    // Converted to the clock's nanoseconds these overflow (beyond ±292 years), and wrapped they
+    // once made a 'never' key expired and a long-revoked key valid.
+    using std::chrono::sys_seconds;
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    constexpr auto min = std::numeric_limits<std::int64_t>::min();
+    const sys_seconds year_9999{253402300799s};  // 9999-12-31T23:59:59Z
+    const pepper_ring ring = ring_v1();
+    const auto verify = [&](auto edit, std::chrono::seconds leeway = 0s) {
+        api_key_record r = record_of(T0, ring);
+        edit(r);
+        setup s(std::move(r));
+        return run(T0, s.store, ring, policy(leeway)).r;
+    };
+    for (const sys_seconds far :
+         {year_9999, sys_seconds{std::chrono::seconds{max}}, sys_seconds{10'000'000'000'000s}}) {
+        CHECK(verify([&](api_key_record& r) { r.expires_at = far; }, apiauth::max_api_key_leeway).has_value());
+        CHECK(what(verify([&](api_key_record& r) { r.not_before = far; }, apiauth::max_api_key_leeway)) ==
+              what(errc::api_key_not_yet_valid));
+        CHECK(verify([&](api_key_record& r) { r.revoked_at = far; }).has_value());
+    }
+    for (const sys_seconds past : {sys_seconds{std::chrono::seconds{min}}, sys_seconds{-16'446'744'073s}}) {
+        CHECK(what(verify([&](api_key_record& r) { r.revoked_at = past; })) == what(errc::api_key_revoked));
+        CHECK(what(verify([&](api_key_record& r) { r.expires_at = past; }, apiauth::max_api_key_leeway)) ==
+              what(errc::api_key_expired));
+        CHECK(verify([&](api_key_record& r) { r.not_before = past; }).has_value());
+    }
+    // A previous verifier's deadline: far ahead it still verifies the old secret, far behind it
+    // does not.
+    const auto with_previous = [&](sys_seconds until) {
+        api_key_record r = record_of(T1, ring);
+        r.previous = apiauth::api_key_previous_verifier{record_of(T0, ring).verifier, until};
+        setup s(std::move(r));
+        return run(T0, s.store, ring, policy()).r;
+    };
+    CHECK(with_previous(sys_seconds{std::chrono::seconds{max}}).has_value());
+    CHECK(with_previous(year_9999).has_value());
+    CHECK(what(with_previous(sys_seconds{std::chrono::seconds{min}})) == what(errc::api_key_bad_secret));
+}
+
 TEST_CASE("api-keys.md §9.3 I-24: a record under pepper version 9, not in the ring ⇒ unknown pepper (fail closed)",
           "[api_key]")
 {
@@ -602,12 +646,23 @@ TEST_CASE("api-keys.md §9.3 I-30: the documentation example (right shape, wrong
 // Verification: policy, store failure, order of the steps
 // =================================================================================================
 
-TEST_CASE("api-keys.md §8.5: a policy with no allow-list or a negative leeway is refused at verification", "[api_key]")
+TEST_CASE("api-keys.md §8.5: a policy with no allow-list, a negative leeway or one above a day is refused at "
+          "verification",
+          "[api_key]")
 {
     setup s;
     CHECK(what(apiauth::verify_api_key(T0, s.store, s.ring, {.now = t_now})) == what(errc::invalid_configuration));
     CHECK(what(apiauth::verify_api_key(T0, s.store, s.ring, {.prefixes = allowed, .leeway = -1s})) ==
           what(errc::invalid_configuration));
+    CHECK(what(apiauth::verify_api_key(T0, s.store, s.ring,
+                                       {.prefixes = allowed, .leeway = apiauth::max_api_key_leeway + 1s})) ==
+          what(errc::invalid_configuration));
+    CHECK(what(apiauth::verify_api_key(T0, s.store, s.ring,
+                                       {.prefixes = allowed, .leeway = std::chrono::seconds::max()})) ==
+          what(errc::invalid_configuration));
+    CHECK(apiauth::verify_api_key(T0, s.store, s.ring,
+                                  {.prefixes = allowed, .leeway = apiauth::max_api_key_leeway, .now = t_now})
+              .has_value());
     // A moved-from ring is refused, not dereferenced.
     pepper_ring moved = ring_v1();
     const pepper_ring taken = std::move(moved);

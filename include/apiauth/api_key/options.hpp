@@ -11,6 +11,9 @@
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
 
+/// The largest api_key_options::leeway: a day. A larger one is invalid_configuration.
+inline constexpr std::chrono::seconds max_api_key_leeway{86400};
+
 /** The verification policy. Designated initializers:
     `{.prefixes = allowed, .leeway = 30s}`.
 */
@@ -18,7 +21,8 @@ struct api_key_options {
     /// The allow-list of prefixes (research/api-keys.md §8.5 step 3), compared exactly.
     /// Viewed, not copied: keep the array alive.
     std::span<const std::string_view> prefixes{};
-    /// Clock skew tolerated on not_before and expires_at. Not negative.
+    /// Clock skew tolerated on not_before and expires_at. Not negative, at most
+    /// max_api_key_leeway (else invalid_configuration).
     std::chrono::seconds leeway{0};
     /// The time to verify at. By default the system clock, read at most once per call, at
     /// CLOCK_REALTIME_COARSE resolution on Linux (a few ms; record times are whole seconds).

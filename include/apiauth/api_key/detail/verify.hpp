@@ -78,7 +78,8 @@ struct no_observer {
 
 inline std::error_code check_policy(const pepper_ring& ring, const api_key_options& opt) noexcept
 {
-    if (ring.size() == 0 || opt.leeway.count() < 0 || (opt.prefixes.empty() && !opt.accept_stormpath))
+    if (ring.size() == 0 || opt.leeway.count() < 0 || opt.leeway > max_api_key_leeway ||
+        (opt.prefixes.empty() && !opt.accept_stormpath))
         return errc::invalid_configuration;
     return {};
 }
@@ -146,11 +147,14 @@ result<verified_api_key> check_record(std::shared_ptr<const api_key_record> rec,
                                       const api_key_options& opt, Observer& obs) noexcept
 {
     const api_key_record& r = *rec;
-    std::chrono::system_clock::time_point clock{};
+    // In whole seconds, as the record's times are: a record time beyond ±292 years (a store's
+    // "never" as 9999-12-31, any bigint a database holds) would overflow a conversion to the
+    // clock's nanoseconds. check_policy bounds the leeway, so now() ± leeway cannot overflow.
+    std::chrono::sys_seconds clock{};
     bool have_clock = false;
     const auto now = [&]() noexcept {
         if (!have_clock) {
-            clock = verification_time(opt);
+            clock = std::chrono::floor<std::chrono::seconds>(verification_time(opt));
             have_clock = true;
         }
         return clock;
