@@ -55,6 +55,9 @@ struct oauth2_fixture {
     // 120 octets: the grant, two scopes, an RFC 8707 resource.
     std::string body = "grant_type=client_credentials&scope=items%3Aread+items%3Awrite&resource=https%3A%2F%2Fapi."
                        "example.com%2Fv1%2Fshop%2Fitem";
+    // The endpoint's RFC 8707 list: the resource the request names (without a policy, only the
+    // issuer's default audience could be named).
+    std::array<std::string_view, 1> resources{"https://api.example.com/v1/shop/item"};
     std::optional<apiauth::oauth2::access_token_issuer> issuer;
     std::optional<apiauth::oauth2::access_token_verifier> verifier;
     std::optional<apiauth::oauth2::access_token_issuer> es_issuer;
@@ -159,7 +162,7 @@ void check_oauth2()
     const auto p = apiauth::oauth2::parse_token_request(token_request(f));
     if (!p || p->grant_type() != "client_credentials") fail("parse_token_request");
     const auto o = apiauth::oauth2::token_endpoint(token_request(f), f.store, *f.ring, *f.issuer,
-                                                   {.keys = {.prefixes = f.prefixes}});
+                                                   {.keys = {.prefixes = f.prefixes}, .resources = f.resources});
     if (o.response.status != 200) fail("token_endpoint");
     const apiauth::api_auth_config cfg{.token = {.keys = {.prefixes = f.prefixes}}};
     if (!apiauth::authenticate_api(resource_request(f.hs_lines), cfg, f.store, *f.ring, *f.verifier))
@@ -189,7 +192,7 @@ void token_endpoint(benchmark::State& state)
 {
     const auto& f = fixture();
     const auto req = token_request(f);
-    const apiauth::oauth2::token_endpoint_options opt{.keys = {.prefixes = f.prefixes}};
+    const apiauth::oauth2::token_endpoint_options opt{.keys = {.prefixes = f.prefixes}, .resources = f.resources};
     const apiauth_bench::alloc_meter meter;
     for (auto _ : state) {
         auto o = apiauth::oauth2::token_endpoint(req, f.store, *f.ring, *f.issuer, opt);

@@ -19,7 +19,7 @@
 //  - a Bearer request's error is what extract_bearer, then the verifier, give (no shortcut
 //    changes an answer);
 //  - resource_not_allowed only when a resource policy is set (the endpoint's, or the second
-//    client's record).
+//    client's record), or, with none, when a resource other than the default audience is named.
 #include "fuzz_check.hpp"
 
 #include <apiauth/api_key.hpp>
@@ -165,9 +165,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // credentials or id somewhere in the request).
     bool second_in_header = false;
     for (const std::string& l : lines) second_in_header = second_in_header || l.find(w.basic2) != std::string::npos;
-    if (o.error == apiauth::errc::resource_not_allowed)
+    if (o.error == apiauth::errc::resource_not_allowed) {
+        // With no policy, only the issuer's default audience may be named (secure by default).
+        bool foreign = false;
+        if (const auto parsed = apiauth::oauth2::parse_token_request(req))
+            for (const std::string_view r : parsed->resources()) foreign = foreign || r != "https://rs";
         FUZZ_CHECK((ctl & (64u | 128u)) != 0 || second_in_header || target.find(w.client_id2) != std::string::npos ||
-                   body.find(w.client_id2) != std::string::npos);
+                   body.find(w.client_id2) != std::string::npos || foreign);
+    }
     if (o.method == apiauth::auth_method::token_request) {
         FUZZ_CHECK(o.response.status == (o.error ? apiauth::http_status(o.error, apiauth::endpoint::token) : 200));
         // A token for the second client (its Basic credentials, which exclude any other client

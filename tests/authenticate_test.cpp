@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -353,6 +354,70 @@ TEST_CASE_METHOD(auth_fixture, "Issue 9: with the token cache, a repeated token 
     bad.back() = bad.back() == 'A' ? 'B' : 'A';
     CHECK(run({.authorization = {"Bearer " + bad}}).response.status == 401);
     CHECK(cache.size() == 1);  // only the token that verified
+}
+
+TEST_CASE_METHOD(auth_fixture,
+                 "Issue 9: one token cache shared by two APIs with different verifiers never answers one with the "
+                 "other's verdict (RFC 9068 §4 step 4)",
+                 "[authenticate]")
+{
+    apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token> cache(
+        [](const apiauth::oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at() + std::chrono::seconds(30));
+        });
+    cfg.token_cache = &cache;
+    const std::string t = token("read");  // aud: audience_name
+    auto k = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, hs256_secret(), "at-1");
+    REQUIRE(k.has_value());
+    const auto payments = apiauth::oauth2::access_token_verifier::make(
+        apiauth::jose::key_set(std::move(*k)),
+        {.issuer = std::string(issuer_name), .audience = "https://payments.example.com/", .clock = [] {
+             return std::chrono::system_clock::time_point(t_now + std::chrono::seconds(5));
+         }});
+    REQUIRE(payments.has_value());
+    const auto at = [&](const apiauth::oauth2::access_token_verifier& v) {
+        std::vector<std::string> own{"Bearer " + t};
+        std::vector<std::string_view> lines(own.begin(), own.end());
+        const apiauth::http::request_view req{.method = "GET", .target = "/api/items", .authorization = lines};
+        return apiauth::authenticate_api(req, cfg, store, ring, v, {}, &issuer, &revoked);
+    };
+    REQUIRE(at(verifier));  // cached for the API it was minted for
+    CHECK(cache.size() == 1);
+    const auto other = at(*payments);
+    CHECK(other.error == errc::wrong_audience);
+    CHECK(other.response.status == 401);
+    CHECK(at(verifier));  // still a hit for its own API
+    // A copy of a verifier verifies alike, and finds the entry.
+    const apiauth::oauth2::access_token_verifier copy = verifier;
+    const auto hit = at(copy);
+    REQUIRE(hit);
+    CHECK(hit.identity->in_cache());
+}
+
+TEST_CASE_METHOD(auth_fixture, "Issue 9: a verifier clock that throws fails a cached Bearer request closed (500)",
+                 "[authenticate]")
+{
+    apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token> cache(
+        [](const apiauth::oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at());
+        });
+    cfg.token_cache = &cache;
+    const std::string t = token("read");
+    auto k = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, hs256_secret(), "at-1");
+    REQUIRE(k.has_value());
+    const auto broken = apiauth::oauth2::access_token_verifier::make(
+        apiauth::jose::key_set(std::move(*k)),
+        {.issuer = std::string(issuer_name),
+         .audience = std::string(audience_name),
+         .clock = []() -> std::chrono::system_clock::time_point { throw std::runtime_error("no time service"); }});
+    REQUIRE(broken.has_value());
+    std::vector<std::string> own{"Bearer " + t};
+    std::vector<std::string_view> lines(own.begin(), own.end());
+    const apiauth::http::request_view req{.method = "GET", .target = "/api/items", .authorization = lines};
+    const auto o = apiauth::authenticate_api(req, cfg, store, ring, *broken, {}, &issuer, &revoked);
+    CHECK(o.error == errc::invalid_configuration);
+    CHECK(o.response.status == 500);
+    CHECK(cache.size() == 0);
 }
 
 TEST_CASE_METHOD(auth_fixture,

@@ -56,7 +56,8 @@ struct api_auth_config {
     oauth2::token_endpoint_options token{};
     /// Opt-in: a cache of verified access tokens (oauth2/token_cache.hpp). A token seen
     /// before and unexpired skips the signature and the JSON; the revocation store and the
-    /// scopes are still checked on every request. Not owned; null: no cache.
+    /// scopes are still checked on every request. Entries are bound to the verifier that made
+    /// them, so one cache may serve routes with different verifiers. Not owned; null: no cache.
     oauth2::verified_token_cache<oauth2::verified_access_token>* token_cache = nullptr;
 };
 
@@ -487,16 +488,25 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
                 return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
             return o;
         };
+        // The verifier's clock (an injected one may throw: fail closed) and its tag, so that a
+        // cache shared with routes whose verifiers differ never gives their verdict here.
+        std::chrono::system_clock::time_point now;
+        try {
+            now = tokens.now();
+        } catch (...) {
+            return detail::resource_failure(errc::invalid_configuration, auth_method::access_token, cfg, {});
+        }
+        const std::uint64_t tag = detail::oauth2::access_token_access::cache_tag(tokens);
         // The cache holds only b64tokens that extract_bearer gave, so a hit is a token it would
         // give again: the field need not be parsed in full. A miss costs one lookup.
         if (!header.empty()) {
-            if (auto e = cfg.token_cache->find(header, tokens.now()))
+            if (auto e = cfg.token_cache->find(header, now, tag))
                 return identity(std::move(e), http::bearer_method::header);
         }
         auto b = http::extract_bearer(req, cfg.bearer);
         if (!b) return detail::resource_failure(b.error(), auth_method::access_token, cfg, {});
-        auto e = cfg.token_cache->verify(b->value(), tokens.now(),
-                                         [&](std::string_view copy) { return tokens.verify(copy); });
+        auto e = cfg.token_cache->verify(
+            b->value(), now, [&](std::string_view copy) { return tokens.verify(copy); }, tag);
         if (!e) return detail::resource_failure(e.error(), auth_method::access_token, cfg, {});
         return identity(std::move(*e), b->method());
     }

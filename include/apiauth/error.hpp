@@ -117,9 +117,10 @@ enum class errc {
     invalid_configuration,        ///< refused when a key, ring or policy is built (short pepper, bad prefix…)
 
     // ---- OAuth 2.0 endpoints (RFC 6749 §2.3, §3.2, §3.3, §5.2; RFC 7009; RFC 7662; RFC 8707) ----
-    method_not_allowed = 700,        ///< not POST (RFC 6749 §3.2): 405 with `Allow: POST`
-    unsupported_media_type,          ///< body not application/x-www-form-urlencoded (RFC 6749 §3.2, App. B)
-    credentials_in_query,            ///< client_secret or client_id in the request URI (RFC 6749 §2.3.1)
+    method_not_allowed = 700,  ///< not POST (RFC 6749 §3.2): 405 with `Allow: POST`
+    unsupported_media_type,    ///< body not application/x-www-form-urlencoded (RFC 6749 §3.2, App. B)
+    credentials_in_query,  ///< client_secret, client_id or a token to revoke or introspect in the request URI (RFC 6749
+                           ///< §2.3.1, RFC 7009 §2.1)
     multiple_client_authentication,  ///< more than one client authentication method (RFC 6749 §2.3)
     client_id_mismatch,              ///< body client_id differs from the Basic user-id (RFC 6749 §3.2.1)
     missing_parameter,               ///< a required parameter (grant_type, token) is absent or empty (§3.2)
@@ -453,8 +454,8 @@ inline constexpr errc_info errc_table[] = {
     {errc::method_not_allowed, "method_not_allowed", "The method must be POST", failure::method},
     {errc::unsupported_media_type, "unsupported_media_type",
      "The request body must be application/x-www-form-urlencoded", failure::request},
-    {errc::credentials_in_query, "credentials_in_query", "Client credentials must not be sent in the request URI",
-     failure::request},
+    {errc::credentials_in_query, "credentials_in_query",
+     "Credentials (client credentials, a token) must not be sent in the request URI", failure::request},
     {errc::multiple_client_authentication, "multiple_client_authentication",
      "The client used more than one authentication method", failure::request},
     {errc::client_id_mismatch, "client_id_mismatch", "The client_id parameter differs from the authenticated client",

@@ -224,6 +224,20 @@ TEST_CASE("RFC 9068 §2.2, §3: the issuer refuses a configuration it cannot hon
     CHECK(access_token_verifier::make(apiauth::jose::key_set(hs_key()),
                                       {.issuer = "i", .audience = "a", .leeway = std::chrono::seconds(-1)})
               .error() == errc::invalid_configuration);
+    // Above a day (max_access_token_leeway): a revocation would have to outlast exp by that much,
+    // and exp + leeway must not overflow.
+    CHECK(access_token_verifier::make(apiauth::jose::key_set(hs_key()),
+                                      {.issuer = "i",
+                                       .audience = "a",
+                                       .leeway = apiauth::oauth2::max_access_token_leeway + std::chrono::seconds(1)})
+              .error() == errc::invalid_configuration);
+    CHECK(access_token_verifier::make(apiauth::jose::key_set(hs_key()),
+                                      {.issuer = "i", .audience = "a", .leeway = std::chrono::seconds::max()})
+              .error() == errc::invalid_configuration);
+    CHECK(access_token_verifier::make(
+              apiauth::jose::key_set(hs_key()),
+              {.issuer = "i", .audience = "a", .leeway = apiauth::oauth2::max_access_token_leeway})
+              .has_value());
 }
 
 TEST_CASE("RFC 9068 §2.2, RFC 6749 §3.3: a grant the issuer cannot write faithfully is refused",

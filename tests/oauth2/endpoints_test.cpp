@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -185,6 +187,135 @@ TEST_CASE_METHOD(endpoints_fixture, "RFC 7009 §2.1, §2.2: the owner revokes it
     CHECK(i.token_error == errc::token_revoked);
     // Revoking again is still 200 (idempotent).
     CHECK(revoke(reader, "token=" + t).response.status == 200);
+}
+
+TEST_CASE_METHOD(endpoints_fixture,
+                 "RFC 7009 §2.1, RFC 7662 §2.2, RFC 8707: a token minted for another resource of this issuer is "
+                 "introspected and revoked too",
+                 "[oauth2][revocation][introspection]")
+{
+    const std::string_view apis[] = {"https://b.example.com/"};
+    opt.resources = apis;
+    std::vector<std::string_view> keep;
+    const auto minted = apiauth::oauth2::token_endpoint(
+        post({basic_header(reader.id, reader.secret)},
+             "grant_type=client_credentials&resource=https%3A%2F%2Fb.example.com%2F", keep),
+        store, ring, issuer, opt);
+    REQUIRE(minted.token.has_value());
+    const std::string t = minted.token->token;
+    // The verifier given to the endpoints is for the default audience: it refuses the token as
+    // a resource, and resource B accepts it.
+    CHECK(verifier.verify(t).error() == errc::wrong_audience);
+    auto k = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, hs256_secret(), "at-1");
+    REQUIRE(k.has_value());
+    const auto b = apiauth::oauth2::access_token_verifier::make(
+        apiauth::jose::key_set(std::move(*k)), {.issuer = std::string(issuer_name),
+                                                .audience = "https://b.example.com/",
+                                                .clock = [] { return std::chrono::system_clock::time_point(t_now); }});
+    REQUIRE(b.has_value());
+    REQUIRE(b->verify(t, {}, revoked).has_value());
+    // Introspection: active, with its aud for the resource to check.
+    const auto i = introspect({basic_header(reader.id, reader.secret)}, "token=" + t);
+    CHECK(i.response.status == 200);
+    CHECK_FALSE(i.token_error);
+    const auto j = nlohmann::json::parse(i.response.body);
+    CHECK(j.at("active") == true);
+    CHECK(j.at("aud") == "https://b.example.com/");
+    // Revocation: recorded, so resource B refuses it (it was answered 200 and not recorded).
+    const auto r = revoke(reader, "token=" + t);
+    CHECK(r.response.status == 200);
+    CHECK_FALSE(r.token_error);
+    CHECK(b->verify(t, {}, revoked).error() == errc::token_revoked);
+    check_inactive(introspect({basic_header(reader.id, reader.secret)}, "token=" + t));
+    // A token of another issuer is still not this issuer's: 200 and nothing recorded.
+    auto other_key = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, hs256_secret(), "at-1");
+    REQUIRE(other_key.has_value());
+    auto other_issuer = apiauth::oauth2::access_token_issuer::make(
+        std::move(*other_key), {.issuer = "https://other-as.example.com",
+                                .audience = {"https://b.example.com/"},
+                                .clock = [] { return std::chrono::system_clock::time_point(t_now); }});
+    REQUIRE(other_issuer.has_value());
+    const auto foreign =
+        other_issuer->issue({.subject = reader.key_id, .client_id = reader.id, .scopes = {}, .audience = {}});
+    REQUIRE(foreign.has_value());
+    const auto fr = revoke(reader, "token=" + foreign->token);
+    CHECK(fr.response.status == 200);
+    CHECK(fr.token_error == errc::wrong_issuer);
+}
+
+TEST_CASE_METHOD(endpoints_fixture,
+                 "RFC 7009 §2: a revocation lasts until exp plus the verifier's leeway, even one made after exp",
+                 "[oauth2][revocation]")
+{
+    // Verifiers accept a token until exp + leeway (RFC 9068 §4, 30 s here): a revocation that
+    // ended at exp let the token work again for that long, and one made after exp was not kept.
+    auto now = std::make_shared<std::chrono::sys_seconds>(t_now);
+    const auto clock = [now] { return std::chrono::system_clock::time_point(*now); };
+    apiauth::stores::memory_revocation_store store_at{1000, clock};
+    auto k = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, hs256_secret(), "at-1");
+    REQUIRE(k.has_value());
+    const auto v = apiauth::oauth2::access_token_verifier::make(apiauth::jose::key_set(std::move(*k)),
+                                                                {.issuer = std::string(issuer_name),
+                                                                 .audience = std::string(audience_name),
+                                                                 .leeway = std::chrono::seconds(30),
+                                                                 .clock = clock});
+    REQUIRE(v.has_value());
+    const auto revoke_at = [&](const std::string& t) {
+        std::vector<std::string_view> keep;
+        return apiauth::oauth2::revocation_endpoint(post({basic_header(reader.id, reader.secret)}, "token=" + t, keep),
+                                                    store, ring, *v, store_at, opt);
+    };
+    const std::string a = token_for(reader);
+    const auto exp = v->verify(a)->expires_at();
+    REQUIRE(revoke_at(a).response.status == 200);
+    *now = exp + std::chrono::seconds(10);
+    CHECK(v->verify(a, {}, store_at).error() == errc::token_revoked);
+    *now = exp + std::chrono::seconds(30);
+    CHECK(v->verify(a).error() == errc::token_expired);  // then the verifier refuses it anyway
+
+    *now = t_now;
+    const std::string b = token_for(reader);
+    *now = exp + std::chrono::seconds(5);
+    REQUIRE(v->verify(b).has_value());  // within the leeway
+    const auto r = revoke_at(b);
+    CHECK(r.response.status == 200);
+    CHECK_FALSE(r.token_error);
+    CHECK(v->verify(b, {}, store_at).error() == errc::token_revoked);
+}
+
+TEST_CASE_METHOD(endpoints_fixture,
+                 "RFC 7009 §2.1, RFC 7662 §2.1, RFC 6749 §2.3.1: the token in the request URI is credentials_in_query",
+                 "[oauth2][revocation][introspection]")
+{
+    const std::string t = token_for(reader);
+    std::vector<std::string_view> keep;
+    const std::vector<std::string> auth{basic_header(reader.id, reader.secret)};  // outlives req
+    auto req = post(auth, "", keep);
+    const std::string target = "/oauth/revoke?token=" + t;
+    req.target = target;
+    const auto r = apiauth::oauth2::revocation_endpoint(req, store, ring, verifier, revoked, opt);
+    CHECK(r.error == errc::credentials_in_query);
+    CHECK(r.response.status == 400);
+    CHECK(nlohmann::json::parse(r.response.body).at("error") == "invalid_request");
+    CHECK(verifier.verify(t, {}, revoked).has_value());  // not revoked
+    const auto i = apiauth::oauth2::introspection_endpoint(req, store, ring, verifier, revoked, opt);
+    CHECK(i.error == errc::credentials_in_query);
+    CHECK(i.response.status == 400);
+    // Escaped name, and beside a token in the body (then a repeat, reported first).
+    const std::string escaped = "/oauth/revoke?t%6Fken=" + t;
+    req.target = escaped;
+    CHECK(apiauth::oauth2::revocation_endpoint(req, store, ring, verifier, revoked, opt).error ==
+          errc::credentials_in_query);
+    const std::string body = "token=" + t;
+    req.body = body;
+    CHECK(apiauth::oauth2::revocation_endpoint(req, store, ring, verifier, revoked, opt).error ==
+          errc::duplicate_parameter);
+    // At the token endpoint, `token` is no parameter of its own: ignored in the query (§3.2).
+    const std::string grant = "grant_type=client_credentials";
+    req.body = grant;
+    const std::string te_target = "/oauth/token?token=x";
+    req.target = te_target;
+    CHECK(apiauth::oauth2::token_endpoint(req, store, ring, issuer, opt).response.status == 200);
 }
 
 TEST_CASE_METHOD(endpoints_fixture, "E92 RFC 7009 §2.2: an unknown token is 200, an unknown hint is ignored",

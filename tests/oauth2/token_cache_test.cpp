@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -164,6 +165,44 @@ TEST_CASE("token cache: find is the lookup alone (the same token, unexpired), an
     CHECK(c.find("to", t0) == nullptr);
     CHECK(c.find("", t0) == nullptr);
     CHECK(v.calls == 1);
+}
+
+TEST_CASE("token cache: an entry is found only under the tag it was cached with (one verifier's verdict is not "
+          "another's)",
+          "[oauth2][token_cache]")
+{
+    auto c = make();
+    counting_verifier v;
+    const std::string token = "eyJ.header.payload.sig-tag";
+    REQUIRE(c.verify(
+                 token, t0, [&](std::string_view t) { return v(t); }, 1)
+                .has_value());
+    CHECK(c.find(token, t0, 1) != nullptr);
+    CHECK(c.find(token, t0, 2) == nullptr);
+    CHECK(c.find(token, t0) == nullptr);  // tag 0
+    // Another tag verifies afresh (its verifier may refuse), and both entries then live.
+    CHECK(c.verify(
+               token, t0, [&](std::string_view) -> result<fake_verified> { return errc::wrong_audience; }, 2)
+              .error() == errc::wrong_audience);
+    REQUIRE(c.verify(
+                 token, t0, [&](std::string_view t) { return v(t); }, 2)
+                .has_value());
+    CHECK(v.calls == 2);
+    CHECK(c.find(token, t0, 1) != nullptr);
+    CHECK(c.find(token, t0, 2) != nullptr);
+    CHECK(c.find(token, t0, 1)->tag() == 1);
+}
+
+TEST_CASE("token cache: no expiry function is refused at construction, and one that throws fails the call, uncached",
+          "[oauth2][token_cache]")
+{
+    CHECK_THROWS_AS(cache(cache::expiry_function{}), std::invalid_argument);
+    cache throwing([](const fake_verified&) -> clock_type::time_point { throw std::runtime_error("clock gone"); });
+    counting_verifier v;
+    const auto r = throwing.verify("eyJ.a.b", t0, [&](std::string_view t) { return v(t); });
+    REQUIRE(r.has_error());
+    CHECK(r.error() == errc::invalid_configuration);
+    CHECK(throwing.size() == 0);
 }
 
 TEST_CASE("token cache: memory is bounded by capacity and token size", "[oauth2][token_cache]")

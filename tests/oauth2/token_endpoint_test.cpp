@@ -579,6 +579,7 @@ TEST_CASE_METHOD(token_fixture, "E89: a 1 MiB body is 413 before parsing, 10 000
 TEST_CASE_METHOD(token_fixture, "E93 RFC 8707 §2: resource repeats, each is an absolute URI without fragment",
                  "[oauth2]")
 {
+    opt.any_resource = true;  // the grammar, not the policy
     const auto o = run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2Fapp%2F"
                              "&resource=https%3A%2F%2Fb.example.com%2F"));
     check_success(o);
@@ -630,6 +631,32 @@ TEST_CASE_METHOD(token_fixture,
     check_error(run({.authorization = {basic_header(reader.id, reader.wrong_secret)},
                      .body = "grant_type=client_credentials&resource=https%3A%2F%2Fc.example.com%2F"}),
                 401, "invalid_client", errc::api_key_bad_secret);
+}
+
+TEST_CASE_METHOD(token_fixture,
+                 "RFC 8707 §2: with no resource policy, a client may name only the issuer's default audience, "
+                 "any_resource opens it",
+                 "[oauth2]")
+{
+    // Secure by default (DESIGN.md principle 2): an API that trusts this issuer but is not its
+    // default audience gets no token by being named.
+    const auto d = run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com"));
+    check_success(d);
+    CHECK(decode_payload(d.token->token).at("aud") == std::string(audience_name));
+    for (const char* body : {"grant_type=client_credentials&resource=https%3A%2F%2Fpayments.example.com%2F",
+                             "grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com%2F",
+                             "grant_type=client_credentials&resource=https%3A%2F%2Fapi.example.com"
+                             "&resource=https%3A%2F%2Fpayments.example.com%2F"}) {
+        INFO(body);
+        const auto r = run(basic(body));
+        check_error(r, 400, "invalid_target", errc::resource_not_allowed);
+        REQUIRE(r.client != nullptr);
+        CHECK(r.client->key_id == reader.key_id);
+    }
+    opt.any_resource = true;
+    const auto any = run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fpayments.example.com%2F"));
+    check_success(any);
+    CHECK(decode_payload(any.token->token).at("aud") == "https://payments.example.com/");
 }
 
 TEST_CASE_METHOD(token_fixture, "RFC 8707 §2: an application's resource function decides per client, after the list",
@@ -740,9 +767,12 @@ TEST_CASE_METHOD(token_fixture,
           nlohmann::json({std::string(audience_name), "urn:example:audit"}));
     const auto one_default = add_client({"read"}, {}, {std::string(audience_name)});
     check_error(with_two(one_default), 400, "invalid_target", errc::resource_not_allowed);
-    // A record without resources is not restricted by another's: the reader may name any.
+    // A record without resources is not restricted by another's: with any_resource the reader
+    // may name any (without it, only the default audience: the next test).
+    opt.any_resource = true;
     check_success(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fledger.example.com%2F")));
     check_success(run(basic("grant_type=client_credentials&resource=https%3A%2F%2Fother.example.com%2F")));
+    opt.any_resource = false;
     // The wrong secret is 401 first, whatever the resource; and the endpoint's list and function
     // still apply to a restricted client (each must allow the resource).
     check_error(run({.authorization = {basic_header(ledger.id, ledger.wrong_secret)},

@@ -19,6 +19,7 @@
 #include <apiauth/detail/simdjson.hpp>
 
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -28,6 +29,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <new>
 #include <optional>
 #include <span>
@@ -303,11 +305,14 @@ private:
     std::string default_audience_;  // the default `aud` as JSON
 };
 
+/// The largest access_token_policy::leeway: a day. A larger one is invalid_configuration.
+inline constexpr std::chrono::seconds max_access_token_leeway{86400};
+
 /** What a resource requires of an access token (RFC 9068 §4). */
 struct access_token_policy {
     std::string issuer;               ///< `iss` must equal this exactly (§4 step 3)
     std::string audience;             ///< `aud` must contain this (§4 step 4)
-    std::chrono::seconds leeway{30};  ///< clock skew allowed on exp, nbf, iat (§4 step 6)
+    std::chrono::seconds leeway{30};  ///< clock skew allowed on exp, nbf, iat (§4 step 6); 0 to a day
     /// Opt-in relaxation for servers that send `typ: "JWT"` or no typ (Entra ID, PingFederate;
     /// research §5.1): such tokens are then accepted too. Any other typ (an ID Site token, a
     /// logout token, anything explicitly typed as another kind, RFC 8725 §3.11) is still
@@ -424,24 +429,36 @@ concept revocation_store = requires(const R& cr, R& r, std::string_view jti, std
 class access_token_verifier {
 public:
     /** A verifier for tokens signed by a key of `keys`. Refuses (invalid_configuration) an
-        empty issuer or audience and a negative leeway. Never throws. */
+        empty issuer or audience and a leeway that is negative or above
+        max_access_token_leeway. Never throws. */
     static result<access_token_verifier> make(jose::key_set keys, access_token_policy p) noexcept
     {
         try {
-            if (p.issuer.empty() || p.audience.empty() || p.leeway.count() < 0) return errc::invalid_configuration;
+            if (p.issuer.empty() || p.audience.empty() || p.leeway.count() < 0 || p.leeway > max_access_token_leeway)
+                return errc::invalid_configuration;
             jose::jwt::policy jp{.issuer = p.issuer,
                                  .audience = p.audience,
                                  .typ = "at+jwt",
                                  .leeway = p.leeway,
                                  .require = {"iss", "exp", "aud", "sub", "client_id", "iat", "jti"},
                                  .clock = p.clock};
-            std::optional<jose::jwt::verifier> plain;
-            if (p.accept_plain_jwt_typ) {
-                jose::jwt::policy pp = jp;
-                pp.typ.clear();  // checked by detail::oauth2::plain_jwt_typ instead
-                plain.emplace(keys, std::move(pp));
-            }
-            return access_token_verifier(std::move(keys), std::move(jp), std::move(plain), std::move(p));
+            const auto plain_of = [&](const jose::jwt::policy& base) {
+                std::optional<jose::jwt::verifier> plain;
+                if (p.accept_plain_jwt_typ) {
+                    jose::jwt::policy pp = base;
+                    pp.typ.clear();  // checked by detail::oauth2::plain_jwt_typ instead
+                    plain.emplace(keys, std::move(pp));
+                }
+                return plain;
+            };
+            // The authorization server's own view (revocation, introspection): every token of
+            // this issuer, whatever audience it was minted for (RFC 8707 resources).
+            jose::jwt::policy any_audience = jp;
+            any_audience.audience = {};
+            verifier_pair issued{jose::jwt::verifier(keys, any_audience), plain_of(any_audience)};
+            std::optional<jose::jwt::verifier> plain = plain_of(jp);
+            return access_token_verifier(std::move(keys), std::move(jp), std::move(plain), std::move(issued),
+                                         std::move(p));
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         } catch (const std::invalid_argument&) {
@@ -491,10 +508,23 @@ public:
     }
 
 private:
+    struct verifier_pair {
+        jose::jwt::verifier typed;                 // typ at+jwt
+        std::optional<jose::jwt::verifier> plain;  // typ unchecked: only with accept_plain_jwt_typ
+    };
+
     access_token_verifier(jose::key_set keys, jose::jwt::policy jp, std::optional<jose::jwt::verifier> plain,
-                          access_token_policy p)
-        : v_(std::move(keys), std::move(jp)), plain_(std::move(plain)), policy_(std::move(p))
+                          verifier_pair issued, access_token_policy p)
+        : v_(std::move(keys), std::move(jp)), plain_(std::move(plain)),
+          issued_(std::make_shared<const verifier_pair>(std::move(issued))), policy_(std::move(p)), tag_(next_tag())
     {
+    }
+
+    // A number no other make() gave: what the token cache binds its entries to.
+    static std::uint64_t next_tag() noexcept
+    {
+        static std::atomic<std::uint64_t> last{0};
+        return last.fetch_add(1, std::memory_order_relaxed) + 1;
     }
 
     friend struct detail::oauth2::access_token_access;
@@ -503,11 +533,18 @@ private:
     // failed check_into): empty on success. `out` must be dropped when this fails.
     std::error_code check_into(std::string_view token, verified_access_token& out) const noexcept
     {
+        return check_into(v_, plain_, token, out);
+    }
+
+    // The same with `typed` and `plain` (this resource's verifiers, or the issuer's any-audience pair).
+    std::error_code check_into(const jose::jwt::verifier& typed, const std::optional<jose::jwt::verifier>& plain,
+                               std::string_view token, verified_access_token& out) const noexcept
+    {
         using detail::jwt_verifier_access;
-        std::error_code e = jwt_verifier_access::verify_into(v_, token, out.v_);
-        if (e && plain_ && e == errc::wrong_token_type) {
+        std::error_code e = jwt_verifier_access::verify_into(typed, token, out.v_);
+        if (e && plain && e == errc::wrong_token_type) {
             if (!detail::oauth2::plain_jwt_typ(token)) return errc::wrong_token_type;
-            e = jwt_verifier_access::verify_into(*plain_, token, out.v_);
+            e = jwt_verifier_access::verify_into(*plain, token, out.v_);
         }
         if (e) return e;
         const jose::jwt::claims& c = out.claims();
@@ -536,9 +573,11 @@ private:
         return true;
     }
 
-    jose::jwt::verifier v_;                     // typ at+jwt
-    std::optional<jose::jwt::verifier> plain_;  // typ unchecked: only with accept_plain_jwt_typ
+    jose::jwt::verifier v_;                        // typ at+jwt
+    std::optional<jose::jwt::verifier> plain_;     // typ unchecked: only with accept_plain_jwt_typ
+    std::shared_ptr<const verifier_pair> issued_;  // the same, any audience (shared by copies)
     access_token_policy policy_;
+    std::uint64_t tag_ = 0;  // kept by copies: they verify alike
 };
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
@@ -567,6 +606,30 @@ struct access_token_access {
         if (auto e = v.check_into(token, out)) return e;
         return apiauth::oauth2::access_token_verifier::check_revoked(out, revoked);
     }
+    // The authorization server's view, for its revocation and introspection endpoints: every
+    // check of verify(token) but the audience, so that a token minted for any resource
+    // (RFC 8707) of this issuer is found (RFC 7009 §2.1, RFC 7662 §2.2). Never for a resource.
+    static apiauth::result<apiauth::oauth2::verified_access_token>
+    verify_issued(const apiauth::oauth2::access_token_verifier& v, std::string_view token) noexcept
+    {
+        apiauth::result<apiauth::oauth2::verified_access_token> t{boost::system::in_place_value, empty_token_key()};
+        if (auto e = v.check_into(v.issued_->typed, v.issued_->plain, token, *t)) t = e;
+        return t;
+    }
+    // As verify_issued, and `revoked` must not hold the token's jti.
+    template <apiauth::oauth2::revocation_store R>
+    static apiauth::result<apiauth::oauth2::verified_access_token>
+    verify_issued(const apiauth::oauth2::access_token_verifier& v, std::string_view token, const R& revoked) noexcept
+    {
+        apiauth::result<apiauth::oauth2::verified_access_token> t{boost::system::in_place_value, empty_token_key()};
+        if (auto e = v.check_into(v.issued_->typed, v.issued_->plain, token, *t))
+            t = e;
+        else if (auto r = apiauth::oauth2::access_token_verifier::check_revoked(*t, revoked))
+            t = r;
+        return t;
+    }
+    // What the token cache binds its entries to: equal for copies of one make(), else different.
+    static std::uint64_t cache_tag(const apiauth::oauth2::access_token_verifier& v) noexcept { return v.tag_; }
 };
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::oauth2

@@ -120,8 +120,10 @@ inline result<http::response> introspection_response(const result<verified_acces
     token that does not verify, expired, revoked in `revoked`, or not the caller's under
     own_tokens_only; the reason is in `token_error`, never in the response) or `{"active":
     true, "scope", "client_id", "token_type":"Bearer", "exp", "iat", "sub", "aud", "iss",
-    "jti"}` (§2.2 members). `revoked` is a revocation store; its outage is the store's
-    error (fail closed: never "active"). Never throws.
+    "jti"}` (§2.2 members). `tokens` verifies every token this server issued, whatever its
+    audience (a token minted for an RFC 8707 resource is active too): a resource server that
+    introspects must check that `aud` names it. `revoked` is a revocation store; its outage is
+    the store's error (fail closed: never "active"). Never throws.
     @par Specification RFC 7662 §2.1, §2.2, §2.3, §4; RFC 6749 §2.3.1.
 */
 template <api_key_store Store, class Revocations>
@@ -145,7 +147,9 @@ endpoint_outcome introspection_endpoint(const http::request_view& req, const Sto
 
     endpoint_outcome o;
     o.client = client->record();
-    auto token = tokens.verify(r->token(), {}, revoked);
+    // Any audience: a token minted for an RFC 8707 resource is this issuer's too, and its
+    // `aud` is in the answer for the resource to check (§2.2, §4).
+    auto token = apiauth::detail::oauth2::access_token_access::verify_issued(tokens, r->token(), revoked);
     if (token && iopt.own_tokens_only && token->client_id() != r->client_id())
         token = result<verified_access_token>(errc::unauthorized_client);
     auto resp = introspection_response(token, tokens);  // never throws: a failure is its error

@@ -42,7 +42,8 @@ inline endpoint_outcome operation_failure(std::error_code ec, endpoint ep, const
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
 
 /** The revocation endpoint (RFC 7009): read the request, authenticate the client with its API
-    key pair, and revoke the access token it names until that token's `exp`.
+    key pair, and revoke the access token it names until that token's `exp` plus the leeway of
+    `tokens` (verifiers accept a token until then, so the revocation must last as long).
 
     Refused requests get error_response at endpoint::revocation: the request errors of
     parse_token_operation_request (405 with `Allow: POST`, 400 invalid_request, 413), client
@@ -57,7 +58,9 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     `Cache-Control: no-store`. Never throws.
 
     `revoked` is a revocation store (stores/memory.hpp, or a shared one so that every server
-    of a fleet refuses the token); `tokens` verifies the access tokens this server issued.
+    of a fleet refuses the token); `tokens` verifies the access tokens this server issued:
+    every check but the audience, so that a token minted for any resource (RFC 8707) is
+    revoked too. Give resource servers a leeway no larger than `tokens`'s.
     @par Specification RFC 7009 §2.1, §2.2, §2.2.1; RFC 6749 §2.3.1.
 */
 template <api_key_store Store, class Revocations>
@@ -74,13 +77,15 @@ endpoint_outcome revocation_endpoint(const http::request_view& req, const Store&
 
     endpoint_outcome o;
     o.client = client->record();
-    auto token = tokens.verify(r->token());
+    // Any audience: a token minted for an RFC 8707 resource is this issuer's too.
+    auto token = apiauth::detail::oauth2::access_token_access::verify_issued(tokens, r->token());
     if (!token) {
         o.token_error = token.error();
     } else {
         if (token->client_id() != r->client_id())
             return operation_failure(errc::unauthorized_client, ep, opt, o.client);
-        const auto done = revoked.revoke(token->jti(), token->expires_at());
+        // Until verifiers stop accepting it: exp plus their leeway.
+        const auto done = revoked.revoke(token->jti(), token->expires_at() + tokens.policy().leeway);
         if (!done) return operation_failure(done.error(), ep, opt, o.client);
     }
     try {

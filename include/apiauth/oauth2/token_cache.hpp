@@ -19,6 +19,7 @@
 #include <mutex>
 #include <new>
 #include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -37,13 +38,17 @@ public:
     std::string_view token() const noexcept { return *token_; }
     /// The instant from which the cache no longer answers for it (exp plus leeway).
     std::chrono::system_clock::time_point expires() const noexcept { return expires_; }
+    /// Which verifier's verification this is (the `tag` given to verify): a lookup with another
+    /// tag does not find it.
+    std::uint64_t tag() const noexcept { return tag_; }
     /// Wipes the token copy.
     ~cached_token() { crypto::wipe(*token_); }
 
     /// Made by verified_token_cache (public for std::make_shared; the key type is private to it).
     template <class Key>
-    cached_token(Key, std::unique_ptr<std::string> token, Value v, std::chrono::system_clock::time_point expires)
-        : token_(std::move(token)), value_(std::move(v)), expires_(expires)
+    cached_token(Key, std::unique_ptr<std::string> token, Value v, std::chrono::system_clock::time_point expires,
+                 std::uint64_t tag)
+        : token_(std::move(token)), value_(std::move(v)), expires_(expires), tag_(tag)
     {
     }
     cached_token(const cached_token&) = delete;             ///< not copyable: shared by pointer
@@ -53,6 +58,7 @@ private:
     std::unique_ptr<std::string> token_;  // on the heap: value_ may view into it
     Value value_;
     std::chrono::system_clock::time_point expires_;
+    std::uint64_t tag_;
 };
 
 /** Bounds of verified_token_cache. */
@@ -65,13 +71,18 @@ struct token_cache_options {
 
 /** A bounded, sharded cache of verified bearer tokens.
 
-    `verify(token, now, fn)` returns the cached verification of `token` when the very same
+    `verify(token, now, fn, tag)` returns the cached verification of `token` when the very same
     token (compared in full, in constant time; found through a hash of its last 32 octets, the
-    signature, in a window of 8 slots) was verified before and `now` is before the
-    cached expiry; otherwise it copies the token, calls `fn` on the copy (so that what `fn`
+    signature, in a window of 8 slots) was verified before with the same `tag` and `now` is
+    before the cached expiry; otherwise it copies the token, calls `fn` on the copy (so that what `fn`
     returns may view into it), and caches the result only if it succeeded: a token that
-    failed is never cached as good, and a failure is not cached at all. `find(token, now)` is
-    the lookup alone.
+    failed is never cached as good, and a failure is not cached at all. `find(token, now, tag)`
+    is the lookup alone.
+
+    The tag names the verifier (its policy: issuer, audience, accepted `typ`, keys): a cache
+    shared by routes or APIs whose verifiers differ never answers one with another's verdict.
+    authenticate_api passes the access_token_verifier's own tag (one per make(), kept by its
+    copies); a caller with one verifier may leave it 0.
 
     Only a b64token (RFC 6750 §2.1, the syntax of every bearer token; a JWS compact
     serialization is one) is cached: whatever else `fn` accepts is verified every time. So a
@@ -93,10 +104,13 @@ public:
     /// How the expiry of a value is read (e.g. its exp plus the verifier's leeway).
     using expiry_function = std::function<std::chrono::system_clock::time_point(const Value&)>;
 
-    /// An empty cache. `expiry` must not throw.
+    /// An empty cache. `expiry` must not be empty (std::invalid_argument) and should not
+    /// throw (if it does, the verification is not cached and verify gives
+    /// invalid_configuration).
     explicit verified_token_cache(expiry_function expiry, token_cache_options opt = {})
         : expiry_(std::move(expiry)), opt_(opt)
     {
+        if (!expiry_) throw std::invalid_argument("verified_token_cache: no expiry function");
         if (opt_.shards == 0) opt_.shards = 1;
         const std::size_t per = (opt_.capacity + opt_.shards - 1) / opt_.shards;
         per_shard_ = per == 0 ? 1 : per;
@@ -105,16 +119,19 @@ public:
     }
 
     /** The verification of `token`: from the cache when it holds this token unexpired at
-        `now`, else `fn(copy_of_token)` (a result<Value>), cached when it succeeded. Errors
-        are fn's, or std::errc::not_enough_memory. Never throws (fn must not either). */
+        `now` under `tag`, else `fn(copy_of_token)` (a result<Value>), cached under `tag` when
+        it succeeded. Errors are fn's, std::errc::not_enough_memory, or invalid_configuration
+        when the expiry function throws. Never throws (fn must not either). */
     template <class Verify>
-    result<entry> verify(std::string_view token, std::chrono::system_clock::time_point now, Verify&& fn) noexcept
+    result<entry> verify(std::string_view token, std::chrono::system_clock::time_point now, Verify&& fn,
+                         std::uint64_t tag = 0) noexcept
     {
         const std::size_t h = hash_of(token);
         shard& s = shards_[h % opt_.shards];
-        if (entry hit = find(s, h, token, now)) return hit;
+        if (entry hit = find(s, h, token, now, tag)) return hit;
+        std::unique_ptr<std::string> copy;
         try {
-            auto copy = std::make_unique<std::string>(token);
+            copy = std::make_unique<std::string>(token);
             const std::string_view stable = *copy;
             result<Value> v = fn(stable);
             if (!v) {
@@ -122,21 +139,26 @@ public:
                 return v.error();
             }
             const auto expires = expiry_(*v);
-            auto e = std::make_shared<const cached_token<Value>>(key{}, std::move(copy), std::move(*v), expires);
+            auto e = std::make_shared<const cached_token<Value>>(key{}, std::move(copy), std::move(*v), expires, tag);
             if (token.size() <= opt_.max_token_size && now < expires && apiauth::detail::is_b64token(token))
                 store(s, h, e, now);
             return entry(std::move(e));
         } catch (const std::bad_alloc&) {
+            if (copy) crypto::wipe(*copy);
             return std::make_error_code(std::errc::not_enough_memory);
+        } catch (...) {  // the expiry function
+            if (copy) crypto::wipe(*copy);
+            return errc::invalid_configuration;
         }
     }
 
     /** The cached verification of `token` when the cache holds this very token (a b64token)
-        unexpired at `now`, else null. Allocates nothing; takes a shared lock on one shard. */
-    entry find(std::string_view token, std::chrono::system_clock::time_point now) const noexcept
+        unexpired at `now` under `tag`, else null. Allocates nothing; takes a shared lock on
+        one shard. */
+    entry find(std::string_view token, std::chrono::system_clock::time_point now, std::uint64_t tag = 0) const noexcept
     {
         const std::size_t h = hash_of(token);
-        return find(shards_[h % opt_.shards], h, token, now);
+        return find(shards_[h % opt_.shards], h, token, now, tag);
     }
 
     /// The number of live entries (for tests and metrics).
@@ -170,14 +192,14 @@ private:
         std::vector<slot> slots;
     };
 
-    entry find(const shard& s, std::size_t h, std::string_view token,
-               std::chrono::system_clock::time_point now) const noexcept
+    entry find(const shard& s, std::size_t h, std::string_view token, std::chrono::system_clock::time_point now,
+               std::uint64_t tag) const noexcept
     {
         std::shared_lock lock(s.mutex);
         const std::size_t start = (h / opt_.shards) % per_shard_;
         for (std::size_t k = 0; k < window(); ++k) {
             const slot& sl = s.slots[(start + k) % per_shard_];
-            if (sl.hash != h || !sl.value) continue;
+            if (sl.hash != h || !sl.value || sl.value->tag() != tag) continue;
             if (same_token(sl.value->token(), token) && now < sl.value->expires()) return sl.value;
         }
         return nullptr;
@@ -223,7 +245,8 @@ private:
                 victim = &sl;
                 break;
             }
-            if (sl.hash == h && same_token(sl.value->token(), e->token())) return;  // another thread cached it
+            if (sl.hash == h && sl.value->tag() == e->tag() && same_token(sl.value->token(), e->token()))
+                return;  // another thread cached it
             if (victim == nullptr || sl.value->expires() < victim->value->expires()) victim = &sl;
         }
         entry old = std::move(victim->value);  // released after the lock, below

@@ -57,12 +57,19 @@ struct token_endpoint_options {
     scope_function scope{};
     /// The RFC 8707 resources this endpoint issues tokens for, each compared octet for octet
     /// with what the client sends (RFC 3986 §6.2.1). A request naming any other is refused
-    /// (400 invalid_target, resource_not_allowed). Empty: no list, so any absolute URI a client
-    /// names becomes the token's `aud` — set it (or `resource`) wherever one authorization
-    /// server serves more than one API, or a client can get tokens for every API that trusts it.
+    /// (400 invalid_target, resource_not_allowed).
+    ///
+    /// When neither this, `resource`, `any_resource` nor the client's record says which
+    /// resources a client may name, only the issuer's default audiences
+    /// (access_token_options::audience) may be named: a client cannot get a token for another
+    /// API that trusts this issuer by naming it.
     std::span<const std::string_view> resources{};
     /// Decides each requested resource per client (after `resources`, when both are set).
     resource_function resource{};
+    /// Opt-in: with no other resource policy, any absolute URI a client names becomes its
+    /// token's `aud`. Only for an authorization server whose every client may reach every
+    /// API that trusts it.
+    bool any_resource = false;
     error_response_options errors{};  ///< realm of the Basic challenge, whether errors are described
 };
 
@@ -155,7 +162,9 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     grant_types, when not empty, must hold client_credentials (unauthorized_client); each
     requested resource must be in the record's resources, in opt.resources and allowed by
     opt.resource, when they are set, and a record with resources must list every default
-    audience of a request that names none (invalid_target: resource_not_allowed); the scope
+    audience of a request that names none; with none of them set (and not opt.any_resource)
+    a requested resource must be one of the issuer's default audiences (invalid_target:
+    resource_not_allowed); the scope
     is decided (opt.scope, else decide_scope against the record's scopes with
     opt.on_excess_scope); the token is issued
     with `sub` the key id, `client_id` the client_id the client authenticated with (RFC 9068
@@ -202,6 +211,14 @@ inline token_outcome finish_token_request(const pending_token_request& pending,
             for (const std::string_view r : req.resources())
                 if (!listed(r)) return refuse(errc::resource_not_allowed);
         }
+    }
+    // No policy at all: only the issuer's default audiences (secure by default).
+    if (!req.resources().empty() && client.resources.empty() && opt.resources.empty() && !opt.resource &&
+        !opt.any_resource) {
+        const std::vector<std::string>& defaults = issuer.options().audience;
+        for (const std::string_view r : req.resources())
+            if (std::find(defaults.begin(), defaults.end(), r) == defaults.end())
+                return refuse(errc::resource_not_allowed);
     }
     if (!req.resources().empty() && (!opt.resources.empty() || opt.resource)) {
         std::error_code refused;

@@ -344,14 +344,19 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
     out.body = *body;
     out.query = *query;
     out.count = 0;
-    for (const std::string_view name : single)
+    bool reads_token = false;  // revocation and introspection: the token is a credential too
+    for (const std::string_view name : single) {
         if (out.count < endpoint_forms::max_single) out.names[out.count++] = name;
+        reads_token = reads_token || name == "token";
+    }
 
     // RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once",
     // in the body and the query together, names compared after decoding. Checked for the
     // parameters this endpoint reads; an unrecognized one is ignored (§3.2), repeated or not,
     // and RFC 8707 `resource` may repeat. RFC 6749 §2.3.1: client credentials "MUST NOT be
-    // included in the request URI". A repeat is reported before credentials in the query.
+    // included in the request URI"; nor may the token revocation and introspection name
+    // (RFC 7009 §2.1, RFC 7662 §2.1 put it in the entity-body; URIs end up in logs, RFC 6750
+    // §5.3). A repeat is reported before credentials in the query.
     std::array<bool, endpoint_forms::max_single> seen{};
     bool repeated = false, credentials_in_query = false;
     for (const http::form_view* form : {&*body, &*query}) {
@@ -366,7 +371,8 @@ inline std::error_code read_forms(const http::request_view& req, const token_req
                 if (!seen[i]) out.values[i] = p.value;
                 seen[i] = true;
             }
-            if (form == &*query && (is("client_id") || is("client_secret"))) credentials_in_query = true;
+            if (form == &*query && (is("client_id") || is("client_secret") || (reads_token && is("token"))))
+                credentials_in_query = true;
             if (!out.repeatable.empty() && !p.value.empty() && is(out.repeatable)) {
                 if (out.repeats < endpoint_forms::max_kept) out.repeat_values[out.repeats] = p.value;
                 ++out.repeats;
@@ -567,9 +573,11 @@ inline result<token_request> parse_token_request(const http::request_view& req,
     authentication.
 
     The checks, their order and their errors are parse_token_request's (method, bounds,
-    content type, form encoding, duplicates, credentials in the query, then exactly one
-    client authentication method), with `token` in place of grant_type (missing_parameter
-    when absent or empty); token, token_type_hint, client_id and client_secret at most once. The hint is kept as sent:
+    content type, form encoding, duplicates, credentials in the query — the token too:
+    credentials_in_query, as RFC 7009 §2.1 and RFC 7662 §2.1 put it in the body — then
+    exactly one client authentication method), with `token` in place of grant_type
+    (missing_parameter when absent or empty); token, token_type_hint, client_id and
+    client_secret at most once. The hint is kept as sent:
    RFC 7009 §2.2 ignores a value it does not know, and so does this library. Never throws.
     @par Specification RFC 7009 §2.1; RFC 7662 §2.1; RFC 6749 §2.3.1, §3.2.
 */
