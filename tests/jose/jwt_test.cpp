@@ -1036,6 +1036,28 @@ TEST_CASE("jwt::signer::sign: claims must be a JSON object (invalid_claims)", "[
     }
 }
 
+TEST_CASE("jwt::sign_options: a lifetime beyond ±100 years is invalid_configuration (now + lifetime would overflow)",
+          "[jose][jwt]")
+{
+    // RFC 7519 §4.1.4: exp is a NumericDate; now + seconds::max() was signed overflow (undefined
+    // behaviour; in practice a token whose exp wrapped to a date long past).
+    const auto s = jwt::signer::make(hs256()).value();
+    for (const auto l :
+         {std::chrono::seconds::max(), std::chrono::seconds::min(), jwt::max_sign_lifetime + std::chrono::seconds(1),
+          -jwt::max_sign_lifetime - std::chrono::seconds(1)}) {
+        INFO(l.count());
+        CHECK(outcome(s.sign(json{{"sub", "a"}}, {.lifetime = l, .clock = at(T)})) ==
+              name(errc::invalid_configuration));
+    }
+    // The bound itself is accepted, and refused even when the claims bring their own exp.
+    CHECK(jwt::max_sign_lifetime == std::chrono::seconds(3'155'695'200));  // 100 Gregorian years
+    const auto t = s.sign(json::object(), {.lifetime = jwt::max_sign_lifetime, .clock = at(T)});
+    REQUIRE(outcome(t) == "ok");
+    CHECK(json::parse(b64d(split(*t).payload)) == json{{"exp", 1700000000 + 3'155'695'200}});
+    CHECK(outcome(s.sign(json{{"exp", 1}}, {.lifetime = std::chrono::seconds::max(), .clock = at(T)})) ==
+          name(errc::invalid_configuration));
+}
+
 TEST_CASE("jwt::sign_options: iat, exp and jti are set only when absent", "[jose][jwt]")
 {
     const auto s = jwt::signer::make(hs256()).value();
