@@ -101,6 +101,7 @@ struct policy {
     /// Longest token accepted (token_too_large).
     std::size_t max_size = 16 * 1024;
     /// Header parameters the application processes itself and so may appear in `crit`.
+    /// Never "b64" (RFC 7797: the payload is always base64url here; the verifier throws).
     string_list understood_critical{};
     /** Claims outside the registered set read in the same pass as the
         registered ones, each with its JSON type (invalid_claim_type
@@ -208,7 +209,9 @@ class verifier {
 public:
     /** A verifier for `keys` and `p`. Throws std::invalid_argument for a
         policy that declares a claim twice, an empty name, or a registered
-        claim (those have their own accessors; require them with `require`). */
+        claim (those have their own accessors; require them with `require`),
+        or that lists "b64" in understood_critical (RFC 7797 §6: unencoded
+        payloads are not implemented, the payload is always base64url). */
     verifier(key_set keys, policy p) : keys_(std::move(keys)), policy_(std::move(p))
     {
         for (const claim_spec& d : policy_.declare) {
@@ -239,6 +242,9 @@ public:
         for (const auto& d : decls_) any_required_decl_ = any_required_decl_ || d.required;
 
         for (const auto& s : policy_.understood_critical.values) crit_views_.push_back(s);
+        if (!detail::understood_critical_supported(crit_views_))
+            throw std::invalid_argument(
+                "apiauth::jose::jwt::verifier: \"b64\" cannot be understood_critical (RFC 7797 is not implemented)");
         jws_opt_.max_size = policy_.max_size;
         jws_opt_.typ = policy_.typ;
         jws_opt_.understood_critical = crit_views_;
