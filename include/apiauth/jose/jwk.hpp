@@ -223,6 +223,16 @@ struct skipped_key {
     token whose header names a kid is only verified by the key with that
     kid: give keys loaded from PEM a kid when tokens carry one. Keys whose
     key_ops exclude "verify" are never selected.
+
+    Mixed sets: the constructor, make() and add() accept HMAC (secret) keys
+    beside public keys; only from_jwks refuses a secret key among public ones
+    (RFC 8725 §3.1). A locally configured mixed set is safe because every
+    key is bound to one algorithm when it is built and select() requires the
+    token's `alg` to equal the chosen key's exactly: an RSA or EC public key
+    is never used as an HMAC secret (the algorithm-confusion attack of RFC
+    8725 §2.1), and an HMAC key never verifies an RS/PS/ES/EdDSA signature.
+    A JWKS from elsewhere is refused instead because a provider's set never
+    holds a secret: one there is a mistake or an attack, not a configuration.
 */
 class key_set {
 public:
