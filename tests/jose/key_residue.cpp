@@ -100,20 +100,49 @@ template <class F> std::pair<int, int> freed_with_secret(F&& f)
 
 }  // namespace
 
+// Every non-aligned form, so that each block is allocated and freed through the same pair (the
+// ASan preset replaces them all: replacing only some mismatches them).
 void* operator new(std::size_t n)
 {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
+}
+void* operator new[](std::size_t n)
+{
+    return ::operator new(n);
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept
+{
+    return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept
+{
+    return std::malloc(n ? n : 1);
 }
 void operator delete(void* p) noexcept
 {
     scan(p, hits_cxx);
     std::free(p);
 }
+void operator delete[](void* p) noexcept
+{
+    ::operator delete(p);
+}
 void operator delete(void* p, std::size_t) noexcept
 {
-    scan(p, hits_cxx);
-    std::free(p);
+    ::operator delete(p);
+}
+void operator delete[](void* p, std::size_t) noexcept
+{
+    ::operator delete(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept
+{
+    ::operator delete(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept
+{
+    ::operator delete(p);
 }
 
 namespace jose = apiauth::jose;
