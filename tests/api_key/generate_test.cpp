@@ -336,7 +336,9 @@ TEST_CASE("api-keys.md §9.4: round trip: parse(generate().token).key_id == reco
                                        {.prefixes = allowed, .now = t_now + 24h * 90})) == what(errc::api_key_expired));
 }
 
-TEST_CASE("generate_api_key refuses a prefix outside the grammar and a non-positive lifetime", "[api_key][generate]")
+TEST_CASE(
+    "generate_api_key refuses a prefix outside the grammar and a lifetime that is not positive or beyond 100 years",
+    "[api_key][generate]")
 {
     const pepper_ring ring = ring_v1();
     for (const std::string_view p : {""sv, "Acme"sv, "acme-sk"sv, "acme__sk"sv, "1acme"sv, "abcdefghijklmnopq"sv,
@@ -344,6 +346,21 @@ TEST_CASE("generate_api_key refuses a prefix outside the grammar and a non-posit
         CHECK(what(apiauth::generate_api_key(p, ring)) == what(errc::invalid_configuration));
     CHECK(what(apiauth::generate_api_key("acme_sk", ring, {.lifetime = 0s})) == what(errc::invalid_configuration));
     CHECK(what(apiauth::generate_api_key("acme_sk", ring, {.lifetime = -1s})) == what(errc::invalid_configuration));
+    // Beyond 100 years: created_at + lifetime overflowed for seconds::max() (signed overflow, a key
+    // that expired before it was made); the bound itself is accepted.
+    CHECK(what(apiauth::generate_api_key("acme_sk", ring, {.lifetime = std::chrono::seconds::max()})) ==
+          what(errc::invalid_configuration));
+    CHECK(what(apiauth::generate_api_key("acme_sk", ring, {.lifetime = apiauth::max_api_key_lifetime + 1s})) ==
+          what(errc::invalid_configuration));
+    const apiauth::api_key_record current = record_of(T0, ring);
+    CHECK(what(apiauth::rotate_api_key(current, ring, std::chrono::sys_seconds{},
+                                       {.lifetime = std::chrono::seconds::max()})) ==
+          what(errc::invalid_configuration));
+    const auto at = std::chrono::sys_seconds(std::chrono::seconds(1'700'000'000));
+    const auto longest =
+        apiauth::generate_api_key("acme_sk", ring, {.now = at, .lifetime = apiauth::max_api_key_lifetime});
+    REQUIRE(longest.has_value());
+    CHECK(longest->record.expires_at == at + std::chrono::seconds(3'155'695'200));  // 100 Gregorian years
     const auto g32 = apiauth::generate_api_key("abcdefghijklmnop_abcdefghijklmno", ring);
     REQUIRE(g32.has_value());
     CHECK(g32->token.size() == 100);

@@ -212,6 +212,47 @@ TEST_CASE("jwt::claims: declared claims survive moves, large tokens and more tha
     CHECK(got == std::vector<std::string_view>{std::string(200, 'x'), "y"});
 }
 
+TEST_CASE("RFC 7519 §4.2-4.3: a declared claim matches only its exact name, also when the lengths differ by 65536",
+          "[jose][jwt][claims]")
+{
+    // Member names were told apart by a 32-bit fingerprint that kept only the low 16 bits of the
+    // length, and then compared with memcmp by the token's name length: a name 65536 octets
+    // longer than a declared one with the same first and last octet read past the declared name
+    // (heap-buffer-overflow under ASan), and a declared name 65536 octets longer than a token's
+    // name with the same prefix and last octet matched that name.
+    const std::string long_name = "state" + std::string(65535, 'x') + "e";  // 65541 octets, "s"…"e"
+    const jwt::string_claim long_state{long_name};
+    const auto large = [](std::vector<jwt::claim_spec> d) {
+        jwt::policy p = declaring(std::move(d));
+        p.max_size = 1 << 20;
+        return p;
+    };
+
+    // A token's 65541-octet name is not the declared "state" (memcmp read 65541 octets of "state").
+    const jwt::verifier short_only{jose::key_set(hs256()), large({state})};
+    auto r = short_only.verify(sign_claims(json{{"exp", 1700000600}, {long_name, "long"}}.dump()));
+    INFO(outcome(r));
+    REQUIRE(r.has_value());
+    CHECK_FALSE(r->claims().get(state).has_value());
+
+    // The token's "state" is not the declared 65541-octet claim (was read as it).
+    const jwt::verifier both{jose::key_set(hs256()), large({long_state, state})};
+    r = both.verify(sign_claims(R"({"exp":1700000600,"state":"short"})"));
+    INFO(outcome(r));
+    REQUIRE(r.has_value());
+    CHECK(r->claims().get(state) == "short");
+    CHECK_FALSE(r->claims().get(long_state).has_value());
+    r = both.verify(sign_claims(json{{"exp", 1700000600}, {"state", "short"}, {long_name, "long"}}.dump()));
+    INFO(outcome(r));
+    REQUIRE(r.has_value());  // two claims, not a duplicate
+    CHECK(r->claims().get(state) == "short");
+    CHECK(r->claims().get(long_state) == "long");
+
+    // Required, the long claim is missing from a token that has only "state".
+    const jwt::verifier required{jose::key_set(hs256()), large({long_state.required()})};
+    CHECK(outcome(required.verify(sign_claims(R"({"exp":1700000600,"state":"short"})"))) == name(errc::missing_claim));
+}
+
 TEST_CASE("jwt::claims: an object claim is the exact text, also with a byte order mark and nested arrays",
           "[jose][jwt][claims]")
 {

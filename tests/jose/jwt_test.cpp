@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -318,6 +319,36 @@ TEST_CASE("RFC 7515 §4.1.11: crit rules (unsupported_critical_header) and under
     CHECK(v.verify(sign_raw(R"({"alg":"HS256","crit":["ext"],"ext":1})", with_exp(""), hs256())).has_value());
     CHECK(outcome(v.verify(sign_raw(R"({"alg":"HS256","crit":["other"],"other":1})", with_exp(""), hs256()))) ==
           name(errc::unsupported_critical_header));
+}
+
+TEST_CASE("RFC 7797 §6: \"b64\" cannot be understood_critical (the payload is always base64url here)", "[jose][jws]")
+{
+    // A token signed over the raw payload "$.02" with "b64":false (RFC 7797 §4.2's example shape,
+    // here with HS256 and our key): its signature verifies, and a verifier that "understood" b64
+    // would then hand out the base64url *decoding* of "$.02" as the payload, or refuse the payload
+    // as bad base64 after accepting the signature. Either way, the option is refused outright.
+    const std::string_view with_b64[] = {"ext", "b64"};
+    const jose::jws_options opt{.understood_critical = with_b64};
+    const std::string h = R"({"alg":"HS256","b64":false,"crit":["b64"]})";
+    const std::string input = b64(h) + ".e30";  // payload segment "e30" = base64url("{}"), raw octets "e30"
+    std::array<std::byte, 64> sig{};
+    const auto n = hs256().sign(apiauth::detail::as_bytes(input), sig);
+    REQUIRE(n.has_value());
+    const std::string token =
+        input + "." + apiauth::encoding::base64url::encode(std::span<const std::byte>(sig.data(), *n));
+    CHECK(outcome(jws::verify(token, hs256_set(), opt)) == name(errc::invalid_configuration));
+    // Refused for any token, not only one that uses b64.
+    CHECK(outcome(jws::verify(sign_raw(R"({"alg":"HS256"})", "p", hs256()), hs256_set(), opt)) ==
+          name(errc::invalid_configuration));
+    // Without it in the list, a b64 token is unsupported_critical_header (RFC 7515 §4.1.11).
+    CHECK(outcome(jws::verify(token, hs256_set())) == name(errc::unsupported_critical_header));
+    // jwt::verifier refuses such a policy when built, as it does other policy mistakes.
+    jwt::policy p = at_T();
+    p.understood_critical = {"ext", "b64"};
+    CHECK_THROWS_AS(jwt::verifier(hs256_set(), std::move(p)), std::invalid_argument);
+    jwt::policy ok = at_T();
+    ok.understood_critical = {"ext"};
+    CHECK_NOTHROW(jwt::verifier(hs256_set(), std::move(ok)));
 }
 
 TEST_CASE("RFC 7515 §4.1.9: jws_options::typ compares typ as a media type (wrong_token_type)", "[jose][jws]")
@@ -1034,6 +1065,28 @@ TEST_CASE("jwt::signer::sign: claims must be a JSON object (invalid_claims)", "[
         INFO(c.dump());
         CHECK(outcome(s.sign(c)) == name(errc::invalid_claims));
     }
+}
+
+TEST_CASE("jwt::sign_options: a lifetime beyond ±100 years is invalid_configuration (now + lifetime would overflow)",
+          "[jose][jwt]")
+{
+    // RFC 7519 §4.1.4: exp is a NumericDate; now + seconds::max() was signed overflow (undefined
+    // behaviour; in practice a token whose exp wrapped to a date long past).
+    const auto s = jwt::signer::make(hs256()).value();
+    for (const auto l :
+         {std::chrono::seconds::max(), std::chrono::seconds::min(), jwt::max_sign_lifetime + std::chrono::seconds(1),
+          -jwt::max_sign_lifetime - std::chrono::seconds(1)}) {
+        INFO(l.count());
+        CHECK(outcome(s.sign(json{{"sub", "a"}}, {.lifetime = l, .clock = at(T)})) ==
+              name(errc::invalid_configuration));
+    }
+    // The bound itself is accepted, and refused even when the claims bring their own exp.
+    CHECK(jwt::max_sign_lifetime == std::chrono::seconds(3'155'695'200));  // 100 Gregorian years
+    const auto t = s.sign(json::object(), {.lifetime = jwt::max_sign_lifetime, .clock = at(T)});
+    REQUIRE(outcome(t) == "ok");
+    CHECK(json::parse(b64d(split(*t).payload)) == json{{"exp", 1700000000 + 3'155'695'200}});
+    CHECK(outcome(s.sign(json{{"exp", 1}}, {.lifetime = std::chrono::seconds::max(), .clock = at(T)})) ==
+          name(errc::invalid_configuration));
 }
 
 TEST_CASE("jwt::sign_options: iat, exp and jti are set only when absent", "[jose][jwt]")

@@ -71,11 +71,17 @@ struct generated_api_key {
     std::string hint;       ///< api_key_hint(record): for lists and logs
 };
 
+/// The longest API key lifetime (api_key_generate_options::lifetime): 100 years. Beyond it,
+/// created_at + lifetime could overflow (signed overflow); "never" is no lifetime at all.
+inline constexpr std::chrono::seconds max_api_key_lifetime =
+    std::chrono::duration_cast<std::chrono::seconds>(std::chrono::years(100));
+
 /** Options of generate_api_key and rotate_api_key. */
 struct api_key_generate_options {
     /// created_at (and the start of `lifetime`); by default system_clock::now().
     std::optional<std::chrono::system_clock::time_point> now{};
-    /// expires_at = now + lifetime. None: no expiry (research/api-keys.md §3.5 recommends one).
+    /** expires_at = now + lifetime: positive and at most max_api_key_lifetime (100 years),
+        invalid_configuration otherwise. None: no expiry (research/api-keys.md §3.5 recommends one). */
     std::optional<std::chrono::seconds> lifetime{};
 };
 
@@ -89,7 +95,8 @@ result<generated_api_key> generate_api_key(ByteSource&& source, std::string_view
     if (!valid_key_prefix(prefix) || ring.size() == 0) return errc::invalid_configuration;
     if (key_id && (key_id->size() != api_key_id_size || (*key_id)[0] != '1' || !all_base62(*key_id)))
         return errc::invalid_configuration;
-    if (opt.lifetime && opt.lifetime->count() <= 0) return errc::invalid_configuration;
+    if (opt.lifetime && (opt.lifetime->count() <= 0 || *opt.lifetime > max_api_key_lifetime))
+        return errc::invalid_configuration;  // created_at + lifetime would overflow (seconds::max())
 
     generated_api_key g;
     char* t = api_key_access::data(g.token);
@@ -134,7 +141,8 @@ result<generated_api_key> generate_api_key(ByteSource&& source, std::string_view
     (RAND_bytes, reseeded in a child after fork()) by rejection sampling,
     with no modulo bias; the byte buffer is wiped. The verifier is made
     under the ring's current pepper. Refuses a prefix outside the grammar,
-    a non-positive lifetime (invalid_configuration); random_failure if the
+    a non-positive lifetime or one beyond max_api_key_lifetime (100 years)
+    (invalid_configuration); random_failure if the
     generator fails (no token is returned then). No I/O: insert the record
     and, if its key_id is taken, generate again. Throws std::bad_alloc only.
 

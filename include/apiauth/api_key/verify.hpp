@@ -55,6 +55,16 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
     secret alike. No allocation (after the store's own warm-up); no
     exception; thread-safe if the store is.
 
+    Timing: an unknown id costs one HMAC, as does a found record with one
+    verifier under one pepper. A found record costs one HMAC more for a
+    re-wrapped verifier (wrap_api_key_record) and one or two more for a
+    previous verifier (rotate_api_key, within its deadline) under another
+    pepper: while such records exist, a caller without the secret can tell
+    by timing (about 0.3–0.6 µs) that their key id exists. Key ids are not
+    secret (the key's first half: the OAuth client_id, the Basic user-id);
+    the secret is never revealed. Finish re-wraps and keep rotation grace
+    periods short; rate-limit failures.
+
     @par BNF
     @code
     token     = prefix "_" version keyid "_" secret checksum

@@ -27,12 +27,17 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 inline constexpr int max_json_depth = 64;
 
 // A cheap summary of a member name (length, first and last octet): names
-// with different fingerprints differ, so only equal ones are compared.
-inline std::uint32_t key_fingerprint(std::string_view key) noexcept
+// with different fingerprints differ, so only equal ones are compared. The
+// whole length is kept (bits 16-63; names are far shorter than 2^48 octets),
+// so equal fingerprints mean equal lengths; callers still compare whole
+// string_views (length first), never memcmp by one side's length. (A 32-bit
+// print once kept only the length's low 16 bits: names 65536 octets apart
+// collided, and a memcmp by the key's length read past a shorter name.)
+inline std::uint64_t key_fingerprint(std::string_view key) noexcept
 {
     if (key.empty()) return 0;
-    return (static_cast<std::uint32_t>(key.size()) << 16) ^
-           (static_cast<std::uint32_t>(static_cast<unsigned char>(key.front())) << 8) ^
+    return (static_cast<std::uint64_t>(key.size()) << 16) |
+           (static_cast<std::uint64_t>(static_cast<unsigned char>(key.front())) << 8) |
            static_cast<unsigned char>(key.back());
 }
 
@@ -52,11 +57,11 @@ inline bool has_duplicate_member(simdjson::dom::element e, std::vector<std::stri
             // Pairwise, but on a fingerprint (length, first and last octet)
             // first, so distinct names rarely reach a full comparison.
             std::string_view keys[16];
-            std::uint32_t prints[16];
+            std::uint64_t prints[16];
             std::size_t k = 0;
             for (const auto field : o) {
                 const std::string_view key = field.key;
-                const std::uint32_t fp = key_fingerprint(key);
+                const std::uint64_t fp = key_fingerprint(key);
                 for (std::size_t i = 0; i < k; ++i)
                     if (prints[i] == fp && keys[i] == key) return true;
                 keys[k] = key;

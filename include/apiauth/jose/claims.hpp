@@ -523,7 +523,7 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail {
 // block of all declared names, its kind, and whether it is required.
 struct claim_decl {
     std::string name;
-    std::uint32_t print = 0;
+    std::uint64_t print = 0;  // key_fingerprint(name)
     std::uint32_t name_off = 0;
     jose::jwt::claim_kind kind = jose::jwt::claim_kind::string;
     bool required = false;
@@ -780,12 +780,12 @@ struct claims_access {
         // uninitialised (an array of string_view would be zeroed per call).
         const char* key_data[16];
         std::size_t key_size[16];
-        std::uint32_t prints[16];
+        std::uint64_t prints[16];
         std::size_t k = 0;
         bool many = false;
         for (const auto field : o) {
             const std::string_view key = field.key;
-            const std::uint32_t fp = key_fingerprint(key);
+            const std::uint64_t fp = key_fingerprint(key);
             if (k < 16) {
                 for (std::size_t i = 0; i < k; ++i)
                     if (prints[i] == fp && std::string_view(key_data[i], key_size[i]) == key) {
@@ -819,9 +819,9 @@ struct claims_access {
             }
             if (bit == 0 && !decls.empty()) {
                 for (std::size_t i = 0; i < decls.size(); ++i) {
-                    // The fingerprint holds the length: equal prints, equal lengths.
-                    if (decls[i].print != fp || std::memcmp(decls[i].name.data(), key.data(), key.size()) != 0)
-                        continue;
+                    // The print is a filter only: the whole name is compared, length first
+                    // (a memcmp by the key's length read past a shorter declared name).
+                    if (decls[i].print != fp || std::string_view(decls[i].name) != key) continue;
                     claims::extra& x = c.extras()[i];
                     e = read_extra(v, c, x, index);
                     objects = objects || x.kind == kind::object;

@@ -11,6 +11,7 @@
 #define APIAUTH_JOSE_JWK_HPP
 
 #include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/crypto/hmac.hpp>
 #include <apiauth/crypto/keys.hpp>
 #include <apiauth/crypto/random.hpp>
@@ -18,6 +19,7 @@
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/ecdsa_der.hpp>
 #include <apiauth/detail/json_reader.hpp>
+#include <apiauth/detail/json_writer.hpp>
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/encoding/base64.hpp>
 #include <apiauth/error.hpp>
@@ -44,7 +46,74 @@
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk {
 struct loader;
+
+// Wipes a string's whole buffer when it goes out of scope (also on an exception).
+struct wipe_on_exit {
+    std::string& s;
+    ~wipe_on_exit() { apiauth::crypto::wipe(s); }
+};
+
+// The compact JSON text of `j`, as j.dump() writes it (members in the object's order,
+// UTF-8 as it is, control characters escaped): appended to `*out`, or, when `out` is
+// null, an upper bound of its length added to `bound` (6 octets per string octet, so
+// that writing into a buffer reserved for the bound never reallocates). False for a
+// string or name that is not valid UTF-8, a binary value, or nesting deeper than
+// max_json_depth. Only Json's public interface: this header does not include
+// nlohmann/json. May throw std::bad_alloc (numbers are written with dump()).
+template <class Json> bool json_text(const Json& j, std::string* out, std::size_t& bound, int depth = 0)
+{
+    using value_t = typename Json::value_t;
+    if (depth > apiauth::detail::max_json_depth) return false;
+    const auto put = [&](std::string_view t) {
+        if (out)
+            out->append(t);
+        else
+            bound += t.size();
+    };
+    const auto str = [&](std::string_view t) {
+        if (!apiauth::detail::is_utf8(t)) return false;
+        if (out)
+            apiauth::detail::append_json_string(*out, t);
+        else
+            bound += 2 + 6 * t.size();
+        return true;
+    };
+    switch (j.type()) {
+    case value_t::object: {
+        put("{");
+        bool first = true;
+        for (auto it = j.cbegin(); it != j.cend(); ++it) {
+            if (!first) put(",");
+            first = false;
+            if (!str(it.key())) return false;
+            put(":");
+            if (!json_text(it.value(), out, bound, depth + 1)) return false;
+        }
+        put("}");
+        return true;
+    }
+    case value_t::array: {
+        put("[");
+        bool first = true;
+        for (const auto& v : j) {
+            if (!first) put(",");
+            first = false;
+            if (!json_text(v, out, bound, depth + 1)) return false;
+        }
+        put("]");
+        return true;
+    }
+    case value_t::string: return str(j.template get_ref<const typename Json::string_t&>());
+    case value_t::boolean: put(j.template get<bool>() ? "true" : "false"); return true;
+    case value_t::null: put("null"); return true;
+    case value_t::number_integer:
+    case value_t::number_unsigned:
+    case value_t::number_float: put(j.dump()); return true;
+    default: return false;  // binary, discarded
+    }
 }
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::jwk
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose {
 
@@ -128,15 +197,16 @@ public:
         static_assert(
             requires { sizeof(Json); }, "key::from_jwk(const nlohmann::json&) needs nlohmann/json: include "
                                         "<nlohmann/json.hpp> or <apiauth/jose/sign.hpp>");
+        // Not jwk.dump(): its string grows by reallocation and frees each smaller buffer, holding
+        // a prefix of the private JWK, unwiped. Measured first, written into one buffer reserved
+        // for it (no reallocation), wiped whatever happens.
+        std::size_t bound = 0;
+        if (!detail::jwk::json_text(jwk, nullptr, bound)) return errc::invalid_key;
         std::string text;
-        try {
-            text = jwk.dump(-1, ' ', false, Json::error_handler_t::strict);
-        } catch (const typename Json::type_error&) {  // a string that is not UTF-8
-            return errc::invalid_key;
-        }
-        auto k = from_jwk(text, opt);
-        detail::wipe(text.data(), text.size());
-        return k;
+        const detail::jwk::wipe_on_exit guard{text};
+        text.reserve(bound);
+        detail::jwk::json_text(jwk, &text, bound);
+        return from_jwk(text, opt);
     }
 
     /** A new random key for `a` (HMAC: hash-length secret from the CSPRNG;
@@ -223,6 +293,16 @@ struct skipped_key {
     token whose header names a kid is only verified by the key with that
     kid: give keys loaded from PEM a kid when tokens carry one. Keys whose
     key_ops exclude "verify" are never selected.
+
+    Mixed sets: the constructor, make() and add() accept HMAC (secret) keys
+    beside public keys; only from_jwks refuses a secret key among public ones
+    (RFC 8725 §3.1). A locally configured mixed set is safe because every
+    key is bound to one algorithm when it is built and select() requires the
+    token's `alg` to equal the chosen key's exactly: an RSA or EC public key
+    is never used as an HMAC secret (the algorithm-confusion attack of RFC
+    8725 §2.1), and an HMAC key never verifies an RS/PS/ES/EdDSA signature.
+    A JWKS from elsewhere is refused instead because a provider's set never
+    holds a secret: one there is a mistake or an attack, not a configuration.
 */
 class key_set {
 public:
@@ -334,6 +414,21 @@ inline crypto::signature_scheme scheme_of(algorithm a) noexcept
 inline BIGNUM* to_bn(const std::string& b) noexcept
 {
     return BN_bin2bn(reinterpret_cast<const unsigned char*>(b.data()), static_cast<int>(b.size()), nullptr);
+}
+
+// The same for a private value: a BIGNUM with BN_FLG_SECURE, so that
+// OSSL_PARAM_BLD_push_BN puts it in the builder's secure block, which
+// OSSL_PARAM_free releases with OPENSSL_secure_clear_free (cleansed; without
+// a secure heap, OPENSSL_cleanse then free). From an ordinary BIGNUM, OpenSSL
+// 3.0 copies the value into the ordinary block and frees it uncleansed.
+inline BIGNUM* to_secure_bn(const std::string& b) noexcept
+{
+    BIGNUM* bn = BN_secure_new();
+    if (bn && !BN_bin2bn(reinterpret_cast<const unsigned char*>(b.data()), static_cast<int>(b.size()), bn)) {
+        BN_clear_free(bn);
+        return nullptr;
+    }
+    return bn;
 }
 
 // Octets of an integer key parameter, minimal length (or `pad` octets when non-zero).
@@ -691,13 +786,13 @@ inline result<key> loader::load(simdjson::dom::element jwk, jwk_options opt)
         OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
         std::vector<BIGNUM*> bns;
         bool ok = bld != nullptr;
-        const auto push = [&](const char* name, const std::string& bytes) {
-            BIGNUM* bn = to_bn(bytes);
+        const auto push = [&](const char* name, const std::string& bytes, bool secret = true) {
+            BIGNUM* bn = secret ? to_secure_bn(bytes) : to_bn(bytes);
             bns.push_back(bn);
             ok = ok && bn && OSSL_PARAM_BLD_push_BN(bld, name, bn) == 1;
         };
-        push(OSSL_PKEY_PARAM_RSA_N, n.bytes);
-        push(OSSL_PKEY_PARAM_RSA_E, e.bytes);
+        push(OSSL_PKEY_PARAM_RSA_N, n.bytes, false);
+        push(OSSL_PKEY_PARAM_RSA_E, e.bytes, false);
         if (priv) {
             push(OSSL_PKEY_PARAM_RSA_D, d.bytes);
             const auto p = member(j, "p"), q = member(j, "q"), dp = member(j, "dp"), dq = member(j, "dq"),
@@ -732,7 +827,7 @@ inline result<key> loader::load(simdjson::dom::element jwk, jwk_options opt)
         priv = d.present;
         std::string point = "\x04" + x.bytes + y.bytes;
         OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
-        BIGNUM* dbn = priv ? to_bn(d.bytes) : nullptr;
+        BIGNUM* dbn = priv ? to_secure_bn(d.bytes) : nullptr;
         bool ok = bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, ci.openssl_group, 0) == 1 &&
                   OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) == 1 &&
                   (!priv || (dbn && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, dbn) == 1));
@@ -867,7 +962,10 @@ template <std::same_as<nlohmann::json> Json> inline result<Json> key::to_jwk(boo
                 {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},    {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
                 {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
             for (const auto& [member, param] : priv)
-                if (auto v = detail::jwk::bn_param(p.pk, param)) j[member] = b64(*v);
+                if (auto v = detail::jwk::bn_param(p.pk, param)) {
+                    j[member] = b64(*v);
+                    crypto::wipe(*v);  // the private value's octets
+                }
         }
         break;
     }
@@ -881,7 +979,10 @@ template <std::same_as<nlohmann::json> Json> inline result<Json> key::to_jwk(boo
         j["x"] = b64(*x);
         j["y"] = b64(*y);
         if (include_private && p.is_private)
-            if (auto d = detail::jwk::bn_param(p.pk, OSSL_PKEY_PARAM_PRIV_KEY, ci.coordinate_size)) j["d"] = b64(*d);
+            if (auto d = detail::jwk::bn_param(p.pk, OSSL_PKEY_PARAM_PRIV_KEY, ci.coordinate_size)) {
+                j["d"] = b64(*d);
+                crypto::wipe(*d);
+            }
         break;
     }
     case key_family::eddsa: {

@@ -38,6 +38,8 @@ struct jws_options {
     std::string_view typ{};
     /// Header parameters the caller processes itself and so may be listed in
     /// `crit` (RFC 7515 §4.1.11). By default none: any `crit` is refused.
+    /// Never "b64" (invalid_configuration): the payload is always base64url,
+    /// so RFC 7797's unencoded payload ("b64":false) would be misread.
     std::span<const std::string_view> understood_critical{};
 };
 
@@ -169,6 +171,18 @@ inline bool is_registered_header(std::string_view n) noexcept
     for (std::string_view r : reg)
         if (r == n) return true;
     return false;
+}
+
+// False when `understood` lists "b64" (RFC 7797 §3, §6): this library always
+// base64url-decodes the payload, so a token with "b64":false under crit would
+// be verified over other octets than its signer meant. Its signature, computed
+// over the raw payload, could still verify here; RFC 7797 §6 wants such a
+// token refused by a verifier that does not implement it.
+inline bool understood_critical_supported(std::span<const std::string_view> understood) noexcept
+{
+    for (std::string_view u : understood)
+        if (u == "b64") return false;
+    return true;
 }
 
 // The two dots of a compact JWS, or jws_malformed unless there are exactly
@@ -326,7 +340,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jws {
 
 /** Verify a JWS in Compact Serialization against a key set (RFC 7515 §5.2).
 
-    Order: bound (token_too_large) → exactly three segments (jws_malformed)
+    Order: options (invalid_configuration: "b64" in understood_critical,
+    RFC 7797 §6) → bound (token_too_large) → exactly three segments (jws_malformed)
     → header: strict base64url (the base64 errors), a JSON object of valid
     UTF-8 (jws_invalid_header), unique member names (duplicate_member),
     `alg` a string naming a supported algorithm exactly (unsupported_algorithm;
@@ -348,13 +363,14 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jws {
     JWS = BASE64URL(UTF8(JWS Protected Header)) "." BASE64URL(JWS Payload) "." BASE64URL(JWS Signature)
     @endcode
 
-    @par Specification RFC 7515 §5.2, §7.1, §4.1.1, §4.1.11; RFC 7518 §3; RFC 8725 §3.1, §3.2, §3.10.
+    @par Specification RFC 7515 §5.2, §7.1, §4.1.1, §4.1.11; RFC 7518 §3; RFC 7797 §6; RFC 8725 §3.1, §3.2, §3.10.
 
     @see jwt::verifier, jws::sign (in <apiauth/jose/sign.hpp>).
 */
 inline result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt = {}) noexcept;
 inline result<verified> verify(std::string_view compact, const key_set& keys, const jws_options& opt) noexcept
 {
+    if (!detail::understood_critical_supported(opt.understood_critical)) return errc::invalid_configuration;
     try {
         auto p = detail::verify_compact(compact, keys, opt, detail::tls_jose_workspace());
         if (!p) return p.error();

@@ -101,6 +101,7 @@ struct policy {
     /// Longest token accepted (token_too_large).
     std::size_t max_size = 16 * 1024;
     /// Header parameters the application processes itself and so may appear in `crit`.
+    /// Never "b64" (RFC 7797: the payload is always base64url here; the verifier throws).
     string_list understood_critical{};
     /** Claims outside the registered set read in the same pass as the
         registered ones, each with its JSON type (invalid_claim_type
@@ -208,7 +209,9 @@ class verifier {
 public:
     /** A verifier for `keys` and `p`. Throws std::invalid_argument for a
         policy that declares a claim twice, an empty name, or a registered
-        claim (those have their own accessors; require them with `require`). */
+        claim (those have their own accessors; require them with `require`),
+        or that lists "b64" in understood_critical (RFC 7797 §6: unencoded
+        payloads are not implemented, the payload is always base64url). */
     verifier(key_set keys, policy p) : keys_(std::move(keys)), policy_(std::move(p))
     {
         for (const claim_spec& d : policy_.declare) {
@@ -239,6 +242,9 @@ public:
         for (const auto& d : decls_) any_required_decl_ = any_required_decl_ || d.required;
 
         for (const auto& s : policy_.understood_critical.values) crit_views_.push_back(s);
+        if (!detail::understood_critical_supported(crit_views_))
+            throw std::invalid_argument(
+                "apiauth::jose::jwt::verifier: \"b64\" cannot be understood_critical (RFC 7797 is not implemented)");
         jws_opt_.max_size = policy_.max_size;
         jws_opt_.typ = policy_.typ;
         jws_opt_.understood_critical = crit_views_;
@@ -553,9 +559,15 @@ inline std::error_code jwt_verifier_access::verify_into(const jose::jwt::verifie
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::jose::jwt {
 
+/// The longest signer lifetime (sign_options::lifetime), either way: 100 years. Beyond it, now +
+/// lifetime could overflow the 64-bit NumericDate (signed overflow), and no token needs it.
+inline constexpr std::chrono::seconds max_sign_lifetime =
+    std::chrono::duration_cast<std::chrono::seconds>(std::chrono::years(100));
+
 /// What signer::sign adds to the claims it is given.
 struct sign_options {
-    /// When non-zero: `exp` = now + lifetime (unless the claims have an exp).
+    /** When non-zero: `exp` = now + lifetime (unless the claims have an exp). At most
+        max_sign_lifetime (100 years) either way: sign() refuses more with invalid_configuration. */
     std::chrono::seconds lifetime{0};
     /// Add `iat` = now (unless present).
     bool set_iat = false;
@@ -611,7 +623,8 @@ public:
     /** The compact JWT for `claims` (RFC 7519 §7.1): a JSON object
         (invalid_claims otherwise) whose strings are valid UTF-8
         (json_invalid_utf8: nlohmann would throw type_error 316, and RFC 8259
-        §8.1 wants UTF-8). With `opt`, iat/exp/jti are added unless present.
+        §8.1 wants UTF-8). With `opt`, iat/exp/jti are added unless present;
+        a lifetime beyond ±max_sign_lifetime is invalid_configuration.
         Never throws: a failing clock is invalid_configuration, memory
         exhaustion not_enough_memory. A template only so that this header
         needs no nlohmann/json (see the class comment): `Json` is always
@@ -624,6 +637,8 @@ public:
             "jwt::signer::sign needs nlohmann/json: include <nlohmann/json.hpp> or <apiauth/jose/sign.hpp>");
         try {
             if (!claims.is_object()) return errc::invalid_claims;
+            if (opt.lifetime > max_sign_lifetime || opt.lifetime < -max_sign_lifetime)
+                return errc::invalid_configuration;  // now + lifetime would overflow (seconds::max())
             const auto now = opt.clock ? opt.clock() : std::chrono::system_clock::now();
             const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
             if (opt.set_iat && !claims.contains("iat")) claims["iat"] = secs;

@@ -196,6 +196,21 @@ result<verified_api_key> check_record(std::shared_ptr<const api_key_record> rec,
 // on a counter of this thread's), its MAC compared against a fixed dummy, and
 // the clock read of its status check — done and thrown away, so that an
 // unknown id answers in about the time of a known one.
+//
+// Known limit (documented, not padded): that is the work of a record with one
+// verifier, neither re-wrapped nor with a previous verifier under another
+// pepper. check_record computes one HMAC per distinct pepper it needs before
+// the comparison: +1 for a re-wrapped verifier (wrap_version), +1 for a
+// previous verifier (within its deadline) under another pepper than the
+// current one's, +1 more if that one is re-wrapped; at most 4 against the
+// miss's 1 (each HMAC about 0.3 µs). So while a ring holds more than one
+// pepper and records are re-wrapped or rotated across peppers, a caller
+// without the secret can tell by timing that such a key id exists. Padding
+// only the miss to 4 would invert the leak (a plain record's hit would then
+// be the fast answer); padding every verification to 4 would cost up to three
+// extra HMACs on every key whenever the ring has two peppers. Key ids are
+// the public half of a key (research/api-keys.md §8), so this reveals no
+// secret; see verify_api_key and README ("Pepper rotation and timing").
 template <class Credential, class Observer>
 void dummy_mac(const Credential& cred, const pepper_ring& ring, const api_key_options& opt, Observer& obs) noexcept
 {
