@@ -355,6 +355,25 @@ chmod 644 pepper.hex
 run 0 secret generate --out pepper.hex --encoding hex --force
 [ "$(stat -c %a pepper.hex)" = 600 ] || fail "secret generate --out --force: mode is not 600"
 cmp -s pepper.hex pepper.before && fail "secret generate --out --force: the file was not replaced"
+# --force writes a new file and renames it over the old one: another link to the old file keeps
+# the old text (it is not truncated and rewritten in place), a symbolic link is replaced, not
+# followed, and no temporary file is left.
+cp pepper.hex pepper.before
+ln pepper.hex pepper.hardlink
+run 0 secret generate --out pepper.hex --encoding hex --force
+checks=$((checks + 1))
+cmp -s pepper.hardlink pepper.before || fail "secret generate --out --force: the old file was rewritten in place"
+printf 'not yours\n' >victim.txt
+ln -s victim.txt linked.hex
+run 0 secret generate --out linked.hex --encoding hex --force
+checks=$((checks + 1))
+[ "$(<victim.txt)" = "not yours" ] && [ ! -L linked.hex ] && [ "$(stat -c %a linked.hex)" = 600 ] ||
+    fail "secret generate --out --force over a symbolic link: followed it or kept it"
+run 1 secret generate --out victim.txt --encoding hex  # exists, no --force: untouched
+checks=$((checks + 1))
+[ "$(<victim.txt)" = "not yours" ] || fail "secret generate --out without --force changed an existing file"
+checks=$((checks + 1))
+ls | grep -q 'XXXXXX\|\.hex\.\|victim\.txt\.' && fail "secret generate left a temporary file: $(ls)"
 run 3 secret generate --out no-such-directory/secret
 for bad in "--bytes 11" "--bytes 1025" "--bytes x" "--bytes" "--encoding base64" "--encoding HEX" \
     "--prefix a.b" "--prefix a/b" "--prefix ''" "--prefix $(printf 'p%.0s' {1..65})" "no-such-argument"; do

@@ -223,8 +223,10 @@ namespace key_cmd {
 void write_record_file(report& r, const std::string& path, const nlohmann::json& record)
 {
     if (path.empty()) return;
-    std::ofstream out(path);
-    if (!out || !(out << record.dump(2) << '\n')) throw std::runtime_error("cannot write " + path);
+    // Mode 0600 (write_secret_file: a temporary beside it, renamed over it): a record is no key,
+    // but its verifier is what an offline guess is checked against.
+    if (const std::string problem = write_secret_file(path, record.dump(2) + '\n', true); !problem.empty())
+        throw std::runtime_error("cannot write " + path + ": " + problem);
     r["record_file"] = path;
 }
 
