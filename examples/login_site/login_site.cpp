@@ -317,8 +317,13 @@ private:
 
 // ---- requests ----
 
-/// The name of the cookie that ties a flow to the browser that opened it (see site::checked_flow).
-constexpr std::string_view browser_cookie = "login_site_browser";
+/// The name of the cookie that ties a flow to the browser that opened it (see site::checked_flow):
+/// over https `__Host-login_site_browser` (RFC 6265bis §4.1.3.2: Secure, Path=/, no Domain, so that
+/// neither a sibling subdomain nor a plain-http page of the host can plant one, which would let an
+/// attacker bind a flow he opened to a victim's browser); over plain http the prefix cannot be
+/// used (a browser refuses a __Host- cookie without Secure), and the name is unprefixed.
+constexpr std::string_view browser_cookie_http = "login_site_browser";
+constexpr std::string_view browser_cookie_https = "__Host-login_site_browser";
 
 /// The value of cookie `name` (RFC 6265 §5.4 `name=value` pairs separated by "; ") when it has
 /// the shape of random_token(16); empty otherwise.
@@ -403,6 +408,7 @@ class site {
 public:
     site(id_site::login_site login, login_site::account_store& accounts, int log_n, bool secure_cookie)
         : login_(std::move(login)), accounts_(accounts), params_{.log_n = log_n}, secure_cookie_(secure_cookie),
+          browser_cookie_(secure_cookie ? browser_cookie_https : browser_cookie_http),
           scrypt_slots_(scrypt_concurrency(log_n))
     {
         // A password no one can type (32 random octets), under the parameters most accounts
@@ -441,12 +447,12 @@ public:
                                    "The application requires a second factor (require_mfa), which this site does "
                                    "not offer.");
 
-        std::string browser = cookie_value(req, browser_cookie);
+        std::string browser = cookie_value(req, browser_cookie_);
         if (browser.empty()) {
             browser = random_token(16);
             // HttpOnly: no script reads it; SameSite=Lax: a form posted from another site does not
             // carry it (RFC 6265bis, "The SameSite Attribute"); no Max-Age: gone when the browser closes.
-            res.set_header("Set-Cookie", std::string(browser_cookie) + "=" + browser +
+            res.set_header("Set-Cookie", std::string(browser_cookie_) + "=" + browser +
                                              "; Path=/; HttpOnly; SameSite=Lax" + (secure_cookie_ ? "; Secure" : ""));
         }
         const bool to_register = r->path() == std::optional<std::string_view>("/#/register");
@@ -618,7 +624,7 @@ private:
             flow_gone(res);
             return nullptr;
         }
-        const bool same_browser = apiauth::crypto::secret_equal(cookie_value(req, browser_cookie), f->browser);
+        const bool same_browser = apiauth::crypto::secret_equal(cookie_value(req, browser_cookie_), f->browser);
         const bool token = csrf == nullptr || apiauth::crypto::secret_equal(*csrf, f->csrf);
         if (!same_browser || !token) {
             send_error_page(res, 403, "Form refused",
@@ -748,6 +754,7 @@ private:
     login_site::attempt_limiter limiter_{login_site::attempt_limiter::limits{}};
     login_site::scrypt_params params_;
     bool secure_cookie_;
+    std::string_view browser_cookie_;  // browser_cookie_https when secure_cookie_, else browser_cookie_http
     // Dummy records by parameters (a few at most: the parameters are bounded), made once each.
     login_site::password_record dummy_for(const login_site::scrypt_params& p)
     {

@@ -16,7 +16,12 @@ apiauth=$(realpath "$apiauth")
 
 tmp=$(mktemp -d)
 server_pid=
+https_pid=
 cleanup() {
+    if [[ -n $https_pid ]]; then
+        kill "$https_pid" 2>/dev/null || true
+        wait "$https_pid" 2>/dev/null || true
+    fi
     if [[ -n $server_pid ]]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
@@ -505,6 +510,29 @@ status=$(post /login "flow=$flow" "csrf=$csrf" "username=bob" "password=$bob_pas
 expect_status "$status" 429 "the 21st attempt from one address"
 grep -q 'Too many failed sign-in attempts' body || fail "429 by address: the page"
 ok "20 failures from one address: 429 for any username, even with the right password"
+
+# ---- behind https: the browser cookie is __Host-login_site_browser, Secure ----
+# (A TLS proxy in front; the issuer says https.) Over http, above, it stays login_site_browser.
+cp users.json users-https.json
+"$login_site" serve --apps apps.json --users users-https.json --scrypt-log-n 12 --issuer https://login.example.test \
+    --exit-on-stdin-eof <stdin.fifo >port-https.txt 2>server-https.log &
+https_pid=$!
+for _ in $(seq 100); do
+    grep -q '^PORT ' port-https.txt 2>/dev/null && break
+    kill -0 "$https_pid" 2>/dev/null || fail "the https-issuer server exited before listening: $(cat server-https.log)"
+    sleep 0.1
+done
+https_base=http://127.0.0.1:$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' port-https.txt)
+url=$("$apiauth" id-site url "${app[@]}" --base-url "$https_base" --callback "$callback" 2>/dev/null)
+status=$(curl -s -D headers -o body -w '%{http_code}' "$url")
+expect_status "$status" 200 "the login page of a server whose issuer is https"
+[[ $(header Set-Cookie) == __Host-login_site_browser=*'; Path=/; HttpOnly; SameSite=Lax; Secure' ]] ||
+    fail "behind https, Set-Cookie: $(header Set-Cookie)"
+[[ $(header Set-Cookie) != *Domain=* ]] || fail "a __Host- cookie with a Domain: $(header Set-Cookie)"
+kill "$https_pid"
+wait "$https_pid" 2>/dev/null || true
+https_pid=
+ok "with an https issuer the browser cookie is __Host-login_site_browser (Secure, Path=/, no Domain)"
 
 # ---- the log, and a clean stop ----
 grep -q "^login_site: 127.0.0.1 POST /login 302$" server.log || fail "the request log"
