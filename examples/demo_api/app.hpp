@@ -58,6 +58,8 @@ public:
         session_cookie_ = secure_ ? "__Host-demo_session" : "demo_session";
         state_cookie_ = secure_ ? "__Secure-demo_login_state" : "demo_login_state";
         oidc_cookie_ = secure_ ? "__Secure-demo_oidc" : "demo_oidc";
+        if (const auto u = boost::urls::parse_absolute_uri(idsite_.options().base_url))
+            login_site_origin_ = std::string(u->scheme()) + "://" + std::string(u->encoded_host_and_port());
         api_audience_ = public_url + "/api";
         resources_[0] = api_audience_;
         topt_.resources = resources_;
@@ -112,12 +114,11 @@ public:
             if (path == "/" && get) return home(req, res);
             // Each of these GETs, anonymous, costs memory (a request id kept 300 s, or a pending
             // social login): a bounded number per client address (login_rate_limiter).
-            if (get &&
-                (path == "/login" || path == "/register" || path == "/logout" || path.starts_with("/login/oidc/")))
+            if (get && (path == "/login" || path == "/register" || path.starts_with("/login/oidc/")))
                 if (const std::int64_t wait = login_starts_.try_start(client); wait > 0) return too_many(res, wait);
             if (path == "/login" && get) return to_login_site(res, false, false);
             if (path == "/register" && get) return to_login_site(res, false, true);
-            if (path == "/logout" && get) return logout(req, res);
+            if (path == "/logout" && post) return logout(req, res);
             if (path == "/idsite/callback" && get) return callback(req, res);
             if (path.starts_with("/login/oidc/") && get) return to_provider(path.substr(12), res);
             if (path == "/oidc/callback" && get) return social_callback(req, res);
@@ -126,9 +127,9 @@ public:
             if (path == "/api/items" || path == "/" || path == "/login" || path == "/logout" ||
                 path == "/idsite/callback" || path == "/account/keys") {
                 res.result(405);
-                res.set(bhttp::field::allow, path == "/api/items"      ? "GET, POST"
-                                             : path == "/account/keys" ? "POST"
-                                                                       : "GET");
+                res.set(bhttp::field::allow, path == "/api/items"                           ? "GET, POST"
+                                             : path == "/account/keys" || path == "/logout" ? "POST"
+                                                                                            : "GET");
                 return;
             }
             res.result(404);
@@ -277,7 +278,11 @@ private:
             b = "<p id=\"who\" data-signed-in=\"true\">Signed in as <code id=\"account\">" + html_escape(bs.account) +
                 "</code>" + (bs.is_new ? " <em id=\"new-account\">(new account)</em>" : "") +
                 (bs.display.empty() ? "" : " <span id=\"profile\">" + html_escape(bs.display) + "</span>") + ".</p>\n";
-            b += "<p><a id=\"logout\" href=\"/logout\">Sign out</a></p>\n<h2>Your API keys</h2>\n";
+            // A form, not a link: a POST with the session's CSRF token, so that no other site can
+            // sign this browser out by sending it to /logout (an image, a link, a redirect).
+            b += "<form id=\"logout-form\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
+                 "value=\"" +
+                 html_escape(bs.csrf) + "\"><button id=\"logout\">Sign out</button></form>\n<h2>Your API keys</h2>\n";
             auto keys = keys_.list(bs.account);
             if (!keys) {
                 b += "<p class=\"error\" id=\"error\">The key store cannot answer: " +
@@ -314,7 +319,9 @@ private:
              "(client credentials), then call <code>GET /api/items</code> with it as a Bearer token, or send the key "
              "pair over HTTP Basic. Keys live in " +
              std::string(keys_.name()) + "; login nonces and revoked tokens in " + nonces_.name() + ".</p>\n";
-        html(res, 200, page("apiauth demo API", b));
+        // The sign-out form's answer is a redirect to the login site: CSP form-action covers the
+        // redirects after a form too, so that origin is allowed beside 'self'.
+        html(res, 200, page("apiauth demo API", b), login_site_origin_);
     }
 
     static void too_many(response& res, std::int64_t retry_after)
@@ -345,8 +352,12 @@ private:
         set_cookie(res, state_cookie_, state, "/idsite", 300);
     }
 
+    // POST /logout with the session's CSRF token (form_session): 401 without a session, 403
+    // without the token.
     void logout(const request& req, response& res)
     {
+        apiauth::http::form_view form;
+        if (!form_session(req, res, form)) return;
         if (const auto s = signed_in(req)) sessions_.erase(s->first);
         to_login_site(res, true, false);
         set_cookie(res, session_cookie_, "", "/", 0);
@@ -555,6 +566,7 @@ private:
     std::string session_cookie_;                   // demo_session, or __Host-demo_session over https
     std::string state_cookie_;                     // demo_login_state (Path=/idsite), or __Secure-demo_login_state
     std::string oidc_cookie_;                      // demo_oidc (Path=/oidc), or __Secure-demo_oidc
+    std::string login_site_origin_;                // where POST /logout redirects (the home page's form-action)
     std::string api_audience_;                     // public_url_ + "/api": the `aud` of every access token
     std::array<std::string_view, 1> resources_{};  // the RFC 8707 resources: api_audience_
     key_backend& keys_;

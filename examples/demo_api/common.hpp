@@ -247,7 +247,8 @@ inline std::string page(std::string_view title, std::string_view body)
     return s;
 }
 
-inline void html(response& res, unsigned status, std::string body)
+// `form_action`: an origin a form of the page may be redirected to, beside 'self'.
+inline void html(response& res, unsigned status, std::string body, std::string_view form_action = {})
 {
     res.result(status);
     res.set(bhttp::field::content_type, "text/html; charset=utf-8");
@@ -255,9 +256,9 @@ inline void html(response& res, unsigned status, std::string body)
     res.set("X-Frame-Options", "DENY");
     res.set("Referrer-Policy", "no-referrer");
     res.set("X-Content-Type-Options", "nosniff");
-    res.set("Content-Security-Policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
-            "base-uri 'none'");
+    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" +
+                                           std::string(form_action.empty() ? "" : " ") + std::string(form_action) +
+                                           "; frame-ancestors 'none'; base-uri 'none'");
     res.body() = std::move(body);
 }
 

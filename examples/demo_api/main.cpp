@@ -11,7 +11,7 @@
 //   GET  /                       who is signed in, their API keys, a form to create one
 //   GET  /login, /register       302 to the login site (ID Site request, signed with HS256)
 //   GET  /idsite/callback        the login site's answer: verified, its request id consumed once
-//   GET  /logout                 302 to the login site's logout, the session ended here
+//   POST /logout                 (csrf) 302 to the login site's logout, the session ended here
 //   POST /account/keys           create an API key for the signed-in account (shown once)
 //   POST /account/keys/disable   disable one of them
 //   POST /oauth/token            OAuth 2.0 client credentials (RFC 6749 §4.4): an API key pair
