@@ -3,9 +3,10 @@
 // list, show, disable, enable, delete, rotate, rewrap) is key_db.cpp, added here.
 //
 // generate prints the token once (it exists nowhere else afterwards), then the record to store,
-// as JSON, then the display hint. A pepper is needed to make the verifier: without --pepper-hex a
-// random one is made and printed on stderr with a warning — that is for demonstrations only; a
-// server keeps its peppers outside the database (research/api-keys.md §3.3).
+// as JSON, then the display hint. A pepper is needed to make the verifier: without one
+// (--pepper-file, --pepper-env, or --pepper-hex with a warning) a random one is made and printed
+// on stderr with a warning — that is for demonstrations only; a server keeps its peppers outside
+// the database (research/api-keys.md §3.3).
 //
 // verify runs verify_api_key on TOKEN (or verify_basic_api_key on an Authorization value)
 // against a store holding the given record(s), or against the database of --db (key_db.cpp),
