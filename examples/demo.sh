@@ -212,28 +212,29 @@ section "6. API keys: one string, checked before any lookup, stored only as a ve
 
 # Still in the temporary directory of section 5. The pepper is the server's secret HMAC key
 # (research/api-keys.md §3.3); a real one lives in a secret store, never beside the records.
-pepper=$(openssl rand -hex 32)
+# It is read from a file (or --pepper-env VAR), never given on the command line, where ps shows it.
+"$cli" secret generate --encoding hex --out pepper.hex >/dev/null
 
 say "A new key with the prefix acme_sk: printed once. Only the record (key id, HMAC verifier, dates) is stored."
-expect_kept accept generated-key.txt key generate --prefix acme_sk --pepper-hex "$pepper" --record-out record.json
+expect_kept accept generated-key.txt key generate --prefix acme_sk --pepper-file pepper.hex --record-out record.json
 api_key=$(awk '$1 == "token" { print $2 }' generated-key.txt)
 
 say "The key presented whole (X-API-Key, or as a bearer credential): one lookup by its public key id, then a" \
     "constant-time comparison of HMAC-SHA-256(pepper, \"apikey-v1:\" ‖ key) with the stored verifier."
-expect accept key verify "$api_key" --record record.json --pepper-hex "$pepper" --prefix acme_sk
+expect accept key verify "$api_key" --record record.json --pepper-file pepper.hex --prefix acme_sk
 
 say "The same key split for HTTP Basic (and OAuth client_id / client_secret): id as user-id, secret as password."
 expect_kept accept basic-form.txt key basic "$api_key"
 basic_authorization=$(awk '$1 == "authorization" { $1 = ""; sub(/^ /, ""); print }' basic-form.txt)
-expect accept key verify --authorization "$basic_authorization" --record record.json --pepper-hex "$pepper" \
+expect accept key verify --authorization "$basic_authorization" --record record.json --pepper-file pepper.hex \
     --prefix acme_sk
 
 say "One character of the secret changed: the CRC-32 checksum catches it, with no store lookup at all (lookups 0)."
 tampered_key="${api_key:0:40}$([ "${api_key:40:1}" = A ] && echo B || echo A)${api_key:41}"
-expect reject key verify "$tampered_key" --record record.json --pepper-hex "$pepper" --prefix acme_sk
+expect reject key verify "$tampered_key" --record record.json --pepper-file pepper.hex --prefix acme_sk
 
 say "A key with another prefix (valid checksum, not on this server's allow-list): refused before any lookup too."
-expect reject key verify "$api_key" --record record.json --pepper-hex "$pepper" --prefix other_sk
+expect reject key verify "$api_key" --record record.json --pepper-file pepper.hex --prefix other_sk
 
 section "7. OAuth 2.0: exchange an API key for a token, call a protected route"
 
@@ -248,12 +249,12 @@ show_request() {
 }
 
 say "A client's API key allowed the scope 'read', and the API server's ES256 key for access tokens (RFC 9068)."
-expect_kept accept client-key.txt key generate --prefix acme_sk --pepper-hex "$pepper" --scope read \
+expect_kept accept client-key.txt key generate --prefix acme_sk --pepper-file pepper.hex --scope read \
     --owner acct-42 --record-out client.json
 client_key=$(awk '$1 == "token" { print $2 }' client-key.txt)
 client_basic=$("$cli" key basic "$client_key" | awk '$1 == "authorization" { $1 = ""; sub(/^ /, ""); print }')
 expect accept jwk generate --alg ES256 --kid demo-at --out at.jwk
-server=(authenticate --record client.json --pepper-hex "$pepper" --token-key at.jwk --iss https://api.example
+server=(authenticate --record client.json --pepper-file pepper.hex --token-key at.jwk --iss https://api.example
     --aud https://api.example)
 
 say "The client exchanges its key for an access token at the token endpoint (RFC 6749 §4.4): client_id and" \

@@ -392,8 +392,18 @@ http "$api/api/items" -u "$client_id:$client_secret"
 check "nor call the API over Basic: 401" "$last_status" 401
 
 section "9. Sign out"
+# Sign-out is a POST with the session's CSRF token: a GET /logout (a link, an image, a redirect
+# from any other site) signs nobody out.
 http "$api/logout"
-check "GET /logout: 302 to the login site's /sso/logout" "$last_status" 302
+check "GET /logout: 405, it signs nobody out" "$last_status" 405
+http "$api/logout" --data-urlencode "csrf=forged"
+check "POST /logout with a forged CSRF token: 403" "$last_status" 403
+http "$api/"
+check_has "still signed in after both" "$(element_text who)" "Signed in as $site/accounts/"
+home_csrf=$(form_value csrf)
+http "$api/logout" --data-urlencode "csrf=$home_csrf"
+check "POST /logout (the page's Sign out button, with its CSRF token): 302 to the login site's /sso/logout" \
+    "$last_status" 302
 location=$(header Location)
 check_has "with a signed logout request" "$location" "$site/sso/logout?jwtRequest="
 http "$location"

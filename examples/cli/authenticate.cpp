@@ -186,8 +186,7 @@ std::string_view bearer_method_name(apiauth::http::bearer_method m)
 
 struct authenticate_options {
     std::vector<std::string> records;
-    std::string pepper_hex;
-    std::uint32_t pepper_version = 1;
+    pepper_source pepper;
     std::vector<std::string> prefixes;
     std::string token_key;
     key_file_options key;
@@ -293,9 +292,9 @@ exit_code run_authenticate(const context& ctx, const authenticate_options& opt)
     report r{ctx, "authenticate"};
 
     // The server: API key records under the pepper, and the prefixes it accepts.
-    std::vector<pepper_bytes> peppers;
-    peppers.push_back(pepper_from_hex(opt.pepper_hex, opt.pepper_version));
-    const apiauth::pepper_ring ring = make_ring(peppers, opt.pepper_version);
+    if (!pepper_given(opt.pepper))
+        throw usage_error("authenticate needs the pepper of the records: --pepper-file FILE or --pepper-env VAR");
+    const apiauth::pepper_ring ring = ring_from(opt.pepper);
     apiauth::stores::memory_api_key_store store;
     std::vector<std::string> prefixes = opt.prefixes;
     const bool default_prefixes = prefixes.empty();
@@ -416,15 +415,14 @@ void add_authenticate_commands(CLI::App& app, context& ctx)
         "             2 usage error (also: a request on stdin that is not HTTP/1.1); 3 a 5xx answer\n"
         "example:\n"
         "  printf 'GET /items HTTP/1.1\\r\\nAuthorization: %s\\r\\n\\r\\n' \"$(apiauth key basic \"$key\" --json |\n"
-        "      jq -r .authorization)\" | apiauth authenticate --record record.json --pepper-hex \"$pepper\"",
+        "      jq -r .authorization)\" | apiauth authenticate --record record.json --pepper-file pepper.hex",
         [&ctx, opt] { return run_authenticate(ctx, *opt); });
     a->add_option("--record", opt->records,
                   "an API key record (JSON text, or a file holding one or an array); repeatable")
         ->type_name("JSON-OR-FILE")
         ->required()
         ->allow_extra_args(false);
-    a->add_option("--pepper-hex", opt->pepper_hex, "the pepper of the records (hex)")->type_name("HEX")->required();
-    a->add_option("--pepper-version", opt->pepper_version, "its version (default 1)")->type_name("N");
+    add_pepper_source_options(*a, opt->pepper, "the pepper of the records (required)", false);
     a->add_option("--prefix", opt->prefixes, "an accepted API key prefix; repeatable (default: the records' prefixes)")
         ->type_name("P")
         ->allow_extra_args(false);

@@ -223,9 +223,27 @@ apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::ui
 /// The records of a --record argument: a JSON text ('{' or '['), else a file holding one
 /// record or an array of them. Throws usage_error for anything else.
 std::vector<apiauth::api_key_record> records_from(std::string_view arg);
-/// The ring of --pepper-hex HEX (the current pepper), --pepper-version N and --pepper HEX:N...
-/// (older ones); usage_error for a malformed or refused pepper.
-apiauth::pepper_ring ring_from(std::string_view hex, std::uint32_t version, const std::vector<std::string>& older);
+
+/** Where the peppers come from. The current one: --pepper-file PATH (a file holding its hex, as
+    `apiauth secret generate --encoding hex --out` writes it), --pepper-env NAME (an environment
+    variable holding it), or --pepper-hex HEX, which puts the secret in the process's argv
+    (visible to every user through ps and /proc, kept in shell history) and so prints a warning
+    on stderr. Older ones (--pepper, with `older`): HEX:N (warned the same), file:PATH:N or
+    env:NAME:N. */
+struct pepper_source {
+    std::string hex, file, env;
+    std::uint32_t version = 1;
+    std::vector<std::string> older;
+};
+/// Adds --pepper-file, --pepper-env, --pepper-hex (mutually exclusive), --pepper-version and, with
+/// `older`, --pepper to `cmd`; `what` describes the pepper ("the servers' current pepper").
+void add_pepper_source_options(CLI::App& cmd, pepper_source& src, std::string_view what, bool older);
+/// Whether a current pepper was given (by any of the three options).
+bool pepper_given(const pepper_source& src);
+/// The current pepper; usage_error when none was given or it cannot be read or is not a pepper.
+pepper_bytes current_pepper(const pepper_source& src);
+/// The ring of the current pepper and the older ones; usage_error for a malformed or refused one.
+apiauth::pepper_ring ring_from(const pepper_source& src);
 
 // ---- API keys in PostgreSQL (key_db.cpp; also used by key.cpp's `key verify --db`) -------------
 

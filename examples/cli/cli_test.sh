@@ -125,16 +125,17 @@ run 2 jwt verify token
 run 2 key
 run 2 key no-such-subcommand
 run 2 key generate
-run 2 key verify --record '{}' --pepper-hex 00
+run 2 key verify --record '{}' --pepper-env NO_SUCH_PEPPER_VARIABLE
 stderr_has "(see: apiauth key verify --help)"
 # The database commands (key_db_test.sh runs them against a server): usage errors found before
 # any connection, with or without PostgreSQL support built in.
-run 2 key verify acme_sk_x --pepper-hex "$(printf '%064d' 0)"  # neither --record nor --db
+printf '%064d\n' 0 >zero-pepper.hex
+run 2 key verify acme_sk_x --pepper-file zero-pepper.hex  # neither --record nor --db
 run 2 key migrate --no-such-option
 run 2 key create --prefix acme_sk --db 'host=/nonexistent'  # --owner is required
 run 2 key create --prefix acme_sk --owner alice --db 'host=/nonexistent'  # no pepper: never a random one
 checks=$((checks + 1))
-grep -qE -- '--pepper-hex|without PostgreSQL support' err.txt || fail "key create without a pepper: $(head -2 err.txt)"
+grep -qE -- '--pepper-file|without PostgreSQL support' err.txt || fail "key create without a pepper: $(head -2 err.txt)"
 run 2 key list --db 'host=/nonexistent'
 run 2 key show
 run 2 key disable --db 'host=/nonexistent'
@@ -146,7 +147,7 @@ run 2 token
 run 2 token issue --key missing.jwk --iss a --aud b
 run 2 token verify token --keys missing.jwk --iss a --aud b
 run 2 token introspect token --keys missing.jwk --aud b
-run 2 authenticate --pepper-hex 00
+run 2 authenticate --pepper-file zero-pepper.hex
 run 2 id-site
 run 2 id-site url --key-id a --app-href b --base-url https://login.example --callback https://app.example/cb
 stderr_has "--secret-file FILE or --secret-env VAR"
@@ -290,27 +291,70 @@ json_has error.name
 
 # ---- API keys ------------------------------------------------------------------------------------
 
+# The pepper is read from a file (--pepper-file) or the environment (--pepper-env), never needed
+# in argv, where ps shows it to every user; --pepper-hex still works, with a warning.
 pepper=$(openssl rand -hex 32)
-run 0 key generate --prefix acme_sk --pepper-hex "$pepper" --scope read --scope write --record-out record.json --json
+(umask 077 && printf '%s\n' "$pepper" >server-pepper.hex)
+run 0 key generate --prefix acme_sk --pepper-file server-pepper.hex --scope read --scope write --record-out record.json --json
 json_has command verdict token record.key_id record.verifier hint record_file
 json_is 'doc["record"]["scopes"] == ["read", "write"]'
+checks=$((checks + 1))
+grep -q warning err.txt && fail "key generate --pepper-file warned: $(cat err.txt)"
+checks=$((checks + 1))
+[ "$(stat -c %a record.json)" = 600 ] || fail "key generate --record-out: mode $(stat -c %a record.json), not 600"
 api_key=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <out.txt)
-run 0 key verify "$api_key" --record record.json --pepper-hex "$pepper" --json
+printf '%s\n' "$api_key" >key.txt
+run 0 key verify "$api_key" --record record.json --pepper-file server-pepper.hex --json
 json_has command verdict presented lookups key_id hint owner scopes matched_previous rehash
 json_is 'doc["lookups"] == 1 and doc["presented"] == "single"'
+run 0 key verify - --record record.json --pepper-file server-pepper.hex --json <key.txt  # the key from stdin
+json_is 'doc["lookups"] == 1 and doc["verdict"] == "accepted"'
+APP_PEPPER=$pepper run 0 key verify - --record record.json --pepper-env APP_PEPPER <key.txt
+checks=$((checks + 1))
+grep -q warning err.txt && fail "key verify --pepper-env warned: $(cat err.txt)"
+run 0 key verify "$api_key" --record record.json --pepper-hex "$pepper"  # still accepted, with a warning
+stderr_has "warning: --pepper-hex puts the pepper on the command line"
+run 2 key verify "$api_key" --record record.json --pepper-file server-pepper.hex --pepper-hex "$pepper"  # one source
+run 2 key verify "$api_key" --record record.json --pepper-file no-such-file.hex
+run 2 key verify "$api_key" --record record.json --pepper-env NO_SUCH_PEPPER_VARIABLE
+run 2 key verify "$api_key" --record record.json  # no pepper at all
+stderr_has "--pepper-file"
+old_pepper=$(openssl rand -hex 32)
+(umask 077 && printf '%s\n' "$old_pepper" >pepper-0.hex)
+run 0 key verify - --record record.json --pepper-file server-pepper.hex --pepper file:pepper-0.hex:7 <key.txt
+run 2 key verify - --record record.json --pepper-file server-pepper.hex --pepper file:no-such-file.hex:7 <key.txt
 tampered="${api_key:0:40}$([ "${api_key:40:1}" = A ] && echo B || echo A)${api_key:41}"
-run 1 key verify "$tampered" --record record.json --pepper-hex "$pepper" --json
+run 1 key verify "$tampered" --record record.json --pepper-file server-pepper.hex --json
 json_has error.name error.message error.http_status
 json_is 'doc["lookups"] == 0'
 run 0 key basic "$api_key" --json
 json_has command verdict client_id authorization
 authorization=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["authorization"])' <out.txt)
-run 0 key verify --authorization "$authorization" --record record.json --pepper-hex "$pepper" --prefix acme_sk
+run 0 key basic - --json <key.txt  # the key from stdin: the same answer
+checks=$((checks + 1))
+[ "$(python3 -c 'import json, sys; print(json.load(sys.stdin)["authorization"])' <out.txt)" = "$authorization" ] ||
+    fail "key basic - <key.txt: not the Authorization of key basic KEY"
+run 2 key basic - </dev/null  # nothing on stdin
+run 0 key verify --authorization "$authorization" --record record.json --pepper-file server-pepper.hex --prefix acme_sk
 run 1 key basic not-a-key --json
 json_has error.name
-run 0 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA 'Xd8n1L4sIVBMGrGcCjvqu/3yfOhNzz6jObfhnq2dCxo' \
-    --pepper-hex "$pepper" --json
+stormpath_secret='Xd8n1L4sIVBMGrGcCjvqu/3yfOhNzz6jObfhnq2dCxo'
+(umask 077 && printf '%s\n' "$stormpath_secret" >stormpath-secret.txt)
+run 0 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA --secret-file stormpath-secret.txt \
+    --pepper-file server-pepper.hex --record-out stormpath.json --json
 json_has command verdict record.key_id hint
+checks=$((checks + 1))
+grep -q warning err.txt && fail "key import-stormpath --secret-file warned: $(cat err.txt)"
+SP_SECRET=$stormpath_secret run 0 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA --secret-env SP_SECRET \
+    --pepper-file server-pepper.hex --json
+run 0 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA - --pepper-file server-pepper.hex --json <stormpath-secret.txt
+json_has record.key_id
+run 0 key verify --stormpath --authorization "Basic $(printf '5WGV0E7F2QPHNIQO3T2ZGJMOA:%s' "$stormpath_secret" |
+    base64 -w0)" --record stormpath.json --pepper-file server-pepper.hex
+run 0 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA "$stormpath_secret" --pepper-file server-pepper.hex
+stderr_has "warning: the Stormpath secret on the command line"
+run 2 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA --pepper-file server-pepper.hex  # no secret
+run 2 key import-stormpath 5WGV0E7F2QPHNIQO3T2ZGJMOA - --secret-file stormpath-secret.txt --pepper-file server-pepper.hex
 
 # ---- secret generate: random secrets (peppers, key ids), printed or written mode 0600 ------------
 
@@ -355,6 +399,25 @@ chmod 644 pepper.hex
 run 0 secret generate --out pepper.hex --encoding hex --force
 [ "$(stat -c %a pepper.hex)" = 600 ] || fail "secret generate --out --force: mode is not 600"
 cmp -s pepper.hex pepper.before && fail "secret generate --out --force: the file was not replaced"
+# --force writes a new file and renames it over the old one: another link to the old file keeps
+# the old text (it is not truncated and rewritten in place), a symbolic link is replaced, not
+# followed, and no temporary file is left.
+cp pepper.hex pepper.before
+ln pepper.hex pepper.hardlink
+run 0 secret generate --out pepper.hex --encoding hex --force
+checks=$((checks + 1))
+cmp -s pepper.hardlink pepper.before || fail "secret generate --out --force: the old file was rewritten in place"
+printf 'not yours\n' >victim.txt
+ln -s victim.txt linked.hex
+run 0 secret generate --out linked.hex --encoding hex --force
+checks=$((checks + 1))
+[ "$(<victim.txt)" = "not yours" ] && [ ! -L linked.hex ] && [ "$(stat -c %a linked.hex)" = 600 ] ||
+    fail "secret generate --out --force over a symbolic link: followed it or kept it"
+run 1 secret generate --out victim.txt --encoding hex  # exists, no --force: untouched
+checks=$((checks + 1))
+[ "$(<victim.txt)" = "not yours" ] || fail "secret generate --out without --force changed an existing file"
+checks=$((checks + 1))
+ls | grep -q 'XXXXXX\|\.hex\.\|victim\.txt\.' && fail "secret generate left a temporary file: $(ls)"
 run 3 secret generate --out no-such-directory/secret
 for bad in "--bytes 11" "--bytes 1025" "--bytes x" "--bytes" "--encoding base64" "--encoding HEX" \
     "--prefix a.b" "--prefix a/b" "--prefix ''" "--prefix $(printf 'p%.0s' {1..65})" "no-such-argument"; do
@@ -461,15 +524,15 @@ stderr_has "no token on stdin"
 
 # ---- authenticate: a raw HTTP request on stdin, decided by authenticate_api --------------------
 
-run 0 key generate --prefix acme_sk --pepper-hex "$pepper" --scope read --owner acct-1 --record-out client.json --json
+run 0 key generate --prefix acme_sk --pepper-file server-pepper.hex --scope read --owner acct-1 --record-out client.json --json
 client_key=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <out.txt)
-run 0 key generate --prefix acme_sk --pepper-hex "$pepper" --record-out other.json --json
+run 0 key generate --prefix acme_sk --pepper-file server-pepper.hex --record-out other.json --json
 other_key=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' <out.txt)
 client_id=${client_key:0:${#client_key}-50}
 client_secret=${client_key: -49}
 client_basic="Basic $(printf '%s:%s' "$client_id" "$client_secret" | base64 -w0)"
 wrong_basic="Basic $(printf '%s:%s' "$client_id" "${other_key: -49}" | base64 -w0)"
-auth=(authenticate --record client.json --record other.json --pepper-hex "$pepper")
+auth=(authenticate --record client.json --record other.json --pepper-file server-pepper.hex)
 auth_tokens=("${auth[@]}" --token-key at-es.jwk --iss "$as_iss" --aud "$api_aud")
 
 # field NAME: the value of the first response field NAME in out.txt (the JSON of authenticate).
@@ -499,7 +562,7 @@ grep -q '^WWW-Authenticate: Basic realm=' out.txt || fail "authenticate (text): 
 # The secret's checksum is right but its MAC is not the stored one: the constant-time comparison refuses it.
 python3 -c 'import json; c = json.load(open("client.json")); c["verifier"] = json.load(open("other.json"))["verifier"]
 json.dump(c, open("client-other-mac.json", "w"))'
-run 1 authenticate --record client-other-mac.json --pepper-hex "$pepper" --json <req-basic.txt
+run 1 authenticate --record client-other-mac.json --pepper-file server-pepper.hex --json <req-basic.txt
 json_is 'doc["error"]["name"] == "api_key_bad_secret" and doc["response"]["status"] == 401'
 [ "$(field WWW-Authenticate)" = 'Basic realm="api", charset="UTF-8"' ] || fail "bad secret: WWW-Authenticate $(field WWW-Authenticate)"
 
@@ -523,7 +586,7 @@ grep -q '^HTTP/1.1 200 OK' out.txt || fail "authenticate (LF request): no 200 st
 # A record restricted to one RFC 8707 resource: a token for it, none for the default audience.
 python3 -c 'import json; c = json.load(open("client.json")); c["resources"] = ["https://ledger.example/"]
 json.dump(c, open("client-ledger.json", "w"))'
-ledger_auth=(authenticate --record client-ledger.json --pepper-hex "$pepper" --token-key at-es.jwk --iss "$as_iss"
+ledger_auth=(authenticate --record client-ledger.json --pepper-file server-pepper.hex --token-key at-es.jwk --iss "$as_iss"
     --aud "$api_aud")
 run 1 "${ledger_auth[@]}" --json <req-token.txt
 json_is 'doc["response"]["status"] == 400 and doc["error"]["name"] == "resource_not_allowed"'

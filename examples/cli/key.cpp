@@ -3,9 +3,10 @@
 // list, show, disable, enable, delete, rotate, rewrap) is key_db.cpp, added here.
 //
 // generate prints the token once (it exists nowhere else afterwards), then the record to store,
-// as JSON, then the display hint. A pepper is needed to make the verifier: without --pepper-hex a
-// random one is made and printed on stderr with a warning — that is for demonstrations only; a
-// server keeps its peppers outside the database (research/api-keys.md §3.3).
+// as JSON, then the display hint. A pepper is needed to make the verifier: without one
+// (--pepper-file, --pepper-env, or --pepper-hex with a warning) a random one is made and printed
+// on stderr with a warning — that is for demonstrations only; a server keeps its peppers outside
+// the database (research/api-keys.md §3.3).
 //
 // verify runs verify_api_key on TOKEN (or verify_basic_api_key on an Authorization value)
 // against a store holding the given record(s), or against the database of --db (key_db.cpp),
@@ -25,6 +26,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -93,22 +95,103 @@ apiauth::pepper_ring make_ring(const std::vector<pepper_bytes>& peppers, std::ui
     return std::move(*ring);
 }
 
-apiauth::pepper_ring ring_from(std::string_view hex, std::uint32_t version, const std::vector<std::string>& older)
+namespace {
+
+// Text of a file or environment variable holding hex, without the line end a file has.
+std::string trimmed_secret(std::string s)
 {
-    using namespace key_cmd;
-    // --pepper-hex/--pepper-version is the current pepper; --pepper HEX:N adds older ones.
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+    return s;
+}
+
+std::string pepper_text_from_env(const std::string& name)
+{
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr || *v == '\0') throw usage_error("the environment variable " + printable(name) + " is not set");
+    return trimmed_secret(v);
+}
+
+}  // namespace
+
+std::string read_secret_text_file(const std::string& path, std::string_view what)
+{
+    auto text = read_file(path);
+    if (!text) throw usage_error("cannot read " + std::string(what) + " " + printable(path));
+    return trimmed_secret(std::move(*text));
+}
+
+namespace {
+
+void warn_pepper_in_argv(std::string_view option)
+{
+    std::cerr << "warning: " << option
+              << " puts the pepper on the command line, where every user of this machine can read it\n"
+                 "         (ps, /proc/PID/cmdline) and the shell keeps it in its history: use --pepper-file\n"
+                 "         FILE or --pepper-env VAR (for --pepper, file:PATH:N or env:NAME:N)\n";
+}
+
+}  // namespace
+
+void add_pepper_source_options(CLI::App& cmd, pepper_source& src, std::string_view what, bool older)
+{
+    CLI::Option* file = cmd.add_option("--pepper-file", src.file,
+                                       std::string(what) + ": a file holding it as hex\n(apiauth secret generate "
+                                                           "--encoding hex --out FILE)")
+                            ->type_name("FILE");
+    CLI::Option* env =
+        cmd.add_option("--pepper-env", src.env, "an environment variable holding the pepper (hex)")->type_name("VAR");
+    CLI::Option* hex =
+        cmd.add_option("--pepper-hex", src.hex, "the pepper as hex on the command line (discouraged: visible in ps)")
+            ->type_name("HEX");
+    file->excludes(env)->excludes(hex);
+    env->excludes(hex);
+    cmd.add_option("--pepper-version", src.version, "its version (default 1)")->type_name("N");
+    if (older)
+        cmd.add_option("--pepper", src.older,
+                       "an older pepper: file:PATH:N, env:NAME:N or HEX:N (discouraged);\nrepeatable")
+            ->type_name("SOURCE:N")
+            ->allow_extra_args(false);
+}
+
+bool pepper_given(const pepper_source& src)
+{
+    return !src.hex.empty() || !src.file.empty() || !src.env.empty();
+}
+
+pepper_bytes current_pepper(const pepper_source& src)
+{
+    if (!src.file.empty()) return pepper_from_hex(read_secret_text_file(src.file, "the pepper file"), src.version);
+    if (!src.env.empty()) return pepper_from_hex(pepper_text_from_env(src.env), src.version);
+    if (src.hex.empty()) throw usage_error("no pepper: give --pepper-file FILE or --pepper-env VAR");
+    warn_pepper_in_argv("--pepper-hex");
+    return pepper_from_hex(src.hex, src.version);
+}
+
+apiauth::pepper_ring ring_from(const pepper_source& src)
+{
+    // The current pepper, then --pepper SOURCE:N for older ones.
     std::vector<pepper_bytes> peppers;
-    peppers.push_back(pepper_from_hex(hex, version));
-    for (const std::string& p : older) {
+    peppers.push_back(current_pepper(src));
+    bool warned = false;
+    for (const std::string& p : src.older) {
         const std::size_t colon = p.rfind(':');
         std::uint32_t v = 0;
         const std::string_view digits = std::string_view(p).substr(colon == std::string::npos ? 0 : colon + 1);
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
         if (colon == std::string::npos || digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
-            throw usage_error("--pepper takes HEX:VERSION");
-        peppers.push_back(pepper_from_hex(std::string_view(p).substr(0, colon), v));
+            throw usage_error("--pepper takes file:PATH:VERSION, env:NAME:VERSION or HEX:VERSION");
+        const std::string source = p.substr(0, colon);
+        if (source.starts_with("file:")) {
+            peppers.push_back(pepper_from_hex(read_secret_text_file(source.substr(5), "the pepper file"), v));
+        } else if (source.starts_with("env:")) {
+            peppers.push_back(pepper_from_hex(pepper_text_from_env(source.substr(4)), v));
+        } else {
+            if (!warned) warn_pepper_in_argv("--pepper HEX:N");
+            warned = true;
+            peppers.push_back(pepper_from_hex(source, v));
+        }
     }
-    return make_ring(peppers, version);
+    return make_ring(peppers, src.version);
 }
 
 namespace key_cmd {
@@ -223,8 +306,10 @@ namespace key_cmd {
 void write_record_file(report& r, const std::string& path, const nlohmann::json& record)
 {
     if (path.empty()) return;
-    std::ofstream out(path);
-    if (!out || !(out << record.dump(2) << '\n')) throw std::runtime_error("cannot write " + path);
+    // Mode 0600 (write_secret_file: a temporary beside it, renamed over it): a record is no key,
+    // but its verifier is what an offline guess is checked against.
+    if (const std::string problem = write_secret_file(path, record.dump(2) + '\n', true); !problem.empty())
+        throw std::runtime_error("cannot write " + path + ": " + problem);
     r["record_file"] = path;
 }
 
@@ -242,39 +327,33 @@ std::string error_line(std::error_code e)
     return std::string(apiauth::error_name(e)) + " (" + e.message() + ")";
 }
 
-/// The pepper options of generate and import-stormpath.
-struct new_pepper_options {
-    std::string hex;
-    std::uint32_t version = 1;
-};
-
-// The pepper of generate and import-stormpath: --pepper-hex, or a fresh random one (demo only).
-pepper_bytes pepper_for_new_record(const new_pepper_options& opt)
+// The pepper of generate and import-stormpath: --pepper-file, --pepper-env or --pepper-hex, or a
+// fresh random one (demo only).
+pepper_bytes pepper_for_new_record(const pepper_source& opt)
 {
-    if (!opt.hex.empty()) return pepper_from_hex(opt.hex, opt.version);
+    if (pepper_given(opt)) return current_pepper(opt);
     std::vector<std::byte> key(32);
     if (!apiauth::crypto::random_bytes(key)) throw std::runtime_error("the random generator failed");
-    std::cerr << "warning: no --pepper-hex: made a random pepper for this demonstration only. A server keeps\n"
+    std::cerr << "warning: no --pepper-file: made a random pepper for this demonstration only. A server keeps\n"
                  "         its peppers outside the database and never prints them. Verify with:\n"
                  "         --pepper-hex "
               << to_hex(key) << " --pepper-version " << opt.version << '\n';
     return {std::move(key), opt.version};
 }
 
-void add_pepper_options(CLI::App& cmd, new_pepper_options& opt)
+void add_pepper_options(CLI::App& cmd, pepper_source& opt)
 {
-    cmd.add_option("--pepper-hex", opt.hex,
-                   "the server's pepper, 64 or more hex digits (default: a random one,\n"
-                   "printed on stderr: for demonstrations only)")
-        ->type_name("HEX");
-    cmd.add_option("--pepper-version", opt.version, "the pepper's version (default 1)")->type_name("N");
+    add_pepper_source_options(cmd, opt,
+                              "the server's pepper (default: a random one,\nprinted on stderr: for "
+                              "demonstrations only)",
+                              false);
 }
 
 // ---- subcommands --------------------------------------------------------------------------------
 
 struct generate_options {
     std::string prefix;
-    new_pepper_options pepper;
+    pepper_source pepper;
     std::uint32_t lifetime_days = 0;
     std::string owner;
     std::vector<std::string> scopes;
@@ -312,6 +391,18 @@ exit_code run_generate(const context& ctx, const generate_options& opt)
     return r.finish(exit_code::ok);
 }
 
+// The key of a TOKEN argument: itself, or for "-" the first line of stdin (so that the key is not in
+// argv, where ps shows it to every user).
+std::string key_argument(const std::string& arg)
+{
+    if (arg != "-") return arg;
+    std::string text = read_stdin("the API key", 4096);
+    const std::size_t end = text.find_first_of("\r\n");
+    if (end != std::string::npos) text.resize(end);
+    if (text.empty()) throw usage_error("no API key on stdin");
+    return text;
+}
+
 // A store that counts lookups, to show when a key was refused before reaching it: the records
 // of --record in memory, or the database of --db.
 struct counting_store {
@@ -342,9 +433,7 @@ struct verify_options {
     std::string token;
     std::string authorization;
     std::vector<std::string> records;
-    std::string pepper_hex;
-    std::uint32_t pepper_version = 1;
-    std::vector<std::string> older_peppers;
+    pepper_source pepper;
     std::vector<std::string> prefixes;
     std::int64_t leeway = 0;
     std::int64_t now = 0;
@@ -354,9 +443,11 @@ struct verify_options {
     CLI::Option* now_given = nullptr;
 };
 
-exit_code run_verify(const context& ctx, const verify_options& opt)
+exit_code run_verify(const context& ctx, const verify_options& given)
 {
     report r{ctx, "key verify"};
+    verify_options opt = given;
+    opt.token = key_argument(opt.token);
     const bool basic = opt.authorization_given->count() > 0;
     if (basic ? !opt.token.empty() : opt.token.empty())
         throw usage_error("verify takes a TOKEN, or --authorization 'Basic ...'");
@@ -366,7 +457,9 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
     if (from_db && !db_given(opt.db))
         throw usage_error("verify needs the stored records: --record JSON-OR-FILE, or --db (or APIAUTH_DB)");
     if (!from_db && !opt.db.db.empty()) throw usage_error("give the records with --record or --db, not both");
-    const apiauth::pepper_ring ring = ring_from(opt.pepper_hex, opt.pepper_version, opt.older_peppers);
+    if (!pepper_given(opt.pepper))
+        throw usage_error("verify needs the pepper of the records: --pepper-file FILE or --pepper-env VAR");
+    const apiauth::pepper_ring ring = ring_from(opt.pepper);
 
     apiauth::stores::memory_api_key_store store;
     std::vector<std::string> prefixes = opt.prefixes;
@@ -441,9 +534,10 @@ exit_code run_verify(const context& ctx, const verify_options& opt)
     return r.finish(exit_code::ok);
 }
 
-exit_code run_basic(const context& ctx, const std::string& token)
+exit_code run_basic(const context& ctx, const std::string& arg)
 {
     report r{ctx, "key basic"};
+    const std::string token = key_argument(arg);
     const auto k = apiauth::parse_api_key(token);
     if (!k) {
         line(r, "error", error_line(k.error()));
@@ -460,19 +554,41 @@ exit_code run_basic(const context& ctx, const std::string& token)
 }
 
 struct import_options {
-    std::string id, secret;
-    new_pepper_options pepper;
+    std::string id, secret, secret_file, secret_env;
+    pepper_source pepper;
     std::string record_out;
 };
 
 exit_code run_import_stormpath(const context& ctx, const import_options& opt)
 {
     report r{ctx, "key import-stormpath"};
+    // The secret: --secret-file, --secret-env, "-" (the first line of stdin), or the argument.
+    std::string secret;
+    const int sources = int(!opt.secret.empty()) + int(!opt.secret_file.empty()) + int(!opt.secret_env.empty());
+    if (sources != 1)
+        throw usage_error("give the Stormpath secret once: --secret-file FILE, --secret-env VAR or - (stdin)");
+    if (!opt.secret_file.empty()) {
+        secret = read_secret_text_file(opt.secret_file, "the secret file");
+    } else if (!opt.secret_env.empty()) {
+        const char* v = std::getenv(opt.secret_env.c_str());
+        if (v == nullptr || *v == '\0')
+            throw usage_error("the environment variable " + printable(opt.secret_env) + " is not set");
+        secret = v;
+    } else if (opt.secret == "-") {
+        secret = read_stdin("the Stormpath secret", 4096);
+        if (const std::size_t end = secret.find_first_of("\r\n"); end != std::string::npos) secret.resize(end);
+    } else {
+        std::cerr << "warning: the Stormpath secret on the command line is visible to every user of this machine\n"
+                     "         (ps, /proc/PID/cmdline): use --secret-file FILE, --secret-env VAR or - (stdin)\n";
+        secret = opt.secret;
+    }
+    if (secret.empty()) throw usage_error("the Stormpath secret is empty");
     std::vector<pepper_bytes> peppers;
     peppers.push_back(pepper_for_new_record(opt.pepper));
     const apiauth::pepper_ring ring = make_ring(peppers, peppers.front().version);
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    auto rec = apiauth::import_stormpath_api_key(opt.id, opt.secret, ring, now);
+    auto rec = apiauth::import_stormpath_api_key(opt.id, secret, ring, now);
+    apiauth::crypto::wipe(secret.data(), secret.size());
     if (!rec) {
         line(r, "error", error_line(rec.error()));
         r["error"] = error_json(rec.error());
@@ -496,16 +612,17 @@ void add_key_commands(CLI::App& app, context& ctx)
         add_group(app, "key", "API keys: generate, verify, the Basic form, Stormpath import; keys in PostgreSQL");
 
     auto gen = std::make_shared<generate_options>();
-    CLI::App* g = add_command(
-        *group, ctx, "generate", "generate an API key and the record to store",
-        "Generate an API key <prefix>_<version><key id>_<secret><checksum> and print it once,\n"
-        "with the record a server stores (key id, HMAC-SHA-256 verifier under the pepper, dates)\n"
-        "and a display hint. Only the record is kept; the key exists nowhere else.",
-        "JSON: command verdict token record hint record_file\n"
-        "exit status: 0 written, 2 usage error, 3 internal error\n"
-        "example:\n"
-        "  apiauth key generate --prefix acme_sk --pepper-hex \"$(openssl rand -hex 32)\" --record-out record.json",
-        [&ctx, gen] { return run_generate(ctx, *gen); });
+    CLI::App* g =
+        add_command(*group, ctx, "generate", "generate an API key and the record to store",
+                    "Generate an API key <prefix>_<version><key id>_<secret><checksum> and print it once,\n"
+                    "with the record a server stores (key id, HMAC-SHA-256 verifier under the pepper, dates)\n"
+                    "and a display hint. Only the record is kept; the key exists nowhere else.",
+                    "JSON: command verdict token record hint record_file\n"
+                    "exit status: 0 written, 2 usage error, 3 internal error\n"
+                    "example:\n"
+                    "  apiauth secret generate --encoding hex --out pepper.hex\n"
+                    "  apiauth key generate --prefix acme_sk --pepper-file pepper.hex --record-out record.json",
+                    [&ctx, gen] { return run_generate(ctx, *gen); });
     g->add_option("--prefix", gen->prefix, "lowercase labels joined by '_', e.g. acme_sk")->type_name("P")->required();
     add_pepper_options(*g, gen->pepper);
     g->add_option("--lifetime-days", gen->lifetime_days, "the key expires after D days")->type_name("D");
@@ -528,10 +645,10 @@ void add_key_commands(CLI::App& app, context& ctx)
                     "      error{name message http_status detail}\n"
                     "exit status: 0 accepted, 1 rejected, 2 usage error, 3 the store cannot answer\n"
                     "examples:\n"
-                    "  apiauth key verify \"$key\" --record record.json --pepper-hex \"$pepper\" --prefix acme_sk\n"
-                    "  apiauth key verify \"$key\" --db postgresql:///app --pepper-hex \"$pepper\"",
+                    "  apiauth key verify - --record record.json --pepper-file pepper.hex --prefix acme_sk < key.txt\n"
+                    "  apiauth key verify - --db postgresql:///app --pepper-env APP_PEPPER < key.txt",
                     [&ctx, ver] { return run_verify(ctx, *ver); });
-    v->add_option("token", ver->token, "the API key, whole");
+    v->add_option("token", ver->token, "the API key, whole, or - to read it from stdin");
     ver->authorization_given =
         v->add_option("--authorization", ver->authorization, "an Authorization value 'Basic ...' instead of TOKEN")
             ->type_name("'Basic ...'");
@@ -540,11 +657,7 @@ void add_key_commands(CLI::App& app, context& ctx)
                   "(or the records of --db)")
         ->type_name("JSON-OR-FILE")
         ->allow_extra_args(false);
-    v->add_option("--pepper-hex", ver->pepper_hex, "the current pepper (hex)")->type_name("HEX")->required();
-    v->add_option("--pepper-version", ver->pepper_version, "its version (default 1)")->type_name("N");
-    v->add_option("--pepper", ver->older_peppers, "an older pepper HEX:VERSION; repeatable")
-        ->type_name("HEX:N")
-        ->allow_extra_args(false);
+    add_pepper_source_options(*v, ver->pepper, "the current pepper (required)", true);
     v->add_option("--prefix", ver->prefixes, "an accepted prefix; repeatable (default: the records' prefixes)")
         ->type_name("P")
         ->allow_extra_args(false);
@@ -561,9 +674,9 @@ void add_key_commands(CLI::App& app, context& ctx)
                               "JSON: command verdict client_id authorization | error{name message}\n"
                               "exit status: 0 written, 1 not an API key, 2 usage error\n"
                               "example:\n"
-                              "  apiauth key basic \"$key\"",
+                              "  apiauth key basic - < key.txt",
                               [&ctx, basic_token] { return run_basic(ctx, *basic_token); });
-    b->add_option("token", *basic_token, "the API key")->required();
+    b->add_option("token", *basic_token, "the API key, or - to read it from stdin")->required();
 
     auto imp = std::make_shared<import_options>();
     CLI::App* i = add_command(
@@ -573,10 +686,14 @@ void add_key_commands(CLI::App& app, context& ctx)
         "JSON: command verdict record hint record_file | error{name message}\n"
         "exit status: 0 written, 1 refused, 2 usage error\n"
         "example:\n"
-        "  apiauth key import-stormpath \"$id\" \"$secret\" --pepper-hex \"$pepper\" --record-out record.json",
+        "  apiauth key import-stormpath \"$id\" --secret-file stormpath-secret.txt --pepper-file pepper.hex \\\n"
+        "      --record-out record.json",
         [&ctx, imp] { return run_import_stormpath(ctx, *imp); });
     i->add_option("id", imp->id, "the Stormpath API key id")->required();
-    i->add_option("secret", imp->secret, "the Stormpath API key secret")->required();
+    i->add_option("secret", imp->secret,
+                  "the Stormpath API key secret, or - to read it from stdin\n(prefer --secret-file or --secret-env)");
+    i->add_option("--secret-file", imp->secret_file, "a file holding the Stormpath API key secret")->type_name("FILE");
+    i->add_option("--secret-env", imp->secret_env, "an environment variable holding it")->type_name("VAR");
     add_pepper_options(*i, imp->pepper);
     i->add_option("--record-out", imp->record_out, "also write the record to FILE")->type_name("FILE");
 

@@ -7,7 +7,7 @@
 // a password off the command line); the table is --table (the migrations' apiauth_api_keys by
 // default). The database holds records only. The token is printed once, by create and rotate;
 // the pepper is never in the database: the commands that make or re-wrap a verifier need the
-// servers' pepper (--pepper-hex), and never make up a random one, since a verifier under a pepper
+// servers' pepper (--pepper-file or --pepper-env), and never make up a random one, since a verifier under a pepper
 // no server holds is a key nobody can use.
 //
 // Without --owner a command acts as the operator (stores::any_owner): on any owner's key. With it,
@@ -56,22 +56,11 @@ using std::chrono::sys_seconds;
 
 // ---- the pepper ring of create, rotate and rewrap -----------------------------------------------
 
-struct ring_options {
-    std::string hex;
-    std::uint32_t version = 1;
-    std::vector<std::string> older;
-};
+using ring_options = pepper_source;
 
 void add_ring_options(CLI::App& cmd, ring_options& opt)
 {
-    cmd.add_option("--pepper-hex", opt.hex,
-                   "the servers' current pepper, 64 or more hex digits (required:\n"
-                   "it is never in the database)")
-        ->type_name("HEX");
-    cmd.add_option("--pepper-version", opt.version, "its version (default 1)")->type_name("N");
-    cmd.add_option("--pepper", opt.older, "an older pepper HEX:VERSION; repeatable")
-        ->type_name("HEX:N")
-        ->allow_extra_args(false);
+    add_pepper_source_options(cmd, opt, "the servers' current pepper (required: it is never in the database)", true);
 }
 
 // ---- the options of each subcommand -------------------------------------------------------------
@@ -441,11 +430,11 @@ std::string key_what(const key_options& opt)
 
 apiauth::pepper_ring ring_of(const ring_options& opt, std::string_view command)
 {
-    if (opt.hex.empty())
+    if (!pepper_given(opt))
         throw usage_error(std::string(command) +
-                          " needs the servers' pepper (--pepper-hex): it is never kept in the database, and a "
-                          "verifier under a pepper no server holds is a key nobody can use");
-    return ring_from(opt.hex, opt.version, opt.older);
+                          " needs the servers' pepper (--pepper-file FILE or --pepper-env VAR): it is never kept in "
+                          "the database, and a verifier under a pepper no server holds is a key nobody can use");
+    return ring_from(opt);
 }
 
 // What a store refuses to keep (stores::api_key_record_bounds), said when it does.
@@ -757,7 +746,7 @@ void add_key_db_commands(CLI::App& group, context& ctx)
                "      not_before expires_at revoked_at previous_valid_until pepper_version wrapped status}",
                refused_status,
                "apiauth key create --db \"$db\" --prefix acme_sk --owner alice --name ci --scope items:read \\\n"
-               "      --pepper-hex \"$pepper\" --lifetime-days 90"),
+               "      --pepper-file pepper.hex --lifetime-days 90"),
         [&ctx, cre] { return run_create(ctx, *cre); });
     c->add_option("--prefix", cre->prefix, "lowercase labels joined by '_', e.g. acme_sk")->type_name("P")->required();
     c->add_option("--owner", cre->owner, "the account or client the key belongs to")->type_name("O")->required();
@@ -834,7 +823,7 @@ void add_key_db_commands(CLI::App& group, context& ctx)
                     "(or at its own expiry if sooner), in one transaction. The new token is printed once.\n"
                     "A disabled key is refused (api_key_revoked): rotation never re-enables a key.",
                     footer("token key{…} (the new key) old_key{…}", refused_status,
-                           "apiauth key rotate 1AbCdEfGhIjKlMnOp --db \"$db\" --grace 86400 --pepper-hex \"$pepper\""),
+                           "apiauth key rotate 1AbCdEfGhIjKlMnOp --db \"$db\" --grace 86400 --pepper-file pepper.hex"),
                     [&ctx, rot] { return run_rotate(ctx, *rot); });
     add_key_arguments(*o, rot->key);
     o->add_option("--grace", rot->grace,
@@ -845,15 +834,16 @@ void add_key_db_commands(CLI::App& group, context& ctx)
     add_ring_options(*o, rot->pepper);
 
     auto rew = std::make_shared<rewrap_options>();
-    CLI::App* w = add_command(
-        group, ctx, "rewrap", "re-wrap every verifier under an old pepper with the current one",
-        "Re-wrap (HMAC again under the current pepper) every stored verifier made under\n"
-        "another pepper, --batch records per round, each by compare-and-set: safe while\n"
-        "servers verify. For a pepper that leaked: afterwards no record can be checked with\n"
-        "it alone. Servers then need the old peppers and the current one in their ring.",
-        footer("rewrapped pepper_version", "0 done (the count may be 0), 2 usage error, 3 database unavailable",
-               "apiauth key rewrap --db \"$db\" --pepper-hex \"$pepper2\" --pepper-version 2 --pepper \"$pepper1:1\""),
-        [&ctx, rew] { return run_rewrap(ctx, *rew); });
+    CLI::App* w = add_command(group, ctx, "rewrap", "re-wrap every verifier under an old pepper with the current one",
+                              "Re-wrap (HMAC again under the current pepper) every stored verifier made under\n"
+                              "another pepper, --batch records per round, each by compare-and-set: safe while\n"
+                              "servers verify. For a pepper that leaked: afterwards no record can be checked with\n"
+                              "it alone. Servers then need the old peppers and the current one in their ring.",
+                              footer("rewrapped pepper_version",
+                                     "0 done (the count may be 0), 2 usage error, 3 database unavailable",
+                                     "apiauth key rewrap --db \"$db\" --pepper-file pepper-2.hex --pepper-version 2 "
+                                     "--pepper file:pepper-1.hex:1"),
+                              [&ctx, rew] { return run_rewrap(ctx, *rew); });
     add_ring_options(*w, rew->pepper);
     w->add_option("--batch", rew->batch, "records per round, 1 to 1000000 (default 500)")->type_name("N");
     add_db_options(*w, rew->db, "the keys' database");

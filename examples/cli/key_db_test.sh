@@ -150,10 +150,14 @@ same() {
 key_id_of() { local rest=${1#acme_sk_}; printf '%s' "${rest%%_*}"; }
 secret_of() { printf '%s' "${1##*_}"; }
 
+# The peppers in files (--pepper-file, --pepper file:PATH:N) and the environment (--pepper-env):
+# never in argv, where ps shows them to every user of the machine.
 pepper1=$(openssl rand -hex 32)
 pepper2=$(openssl rand -hex 32)
-p1=(--pepper-hex "$pepper1")
-ring12=(--pepper-hex "$pepper2" --pepper-version 2 --pepper "$pepper1:1")
+(umask 077 && printf '%s\n' "$pepper1" >pepper-1.hex && printf '%s\n' "$pepper2" >pepper-2.hex)
+export APIAUTH_TEST_PEPPER2=$pepper2
+p1=(--pepper-file pepper-1.hex)
+ring12=(--pepper-env APIAUTH_TEST_PEPPER2 --pepper-version 2 --pepper file:pepper-1.hex:1)
 
 # ---- migrate --------------------------------------------------------------------------------------
 
@@ -233,7 +237,7 @@ done
 # Refused before anything is written: no pepper (2: never a random one for a database), a bad
 # prefix (2); a scope the stores cannot keep (1, invalid_configuration).
 run 2 key create --db "$db" --prefix acme_sk --owner alice
-stderr_has "needs the servers' pepper (--pepper-hex)"
+stderr_has "needs the servers' pepper (--pepper-file FILE or --pepper-env VAR)"
 run 2 key create --db "$db" --prefix Acme --owner alice "${p1[@]}"
 run 2 key create --db "$db" --prefix acme_sk --owner alice --pepper-hex 00
 run 1 key create --db "$db" --prefix acme_sk --owner alice --scope 'two words' "${p1[@]}" --json
@@ -261,7 +265,7 @@ json_is 'doc["presented"] == "basic" and doc["owner"] == "bob"'
 tampered="${a1:0:40}$([ "${a1:40:1}" = A ] && echo B || echo A)${a1:41}"
 run 1 key verify "$tampered" --db "$db" "${p1[@]}" --json
 json_is 'doc["lookups"] == 0 and doc["error"]["name"] in ("api_key_bad_checksum", "api_key_malformed")'
-run 1 key verify "$a1" --db "$db" --pepper-hex "$pepper2" --json  # the wrong pepper
+run 1 key verify "$a1" --db "$db" --pepper-file pepper-2.hex --json  # the wrong pepper
 json_is 'doc["error"]["name"] == "api_key_bad_secret" and doc["lookups"] == 1'
 run 1 key verify "$a1" --db "$db" "${p1[@]}" --prefix other_sk --json
 json_is 'doc["error"]["name"] == "api_key_unknown_prefix"'
@@ -393,7 +397,7 @@ run 1 key rotate "$b1_id" --db "$db" --grace 0 "${p1[@]}" --json
 json_is 'doc["error"]["name"] == "api_key_revoked"'
 run 0 key enable "$b1_id" --db "$db"
 run 2 key rotate "$b1_id" --db "$db" --grace 0
-stderr_has "--pepper-hex"
+stderr_has "--pepper-file"
 run 2 key rotate "$b1_id" --db "$db" "${p1[@]}"  # --grace is required
 run 2 key rotate "$b1_id" --db "$db" --grace -1 "${p1[@]}"
 same "bob's rows after the refusals" "$(sql "SELECT count(*) FROM apiauth_api_keys WHERE owner = 'bob'")" 1
@@ -421,7 +425,7 @@ unwrapped="SELECT count(*) FROM apiauth_api_keys WHERE pepper_version <> 2 AND w
 expected=$(sql "$unwrapped")
 same "records under pepper 1 before rewrap" "$expected" "$(sql "SELECT count(*) FROM apiauth_api_keys")"
 run 2 key rewrap --db "$db"
-stderr_has "--pepper-hex"
+stderr_has "--pepper-file"
 run 2 key rewrap --db "$db" "${ring12[@]}" --batch 0
 run 0 key rewrap --db "$db" "${ring12[@]}" --batch 2 --json  # two rounds and a last empty one
 json_is 'doc["rewrapped"] == '"$expected"' and doc["pepper_version"] == 2'
@@ -437,10 +441,10 @@ done
 # (A ring without a record's pepper is the server's misconfiguration: 500, exit status 3.)
 run 3 key verify "$n1" --db "$db" "${p1[@]}" --json
 json_is 'doc["error"]["name"] == "api_key_unknown_pepper"'
-run 3 key verify "$n1" --db "$db" --pepper-hex "$pepper2" --pepper-version 2 --json
+run 3 key verify "$n1" --db "$db" --pepper-file pepper-2.hex --pepper-version 2 --json
 json_is 'doc["error"]["name"] == "api_key_unknown_pepper"'
 # A key made under pepper 2 needs no rewrap.
-run 0 key create --db "$db" --prefix acme_sk --owner bob --pepper-hex "$pepper2" --pepper-version 2 --json
+run 0 key create --db "$db" --prefix acme_sk --owner bob --pepper-file pepper-2.hex --pepper-version 2 --json
 json_is 'doc["key"]["pepper_version"] == 2'
 b2=$(jget 'doc["token"]')
 run 0 key rewrap --db "$db" "${ring12[@]}" --json

@@ -49,6 +49,17 @@ public:
         // RFC 8707: the one API this server issues tokens for. A token request naming any other
         // resource is invalid_target, so no client gets a token for another API that trusts
         // this issuer.
+        // Over https every cookie is Secure, and the session cookie is __Host-demo_session
+        // (RFC 6265bis §4.1.3.2: Secure, Path=/, no Domain, so neither a sibling subdomain nor a
+        // plain-http page of this host can set or shadow it); the cookies with a narrower Path
+        // take the __Secure- prefix. Over plain http (the dev set-up on 127.0.0.1) a browser would
+        // not send a Secure cookie back: the names and attributes stay as they are.
+        secure_ = public_url.starts_with("https://");
+        session_cookie_ = secure_ ? "__Host-demo_session" : "demo_session";
+        state_cookie_ = secure_ ? "__Secure-demo_login_state" : "demo_login_state";
+        oidc_cookie_ = secure_ ? "__Secure-demo_oidc" : "demo_oidc";
+        if (const auto u = boost::urls::parse_absolute_uri(idsite_.options().base_url))
+            login_site_origin_ = std::string(u->scheme()) + "://" + std::string(u->encoded_host_and_port());
         api_audience_ = public_url + "/api";
         resources_[0] = api_audience_;
         topt_.resources = resources_;
@@ -57,7 +68,8 @@ public:
         items_.push_back({2, "beta", "seed"});
     }
 
-    void handle(const request& req, response& res)
+    // `client`: the client's address (its /64 for IPv6), for the login routes' rate limit.
+    void handle(const request& req, response& res, const std::string& client = {})
     {
         res.version(req.version());
         res.keep_alive(req.keep_alive());
@@ -100,9 +112,13 @@ public:
                 return;
             }
             if (path == "/" && get) return home(req, res);
+            // Each of these GETs, anonymous, costs memory (a request id kept 300 s, or a pending
+            // social login): a bounded number per client address (login_rate_limiter).
+            if (get && (path == "/login" || path == "/register" || path.starts_with("/login/oidc/")))
+                if (const std::int64_t wait = login_starts_.try_start(client); wait > 0) return too_many(res, wait);
             if (path == "/login" && get) return to_login_site(res, false, false);
             if (path == "/register" && get) return to_login_site(res, false, true);
-            if (path == "/logout" && get) return logout(req, res);
+            if (path == "/logout" && post) return logout(req, res);
             if (path == "/idsite/callback" && get) return callback(req, res);
             if (path.starts_with("/login/oidc/") && get) return to_provider(path.substr(12), res);
             if (path == "/oidc/callback" && get) return social_callback(req, res);
@@ -111,9 +127,9 @@ public:
             if (path == "/api/items" || path == "/" || path == "/login" || path == "/logout" ||
                 path == "/idsite/callback" || path == "/account/keys") {
                 res.result(405);
-                res.set(bhttp::field::allow, path == "/api/items"      ? "GET, POST"
-                                             : path == "/account/keys" ? "POST"
-                                                                       : "GET");
+                res.set(bhttp::field::allow, path == "/api/items"                           ? "GET, POST"
+                                             : path == "/account/keys" || path == "/logout" ? "POST"
+                                                                                            : "GET");
                 return;
             }
             res.result(404);
@@ -133,6 +149,21 @@ private:
         // The resources' key: the secret itself for HS256, the public half otherwise.
         const bool secret = signing.alg() == apiauth::jose::algorithm::hs256;
         return must(apiauth::jose::key::from_jwk(must(signing.to_jwk(secret), "to_jwk")), "from_jwk");
+    }
+
+    // One Set-Cookie line: HttpOnly, SameSite=Lax, and Secure over https. An empty value with
+    // max_age 0 deletes the cookie.
+    void set_cookie(response& res, std::string_view name, std::string_view value, std::string_view path,
+                    int max_age) const
+    {
+        std::string c(name);
+        c += '=';
+        c += value;
+        c += "; Path=";
+        c += path;
+        c += "; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Lax";
+        if (secure_) c += "; Secure";
+        res.insert(bhttp::field::set_cookie, c);
     }
 
     static void endpoint(response& res, const apiauth::http::response& answer)
@@ -187,6 +218,15 @@ private:
         const auto who = apiauth::adapters::beast::protect(req, res, write_items_);
         if (!who) return;
         rehash_on_use(*who);
+        // JSON only when labelled so: a cross-site <form enctype="text/plain"> can post a body
+        // that parses as JSON, and a browser sends cached Basic credentials with it; it cannot
+        // send Content-Type: application/json without a CORS preflight, which this API never
+        // grants. 415 for anything else (RFC 9110 §15.5.16), with the type it accepts.
+        if (!is_json_media_type(req[bhttp::field::content_type])) {
+            json(res, 415, {{"error", "the body must be application/json"}});
+            res.set("Accept-Post", "application/json");
+            return;
+        }
         const nlohmann::json in = nlohmann::json::parse(req.body(), nullptr, false);
         if (!in.is_object() || !in.contains("name") || !in["name"].is_string() ||
             in["name"].get_ref<const std::string&>().empty() || in["name"].get_ref<const std::string&>().size() > 100)
@@ -201,9 +241,21 @@ private:
         json(res, 201, {{"created", {{"id", added.id}, {"name", added.name}}}, {"authenticated", who_json(*who)}});
     }
 
+    // "application/json", in any case, with optional parameters ("; charset=utf-8").
+    static bool is_json_media_type(std::string_view v)
+    {
+        v = v.substr(0, v.find(';'));
+        while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+        constexpr std::string_view want = "application/json";
+        return v.size() == want.size() && std::equal(v.begin(), v.end(), want.begin(), [](char a, char b) {
+                   return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b;
+               });
+    }
+
     std::optional<std::pair<std::string, browser_session>> signed_in(const request& req)
     {
-        const auto id = cookie(req, "demo_session");
+        const auto id = cookie(req, session_cookie_);
         if (!id) return std::nullopt;
         auto s = sessions_.find(*id);
         if (!s) return std::nullopt;
@@ -226,7 +278,11 @@ private:
             b = "<p id=\"who\" data-signed-in=\"true\">Signed in as <code id=\"account\">" + html_escape(bs.account) +
                 "</code>" + (bs.is_new ? " <em id=\"new-account\">(new account)</em>" : "") +
                 (bs.display.empty() ? "" : " <span id=\"profile\">" + html_escape(bs.display) + "</span>") + ".</p>\n";
-            b += "<p><a id=\"logout\" href=\"/logout\">Sign out</a></p>\n<h2>Your API keys</h2>\n";
+            // A form, not a link: a POST with the session's CSRF token, so that no other site can
+            // sign this browser out by sending it to /logout (an image, a link, a redirect).
+            b += "<form id=\"logout-form\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" "
+                 "value=\"" +
+                 html_escape(bs.csrf) + "\"><button id=\"logout\">Sign out</button></form>\n<h2>Your API keys</h2>\n";
             auto keys = keys_.list(bs.account);
             if (!keys) {
                 b += "<p class=\"error\" id=\"error\">The key store cannot answer: " +
@@ -263,7 +319,17 @@ private:
              "(client credentials), then call <code>GET /api/items</code> with it as a Bearer token, or send the key "
              "pair over HTTP Basic. Keys live in " +
              std::string(keys_.name()) + "; login nonces and revoked tokens in " + nonces_.name() + ".</p>\n";
-        html(res, 200, page("apiauth demo API", b));
+        // The sign-out form's answer is a redirect to the login site: CSP form-action covers the
+        // redirects after a form too, so that origin is allowed beside 'self'.
+        html(res, 200, page("apiauth demo API", b), login_site_origin_);
+    }
+
+    static void too_many(response& res, std::int64_t retry_after)
+    {
+        html(res, 429,
+             page("Too many sign-ins", "<p class=\"error\" id=\"error\" data-error=\"too_many_requests\">Too many "
+                                       "sign-ins were started from your address; try again later.</p>"));
+        res.set(bhttp::field::retry_after, std::to_string(retry_after));
     }
 
     // RFC 6749 §10.12-style defence for the login: the request's `state` is random and kept in a
@@ -283,23 +349,26 @@ private:
             return;
         }
         redirect(res, 302, r->url);
-        res.insert(bhttp::field::set_cookie,
-                   "demo_login_state=" + state + "; Path=/idsite; Max-Age=300; HttpOnly; SameSite=Lax");
+        set_cookie(res, state_cookie_, state, "/idsite", 300);
     }
 
+    // POST /logout with the session's CSRF token (form_session): 401 without a session, 403
+    // without the token.
     void logout(const request& req, response& res)
     {
+        apiauth::http::form_view form;
+        if (!form_session(req, res, form)) return;
         if (const auto s = signed_in(req)) sessions_.erase(s->first);
         to_login_site(res, true, false);
-        res.insert(bhttp::field::set_cookie, "demo_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+        set_cookie(res, session_cookie_, "", "/", 0);
     }
 
     void callback(const request& req, response& res)
     {
-        const std::string_view expected = cookie(req, "demo_login_state").value_or(std::string_view());
+        const std::string_view expected = cookie(req, state_cookie_).value_or(std::string_view());
         id_site::error_details details;
         auto a = idsite_.handle_callback(req.target(), nonces_, expected, &details);
-        res.insert(bhttp::field::set_cookie, "demo_login_state=; Path=/idsite; Max-Age=0; HttpOnly; SameSite=Lax");
+        set_cookie(res, state_cookie_, "", "/idsite", 0);
         if (!a) {
             std::string b = "<p class=\"error\" id=\"error\" data-error=\"" +
                             html_escape(apiauth::error_name(a.error())) +
@@ -313,13 +382,13 @@ private:
         if (a->status() == id_site::status::logout) {
             if (const auto s = signed_in(req)) sessions_.erase(s->first);
             redirect(res, 303, "/");
-            res.insert(bhttp::field::set_cookie, "demo_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+            set_cookie(res, session_cookie_, "", "/", 0);
             return;
         }
         if (const auto old = signed_in(req)) sessions_.erase(old->first);  // a new id at each login
         const std::string id = sessions_.create(std::string(*a->account_href()), a->is_new_account());
         redirect(res, 303, "/");
-        res.insert(bhttp::field::set_cookie, "demo_session=" + id + "; Path=/; Max-Age=28800; HttpOnly; SameSite=Lax");
+        set_cookie(res, session_cookie_, id, "/", 28800);
     }
 
     // "Log in with …": an authorization request (RFC 6749 §4.1.1, PKCE S256 RFC 7636, OpenID
@@ -345,7 +414,7 @@ private:
         }
         const std::string id = logins_.add(*p, std::move(r->pending));
         redirect(res, 302, r->url);
-        res.insert(bhttp::field::set_cookie, "demo_oidc=" + id + "; Path=/oidc; Max-Age=600; HttpOnly; SameSite=Lax");
+        set_cookie(res, oidc_cookie_, id, "/oidc", 600);
     }
 
     // The provider's answer: the callback checked (state in constant time, RFC 9207 `iss`), the
@@ -353,13 +422,13 @@ private:
     // Connect Core §3.1.3.7: signature by the provider's JWKS, iss, aud, exp, nonce, at_hash).
     void social_callback(const request& req, response& res)
     {
-        res.insert(bhttp::field::set_cookie, "demo_oidc=; Path=/oidc; Max-Age=0; HttpOnly; SameSite=Lax");
+        set_cookie(res, oidc_cookie_, "", "/oidc", 0);
         const auto refuse = [&](unsigned status, std::string_view name, const std::string& why) {
             html(res, status,
                  page("Log-in refused", "<p class=\"error\" id=\"error\" data-error=\"" + html_escape(name) + "\">" +
                                             html_escape(why) + "</p><p><a href=\"/\">Back</a></p>"));
         };
-        const auto cookie_id = cookie(req, "demo_oidc");
+        const auto cookie_id = cookie(req, oidc_cookie_);
         auto e = cookie_id ? logins_.take(*cookie_id) : std::nullopt;
         if (!e) return refuse(400, "no_login_in_progress", "No log-in is in progress in this browser (or it expired).");
         const social_provider& p = *e->provider;
@@ -403,7 +472,7 @@ private:
         if (const auto old = signed_in(req)) sessions_.erase(old->first);
         const std::string sid = sessions_.create(p.name + ":" + std::string(id->subject()), false, std::move(display));
         redirect(res, 303, "/");
-        res.insert(bhttp::field::set_cookie, "demo_session=" + sid + "; Path=/; Max-Age=28800; HttpOnly; SameSite=Lax");
+        set_cookie(res, session_cookie_, sid, "/", 28800);
     }
 
     // The session of a form post, or the answer already written (401, 403).
@@ -493,6 +562,11 @@ private:
     const std::vector<std::unique_ptr<social_provider>>& social_;
     pending_logins logins_;
     std::string public_url_;
+    bool secure_ = false;                          // public_url_ is https: Secure cookies, prefixed names
+    std::string session_cookie_;                   // demo_session, or __Host-demo_session over https
+    std::string state_cookie_;                     // demo_login_state (Path=/idsite), or __Secure-demo_login_state
+    std::string oidc_cookie_;                      // demo_oidc (Path=/oidc), or __Secure-demo_oidc
+    std::string login_site_origin_;                // where POST /logout redirects (the home page's form-action)
     std::string api_audience_;                     // public_url_ + "/api": the `aud` of every access token
     std::array<std::string_view, 1> resources_{};  // the RFC 8707 resources: api_audience_
     key_backend& keys_;
@@ -519,6 +593,7 @@ private:
     apiauth::adapters::api_route read_items_;
     apiauth::adapters::api_route write_items_;
     session_table sessions_;
+    login_rate_limiter login_starts_;
     std::mutex items_mutex_;
     std::vector<item> items_;
 };

@@ -116,17 +116,51 @@ inline std::optional<std::string> read_file(const std::string& path)
 }
 
 // Writes `text` to `path` with mode 0600 (replacing it when `replace`): a secret is never
-// readable by another user, not even for the instant between open and chmod.
+// readable by another user, not even for the instant between open and chmod. The text goes to
+// a new temporary file beside `path` (mkstemp: O_CREAT|O_EXCL, mode 0600, so neither a file nor
+// a symbolic link planted under a predictable name is reused or followed), made 0600 again with
+// fchmod whatever the umask, synced, then moved into place: by rename when replacing (atomic: the
+// old file stays whole until then), by link otherwise (which fails if `path` appeared meanwhile).
 inline void write_private_file(const std::string& path, std::string_view text, bool replace)
 {
-    const std::string tmp = path + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) die("cannot write " + tmp + ": " + std::strerror(errno));
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    ok = ::close(fd) == 0 && ok;
-    if (!ok) die("cannot write " + tmp);
-    if (!replace && ::access(path.c_str(), F_OK) == 0) die(path + " appeared while generating it");
-    if (::rename(tmp.c_str(), path.c_str()) != 0) die("cannot rename " + tmp + ": " + std::strerror(errno));
+    std::string tmp = path + ".XXXXXX";
+    const int fd = ::mkstemp(tmp.data());
+    if (fd < 0) die("cannot create a temporary file beside " + path + ": " + std::strerror(errno));
+    const auto fail = [&](const std::string& what) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        die(what + ": " + std::strerror(e));
+    };
+    if (::fchmod(fd, 0600) != 0) {
+        ::close(fd);
+        fail("cannot set the mode of " + tmp);
+    }
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            ::close(fd);
+            fail("cannot write " + tmp);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        ::close(fd);
+        fail("cannot write " + tmp);
+    }
+    if (::close(fd) != 0) fail("cannot write " + tmp);
+    if (replace) {
+        if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to " + path);
+    } else {
+        if (::link(tmp.c_str(), path.c_str()) != 0) {
+            if (errno == EEXIST) {
+                ::unlink(tmp.c_str());
+                die(path + " appeared while generating it");
+            }
+            fail("cannot create " + path);
+        }
+        ::unlink(tmp.c_str());
+    }
 }
 
 inline std::string trimmed(std::string s)
@@ -213,14 +247,18 @@ inline std::string page(std::string_view title, std::string_view body)
     return s;
 }
 
-inline void html(response& res, unsigned status, std::string body)
+// `form_action`: an origin a form of the page may be redirected to, beside 'self'.
+inline void html(response& res, unsigned status, std::string body, std::string_view form_action = {})
 {
     res.result(status);
     res.set(bhttp::field::content_type, "text/html; charset=utf-8");
     res.set(bhttp::field::cache_control, "no-store");
     res.set("X-Frame-Options", "DENY");
     res.set("Referrer-Policy", "no-referrer");
-    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" +
+                                           std::string(form_action.empty() ? "" : " ") + std::string(form_action) +
+                                           "; frame-ancestors 'none'; base-uri 'none'");
     res.body() = std::move(body);
 }
 
@@ -228,6 +266,7 @@ inline void json(response& res, unsigned status, const nlohmann::json& j)
 {
     res.result(status);
     res.set(bhttp::field::content_type, "application/json");
+    res.set("X-Content-Type-Options", "nosniff");
     res.body() = j.dump();
 }
 

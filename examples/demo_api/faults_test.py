@@ -33,6 +33,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -157,8 +158,8 @@ class Servers:
         if os.path.exists(self.redis_socket):
             os.unlink(self.redis_socket)
 
-    def start_demo(self, *args):
-        state = os.path.join(self.tmp, "state")
+    def start_demo(self, *args, state_name="state"):
+        state = os.path.join(self.tmp, state_name)
         p = subprocess.Popen([self.demo_api, "--state-dir", state, "--login-site", "http://127.0.0.1:9",
                               "--read-timeout-ms", "1000", *args],
                              stdout=subprocess.PIPE, stderr=open(os.path.join(self.tmp, "demo_api.log"), "ab"),
@@ -275,16 +276,152 @@ def slow_client(port):
     check("  and the server keeps serving", serving(port))
 
 
-def login_request(port):
-    """GET /login: (the request's jti, the state cookie)."""
+def login_request(port, cookie_name="demo_login_state", full=False):
+    """GET /login: (the request's jti, the state cookie name=value, or its whole Set-Cookie line
+    with `full`)."""
     status, headers, _ = get(port, "/login")
     if status != 302:
         return status, None, None
     location = headers["location"][0]
     token = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["jwtRequest"][0]
     claims = jwt.decode(token, options={"verify_signature": False})
-    cookie = [c for c in headers.get("set-cookie", []) if c.startswith("demo_login_state=")][0].split(";")[0]
-    return status, claims, cookie
+    cookies = [c for c in headers.get("set-cookie", []) if c.startswith(cookie_name + "=")]
+    if not cookies:
+        return 0, claims, None  # no such cookie: not a login this test can go on with
+    return status, claims, cookies[0] if full else cookies[0].split(";")[0]
+
+
+def set_cookie_lines(headers, name):
+    return [c for c in headers.get("set-cookie", []) if c.startswith(name + "=")]
+
+
+def cookie_attributes(line):
+    """The attributes of one Set-Cookie line, names lower-cased: {"path": "/", "secure": ""}."""
+    attributes = {}
+    for part in line.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        attributes[name.lower()] = value
+    return attributes
+
+
+def page_headers_and_json_posts(servers):
+    """Every HTML page says nosniff and may not be framed nor rebased (CSP frame-ancestors 'none',
+    base-uri 'none'); POST /api/items takes application/json only: a cross-site form posting
+    text/plain (which a browser sends with cached Basic credentials) is 415, not an item."""
+    key_file = os.path.join(servers.tmp, "operator-key")
+    port, _ = servers.start_demo("--bootstrap-key", key_file, state_name="state-headers")
+    status, headers, _ = get(port, "/")
+    csp = headers.get("content-security-policy", [""])[0]
+    check("GET /: X-Content-Type-Options: nosniff", headers.get("x-content-type-options") == ["nosniff"],
+          str(headers))
+    check("  and CSP frame-ancestors 'none'; base-uri 'none'",
+          "frame-ancestors 'none'" in csp and "base-uri 'none'" in csp, csp)
+    key = open(key_file).read().strip()
+    cut = key.rfind("_")
+    basic = base64.b64encode(f"{key[:cut]}:{key[cut + 1:]}".encode()).decode()
+    body = b'{"name": "posted as text/plain"}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
+        raw = (b"POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Basic " +
+               basic.encode() + b"\r\n" + (f"Content-Type: {content_type}\r\n".encode() if content_type else b"") +
+               b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        status, headers, answer = exchange(port, raw)
+        check(f"POST /api/items with {content_type or 'no Content-Type'} and a JSON body: 415", status == 415,
+              f"{status} {answer[:200]!r}")
+    status, _, answer = get(port, "/api/items", f"Authorization: Basic {basic}\r\n")
+    check("  and no item was added", status == 200 and b"posted as text/plain" not in answer, repr(answer[:300]))
+    raw = (b"POST /api/items HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Basic " +
+           basic.encode() + b"\r\nContent-Type: Application/JSON; charset=utf-8\r\nContent-Length: " +
+           str(len(body)).encode() + b"\r\n\r\n" + body)
+    status, headers, answer = exchange(port, raw)
+    check("POST /api/items with application/json: 201", status == 201, f"{status} {answer[:200]!r}")
+
+
+def login_flood(servers):
+    """A flood of anonymous GET /login from one address: each used to put a request id into the
+    in-memory nonce store, and once it was full every visitor's /login was answered 503. Here the
+    store holds 256 (--nonce-capacity; 16 shards of 16) and 400 GETs come from 127.0.0.1: the
+    first 30 (the limit per address per 300 s) get their 302, the rest 429 with Retry-After, and
+    a visitor from another address (127.0.0.2) still gets a login."""
+    port, _ = servers.start_demo("--nonce-capacity", "256", state_name="state-flood")
+    counts = {}
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        for _ in range(400):
+            s.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            status, headers, _ = read_response(s)
+            counts[status] = counts.get(status, 0) + 1
+            if status == 429:
+                retry = headers.get("retry-after", ["0"])[0]
+    check("a flood of 400 GET /login from one address: 30 x 302, then 429", counts == {302: 30, 429: 370},
+          str(counts))
+    check("  the 429 says when to retry (Retry-After, at most 300 s)", 0 < int(retry) <= 300, retry)
+    with socket.create_connection(("127.0.0.1", port), source_address=("127.0.0.2", 0)) as s:
+        s.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        status, _, _ = read_response(s)
+    check("  and a visitor from another address still gets its login (302, not 503)", status == 302, str(status))
+    status, _, _ = get(port, "/register")
+    check("  /register from the flooding address: 429 as well", status == 429, str(status))
+
+
+def planted_files(servers):
+    """The secret files of a first start are new files of mode 0600 whatever the state directory
+    holds: a `<file>.tmp` left there with mode 0644 is not reused (the pepper would stay 0644), a
+    symbolic link under that name is not followed (the registration, with the ID Site secret,
+    would be written to wherever it points)."""
+    state = os.path.join(servers.tmp, "state-planted")
+    os.mkdir(state, 0o700)
+    with open(os.path.join(state, "pepper-1.hex.tmp"), "w") as f:
+        f.write("stale\n")
+    os.chmod(os.path.join(state, "pepper-1.hex.tmp"), 0o644)
+    victim = os.path.join(servers.tmp, "victim.txt")
+    with open(victim, "w") as f:
+        f.write("not yours\n")
+    os.symlink(victim, os.path.join(state, "login-site-apps.json.tmp"))
+    servers.start_demo(state_name="state-planted")
+    modes = {name: stat.S_IMODE(os.lstat(os.path.join(state, name)).st_mode)
+             for name in ("pepper-1.hex", "id-site-secret", "access-token-ES256.jwk", "login-site-apps.json")
+             if os.path.exists(os.path.join(state, name))}
+    check("secret files written beside a planted <file>.tmp (0644) are mode 0600",
+          len(modes) == 4 and all(m == 0o600 for m in modes.values()), str({k: oct(v) for k, v in modes.items()}))
+    check("  and a symbolic link planted as login-site-apps.json.tmp is not followed",
+          open(victim).read() == "not yours\n" and not os.path.islink(os.path.join(state, "login-site-apps.json")),
+          open(victim).read()[:100])
+    check("  and no temporary file is left behind",
+          not [n for n in os.listdir(state) if ("json." in n or "hex." in n or "secret." in n or "id." in n)
+               and n not in ("pepper-1.hex.tmp", "login-site-apps.json.tmp")],
+          str(sorted(os.listdir(state))))
+
+
+def https_cookies(servers, http_port):
+    """Behind https (--public-url https://…) every cookie is Secure, the session cookie is
+    __Host-demo_session (Path=/, no Domain); over plain http the cookies stay as they were."""
+    status, _, line = login_request(http_port, full=True)
+    check("over http, /login's demo_login_state cookie is not Secure (a browser would not send it back)",
+          status == 302 and "secure" not in cookie_attributes(line), str(line))
+
+    port, state = servers.start_demo("--public-url", "https://demo.example", state_name="state-https")
+    status, claims, line = login_request(port, "__Secure-demo_login_state", full=True)
+    attributes = cookie_attributes(line) if line else {}
+    check("over https, /login sets __Secure-demo_login_state; Secure; HttpOnly; Path=/idsite",
+          status == 302 and "secure" in attributes and "httponly" in attributes
+          and attributes.get("path") == "/idsite", str(line))
+    if status != 302:
+        return
+    cookie = line.split(";")[0]
+    status, headers, _ = get(port, login_answer(state, claims), f"Cookie: {cookie}\r\n")
+    sessions = [c for c in set_cookie_lines(headers, "__Host-demo_session") if not c.startswith("__Host-demo_session=;")]
+    attributes = cookie_attributes(sessions[0]) if sessions else {}
+    check("  its callback sets __Host-demo_session; Secure; HttpOnly; Path=/ and no Domain",
+          status == 303 and len(sessions) == 1 and "secure" in attributes and "httponly" in attributes
+          and attributes.get("path") == "/" and "domain" not in attributes, f"{status} {headers.get('set-cookie')}")
+    check("  and no unprefixed demo_session cookie", not set_cookie_lines(headers, "demo_session"),
+          str(headers.get("set-cookie")))
+    cleared = set_cookie_lines(headers, "__Secure-demo_login_state")
+    check("  and clears the state cookie, Secure too",
+          len(cleared) == 1 and "secure" in cookie_attributes(cleared[0]), str(cleared))
+    if sessions:
+        status, _, body = get(port, "/", f"Cookie: {sessions[0].split(';')[0]}\r\n")
+        check("  and the session cookie signs the browser in", status == 200 and b'data-signed-in="true"' in body,
+              f"{status} {body[:200]!r}")
 
 
 def login_answer(state_dir, claims, login_site="http://127.0.0.1:9"):
@@ -341,6 +478,10 @@ def main():
     servers = Servers(args.demo_api, args.redis_server)
     try:
         port, _ = servers.start_demo()
+        page_headers_and_json_posts(servers)
+        login_flood(servers)
+        planted_files(servers)
+        https_cookies(servers, port)
         header_faults(port)
         slow_client(port)
         if servers.redis_server:

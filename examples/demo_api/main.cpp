@@ -4,14 +4,14 @@
 //   demo_api --state-dir DIR --login-site URL [--port N] [--bind ADDR] [--public-url URL]
 //            [--token-alg ES256|HS256] [--db CONNINFO] [--redis unix:PATH|HOST:PORT]
 //            [--threads N] [--read-timeout-ms MS] [--bootstrap-key FILE] [--social FILE]
-//            [--social-ca FILE] [--exit-on-stdin-eof]
+//            [--social-ca FILE] [--nonce-capacity N] [--exit-on-stdin-eof]
 //
 // Routes (README.md, "The demo", says more):
 //
 //   GET  /                       who is signed in, their API keys, a form to create one
 //   GET  /login, /register       302 to the login site (ID Site request, signed with HS256)
 //   GET  /idsite/callback        the login site's answer: verified, its request id consumed once
-//   GET  /logout                 302 to the login site's logout, the session ended here
+//   POST /logout                 (csrf) 302 to the login site's logout, the session ended here
 //   POST /account/keys           create an API key for the signed-in account (shown once)
 //   POST /account/keys/disable   disable one of them
 //   POST /oauth/token            OAuth 2.0 client credentials (RFC 6749 §4.4): an API key pair
@@ -79,6 +79,7 @@ struct options {
     std::string social;
     std::string social_ca;
     bool exit_on_stdin_eof = false;
+    std::size_t nonce_capacity = 100000;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ struct options {
 class connection : public std::enable_shared_from_this<connection> {
 public:
     connection(tcp::socket s, demo& app, std::chrono::milliseconds timeout)
-        : stream_(std::move(s)), deadline_(stream_.get_executor()), app_(app), timeout_(timeout)
+        : client_(client_key(s)), stream_(std::move(s)), deadline_(stream_.get_executor()), app_(app), timeout_(timeout)
     {
     }
     void run()
@@ -100,6 +101,21 @@ public:
     }
 
 private:
+    // The client's address as the login routes' rate limit counts it: an IPv4 address, or the /64
+    // of an IPv6 one (one host usually has a whole /64).
+    static std::string client_key(const tcp::socket& s)
+    {
+        beast::error_code ec;
+        const auto ep = s.remote_endpoint(ec);
+        if (ec) return {};
+        auto a = ep.address();
+        if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+        if (a.is_v4()) return a.to_string();
+        auto bytes = a.to_v6().to_bytes();
+        std::fill(bytes.begin() + 8, bytes.end(), 0);
+        return asio::ip::address_v6(bytes).to_string() + "/64";
+    }
+
     // Reading a request is timed by deadline_, not by the stream's own timeout: that one closes the
     // socket when it expires, and then no 408 can be sent. deadline_ cancels the read instead.
     void read()
@@ -147,7 +163,7 @@ private:
             return answer_error(static_cast<bhttp::status>(status));
         }
         res_ = {};
-        app_.handle(parser_->get(), res_);
+        app_.handle(parser_->get(), res_, client_);
         res_.prepare_payload();
         write();
     }
@@ -197,6 +213,7 @@ private:
                                 beast::bind_front_handler(&connection::drain, shared_from_this(), drained));
     }
 
+    std::string client_;  // client_key: first, made from the socket before it moves into stream_
     beast::tcp_stream stream_;
     asio::steady_timer deadline_;
     beast::flat_buffer buffer_;
@@ -308,7 +325,7 @@ int serve(const options& o)
 
     // The stores.
     stores::memory_api_key_store memory_keys;
-    stores::memory_nonce_store memory_nonces;
+    stores::memory_nonce_store memory_nonces(o.nonce_capacity);
     stores::memory_revocation_store memory_revoked;
     std::unique_ptr<key_backend> keys =
         std::make_unique<key_backend_of<stores::memory_api_key_store>>(memory_keys, "memory");
@@ -421,6 +438,11 @@ int main(int argc, char** argv)
     cli.add_option("--social", o.social, "JSON file of OpenID Providers for \"Log in with …\" (http or https)");
     cli.add_option("--social-ca", o.social_ca,
                    "PEM file of CA certificates trusted for the providers' https, besides the system's store");
+    cli.add_option("--nonce-capacity", o.nonce_capacity,
+                   "ID Site request ids the in-memory nonce store holds (kept 300 s each, in 16 shards);\n"
+                   "keep it well above the login routes' limit: 30 per address, 2,000 addresses (60,000)")
+        ->capture_default_str()
+        ->check(CLI::Range(16, 10000000));
     cli.add_flag("--exit-on-stdin-eof", o.exit_on_stdin_eof, "stop when standard input reaches end of file");
     CLI11_PARSE(cli, argc, argv);
     return demo_api::serve(o);

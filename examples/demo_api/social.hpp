@@ -284,9 +284,21 @@ public:
         std::string id = random_text(32);
         const std::lock_guard lock(mutex_);
         const auto now = std::chrono::steady_clock::now();
-        std::erase_if(entries_, [&](const auto& kv) { return kv.second.expires < now; });
-        if (entries_.size() >= 10000) entries_.erase(entries_.begin());
+        // order_ is the order of creation, which is the order of expiry (one lifetime for all):
+        // the expired are at its front, and when the table is full the oldest entry goes, not
+        // whichever id sorts first (a random one: that evicted live logins at random, and a
+        // login just begun as readily as one about to expire).
+        while (!order_.empty()) {
+            const auto it = entries_.find(order_.front());
+            if (it != entries_.end() && it->second.expires >= now && entries_.size() < capacity) break;
+            if (it != entries_.end()) entries_.erase(it);
+            order_.pop_front();
+        }
+        // Ids taken stay in order_ until reached: drop them before they pile up.
+        if (order_.size() >= 2 * capacity)
+            std::erase_if(order_, [this](const std::string& old) { return !entries_.contains(old); });
         entries_.emplace(id, entry{&p, std::move(a), now + 10min});
+        order_.push_back(id);
         return id;
     }
     std::optional<entry> take(std::string_view id)
@@ -301,8 +313,10 @@ public:
     }
 
 private:
+    static constexpr std::size_t capacity = 10000;
     std::mutex mutex_;
     std::map<std::string, entry, std::less<>> entries_;
+    std::deque<std::string> order_;  // ids by creation; a taken id is skipped when reached
 };
 
 }  // namespace demo_api

@@ -170,6 +170,47 @@ private:
     std::deque<std::string> order_;  // creation order; an erased id is skipped when reached
 };
 
+// The routes that start a login (/login, /register, /logout, /login/oidc/NAME) cost this server
+// memory for every anonymous GET: an ID Site request id in the nonce store (kept 300 s) or a
+// pending social login. Each client address may start at most per_address of them per window;
+// at most max_addresses addresses are tracked, and when that many are live a new address is
+// refused too (rather than evicting a live one, which would let a flood from many addresses
+// reset its own counters). So at most per_address × max_addresses (60,000) request ids are
+// issued per 300 s, well under the in-memory nonce store's 100,000 (16 shards of 6,250: the
+// margin is for ids that do not spread evenly): a flood gets 429 instead of filling the store
+// and having every login answered 503. Thread-safe (one mutex).
+class login_rate_limiter {
+public:
+    static constexpr std::size_t per_address = 30;
+    static constexpr std::size_t max_addresses = 2000;
+    static constexpr std::chrono::seconds window{300};
+    using clock = std::chrono::steady_clock;
+
+    // 0 when `address` may start a login now (counted), else the seconds until it may.
+    std::int64_t try_start(const std::string& address, clock::time_point now = clock::now())
+    {
+        const std::lock_guard lock(mutex_);
+        auto it = starts_.find(address);
+        if (it == starts_.end()) {
+            if (starts_.size() >= max_addresses)
+                std::erase_if(starts_, [&](const auto& kv) { return now - kv.second.back() >= window; });
+            if (starts_.size() >= max_addresses) return window.count();
+            it = starts_.emplace(address, std::deque<clock::time_point>{}).first;
+        }
+        auto& times = it->second;
+        while (!times.empty() && now - times.front() >= window) times.pop_front();
+        if (times.size() >= per_address)
+            return std::max<std::int64_t>(
+                1, std::chrono::ceil<std::chrono::seconds>(times.front() + window - now).count());
+        times.push_back(now);
+        return 0;
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<std::string, std::deque<clock::time_point>, std::less<>> starts_;
+};
+
 // The value of cookie `name` in the request's Cookie fields (RFC 6265 §5.4: "a=1; b=2").
 
 }  // namespace demo_api

@@ -310,6 +310,48 @@ account_store::account_store(std::string path) : path_(std::move(path))
         if (!accounts_.emplace(key, std::make_shared<const account>(std::move(a))).second)
             throw account_error(where + ": username \"" + key + "\" appears twice (usernames ignore case)");
     }
+    count(accounts_);
+}
+
+void account_store::count(const account_map& accounts)
+{
+    param_counts_.clear();
+    for (const auto& [name, a] : accounts) ++param_counts_[a->password.params];
+}
+
+scrypt_params account_store::common_params(const scrypt_params& fallback) const
+{
+    const std::shared_lock lock(data_);
+    scrypt_params best = fallback;
+    std::size_t most = 0;
+    for (const auto& [params, n] : param_counts_)
+        if (n >= most) {  // ascending order: a tie goes to the larger parameters
+            best = params;
+            most = n;
+        }
+    return best;
+}
+
+bool account_store::update_password(std::string_view username, const password_record& record)
+{
+    const std::lock_guard writing(writer_);
+    account_map next;
+    {
+        const std::shared_lock lock(data_);
+        if (!accounts_.contains(username)) return false;
+        next = accounts_;
+    }
+    const auto it = next.find(username);
+    const scrypt_params before = it->second->password.params;
+    auto copy = std::make_shared<account>(*it->second);
+    copy->password = record;
+    it->second = std::move(copy);
+    write(next);
+    const std::unique_lock lock(data_);
+    accounts_ = std::move(next);
+    if (auto c = param_counts_.find(before); c != param_counts_.end() && --c->second == 0) param_counts_.erase(c);
+    ++param_counts_[record.params];
+    return true;
 }
 
 std::shared_ptr<const account> account_store::find(std::string_view username) const
@@ -352,10 +394,12 @@ account_store::add_outcome account_store::add(account a)
         next = accounts_;  // shared pointers: cheap
     }
     const std::string key = a.username;
+    const scrypt_params params = a.password.params;
     next.emplace(key, std::make_shared<const account>(std::move(a)));
     write(next);  // only writers change the map, and they are serialized: it is still current
     const std::unique_lock lock(data_);
     accounts_ = std::move(next);
+    ++param_counts_[params];
     exists_ = true;
     return add_outcome::added;
 }
@@ -415,6 +459,44 @@ void attempt_limiter::add(map& m, std::string_view key, std::size_t keep, clock:
     }
     it->second.push_back(now);
     while (it->second.size() > keep) it->second.pop_front();  // the limit is all that is ever counted
+}
+
+void attempt_limiter::remove_one(map& m, std::string_view key, clock::time_point at)
+{
+    const auto it = m.find(key);
+    if (it == m.end()) return;  // already dropped (old, or evicted): nothing to give back
+    failures& f = it->second;
+    for (auto i = f.rbegin(); i != f.rend(); ++i)
+        if (*i == at) {
+            f.erase(std::next(i).base());
+            break;
+        }
+    if (f.empty()) m.erase(it);
+}
+
+bool attempt_limiter::try_begin(std::string_view username, std::string_view address, clock::time_point now)
+{
+    const std::lock_guard lock(mutex_);
+    if ((!username.empty() && recent(by_username_, username, now) >= limits_.per_username) ||
+        recent(by_address_, address, now) >= limits_.per_address)
+        return false;
+    if (!username.empty()) add(by_username_, username, limits_.per_username, now);
+    add(by_address_, address, limits_.per_address, now);
+    return true;
+}
+
+void attempt_limiter::succeeded(std::string_view username, std::string_view address, clock::time_point begun)
+{
+    const std::lock_guard lock(mutex_);
+    if (const auto it = by_username_.find(username); it != by_username_.end()) by_username_.erase(it);
+    remove_one(by_address_, address, begun);
+}
+
+void attempt_limiter::refund(std::string_view username, std::string_view address, clock::time_point begun)
+{
+    const std::lock_guard lock(mutex_);
+    if (!username.empty()) remove_one(by_username_, username, begun);
+    remove_one(by_address_, address, begun);
 }
 
 bool attempt_limiter::blocked(std::string_view username, std::string_view address, clock::time_point now)

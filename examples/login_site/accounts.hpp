@@ -9,6 +9,7 @@
 
 #include <array>
 #include <chrono>
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -35,6 +36,8 @@ struct scrypt_params {
     int log_n = 15;  ///< 32 MiB and about 0.1 s per hash with r = 8 (OWASP's minimum is 2^17 with r 8)
     int r = 8;
     int p = 1;
+    friend bool operator==(const scrypt_params&, const scrypt_params&) = default;
+    friend auto operator<=>(const scrypt_params&, const scrypt_params&) = default;
 };
 inline constexpr int min_log_n = 10;  ///< the --scrypt-log-n range, and what a users file may hold
 inline constexpr int max_log_n = 20;  ///< 1 GiB with r 8: the most memory one hash may take
@@ -119,6 +122,17 @@ public:
         first server that loads them; they keep it from then on. Returns how many. */
     std::size_t assign_hrefs(std::string_view issuer);
 
+    /** Replace the password record of the account `username` (normalized) with `record`: the
+        same password hashed again under the server's current parameters after a sign-in. The
+        file is written first; false when there is no such account (any more), account_error
+        (nothing changed) when the file cannot be written. */
+    bool update_password(std::string_view username, const password_record& record);
+
+    /** The scrypt parameters most accounts have (ties: the larger), or `fallback` when there are
+        no accounts: what the sign-in of an unknown username is made to cost, so that its time
+        matches a typical account's. */
+    scrypt_params common_params(const scrypt_params& fallback) const;
+
     /// The most accounts a store keeps (registration beyond it is refused).
     static constexpr std::size_t max_accounts = 100000;
 
@@ -126,10 +140,13 @@ private:
     using account_map = std::map<std::string, std::shared_ptr<const account>, std::less<>>;
     void write(const account_map& accounts);  // with writer_ held
 
+    void count(const account_map& accounts);  // param_counts_ from `accounts`, with data_ held
+
     std::string path_;
     bool exists_ = false;
-    std::mutex writer_;               // one writer at a time: add, assign_hrefs
-    mutable std::shared_mutex data_;  // the map
+    std::map<scrypt_params, std::size_t> param_counts_;  // how many accounts have each (under data_)
+    std::mutex writer_;                                  // one writer at a time: add, assign_hrefs
+    mutable std::shared_mutex data_;                     // the map
     account_map accounts_;
 };
 
@@ -156,16 +173,30 @@ public:
 
     /// True when `username` (normalized; empty: not counted) or `address` has reached its limit.
     bool blocked(std::string_view username, std::string_view address, clock::time_point now);
+    /** Reserves one attempt: false, counting nothing, when `username` (empty: not counted) or
+        `address` has reached its limit; otherwise counts one failure for both at `now` and
+        returns true, in one step under the lock, so that of many concurrent attempts only as
+        many as the limits allow get through to the password check (a check, then a hash, then a
+        count would let them all through). An attempt that succeeds is given back with
+        succeeded(username, address, now); one that fails stays counted. */
+    bool try_begin(std::string_view username, std::string_view address, clock::time_point now);
     /// Records one failure for both.
     void failed(std::string_view username, std::string_view address, clock::time_point now);
     /// Forgets the failures of `username` (a successful sign-in); the address keeps its own.
     void succeeded(std::string_view username);
+    /** A reserved attempt (try_begin at `begun`) that succeeded: forgets the failures of
+        `username`, and gives the address back the one failure try_begin counted. */
+    void succeeded(std::string_view username, std::string_view address, clock::time_point begun);
+    /// A reserved attempt that is not a failure after all (a form refused before any check):
+    /// gives back what try_begin counted for both.
+    void refund(std::string_view username, std::string_view address, clock::time_point begun);
 
 private:
     using failures = std::deque<clock::time_point>;  // newest last; at most the limit kept
     using map = std::map<std::string, failures, std::less<>>;
     std::size_t recent(map& m, std::string_view key, clock::time_point now) const;
     void add(map& m, std::string_view key, std::size_t keep, clock::time_point now);
+    static void remove_one(map& m, std::string_view key, clock::time_point at);
 
     limits limits_;
     std::mutex mutex_;

@@ -317,8 +317,13 @@ private:
 
 // ---- requests ----
 
-/// The name of the cookie that ties a flow to the browser that opened it (see site::checked_flow).
-constexpr std::string_view browser_cookie = "login_site_browser";
+/// The name of the cookie that ties a flow to the browser that opened it (see site::checked_flow):
+/// over https `__Host-login_site_browser` (RFC 6265bis §4.1.3.2: Secure, Path=/, no Domain, so that
+/// neither a sibling subdomain nor a plain-http page of the host can plant one, which would let an
+/// attacker bind a flow he opened to a victim's browser); over plain http the prefix cannot be
+/// used (a browser refuses a __Host- cookie without Secure), and the name is unprefixed.
+constexpr std::string_view browser_cookie_http = "login_site_browser";
+constexpr std::string_view browser_cookie_https = "__Host-login_site_browser";
 
 /// The value of cookie `name` (RFC 6265 §5.4 `name=value` pairs separated by "; ") when it has
 /// the shape of random_token(16); empty otherwise.
@@ -403,10 +408,13 @@ class site {
 public:
     site(id_site::login_site login, login_site::account_store& accounts, int log_n, bool secure_cookie)
         : login_(std::move(login)), accounts_(accounts), params_{.log_n = log_n}, secure_cookie_(secure_cookie),
+          browser_cookie_(secure_cookie ? browser_cookie_https : browser_cookie_http),
           scrypt_slots_(scrypt_concurrency(log_n))
     {
-        // A password no one can type (32 random octets) under this server's parameters.
-        dummy_ = login_site::hash_password(random_token(32), params_);
+        // A password no one can type (32 random octets), under the parameters most accounts
+        // have (this server's when there are none): see dummy_for.
+        (void)dummy_for(accounts_.common_params(params_));
+        (void)dummy_for(params_);
     }
 
     id_site::memory_application_directory& applications() { return apps_; }
@@ -439,12 +447,12 @@ public:
                                    "The application requires a second factor (require_mfa), which this site does "
                                    "not offer.");
 
-        std::string browser = cookie_value(req, browser_cookie);
+        std::string browser = cookie_value(req, browser_cookie_);
         if (browser.empty()) {
             browser = random_token(16);
             // HttpOnly: no script reads it; SameSite=Lax: a form posted from another site does not
             // carry it (RFC 6265bis, "The SameSite Attribute"); no Max-Age: gone when the browser closes.
-            res.set_header("Set-Cookie", std::string(browser_cookie) + "=" + browser +
+            res.set_header("Set-Cookie", std::string(browser_cookie_) + "=" + browser +
                                              "; Path=/; HttpOnly; SameSite=Lax" + (secure_cookie_ ? "; Secure" : ""));
         }
         const bool to_register = r->path() == std::optional<std::string_view>("/#/register");
@@ -476,22 +484,40 @@ public:
         apiauth::crypto::wipe((*form)["password"]);
         const std::string key = login_site::normalize_username(username).value_or("");
         const auto now = steady::now();
-        // Over the limit, even the right password is refused, before any scrypt is spent.
-        if (limiter_.blocked(key, req.remote_addr, now)) {
+        // Over the limit, even the right password is refused, before any scrypt is spent. The
+        // attempt is counted as a failure before the hash (try_begin), and given back if the
+        // password is right: concurrent attempts cannot all pass the check while the first
+        // ones are still hashing.
+        if (!limiter_.try_begin(key, req.remote_addr, now)) {
             apiauth::crypto::wipe(password);
             return show_login(res, 429, *f, username, "Too many failed sign-in attempts; try again later.");
         }
-        // One scrypt whether the username exists or not: an unknown one is checked against the
-        // dummy record, so that the time taken does not tell which usernames exist.
+        // One scrypt whether the username exists or not: an unknown one is checked against a
+        // dummy record with the parameters most accounts have, so that the time taken does not
+        // tell which usernames exist.
         const auto who = key.empty() ? nullptr : accounts_.find(key);
+        const login_site::password_record dummy =
+            who ? login_site::password_record{} : dummy_for(accounts_.common_params(params_));
         const bool matches =
-            hash_guarded([&] { return login_site::verify_password(password, who ? who->password : dummy_); });
-        apiauth::crypto::wipe(password);
+            hash_guarded([&] { return login_site::verify_password(password, who ? who->password : dummy); });
         if (!who || !matches) {
-            limiter_.failed(key, req.remote_addr, now);
+            apiauth::crypto::wipe(password);
             return show_login(res, 401, *f, username, "Wrong username or password.");
         }
-        limiter_.succeeded(key);
+        limiter_.succeeded(key, req.remote_addr, now);
+        // A record made under other parameters (--scrypt-log-n raised since, or an add-user with
+        // its own) is hashed again under this server's, now that the password is known: otherwise
+        // its sign-ins would take a time of their own, telling it apart from the others. A
+        // failure only means trying again at the next sign-in.
+        if (who->password.params != params_) {
+            try {
+                const auto fresh = hash_guarded([&] { return login_site::hash_password(password, params_); });
+                (void)accounts_.update_password(key, fresh);
+            } catch (const login_site::account_error& e) {
+                std::fprintf(stderr, "login_site: cannot rehash a password record: %s\n", e.what());
+            }
+        }
+        apiauth::crypto::wipe(password);
         const auto taken = flows_.take(f->id);
         if (!taken) return flow_gone(res);
         answer(res, taken->request, {.status = id_site::status::authenticated, .account_href = who->href});
@@ -598,7 +624,7 @@ private:
             flow_gone(res);
             return nullptr;
         }
-        const bool same_browser = apiauth::crypto::secret_equal(cookie_value(req, browser_cookie), f->browser);
+        const bool same_browser = apiauth::crypto::secret_equal(cookie_value(req, browser_cookie_), f->browser);
         const bool token = csrf == nullptr || apiauth::crypto::secret_equal(*csrf, f->csrf);
         if (!same_browser || !token) {
             send_error_page(res, 403, "Form refused",
@@ -728,7 +754,17 @@ private:
     login_site::attempt_limiter limiter_{login_site::attempt_limiter::limits{}};
     login_site::scrypt_params params_;
     bool secure_cookie_;
-    login_site::password_record dummy_;
+    std::string_view browser_cookie_;  // browser_cookie_https when secure_cookie_, else browser_cookie_http
+    // Dummy records by parameters (a few at most: the parameters are bounded), made once each.
+    login_site::password_record dummy_for(const login_site::scrypt_params& p)
+    {
+        const std::lock_guard lock(dummies_mutex_);
+        auto it = dummies_.find(p);
+        if (it == dummies_.end()) it = dummies_.emplace(p, login_site::hash_password(random_token(32), p)).first;
+        return it->second;
+    }
+    std::mutex dummies_mutex_;
+    std::map<login_site::scrypt_params, login_site::password_record> dummies_;
     std::counting_semaphore<64> scrypt_slots_;
 };
 

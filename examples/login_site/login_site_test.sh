@@ -16,7 +16,12 @@ apiauth=$(realpath "$apiauth")
 
 tmp=$(mktemp -d)
 server_pid=
+https_pid=
 cleanup() {
+    if [[ -n $https_pid ]]; then
+        kill "$https_pid" 2>/dev/null || true
+        wait "$https_pid" 2>/dev/null || true
+    fi
     if [[ -n $server_pid ]]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
@@ -86,6 +91,13 @@ rc=$?
 set -e
 [[ $rc -eq 2 ]] && grep -q '8 to 1024' err.txt || fail "add-user with a 5-octet password: exit $rc"
 ok "add-user: a password under 8 octets is refused (exit status 2)"
+
+# erin's record is made at a lower cost (2^10) than the server's (2^12): her first sign-in has it
+# hashed again at the server's cost (see "rehash on sign-in" below).
+erin_password='erin has a long enough password'
+printf '%s\n' "$erin_password" >erin.pw
+"$login_site" add-user --users users.json --username erin --password-file erin.pw --scrypt-log-n 10 2>err.txt ||
+    fail "add-user erin: $(cat err.txt)"
 
 # ---- the server ----
 mkfifo stdin.fifo
@@ -434,6 +446,54 @@ for u in json.load(open("users.json"))["users"]:
 ls users.json.* >/dev/null 2>&1 && fail "a temporary file was left beside users.json"
 ok "users.json: mode 0600, scrypt records (16-octet salt, 32-octet hash), no plaintext password, no temporary left"
 
+# ---- rehash on sign-in: a record under older parameters gets the server's ----
+erin_log_n() { python3 -c 'import json; print(next(u["password"]["log_n"] for u in json.load(open("users.json"))["users"] if u["username"] == "erin"))'; }
+[[ $(erin_log_n) == 10 ]] || fail "erin's record before her sign-in: log_n $(erin_log_n)"
+url=$(new_url --callback "$callback" --state s7)
+get "$url" >/dev/null
+flow_fields
+status=$(post /login "flow=$flow" "csrf=$csrf" "username=erin" "password=$erin_password")
+expect_status "$status" 302 "erin signs in (record at 2^10)"
+[[ $(erin_log_n) == 12 ]] || fail "erin's record after her sign-in: log_n $(erin_log_n), expected the server's 12"
+[[ $(stat -c %a users.json) == 600 ]] || fail "users.json mode after the rehash: $(stat -c %a users.json)"
+url=$(new_url --callback "$callback" --state s8)
+get "$url" >/dev/null
+flow_fields
+status=$(post /login "flow=$flow" "csrf=$csrf" "username=erin" "password=$erin_password")
+expect_status "$status" 302 "erin signs in again, against the new record"
+ok "a sign-in under a record of other scrypt parameters (2^10) rewrites it with the server's (2^12): every account costs the same, so the time does not tell usernames apart"
+
+# ---- concurrent failures: the per-username limit holds under a burst ----
+# 12 wrong passwords for one username at once: before the fix all 12 passed the limiter's check
+# while the first were still hashing (12 x 401). Now each attempt is counted before its scrypt:
+# exactly 5 (the limit) are checked and refused with 401, the rest get 429 without a hash.
+url=$(new_url --callback "$callback" --state s9)
+get "$url" >/dev/null
+flow_fields
+cookie=$(awk '$6 == "login_site_browser" { print $6 "=" $7 }' jar)
+python3 - "$base" "$flow" "$csrf" "$cookie" >burst.txt <<'PY' || fail "the burst: $(cat burst.txt)"
+import http.client, sys, threading, urllib.parse
+base, flow, csrf, cookie = sys.argv[1:5]
+host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
+body = urllib.parse.urlencode({"flow": flow, "csrf": csrf, "username": "frank", "password": "wrong password z"})
+statuses, ready = [], threading.Barrier(12)
+def attempt():
+    c = http.client.HTTPConnection(host, port, timeout=60)
+    c.connect()
+    ready.wait()
+    c.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    statuses.append(c.getresponse().status)
+threads = [threading.Thread(target=attempt) for _ in range(12)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(statuses.count(401), statuses.count(429), len(statuses))
+PY
+read -r refused limited total <burst.txt
+[[ $refused == 5 && $limited == 7 && $total == 12 ]] ||
+    fail "12 concurrent wrong passwords for one username: $refused x 401, $limited x 429 (of $total), expected 5 and 7"
+failures_from_here=$((failures_from_here + 5))
+ok "12 concurrent wrong passwords for one username: exactly 5 checked (401), 7 refused at once (429)"
+
 # ---- 20 failures per client address ----
 # Fresh usernames (4 failures each, under the per-username limit) until the address has 20.
 url=$(new_url --callback "$callback" --state s6)
@@ -450,6 +510,29 @@ status=$(post /login "flow=$flow" "csrf=$csrf" "username=bob" "password=$bob_pas
 expect_status "$status" 429 "the 21st attempt from one address"
 grep -q 'Too many failed sign-in attempts' body || fail "429 by address: the page"
 ok "20 failures from one address: 429 for any username, even with the right password"
+
+# ---- behind https: the browser cookie is __Host-login_site_browser, Secure ----
+# (A TLS proxy in front; the issuer says https.) Over http, above, it stays login_site_browser.
+cp users.json users-https.json
+"$login_site" serve --apps apps.json --users users-https.json --scrypt-log-n 12 --issuer https://login.example.test \
+    --exit-on-stdin-eof <stdin.fifo >port-https.txt 2>server-https.log &
+https_pid=$!
+for _ in $(seq 100); do
+    grep -q '^PORT ' port-https.txt 2>/dev/null && break
+    kill -0 "$https_pid" 2>/dev/null || fail "the https-issuer server exited before listening: $(cat server-https.log)"
+    sleep 0.1
+done
+https_base=http://127.0.0.1:$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' port-https.txt)
+url=$("$apiauth" id-site url "${app[@]}" --base-url "$https_base" --callback "$callback" 2>/dev/null)
+status=$(curl -s -D headers -o body -w '%{http_code}' "$url")
+expect_status "$status" 200 "the login page of a server whose issuer is https"
+[[ $(header Set-Cookie) == __Host-login_site_browser=*'; Path=/; HttpOnly; SameSite=Lax; Secure' ]] ||
+    fail "behind https, Set-Cookie: $(header Set-Cookie)"
+[[ $(header Set-Cookie) != *Domain=* ]] || fail "a __Host- cookie with a Domain: $(header Set-Cookie)"
+kill "$https_pid"
+wait "$https_pid" 2>/dev/null || true
+https_pid=
+ok "with an https issuer the browser cookie is __Host-login_site_browser (Secure, Path=/, no Domain)"
 
 # ---- the log, and a clean stop ----
 grep -q "^login_site: 127.0.0.1 POST /login 302$" server.log || fail "the request log"
