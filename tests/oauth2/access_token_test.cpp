@@ -205,6 +205,15 @@ TEST_CASE("RFC 9068 §2.2, §3: the issuer refuses a configuration it cannot hon
               .error() == errc::invalid_configuration);
     CHECK(access_token_issuer::make(hs_key(), {.issuer = "i", .audience = {"a"}, .lifetime = std::chrono::seconds(-5)})
               .error() == errc::invalid_configuration);
+    // Beyond 100 years iat + lifetime could overflow (signed seconds).
+    CHECK(
+        access_token_issuer::make(hs_key(), {.issuer = "i", .audience = {"a"}, .lifetime = std::chrono::seconds::max()})
+            .error() == errc::invalid_configuration);
+    CHECK(access_token_issuer::make(hs_key(),
+                                    {.issuer = "i",
+                                     .audience = {"a"},
+                                     .lifetime = apiauth::jose::jwt::max_sign_lifetime + std::chrono::seconds(1)})
+              .error() == errc::invalid_configuration);
     CHECK(access_token_issuer::make(hs_key(), {.issuer = "\xFF", .audience = {"a"}}).error() ==
           errc::invalid_configuration);
     CHECK(access_token_issuer::make(hs_key(), {.issuer = "i", .audience = {"\xC3"}}).error() ==

@@ -178,14 +178,15 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
 class access_token_issuer {
 public:
     /** An issuer signing with `k`. Refuses (invalid_configuration) an empty issuer, no
-        default audience, a non-positive lifetime, or strings that are not UTF-8; a key that
-        cannot sign is not_a_signing_key. Never throws. */
+        default audience, a lifetime that is not positive or is beyond
+        jose::jwt::max_sign_lifetime (100 years: iat + lifetime must not overflow), or strings
+        that are not UTF-8; a key that cannot sign is not_a_signing_key. Never throws. */
     static result<access_token_issuer> make(jose::key k, access_token_options opt) noexcept
     {
         try {
             if (!k.can_sign()) return errc::not_a_signing_key;
             if (opt.issuer.empty() || opt.audience.empty() || opt.lifetime.count() <= 0 ||
-                !detail::oauth2::json_safe(opt.issuer))
+                opt.lifetime > jose::jwt::max_sign_lifetime || !detail::oauth2::json_safe(opt.issuer))
                 return errc::invalid_configuration;
             for (const std::string& a : opt.audience)
                 if (a.empty() || !detail::oauth2::json_safe(a)) return errc::invalid_configuration;
