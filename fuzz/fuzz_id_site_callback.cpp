@@ -129,7 +129,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         .code = -1, .status = -2, .message = "m", .developer_message = "d", .more_info = "i"};
     id_site::error_details details = sentinel;
     id_site::error_details* dp = (ctl & 128u) ? nullptr : &details;
-    const auto r = w.app->handle_callback(target, nonces, state, dp);
+    const id_site::state_binding binding = state ? id_site::state_binding(*state) : id_site::unbound;
+    const auto r = w.app->handle_callback(target, nonces, binding, dp);
 
     if (r) {
         FUZZ_CHECK(issue);
@@ -162,7 +163,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // The same target again.
     id_site::error_details again_details = sentinel;
-    const auto again = w.app->handle_callback(target, nonces, state, dp ? &again_details : nullptr);
+    const auto again = w.app->handle_callback(target, nonces, binding, dp ? &again_details : nullptr);
     FUZZ_CHECK(!again);
     if (r)
         FUZZ_CHECK(again.error() == apiauth::make_error_code(errc::nonce_replayed));

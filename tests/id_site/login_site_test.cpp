@@ -25,6 +25,7 @@ using apiauth::id_site::login_site;
 using apiauth::id_site::memory_application_directory;
 using apiauth::id_site::refused_request;
 using apiauth::id_site::status;
+using apiauth::id_site::unbound;
 using apiauth::stores::memory_nonce_store;
 using apiauth::test::b64;
 using apiauth::test::b64d;
@@ -197,7 +198,7 @@ TEST_CASE("id_site login_site: the jti is single use, a replay can be answered w
     CHECK(c["err"]["message"] == std::string(apiauth::id_site::message_for(11005)));
     for (const char* absent : {"aud", "irt", "sub", "status"}) CHECK_FALSE(c.contains(absent));
     apiauth::id_site::error_details d;
-    CHECK(outcome(f.app.handle_callback(*err, f.app_nonces, std::nullopt, &d)) == name(errc::id_site_token_reused));
+    CHECK(outcome(f.app.handle_callback(*err, f.app_nonces, unbound, &d)) == name(errc::id_site_token_reused));
     CHECK(d.code == 11005);
     // Only an answerable refusal can be answered.
     CHECK(outcome(f.site_.build_error_response({}, errc::nonce_replayed)) == name(errc::invalid_configuration));
@@ -212,8 +213,7 @@ TEST_CASE("id_site login_site: the jti is single use, a replay can be answered w
     custom.message = "timed out";
     auto timeout = f.site_.build_error_response(refused, errc::bad_signature, custom);
     REQUIRE(timeout.has_value());
-    CHECK(outcome(f.app.handle_callback(*timeout, f.app_nonces, std::nullopt, &d)) ==
-          name(errc::id_site_session_timed_out));
+    CHECK(outcome(f.app.handle_callback(*timeout, f.app_nonces, unbound, &d)) == name(errc::id_site_session_timed_out));
     CHECK(d.message == "timed out");
 }
 
@@ -228,7 +228,7 @@ TEST_CASE("id_site login_site: logout requests go to /sso/logout and answer LOGO
     const auto c = nlohmann::json::parse(b64d(apiauth::test::split(url->substr(url->find('=') + 1)).payload));
     CHECK_FALSE(c.contains("sub"));
     CHECK(c["status"] == "LOGOUT");
-    auto a = f.app.handle_callback(*url, f.app_nonces);
+    auto a = f.app.handle_callback(*url, f.app_nonces, unbound);
     REQUIRE(outcome(a) == "ok");
     CHECK(a->status() == status::logout);
     CHECK(outcome(f.site_.build_response(*req, {.status = status::authenticated})) ==
@@ -245,7 +245,7 @@ TEST_CASE("id_site login_site: the answer keeps cb_uri's own query and fragment"
     REQUIRE(outcome(url) == "ok");
     CHECK(url->rfind("https://app.example.com/cb?x=1&jwtResponse=", 0) == 0);
     CHECK(url->substr(url->size() - 4) == "#top");
-    CHECK(outcome(f.app.handle_callback(*url, f.app_nonces)) == "ok");
+    CHECK(outcome(f.app.handle_callback(*url, f.app_nonces, unbound)) == "ok");
 
     // An empty query, and a fragment without a query.
     for (const auto& [cb, start, end] :
@@ -263,7 +263,7 @@ TEST_CASE("id_site login_site: the answer keeps cb_uri's own query and fragment"
         CHECK(u->rfind(start, 0) == 0);
         CHECK(u->substr(u->size() - end.size()) == end);
         CHECK(u->find('#') == (end.empty() ? std::string::npos : u->size() - end.size()));
-        CHECK(outcome(f.app.handle_callback(*u, f.app_nonces)) == "ok");
+        CHECK(outcome(f.app.handle_callback(*u, f.app_nonces, unbound)) == "ok");
     }
 }
 

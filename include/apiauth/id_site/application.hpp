@@ -80,6 +80,44 @@ struct redirect {
     std::string jti;  ///< the request id, recorded in the nonce store as issued
 };
 
+/** The type of id_site::unbound: handle_callback's named opt-out of the `state` check. */
+struct unbound_t {
+    explicit constexpr unbound_t(int) noexcept {}
+};
+
+/** Skip handle_callback's `state` check. Only for an application that binds the login to the
+    browser that started it some other way (e.g. it keeps the request's `jti` in that browser's
+    session and checks `in_response_to()` against it): without a binding, an attacker's own
+    jwtResponse, sent to a victim's browser, logs the victim into the attacker's account
+    (login CSRF; RFC 6749 §10.12, RFC 6819 §4.4.1.8). */
+inline constexpr unbound_t unbound{0};
+
+/** What handle_callback checks a response's `state` against: the value this browser's session
+    kept when it built the redirect (redirect_options::state), or id_site::unbound. Made
+    implicitly from a string_view, a string or a string literal (viewed, not copied: it must
+    outlive the call), or from id_site::unbound; there is no default and no empty optional, so
+    leaving the check out is always written down. */
+class state_binding {
+public:
+    /// Check `state` against `expected` (an empty one: `state` must be absent or empty).
+    constexpr state_binding(std::string_view expected) noexcept : expected_(expected), bound_(true) {}  // NOLINT
+    /// The same, from a string literal or C string.
+    constexpr state_binding(const char* expected) noexcept : state_binding(std::string_view(expected)) {}  // NOLINT
+    /// The same, from a string (viewed).
+    state_binding(const std::string& expected) noexcept : state_binding(std::string_view(expected)) {}  // NOLINT
+    state_binding(std::nullptr_t) = delete;
+    /// No check: see id_site::unbound.
+    constexpr state_binding(unbound_t) noexcept {}  // NOLINT
+    /// True when `state` is checked.
+    constexpr bool bound() const noexcept { return bound_; }
+    /// The expected state (empty when not bound).
+    constexpr std::string_view expected() const noexcept { return expected_; }
+
+private:
+    std::string_view expected_{};
+    bool bound_ = false;
+};
+
 class application;
 
 /** The login site's signed answer, verified: who logged in, how, and in answer to which request.
@@ -113,7 +151,9 @@ private:
     build_redirect_url signs a request (HS256 with the API key secret; header `{"alg":"HS256",
     "typ":"JWT"}` as every Stormpath SDK wrote it, no kid) with `iss sub cb_uri jti iat exp` and
     the options given, and records its `jti` in a nonce store. handle_callback verifies the
-    answer and consumes that `jti` once.
+    answer, checks that its `state` is the one this browser's session kept (required: the
+    login is bound to the browser that started it; id_site::unbound is the named opt-out), and
+    consumes that `jti` once.
 
     What tells the three kinds of token apart, so that none is accepted as another (each swap
     is tested): a response has a `kid` header (or `aud`) naming this key, `irt` and `status`,
@@ -249,14 +289,20 @@ public:
         `aud`, when present, must name this key (wrong_audience); an `err` claim becomes the
         errc of its Stormpath code (errc_for_code), its members copied into `*details` when
         given; `irt` and `status` required (missing_claim), status one of the three
-        (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); when
-        `expected_state` is given, `state` (absent: empty) must equal it, compared in constant
-        time (state_mismatch); last, `irt` consumed from `nonces` (nonce_replayed when it was not
+        (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); `state` (absent:
+        empty) must equal `expected_state`, the value this browser's session kept when it built
+        the redirect, compared in constant time (state_mismatch), unless `expected_state` is
+        id_site::unbound; last, `irt` consumed from `nonces` (nonce_replayed when it was not
         issued here, was consumed before, or expired; the store's error on an outage). Nothing
-        is consumed when an earlier check fails. Never throws. */
+        is consumed when an earlier check fails. Never throws.
+
+        The `state` binding is required (there is no default): `irt` proves only that this
+        application asked the login site for a login, not that this browser did, so without it
+        an attacker's own response, replayed into a victim's browser, logs the victim in as
+        the attacker (login CSRF, RFC 6749 §10.12; RFC 6819 §4.4.1.8). Pass id_site::unbound
+        only when the login is bound to the browser some other way. */
     template <stores::nonce_store Nonces>
-    result<assertion> handle_callback(std::string_view callback_target, Nonces& nonces,
-                                      std::optional<std::string_view> expected_state = std::nullopt,
+    result<assertion> handle_callback(std::string_view callback_target, Nonces& nonces, state_binding expected_state,
                                       error_details* details = nullptr) const noexcept
     {
         try {
@@ -293,7 +339,7 @@ private:
     }
 
     template <stores::nonce_store Nonces>
-    result<assertion> finish(jose::jwt::verified&& v, Nonces& nonces, std::optional<std::string_view> expected_state,
+    result<assertion> finish(jose::jwt::verified&& v, Nonces& nonces, state_binding expected_state,
                              error_details* details) const
     {
         const jose::jwt::claims& c = v.claims();
@@ -311,10 +357,11 @@ private:
         const auto s = parse_status(*st);
         if (!s) return errc::invalid_claim_type;
         if (*s != status::logout && (!c.sub() || c.sub()->empty())) return errc::missing_claim;
-        if (expected_state) {
+        if (expected_state.bound()) {
             // An absent state is the empty one: build_redirect_url leaves an empty state out.
             const std::string_view got = c.get(claim::state).value_or(std::string_view());
-            if (!crypto::equal(detail::as_bytes(got), detail::as_bytes(*expected_state))) return errc::state_mismatch;
+            if (!crypto::equal(detail::as_bytes(got), detail::as_bytes(expected_state.expected())))
+                return errc::state_mismatch;
         }
         auto consumed = nonces.consume(*irt);
         if (!consumed) return consumed.error();
