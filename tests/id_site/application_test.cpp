@@ -345,6 +345,32 @@ TEST_CASE("id_site application: no other kind of token is accepted as a jwtRespo
     }
 }
 
+TEST_CASE("id_site application: a response names this key by its kid header or else by aud (research §2.1)",
+          "[id_site][application][aud]")
+{
+    manual_clock clock;
+    const application app = make_app(clock);
+    memory_nonce_store nonces(1000, clock.fn());
+    issue(nonces, "n1");
+    const std::string no_kid = R"({"typ":"JWT","alg":"HS256"})";
+    // Neither a kid nor an aud: nothing says the response is addressed to this key.
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", nullptr}}, no_kid)), nonces, unbound)) ==
+          name(errc::missing_claim));
+    // No kid, an aud naming another key (signed with this secret): not addressed here.
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", other_key_id}}, no_kid)), nonces, unbound)) ==
+          name(errc::wrong_audience));
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", nlohmann::json::array()}}, no_kid)), nonces,
+                                      unbound)) == name(errc::missing_claim));
+    // The kid alone names the key (the Stormpath vector's kid form has no aud) ...
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", nullptr}})), nonces, unbound)) == "ok");
+    // ... and the older form, no kid and aud naming this key, is accepted too.
+    issue(nonces, "n2");
+    CHECK(outcome(app.handle_callback(target(response("n2", {}, no_kid)), nonces, unbound)) == "ok");
+    issue(nonces, "n3");
+    CHECK(outcome(app.handle_callback(target(response("n3", {{"aud", {other_key_id, key_id}}}, no_kid)), nonces,
+                                      unbound)) == "ok");
+}
+
 TEST_CASE("id_site application: claims of a response (research §2.1, §2.2)", "[id_site][application]")
 {
     manual_clock clock;

@@ -17,6 +17,7 @@
 #include <apiauth/jose/jwt.hpp>
 #include <apiauth/stores/nonce.hpp>
 
+#include <apiauth/detail/simdjson.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -32,6 +33,27 @@
 #include <system_error>
 #include <utility>
 #include <vector>
+
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site {
+
+// Whether the JOSE header of `token` has a `kid` member. Called only on a token whose signature
+// verified, so its header is strict base64url of a JSON object with unique names (jws::verify);
+// should it not parse, the answer is false, which asks the more of the response (an `aud`). The
+// buffer and parser are the thread's, reused: no allocation after a thread's first call.
+inline bool header_has_kid(std::string_view token)
+{
+    const std::string_view h = token.substr(0, token.find('.'));
+    thread_local std::string buf;
+    buf.assign(encoding::base64url::decoded_size_max(h.size()) + simdjson::SIMDJSON_PADDING, '\0');
+    const auto n = encoding::base64url::decode(h, std::as_writable_bytes(std::span(buf)));
+    if (!n) return false;
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object o;
+    if (parser.parse(buf.data(), *n, false).get_object().get(o) != simdjson::SUCCESS) return false;
+    return o.at_key("kid").error() == simdjson::SUCCESS;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site {
 
@@ -156,7 +178,8 @@ private:
     consumes that `jti` once.
 
     What tells the three kinds of token apart, so that none is accepted as another (each swap
-    is tested): a response has a `kid` header (or `aud`) naming this key, `irt` and `status`,
+    is tested): a response has a `kid` header naming this key, or else an `aud` naming it
+    (one of the two is required), `irt` and `status`,
     and is `typ` JWT; a request has none of `irt`, `status`, `err`, and no `kid`; an access
     token is `typ` at+jwt (wrong_token_type here). The application's own request reflected back
     lacks `irt` (missing_claim); a response minted for another application's key names another
@@ -286,7 +309,8 @@ public:
         duplicate_parameter); `jwtResponse` exactly once
         (duplicate_parameter; absent or empty: missing_parameter); the JWT (jose's order: typ
         JWT, the key named by kid, HS256 only, signature, claims; `exp` required, leeway);
-        `aud`, when present, must name this key (wrong_audience); an `err` claim becomes the
+        without a `kid` header, `aud` is required (missing_claim); `aud`, when present, must
+        name this key (wrong_audience); an `err` claim becomes the
         errc of its Stormpath code (errc_for_code), its members copied into `*details` when
         given; `irt` and `status` required (missing_claim), status one of the three
         (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); `state` (absent:
@@ -319,7 +343,7 @@ public:
 
             auto v = verifier_->verify(*token);
             if (!v) return v.error();
-            return finish(std::move(*v), nonces, expected_state, details);
+            return finish(std::move(*v), detail::id_site::header_has_kid(*token), nonces, expected_state, details);
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         } catch (...) {
@@ -339,10 +363,14 @@ private:
     }
 
     template <stores::nonce_store Nonces>
-    result<assertion> finish(jose::jwt::verified&& v, Nonces& nonces, state_binding expected_state,
+    result<assertion> finish(jose::jwt::verified&& v, bool has_kid, Nonces& nonces, state_binding expected_state,
                              error_details* details) const
     {
         const jose::jwt::claims& c = v.claims();
+        // A response names this key by its kid header (research §2.1) or, in the older form,
+        // by `aud`: one of the two is required, so that nothing but a response addressed to
+        // this key is taken as one.
+        if (!has_kid && c.aud().empty()) return errc::missing_claim;
         if (!c.aud().empty() && !c.has_audience(opt_.api_key_id)) return errc::wrong_audience;
         if (const auto err = c.get(claim::err)) {
             error_details d;
