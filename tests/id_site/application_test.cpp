@@ -117,6 +117,27 @@ TEST_CASE("id_site application: make refuses a configuration it cannot use", "[i
     CHECK(refused([](auto& o) { o.login_site_issuer = "\xff"; }) == name(errc::invalid_configuration));
 }
 
+TEST_CASE("id_site application: the API key secret is kept only as the key, its copy wiped (DESIGN.md: "
+          "secrets wiped)",
+          "[id_site][application][wipe]")
+{
+    manual_clock clock;
+    auto o = options(clock);
+    REQUIRE(o.api_key_secret.size() > 15);  // on the heap, not in the string's inline buffer
+    // The string's buffer moves with it into the application: watch it there.
+    const char* buffer = o.api_key_secret.data();
+    auto made = application::make(std::move(o));
+    REQUIRE(outcome(made) == "ok");
+    const application app = std::move(*made);
+    CHECK(app.options().api_key_secret.empty());
+    CHECK(std::string_view(buffer, secret.size()) == std::string(secret.size(), '\0'));
+    // The key still signs requests and verifies answers.
+    memory_nonce_store nonces(1000, clock.fn());
+    auto r = app.build_redirect_url({.callback_uri = callback}, nonces);
+    REQUIRE(outcome(r) == "ok");
+    CHECK(outcome(app.handle_callback(target(response(r->jti)), nonces, "")) == "ok");
+}
+
 TEST_CASE("id_site application: the redirect URL carries a signed jwtRequest (research §1)", "[id_site][application]")
 {
     manual_clock clock;

@@ -125,6 +125,29 @@ TEST_CASE("id_site login_site: make and register_application refuse what they ca
     CHECK(outcome(s->register_application({key_id, secret, app_href, {callback}})) == "ok");
 }
 
+TEST_CASE("id_site login_site: a registration's secret is kept only as the key, its copy wiped (DESIGN.md: "
+          "secrets wiped)",
+          "[id_site][login_site][wipe]")
+{
+    fixture f;
+    apiauth::id_site::application_registration reg{.api_key_id = other_key_id,
+                                                   .api_key_secret = other_secret,
+                                                   .href = "https://api.example.com/applications/other",
+                                                   .callback_uris = {callback}};
+    REQUIRE(reg.api_key_secret.size() > 15);  // on the heap, not in the string's inline buffer
+    // The string's buffer moves with the registration into the site_application: watch it there.
+    const char* buffer = reg.api_key_secret.data();
+    auto a = f.site_.register_application(std::move(reg));
+    REQUIRE(outcome(a) == "ok");
+    CHECK(std::string_view(buffer, other_secret.size()) == std::string(other_secret.size(), '\0'));
+    // The key still verifies the application's requests.
+    f.apps.add(*a);
+    const std::string t = sso(
+        request_token(request_claims({{"iss", other_key_id}, {"sub", "https://api.example.com/applications/other"}}),
+                      R"({"typ":"JWT","alg":"HS256"})", other_secret));
+    CHECK(outcome(f.parse(t)) == "ok");
+}
+
 TEST_CASE("id_site login_site: a request from id_site::application, answered and accepted once",
           "[id_site][login_site]")
 {

@@ -63,6 +63,7 @@ struct application_options {
     std::string api_key_id;
     /// The client API key's secret: its UTF-8 bytes, as given, are the HS256 key of both
     /// directions (research §0; not base64-decoded). At least 32 octets (weak_key).
+    /// application::make wipes its copy once the key is built: options() shows it empty.
     std::string api_key_secret;
     /// The application's href: `sub` of every request.
     std::string application_href;
@@ -190,9 +191,11 @@ public:
     /** An application for `o`. invalid_configuration for an empty key id or href, a key id or
         href that is not UTF-8, a base URL that is not an absolute http(s) URL without query or
         fragment, or a non-positive request lifetime; weak_key for a secret under 32 octets.
-        Never throws. */
+        The secret is kept only as the key: `o`'s copy is wiped (crypto::wipe) whatever the
+        outcome, and options().api_key_secret is empty. Never throws. */
     static result<application> make(application_options o) noexcept
     {
+        const detail::id_site::wipe_on_exit wipe_secret(o.api_key_secret);
         try {
             if (o.api_key_id.empty() || o.application_href.empty() || o.request_lifetime.count() <= 0 ||
                 !detail::is_utf8(o.api_key_id) || !detail::is_utf8(o.application_href) ||
@@ -206,6 +209,7 @@ public:
             while (!root.empty() && root.back() == '/') root.pop_back();
             auto k = jose::key::from_secret(jose::algorithm::hs256, o.api_key_secret, o.api_key_id);
             if (!k) return k.error();
+            crypto::wipe(o.api_key_secret);  // the key is made; the application keeps no other copy
             auto keys = jose::key_set(*k);
             jose::jwt::policy p{.issuer = o.login_site_issuer,
                                 .typ = "JWT",
@@ -351,7 +355,7 @@ public:
         }
     }
 
-    /// The options the application was made with.
+    /// The options the application was made with, but api_key_secret, which is empty (wiped).
     const application_options& options() const noexcept { return opt_; }
 
 private:

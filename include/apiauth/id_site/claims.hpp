@@ -4,6 +4,7 @@
 #define APIAUTH_ID_SITE_CLAIMS_HPP
 
 #include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/detail/json_writer.hpp>
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/error.hpp>
@@ -204,6 +205,18 @@ inline void append_raw_member(std::string& out, std::string_view name, std::stri
     out += ':';
     out += value;
 }
+
+// Wipes a secret held in a std::string when it goes out of scope, whichever way a make() leaves.
+class wipe_on_exit {
+public:
+    explicit wipe_on_exit(std::string& s) noexcept : s_(s) {}
+    wipe_on_exit(const wipe_on_exit&) = delete;
+    wipe_on_exit& operator=(const wipe_on_exit&) = delete;
+    ~wipe_on_exit() { crypto::wipe(s_); }
+
+private:
+    std::string& s_;
+};
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site
 

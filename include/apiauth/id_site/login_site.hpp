@@ -4,6 +4,7 @@
 #define APIAUTH_ID_SITE_LOGIN_SITE_HPP
 
 #include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/crypto/random.hpp>
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/utf8.hpp>
@@ -61,7 +62,8 @@ struct login_site_options {
 /** An application as the login site knows it: its client API key and where it may be sent. */
 struct application_registration {
     std::string api_key_id;                  ///< the key id: a request's `iss`, a response's `kid` and `aud`
-    std::string api_key_secret;              ///< the HS256 key of both directions (its UTF-8 bytes; ≥ 32 octets)
+    std::string api_key_secret;              ///< the HS256 key of both directions (its UTF-8 bytes; ≥ 32 octets);
+                                             ///< register_application wipes its copy once the key is built
     std::string href;                        ///< the application's href: a request's `sub` must equal it
     std::vector<std::string> callback_uris;  ///< `cb_uri` must equal one exactly (callback_uri_not_allowed)
 };
@@ -227,9 +229,11 @@ public:
 
     /** An application ready for a directory: its key built once (weak_key under 32 octets),
         its verifier built with this site's policy. invalid_configuration for an empty or
-        non-UTF-8 key id or href, or no callback URI. Never throws. */
+        non-UTF-8 key id or href, or no callback URI. The secret is kept only as the key:
+        `reg`'s copy is wiped (crypto::wipe) whatever the outcome. Never throws. */
     result<std::shared_ptr<const site_application>> register_application(application_registration reg) const noexcept
     {
+        const detail::id_site::wipe_on_exit wipe_secret(reg.api_key_secret);
         try {
             if (reg.api_key_id.empty() || reg.href.empty() || reg.callback_uris.empty() ||
                 !detail::is_utf8(reg.api_key_id) || !detail::is_utf8(reg.href))
@@ -240,6 +244,7 @@ public:
             // request that names one (the SAML variant, §1.5) name only this key.
             auto k = jose::key::from_secret(jose::algorithm::hs256, reg.api_key_secret, reg.api_key_id);
             if (!k) return k.error();
+            crypto::wipe(reg.api_key_secret);  // the key is made; the application keeps no other copy
             jose::jwt::policy p{.issuer = reg.api_key_id,
                                 .typ = "JWT",
                                 .leeway = opt_.iat_window,
