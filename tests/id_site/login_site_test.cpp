@@ -240,6 +240,35 @@ TEST_CASE("id_site login_site: the jti is single use, a replay can be answered w
     CHECK(d.message == "timed out");
 }
 
+TEST_CASE("id_site login_site: one application cannot spend another's jti, whatever its key id holds "
+          "(research §1.4)",
+          "[id_site][login_site][tenants]")
+{
+    // Key ids may hold a space: "tenant" + ' ' + "a VICTIMJTI" was "tenant a" + ' ' + "VICTIMJTI".
+    fixture f;
+    const auto add = [&](const std::string& id, const std::string& key_secret, const std::string& href) {
+        auto a = f.site_.register_application(
+            {.api_key_id = id, .api_key_secret = key_secret, .href = href, .callback_uris = {callback}});
+        REQUIRE(outcome(a) == "ok");
+        f.apps.add(*a);
+    };
+    const std::string secret_a(32, 'A'), secret_b(32, 'B');
+    add("tenant a", secret_a, "https://api.example.com/applications/a");
+    add("tenant", secret_b, "https://api.example.com/applications/b");
+    const auto req = [&](const std::string& iss, const std::string& jti, const std::string& key_secret,
+                         const std::string& href) {
+        return sso(request_token(request_claims({{"iss", iss}, {"sub", href}, {"jti", jti}}),
+                                 R"({"typ":"JWT","alg":"HS256"})", key_secret));
+    };
+    CHECK(outcome(f.parse(req("tenant", "a VICTIMJTI", secret_b, "https://api.example.com/applications/b"))) == "ok");
+    CHECK(outcome(f.parse(req("tenant a", "VICTIMJTI", secret_a, "https://api.example.com/applications/a"))) == "ok");
+    // Each is still single use.
+    CHECK(outcome(f.parse(req("tenant a", "VICTIMJTI", secret_a, "https://api.example.com/applications/a"))) ==
+          name(errc::nonce_replayed));
+    CHECK(outcome(f.parse(req("tenant", "a VICTIMJTI", secret_b, "https://api.example.com/applications/b"))) ==
+          name(errc::nonce_replayed));
+}
+
 TEST_CASE("id_site login_site: logout requests go to /sso/logout and answer LOGOUT", "[id_site][login_site]")
 {
     fixture f;

@@ -285,8 +285,9 @@ public:
         cb_uri` required, `iat` at most iat_window ahead, `exp` when present); a `irt`,
         `status` or `err` claim, wrong_token_type; `sub` not the application's href,
         wrong_audience; `cb_uri` not registered, callback_uri_not_allowed; `iat` more than
-        iat_window ago, token_expired; last, `<key id> <jti>` recorded in `nonces` for twice the
-        window (a second sight: nonce_replayed; a jti too long for the store, token_too_large).
+        iat_window ago, token_expired; last, `<length of key id>:<key id><jti>` recorded in
+        `nonces` for twice the window, one id per application and jti whatever characters the
+        key id holds (a second sight: nonce_replayed; a jti too long for the store, token_too_large).
         When the signature verified and the request fits the application (its kind, sub and a
         registered cb_uri) but is refused for its time (expired, not yet valid, issued in the
         future) or as a replay, `*refused` (if given) holds what build_error_response needs to
@@ -351,9 +352,11 @@ public:
             const double now = seconds_now();
             if (now - *c.iat() > static_cast<double>(opt_.iat_window.count())) return answerable(errc::token_expired);
             // Per application (one cannot spend another's ids), and long enough that the request
-            // is refused by its iat before the id is forgotten.
-            std::string id(a.api_key_id());
-            id += ' ';
+            // is refused by its iat before the id is forgotten. The key id is length-prefixed, so
+            // that no two (key id, jti) pairs make one id: key ids may hold any character.
+            std::string id = std::to_string(a.api_key_id().size());
+            id += ':';
+            id += a.api_key_id();
             id += *c.jti();
             auto fresh = nonces.issue(id, 2 * opt_.iat_window + std::chrono::seconds(1));
             if (!fresh) return fresh.error();
