@@ -112,6 +112,12 @@ TEST_CASE("id_site application: make refuses a configuration it cannot use", "[i
     CHECK(refused([](auto& o) { o.base_url = "https://login.example.com/?a=1"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.base_url = "https://login.example.com/#f"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.request_lifetime = 0s; }) == name(errc::invalid_configuration));
+    // Bounded to a day, so that now + lifetime (the request's exp) cannot overflow.
+    CHECK(refused([](auto& o) { o.request_lifetime = std::chrono::seconds::max(); }) ==
+          name(errc::invalid_configuration));
+    CHECK(refused([](auto& o) { o.request_lifetime = apiauth::id_site::max_lifetime + 1s; }) ==
+          name(errc::invalid_configuration));
+    CHECK(refused([](auto& o) { o.request_lifetime = apiauth::id_site::max_lifetime; }) == "ok");
     CHECK(refused([](auto& o) { o.api_key_id = "\xff"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.application_href = "\xff"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.login_site_issuer = "\xff"; }) == name(errc::invalid_configuration));

@@ -115,6 +115,16 @@ TEST_CASE("id_site login_site: make and register_application refuse what they ca
     CHECK(outcome(login_site::make({.issuer = site, .sso_path = "sso"})) == name(errc::invalid_configuration));
     CHECK(outcome(login_site::make({.issuer = site, .iat_window = 0s})) == name(errc::invalid_configuration));
     CHECK(outcome(login_site::make({.issuer = site, .response_lifetime = -1s})) == name(errc::invalid_configuration));
+    // Bounded to a day, so that now + duration (a response's exp, the nonce's lifetime of twice
+    // the window) cannot overflow.
+    const auto huge = std::chrono::seconds::max();
+    const auto day = apiauth::id_site::max_lifetime;
+    CHECK(outcome(login_site::make({.issuer = site, .iat_window = huge})) == name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .response_lifetime = huge})) == name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .iat_window = day + 1s})) == name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .response_lifetime = day + 1s})) ==
+          name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .iat_window = day, .response_lifetime = day})) == "ok");
     auto s = login_site::make({.issuer = site});
     REQUIRE(s.has_value());
     CHECK(outcome(s->register_application({key_id, secret, app_href, {}})) == name(errc::invalid_configuration));

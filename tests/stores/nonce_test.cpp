@@ -111,6 +111,17 @@ TEST_CASE("memory_nonce_store: a lifetime that is not positive changes nothing (
     CHECK(s.size() == 2);
 }
 
+TEST_CASE("memory_nonce_store: a huge lifetime is taken as the longest kept, never overflowing",
+          "[stores][nonce][huge]")
+{
+    manual_clock clock;
+    memory_nonce_store s(100, clock.fn());
+    CHECK(yes(s.issue("forever", std::chrono::seconds::max())));
+    clock.seconds = t0 + std::chrono::duration_cast<std::chrono::seconds>(std::chrono::hours(24 * 365 * 99)).count();
+    CHECK(yes(s.consume("forever")));
+    CHECK(memory_nonce_store::longest_lifetime == std::chrono::hours(24 * 36525));
+}
+
 TEST_CASE("memory_nonce_store: ids are bounded in length", "[stores][nonce]")
 {
     memory_nonce_store s(100);

@@ -73,7 +73,7 @@ struct application_options {
     /// When not empty, a response's `iss` must equal it exactly (wrong_issuer).
     std::string login_site_issuer{};
     /// How long a request may take to come back: its `exp` and the lifetime of its `jti` in the
-    /// nonce store (Stormpath's SDKs kept nonces 300 s).
+    /// nonce store (Stormpath's SDKs kept nonces 300 s). Positive, at most id_site::max_lifetime.
     std::chrono::seconds request_lifetime{300};
     /// Clock skew allowed on a response's exp, nbf and iat (Python's SDK allowed 2 s).
     std::chrono::seconds leeway{5};
@@ -190,16 +190,16 @@ class application {
 public:
     /** An application for `o`. invalid_configuration for an empty key id or href, a key id or
         href that is not UTF-8, a base URL that is not an absolute http(s) URL without query or
-        fragment, or a non-positive request lifetime; weak_key for a secret under 32 octets.
-        The secret is kept only as the key: `o`'s copy is wiped (crypto::wipe) whatever the
-        outcome, and options().api_key_secret is empty. Never throws. */
+        fragment, or a request lifetime that is not positive or is over max_lifetime (a day); weak_key for a secret
+       under 32 octets. The secret is kept only as the key: `o`'s copy is wiped (crypto::wipe) whatever the outcome, and
+       options().api_key_secret is empty. Never throws. */
     static result<application> make(application_options o) noexcept
     {
         const detail::id_site::wipe_on_exit wipe_secret(o.api_key_secret);
         try {
             if (o.api_key_id.empty() || o.application_href.empty() || o.request_lifetime.count() <= 0 ||
-                !detail::is_utf8(o.api_key_id) || !detail::is_utf8(o.application_href) ||
-                !detail::is_utf8(o.login_site_issuer))
+                o.request_lifetime > max_lifetime || !detail::is_utf8(o.api_key_id) ||
+                !detail::is_utf8(o.application_href) || !detail::is_utf8(o.login_site_issuer))
                 return errc::invalid_configuration;
             const auto base = boost::urls::parse_absolute_uri(o.base_url);
             if (!base || base->has_query() || base->has_fragment() ||

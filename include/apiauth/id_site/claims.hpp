@@ -13,6 +13,7 @@
 
 #include <apiauth/detail/simdjson.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,12 @@
 #include <system_error>
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site {
+
+/** The longest duration an ID Site make() accepts, a day: application_options::request_lifetime,
+    login_site_options::iat_window and response_lifetime (invalid_configuration above it). A
+    login takes minutes (Stormpath's SDKs: 300 s, a 60 s window); the bound keeps now + duration
+    far from overflow. */
+inline constexpr std::chrono::seconds max_lifetime = std::chrono::hours(24);
 
 /// What a login ended in: a response's `status` claim (research §2.1).
 enum class status {

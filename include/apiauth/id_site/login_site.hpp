@@ -49,9 +49,11 @@ struct login_site_options {
     /// The path requests arrive at; logout requests at `<sso_path>/logout` (research §1.1).
     std::string sso_path = "/sso";
     /// A request's `iat` may be this far from now, either way (Stormpath's 60 s skew window,
-    /// research §1.4); it is also the leeway on a request's `exp` when it has one.
+    /// research §1.4); it is also the leeway on a request's `exp` when it has one. Positive, at
+    /// most id_site::max_lifetime.
     std::chrono::seconds iat_window{60};
-    /// `exp` - `iat` of responses: how long an application has to receive one.
+    /// `exp` - `iat` of responses: how long an application has to receive one. Positive, at
+    /// most id_site::max_lifetime.
     std::chrono::seconds response_lifetime{60};
     /// Longest request target accepted (header_too_large).
     std::size_t max_request_size = 8 * 1024;
@@ -213,12 +215,14 @@ struct response_options {
 class login_site {
 public:
     /** A login site for `o`: invalid_configuration for an empty or non-UTF-8 issuer, an
-        sso_path not starting with '/', or non-positive durations. Never throws. */
+        sso_path not starting with '/', or durations that are not positive or are over
+        max_lifetime (a day). Never throws. */
     static result<login_site> make(login_site_options o) noexcept
     {
         try {
             if (o.issuer.empty() || !detail::is_utf8(o.issuer) || o.sso_path.empty() || o.sso_path.front() != '/' ||
-                o.iat_window.count() <= 0 || o.response_lifetime.count() <= 0)
+                o.iat_window.count() <= 0 || o.response_lifetime.count() <= 0 || o.iat_window > max_lifetime ||
+                o.response_lifetime > max_lifetime)
                 return errc::invalid_configuration;
             while (o.sso_path.size() > 1 && o.sso_path.back() == '/') o.sso_path.pop_back();
             return login_site(std::move(o));

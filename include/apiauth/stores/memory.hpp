@@ -650,12 +650,17 @@ public:
     memory_nonce_store(const memory_nonce_store&) = delete;
     memory_nonce_store& operator=(const memory_nonce_store&) = delete;
 
+    /// The longest lifetime kept, 100 years: a longer one is taken as this (now + lifetime,
+    /// compared with the clock's nanoseconds, must stay before 2262).
+    static constexpr std::chrono::seconds longest_lifetime = std::chrono::hours(24 * 36525);
+
     /** Record `id` for `lifetime` (see the class comment): true when recorded, false when a
         live unconsumed entry holds it. A consumed id issued again is live again (its expiry
         never moves earlier). A lifetime that is not positive records nothing and changes
         nothing (it would expire at once): true unless a live unconsumed entry holds the id, as
-        redis_nonce_store answers. token_too_large, store_unavailable (full, or the clock
-        threw), not_enough_memory; never throws. */
+        redis_nonce_store answers. A lifetime over longest_lifetime (100 years) is taken as
+        100 years, so that now + lifetime cannot overflow. token_too_large, store_unavailable
+        (full, or the clock threw), not_enough_memory; never throws. */
     result<bool> issue(std::string_view id, std::chrono::seconds lifetime) noexcept
     {
         try {
@@ -669,7 +674,7 @@ public:
             // Expires at once: nothing to hold, and a consumed entry stays consumed.
             if (lifetime <= std::chrono::seconds::zero()) return !held;
             if (held) return false;
-            const auto until = std::chrono::ceil<std::chrono::seconds>(t) + lifetime;
+            const auto until = std::chrono::ceil<std::chrono::seconds>(t) + std::min(lifetime, longest_lifetime);
             if (it != s.entries.end()) {
                 set_.extend(s, it, until);
                 it->second.extra = false;
