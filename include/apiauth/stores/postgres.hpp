@@ -596,7 +596,8 @@ private:
 */
 class postgres_api_key_store {
 public:
-    /// A store over `pool`'s database and table (apply postgres_pool::migrate once first).
+    /// A store over `pool`'s database and table (apply postgres_pool::migrate once first). A null
+    /// pool makes every call store_unavailable, as the Redis stores do.
     explicit postgres_api_key_store(std::shared_ptr<postgres_pool> pool) noexcept : pool_(std::move(pool)) {}
 
     /** The record with `key_id`: a null pointer when there is none (or the id is longer than a
@@ -606,6 +607,7 @@ public:
     {
         char id[api_key_record_bounds::max_key_id + 1];
         if (!c_string(key_id, id)) return std::shared_ptr<const api_key_record>();
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_result r = pool_->run("apiauth_lookup", std::array<const char*, 1>{id});
         if (!r) return errc::store_unavailable;
         if (PQntuples(r.get()) == 0) return std::shared_ptr<const api_key_record>();
@@ -623,6 +625,7 @@ public:
     result<void> create(const api_key_record& r)
     {
         if (auto c = check_storable(r); !c) return c;
+        if (!pool_) return errc::store_unavailable;
         row_params p(r);
         const detail::pg_result res = pool_->run("apiauth_insert", p.values);
         if (!res) return errc::store_unavailable;
@@ -645,6 +648,7 @@ public:
     {
         const std::string o(owner);
         if (o.find('\0') != std::string::npos) return std::vector<api_key_listing>();
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_result r = pool_->run("apiauth_list", std::array<const char*, 1>{o.c_str()});
         if (!r) return errc::store_unavailable;
         std::vector<api_key_listing> out;
@@ -685,6 +689,7 @@ public:
                         std::chrono::sys_seconds old_until)
     {
         if (auto c = check_storable(replacement); !c) return c;
+        if (!pool_) return errc::store_unavailable;
         const std::string id(key_id);
         row_params p(replacement);
         const detail::pg_number until = detail::pg_seconds(old_until);
@@ -719,6 +724,7 @@ public:
     result<std::size_t> rewrap(const pepper_ring& ring, std::size_t batch)
     {
         if (ring.size() == 0) return errc::invalid_configuration;
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_number current(ring.current_version());
         const detail::pg_number limit(static_cast<std::int64_t>(std::min<std::size_t>(batch, 1'000'000)));
         // A row changed between the SELECT and its compare-and-set is skipped; if every row of a
@@ -814,6 +820,7 @@ private:
             o.assign(*owner);
         }
         const char* who = owner ? o.c_str() : nullptr;
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_result r = time ? pool_->run(statement, std::array<const char*, 3>{id, who, time->c_str()})
                                          : pool_->run(statement, std::array<const char*, 2>{id, who});
         if (!r) return errc::store_unavailable;
@@ -851,6 +858,7 @@ private:
     {
         char id[api_key_record_bounds::max_key_id + 1];
         if (!c_string(key_id, id)) return false;
+        if (!pool_) return result<bool>(boost::system::in_place_error, make_error_code(errc::store_unavailable));
         const auto exp_mac = detail::pg_mac_text(expected.mac), new_mac = detail::pg_mac_text(replacement.mac);
         const auto prev_mac = previous ? detail::pg_mac_text(previous->mac) : std::array<char, 67>{};
         const detail::pg_number epv(expected.pepper_version), ewv(expected.wrap_version),
