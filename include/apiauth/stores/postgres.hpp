@@ -236,6 +236,16 @@ class postgres_api_key_store;
     found dead (the server restarted) is replaced once within the same call,
     and every idle connection is closed with it.
 
+    That retry resends the statement. A connection is taken for dead only when
+    the server closed it, so the statement almost never ran; but if a write did
+    run and commit before the connection broke (the server went away between
+    its commit and the reply), the retry sees its effect: a create answers
+    key_conflict for the key it just created, a disable or delete is idempotent
+    and answers as if done (a delete answers false, none). The error is then
+    misleading but fails closed (nothing is accepted that should not be); a
+    caller that must know re-reads the record. rotate's transaction is retried
+    only when BEGIN itself failed, so it never runs twice.
+
     Thread-safety: every member may be called from many threads at once. After
     fork(), a child makes its own pool: connections are never shared between
     processes.
@@ -551,7 +561,8 @@ private:
     }
 
     /* One statement on a pooled connection, retried once on a new connection when the pooled
-       one turned out dead (the server restarted); the lease is returned healthy. */
+       one turned out dead (the server restarted); the lease is returned healthy. A write that
+       did commit before the connection died is sent again (see the class comment). */
     template <std::size_t N>
     detail::pg_result run(const char* statement, const std::array<const char*, N>& values) noexcept
     {

@@ -196,7 +196,12 @@ class redis_api_key_store;
     pooled connection found dead on its first use (EOF, EPIPE, ECONNRESET: the server
     restarted, or closed an idle client) is replaced once within the same call, and every
     other idle connection is closed with it (it reached the same server); a timeout is never
-    retried. SIGPIPE is blocked in the calling thread during each exchange, so a vanished
+    retried. That retry resends the command: the connection is taken for dead only when the
+    server had closed it, so the command almost never reached it; but if a write did run
+    before the connection broke, the retry sees its effect and answers misleadingly, yet
+    closed: an issue answers false (held) for the id it just recorded, a consume false for the
+    id it just consumed (that login then fails; nothing is accepted twice), a revoke is
+    idempotent. SIGPIPE is blocked in the calling thread during each exchange, so a vanished
     server cannot end the process.
 
     Thread-safety: every member may be called from many threads at once. After fork(), a child
@@ -265,7 +270,9 @@ private:
 
     // Sends one command (every argument binary-safe: hiredis sends its length) and returns
     // its reply; null on any failure to get one (no connection, I/O error, timeout, protocol
-    // error, out of memory). An error reply is a reply: the caller judges its type.
+    // error, out of memory). An error reply is a reply: the caller judges its type. A pooled
+    // connection found dead is replaced and the command resent once (a write that did run is
+    // then seen by the resend: see the class comment).
     detail::redis_reply command(std::initializer_list<std::string_view> args) noexcept
     {
         return command(std::span<const std::string_view>(args.begin(), args.size()));
