@@ -180,9 +180,9 @@ private:
 
     What tells the three kinds of token apart, so that none is accepted as another (each swap
     is tested): a response has a `kid` header naming this key, or else an `aud` naming it
-    (one of the two is required), `irt` and `status`,
-    and is `typ` JWT; a request has none of `irt`, `status`, `err`, and no `kid`; an access
-    token is `typ` at+jwt (wrong_token_type here). The application's own request reflected back
+    (one of the two is required), `irt` and `status`, and is `typ` JWT; a request has none of
+    `irt`, `status`, `err`, and no `kid`; an access token is `typ` at+jwt (wrong_token_type
+    here). The application's own request reflected back
     lacks `irt` (missing_claim); a response minted for another application's key names another
     kid (unknown_key) or does not verify with this secret (bad_signature).
 */
@@ -190,9 +190,10 @@ class application {
 public:
     /** An application for `o`. invalid_configuration for an empty key id or href, a key id or
         href that is not UTF-8, a base URL that is not an absolute http(s) URL without query or
-        fragment, or a request lifetime that is not positive or is over max_lifetime (a day); weak_key for a secret
-       under 32 octets. The secret is kept only as the key: `o`'s copy is wiped (crypto::wipe) whatever the outcome, and
-       options().api_key_secret is empty. Never throws. */
+        fragment, or a request lifetime that is not positive or is over max_lifetime (a day);
+        weak_key for a secret under 32 octets. The secret is kept only as the key: `o`'s copy
+        is wiped (crypto::wipe) whatever the outcome, and options().api_key_secret is empty.
+        Never throws. */
     static result<application> make(application_options o) noexcept
     {
         const detail::id_site::wipe_on_exit wipe_secret(o.api_key_secret);
@@ -310,19 +311,18 @@ public:
 
         Order: over max_callback_size, header_too_large; the target's query (after the first
         '?', before a '#') as a form (malformed_form_body, form_invalid_utf8, too_many_parameters,
-        duplicate_parameter); `jwtResponse` exactly once
-        (duplicate_parameter; absent or empty: missing_parameter); the JWT (jose's order: typ
-        JWT, the key named by kid, HS256 only, signature, claims; `exp` required, leeway);
-        without a `kid` header, `aud` is required (missing_claim); `aud`, when present, must
-        name this key (wrong_audience); an `err` claim becomes the
-        errc of its Stormpath code (errc_for_code), its members copied into `*details` when
-        given; `irt` and `status` required (missing_claim), status one of the three
-        (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); `state` (absent:
-        empty) must equal `expected_state`, the value this browser's session kept when it built
-        the redirect, compared in constant time (state_mismatch), unless `expected_state` is
-        id_site::unbound; last, `irt` consumed from `nonces` (nonce_replayed when it was not
-        issued here, was consumed before, or expired; the store's error on an outage). Nothing
-        is consumed when an earlier check fails. Never throws.
+        duplicate_parameter); `jwtResponse` exactly once (duplicate_parameter; absent or empty:
+        missing_parameter); the JWT (jose's order: typ JWT, the key named by kid, HS256 only,
+        signature, claims; `exp` required, leeway); without a `kid` header, `aud` is required
+        (missing_claim); `aud`, when present, must name this key (wrong_audience); an `err`
+        claim becomes the errc of its Stormpath code (errc_for_code), its members copied into
+        `*details` when given; `irt` and `status` required (missing_claim), status one of the
+        three (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); `state`
+        (absent: empty) must equal `expected_state`, the value this browser's session kept when
+        it built the redirect, compared in constant time (state_mismatch), unless
+        `expected_state` is id_site::unbound; last, `irt` consumed from `nonces` (nonce_replayed
+        when it was not issued here, was consumed before, or expired; the store's error on an
+        outage). Nothing is consumed when an earlier check fails. Never throws.
 
         The `state` binding is required (there is no default): `irt` proves only that this
         application asked the login site for a login, not that this browser did, so without it
