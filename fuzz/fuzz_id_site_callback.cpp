@@ -14,7 +14,8 @@
 //  - no exception, no crash, no sanitizer report;
 //  - success only with the issued id as irt (never when ctl & 64 issued nothing), a status of
 //    the three, sub unless LOGOUT, the expected state when one was given (absent counts as
-//    empty), aud absent or this key, iss the login site's, no err claim;
+//    empty), aud this key (absent only when the header has a kid), iss the login site's, no err
+//    claim;
 //  - the same target again: nonce_replayed after a success, the same error after a failure;
 //  - nothing consumed unless the first call succeeded (the issued id is then consumed once);
 //  - error_details untouched unless is_login_site_error (an id_site_* error), and then its code
@@ -129,7 +130,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         .code = -1, .status = -2, .message = "m", .developer_message = "d", .more_info = "i"};
     id_site::error_details details = sentinel;
     id_site::error_details* dp = (ctl & 128u) ? nullptr : &details;
-    const auto r = w.app->handle_callback(target, nonces, state, dp);
+    const id_site::state_binding binding = state ? id_site::state_binding(*state) : id_site::unbound;
+    const auto r = w.app->handle_callback(target, nonces, binding, dp);
 
     if (r) {
         FUZZ_CHECK(issue);
@@ -142,6 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // empty state out), so an expected "" matches a response without the claim.
         if (state) FUZZ_CHECK(r->state().value_or(std::string_view()) == *state);
         FUZZ_CHECK(r->claims().aud().empty() || r->claims().has_audience(key_id));
+        FUZZ_CHECK(((ctl >> 2) & 3u) != 1u || r->claims().has_audience(key_id));  // no kid: aud names the key
         FUZZ_CHECK(r->issuer() == std::optional<std::string_view>(issuer));
         FUZZ_CHECK(!r->claims().get(id_site::claim::err));
         FUZZ_CHECK(details.code == sentinel.code && details.message == sentinel.message);
@@ -162,7 +165,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // The same target again.
     id_site::error_details again_details = sentinel;
-    const auto again = w.app->handle_callback(target, nonces, state, dp ? &again_details : nullptr);
+    const auto again = w.app->handle_callback(target, nonces, binding, dp ? &again_details : nullptr);
     FUZZ_CHECK(!again);
     if (r)
         FUZZ_CHECK(again.error() == apiauth::make_error_code(errc::nonce_replayed));

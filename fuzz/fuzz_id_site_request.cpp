@@ -212,15 +212,15 @@ void check_parse(const world& w, std::string_view target, const apiauth::result<
 
 // An accepted request answered: the matching application (whose store issued the request's jti)
 // accepts the answer once, the other refuses it; the replay's error answer maps back to 11005.
-// `state` is what the application expects (nullopt: no check).
+// `state` is what the application expects (id_site::unbound: no check).
 struct expectation {
     id_site::status status;
     std::string_view account;
     bool is_new;
 };
 
-void check_answer(const world& w, const id_site::site_request& req, const expectation& e,
-                  std::optional<std::string_view> state, apiauth::stores::memory_nonce_store& app_nonces)
+void check_answer(const world& w, const id_site::site_request& req, const expectation& e, id_site::state_binding state,
+                  apiauth::stores::memory_nonce_store& app_nonces)
 {
     const int i = index_of(*req.application());
     const auto resp =
@@ -271,7 +271,7 @@ void check_error_answer(const world& w, const id_site::refused_request& refused,
     const auto& app = *w.app[i];
     if (er->size() > app.options().max_callback_size) return;
     id_site::error_details d;
-    const auto got = app.handle_callback(*er, app_nonces, std::nullopt, &d);
+    const auto got = app.handle_callback(*er, app_nonces, id_site::unbound, &d);
     FUZZ_CHECK(!got && got.error() == code(id_site::errc_for_code(c)));
     FUZZ_CHECK(d.code == c && d.status == 400 && d.message == id_site::message_for(c));
 }
@@ -308,7 +308,8 @@ void raw(const world& w, unsigned ctl, std::string_view in)
                  {.status = r->logout() ? id_site::status::logout : id_site::status::authenticated,
                   .account = "https://api.example/accounts/1",
                   .is_new = false},
-                 r->state(), app_nonces);
+                 r->state() ? id_site::state_binding(*r->state()) : id_site::state_binding(id_site::unbound),
+                 app_nonces);
 }
 
 void flow(const world& w, unsigned ctl, std::string_view in)
@@ -353,7 +354,9 @@ void flow(const world& w, unsigned ctl, std::string_view in)
     static constexpr id_site::status statuses[3] = {id_site::status::authenticated, id_site::status::registered,
                                                     id_site::status::logout};
     check_answer(w, *r, {.status = statuses[(ctl >> 4) % 3u], .account = account, .is_new = (ctl & 64u) != 0},
-                 (ctl & 128u) && !state.empty() ? std::optional<std::string_view>(state) : std::nullopt, app_nonces);
+                 (ctl & 128u) && !state.empty() ? id_site::state_binding(state)
+                                                : id_site::state_binding(id_site::unbound),
+                 app_nonces);
 
     id_site::refused_request replayed;
     const auto again = w.site->parse_request(target, w.dir, site_nonces, &replayed);

@@ -526,7 +526,10 @@ exit_code run_callback(const context& ctx, const callback_options& opt)
     const std::optional<std::string_view> expected =
         opt.state_given->count() > 0 ? std::optional<std::string_view>(opt.state) : std::nullopt;
     id_site::error_details details;
-    const auto a = app->handle_callback(target, nonces, expected, &details);
+    // Without --state the operator asked for no binding: the report says "state not checked".
+    const auto a = app->handle_callback(
+        target, nonces, expected ? id_site::state_binding(*expected) : id_site::state_binding(id_site::unbound),
+        &details);
 
     r.row("callback", target_summary(target, "jwtResponse"));
     r.row("policy", "key " + quoted(std::string_view(opt.key.key_id)) +

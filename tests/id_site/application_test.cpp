@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ namespace id_site_application_test {
 using apiauth::errc;
 using apiauth::id_site::application;
 using apiauth::id_site::status;
+using apiauth::id_site::unbound;
 using apiauth::stores::memory_nonce_store;
 using apiauth::test::b64;
 using apiauth::test::b64d;
@@ -110,9 +112,36 @@ TEST_CASE("id_site application: make refuses a configuration it cannot use", "[i
     CHECK(refused([](auto& o) { o.base_url = "https://login.example.com/?a=1"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.base_url = "https://login.example.com/#f"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.request_lifetime = 0s; }) == name(errc::invalid_configuration));
+    // Bounded to a day, so that now + lifetime (the request's exp) cannot overflow.
+    CHECK(refused([](auto& o) { o.request_lifetime = std::chrono::seconds::max(); }) ==
+          name(errc::invalid_configuration));
+    CHECK(refused([](auto& o) { o.request_lifetime = apiauth::id_site::max_lifetime + 1s; }) ==
+          name(errc::invalid_configuration));
+    CHECK(refused([](auto& o) { o.request_lifetime = apiauth::id_site::max_lifetime; }) == "ok");
     CHECK(refused([](auto& o) { o.api_key_id = "\xff"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.application_href = "\xff"; }) == name(errc::invalid_configuration));
     CHECK(refused([](auto& o) { o.login_site_issuer = "\xff"; }) == name(errc::invalid_configuration));
+}
+
+TEST_CASE("id_site application: the API key secret is kept only as the key, its copy wiped (DESIGN.md: "
+          "secrets wiped)",
+          "[id_site][application][wipe]")
+{
+    manual_clock clock;
+    auto o = options(clock);
+    REQUIRE(o.api_key_secret.size() > 15);  // on the heap, not in the string's inline buffer
+    // The string's buffer moves with it into the application: watch it there.
+    const char* buffer = o.api_key_secret.data();
+    auto made = application::make(std::move(o));
+    REQUIRE(outcome(made) == "ok");
+    const application app = std::move(*made);
+    CHECK(app.options().api_key_secret.empty());
+    CHECK(std::string_view(buffer, secret.size()) == std::string(secret.size(), '\0'));
+    // The key still signs requests and verifies answers.
+    memory_nonce_store nonces(1000, clock.fn());
+    auto r = app.build_redirect_url({.callback_uri = callback}, nonces);
+    REQUIRE(outcome(r) == "ok");
+    CHECK(outcome(app.handle_callback(target(response(r->jti)), nonces, "")) == "ok");
 }
 
 TEST_CASE("id_site application: the redirect URL carries a signed jwtRequest (research §1)", "[id_site][application]")
@@ -218,7 +247,7 @@ TEST_CASE("id_site application: the Stormpath vectors are accepted in their wind
     for (const std::string* token : {&vector_kid, &vector_aud}) {
         memory_nonce_store nonces(1000, clock.fn());
         issue(nonces, vector_irt);
-        auto a = app.handle_callback(target(*token), nonces);
+        auto a = app.handle_callback(target(*token), nonces, unbound);
         REQUIRE(outcome(a) == "ok");
         CHECK(a->status() == status::registered);
         CHECK(a->account_href() == std::optional<std::string_view>(account));
@@ -228,7 +257,7 @@ TEST_CASE("id_site application: the Stormpath vectors are accepted in their wind
         CHECK_FALSE(a->state().has_value());
         CHECK(a->claims().jti() == std::optional<std::string_view>("436vkkHgk1x3057pCPqTah"));
         // §3: the nonce is consumed; the same callback again is a replay.
-        CHECK(outcome(app.handle_callback(target(*token), nonces)) == name(errc::nonce_replayed));
+        CHECK(outcome(app.handle_callback(target(*token), nonces, unbound)) == name(errc::nonce_replayed));
     }
 }
 
@@ -243,13 +272,13 @@ TEST_CASE("id_site application: the vector with any one byte changed is refused"
         for (std::size_t i = 0; i < token->size(); ++i) {
             std::string t = *token;
             t[i] = t[i] == 'A' ? 'B' : (t[i] == '.' ? 'x' : 'A');
-            const auto r = app.handle_callback(target(t), nonces);
+            const auto r = app.handle_callback(target(t), nonces, unbound);
             INFO("byte " << i);
             CHECK_FALSE(r.has_value());
         }
     }
     // Nothing was consumed by the refusals.
-    CHECK(outcome(app.handle_callback(target(vector_kid), nonces)) == "ok");
+    CHECK(outcome(app.handle_callback(target(vector_kid), nonces, unbound)) == "ok");
 }
 
 TEST_CASE("id_site application: the callback target", "[id_site][application]")
@@ -259,24 +288,31 @@ TEST_CASE("id_site application: the callback target", "[id_site][application]")
     memory_nonce_store nonces(1000, clock.fn());
     issue(nonces, "n1");
     const std::string t = response("n1");
-    CHECK(outcome(app.handle_callback("/idsite/callback", nonces)) == name(errc::missing_parameter));
-    CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=", nonces)) == name(errc::missing_parameter));
-    CHECK(outcome(app.handle_callback("/idsite/callback?jwtresponse=" + t, nonces)) == name(errc::missing_parameter));
+    CHECK(outcome(app.handle_callback("/idsite/callback", nonces, unbound)) == name(errc::missing_parameter));
+    CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=", nonces, unbound)) ==
+          name(errc::missing_parameter));
+    CHECK(outcome(app.handle_callback("/idsite/callback?jwtresponse=" + t, nonces, unbound)) ==
+          name(errc::missing_parameter));
     // python 2.0.8 took query.split('=')[1]; a second jwtResponse is refused, whichever comes first.
-    CHECK(outcome(app.handle_callback(target(t) + "&jwtResponse=" + t, nonces)) == name(errc::duplicate_parameter));
-    CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%zz", nonces)) == name(errc::malformed_form_body));
-    CHECK(outcome(app.handle_callback("/idsite/callback?a b", nonces)) == name(errc::malformed_form_body));
-    CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%FF", nonces)) == name(errc::form_invalid_utf8));
+    CHECK(outcome(app.handle_callback(target(t) + "&jwtResponse=" + t, nonces, unbound)) ==
+          name(errc::duplicate_parameter));
+    CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%zz", nonces, unbound)) ==
+          name(errc::malformed_form_body));
+    CHECK(outcome(app.handle_callback("/idsite/callback?a b", nonces, unbound)) == name(errc::malformed_form_body));
+    CHECK(outcome(app.handle_callback("/idsite/callback?jwtResponse=%FF", nonces, unbound)) ==
+          name(errc::form_invalid_utf8));
     // A '?' inside the fragment does not start a query (RFC 3986 §3.5).
-    CHECK(outcome(app.handle_callback("/idsite/callback#x?jwtResponse=" + t, nonces)) == name(errc::missing_parameter));
-    CHECK(outcome(app.handle_callback(target(t) + "&a=1&a=2", nonces)) == name(errc::duplicate_parameter));
-    CHECK(outcome(app.handle_callback(target(t) + std::string(9000, 'a'), nonces)) == name(errc::header_too_large));
-    CHECK(outcome(app.handle_callback(target("not.a.jwt"), nonces)) != "ok");
+    CHECK(outcome(app.handle_callback("/idsite/callback#x?jwtResponse=" + t, nonces, unbound)) ==
+          name(errc::missing_parameter));
+    CHECK(outcome(app.handle_callback(target(t) + "&a=1&a=2", nonces, unbound)) == name(errc::duplicate_parameter));
+    CHECK(outcome(app.handle_callback(target(t) + std::string(9000, 'a'), nonces, unbound)) ==
+          name(errc::header_too_large));
+    CHECK(outcome(app.handle_callback(target("not.a.jwt"), nonces, unbound)) != "ok");
     // An absolute URL, other parameters around it, and a percent-encoded token are all one token.
     std::string encoded = t;
     encoded.replace(encoded.find('.'), 1, "%2E");
     CHECK(outcome(app.handle_callback("https://app.example.com/idsite/callback?x=1&jwtResponse=" + encoded + "&y=2",
-                                      nonces)) == "ok");
+                                      nonces, unbound)) == "ok");
 }
 
 TEST_CASE("id_site application: no other kind of token is accepted as a jwtResponse", "[id_site][application]")
@@ -297,10 +333,10 @@ TEST_CASE("id_site application: no other kind of token is accepted as a jwtRespo
     {
         issue(nonces, "n1");
         CHECK(outcome(app.handle_callback(
-                  target(response("n1", {}, R"({"typ":"at+jwt","alg":"HS256","kid":")" + key_id + "\"}")), nonces)) ==
-              name(errc::wrong_token_type));
+                  target(response("n1", {}, R"({"typ":"at+jwt","alg":"HS256","kid":")" + key_id + "\"}")), nonces,
+                  unbound)) == name(errc::wrong_token_type));
         CHECK(outcome(app.handle_callback(target(response("n1", {}, R"({"alg":"HS256","kid":")" + key_id + "\"}")),
-                                          nonces)) ==
+                                          nonces, unbound)) ==
               name(errc::wrong_token_type));  // typ is required: Stormpath always sent JWT
     }
     SECTION("a response minted for another application")
@@ -308,17 +344,17 @@ TEST_CASE("id_site application: no other kind of token is accepted as a jwtRespo
         issue(nonces, "n1");
         // Its own kid: not a key of this application.
         CHECK(outcome(app.handle_callback(
-                  target(response("n1", {{"aud", other_key_id}}, response_header(other_key_id), other_secret)),
-                  nonces)) == name(errc::unknown_key));
+                  target(response("n1", {{"aud", other_key_id}}, response_header(other_key_id), other_secret)), nonces,
+                  unbound)) == name(errc::unknown_key));
         // This application's kid, the other's secret.
-        CHECK(outcome(app.handle_callback(target(response("n1", {}, response_header(), other_secret)), nonces)) ==
-              name(errc::bad_signature));
+        CHECK(outcome(app.handle_callback(target(response("n1", {}, response_header(), other_secret)), nonces,
+                                          unbound)) == name(errc::bad_signature));
         // The older aud form, the other's secret.
         CHECK(outcome(app.handle_callback(
                   target(response("n1", {{"aud", other_key_id}}, R"({"typ":"JWT","alg":"HS256"})", other_secret)),
-                  nonces)) == name(errc::bad_signature));
+                  nonces, unbound)) == name(errc::bad_signature));
         // Signed with this secret but addressed to another key id.
-        CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", other_key_id}})), nonces)) ==
+        CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", other_key_id}})), nonces, unbound)) ==
               name(errc::wrong_audience));
         CHECK(*nonces.consume("n1"));
     }
@@ -327,13 +363,39 @@ TEST_CASE("id_site application: no other kind of token is accepted as a jwtRespo
         issue(nonces, "n1");
         const std::string none = b64(R"({"typ":"JWT","alg":"none","kid":")" + key_id + "\"}") + "." +
                                  apiauth::test::split(response("n1")).payload + ".";
-        CHECK(outcome(app.handle_callback(target(none), nonces)) == name(errc::unsupported_algorithm));
+        CHECK(outcome(app.handle_callback(target(none), nonces, unbound)) == name(errc::unsupported_algorithm));
         CHECK(outcome(app.handle_callback(
-                  target(response("n1", {}, R"({"typ":"JWT","alg":"HS512","kid":")" + key_id + "\"}")), nonces)) ==
-              name(errc::algorithm_mismatch));
-        CHECK(outcome(app.handle_callback(target(response("n1", {}, R"({"typ":"JWT","alg":"HS256","kid":7})")),
-                                          nonces)) == name(errc::jws_invalid_header));
+                  target(response("n1", {}, R"({"typ":"JWT","alg":"HS512","kid":")" + key_id + "\"}")), nonces,
+                  unbound)) == name(errc::algorithm_mismatch));
+        CHECK(outcome(app.handle_callback(target(response("n1", {}, R"({"typ":"JWT","alg":"HS256","kid":7})")), nonces,
+                                          unbound)) == name(errc::jws_invalid_header));
     }
+}
+
+TEST_CASE("id_site application: a response names this key by its kid header or else by aud (research §2.1)",
+          "[id_site][application][aud]")
+{
+    manual_clock clock;
+    const application app = make_app(clock);
+    memory_nonce_store nonces(1000, clock.fn());
+    issue(nonces, "n1");
+    const std::string no_kid = R"({"typ":"JWT","alg":"HS256"})";
+    // Neither a kid nor an aud: nothing says the response is addressed to this key.
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", nullptr}}, no_kid)), nonces, unbound)) ==
+          name(errc::missing_claim));
+    // No kid, an aud naming another key (signed with this secret): not addressed here.
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", other_key_id}}, no_kid)), nonces, unbound)) ==
+          name(errc::wrong_audience));
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", nlohmann::json::array()}}, no_kid)), nonces,
+                                      unbound)) == name(errc::missing_claim));
+    // The kid alone names the key (the Stormpath vector's kid form has no aud) ...
+    CHECK(outcome(app.handle_callback(target(response("n1", {{"aud", nullptr}})), nonces, unbound)) == "ok");
+    // ... and the older form, no kid and aud naming this key, is accepted too.
+    issue(nonces, "n2");
+    CHECK(outcome(app.handle_callback(target(response("n2", {}, no_kid)), nonces, unbound)) == "ok");
+    issue(nonces, "n3");
+    CHECK(outcome(app.handle_callback(target(response("n3", {{"aud", {other_key_id, key_id}}}, no_kid)), nonces,
+                                      unbound)) == "ok");
 }
 
 TEST_CASE("id_site application: claims of a response (research §2.1, §2.2)", "[id_site][application]")
@@ -343,7 +405,7 @@ TEST_CASE("id_site application: claims of a response (research §2.1, §2.2)", "
     memory_nonce_store nonces(1000, clock.fn());
     const auto check = [&](nlohmann::json extra) {
         issue(nonces, "n");
-        const auto r = app.handle_callback(target(response("n", std::move(extra))), nonces);
+        const auto r = app.handle_callback(target(response("n", std::move(extra))), nonces, unbound);
         (void)nonces.consume("n");
         return outcome(r);
     };
@@ -365,12 +427,13 @@ TEST_CASE("id_site application: claims of a response (research §2.1, §2.2)", "
     CHECK(check({{"state", 3}}) == name(errc::invalid_claim_type));
 
     issue(nonces, "n2");
-    auto a = app.handle_callback(target(response("n2", {{"isNewSub", true}, {"status", "REGISTERED"}})), nonces);
+    auto a =
+        app.handle_callback(target(response("n2", {{"isNewSub", true}, {"status", "REGISTERED"}})), nonces, unbound);
     REQUIRE(outcome(a) == "ok");
     CHECK(a->is_new_account());
     CHECK(a->status() == status::registered);
     issue(nonces, "n3");
-    a = app.handle_callback(target(response("n3", {{"sub", nullptr}, {"status", "LOGOUT"}})), nonces);
+    a = app.handle_callback(target(response("n3", {{"sub", nullptr}, {"status", "LOGOUT"}})), nonces, unbound);
     REQUIRE(outcome(a) == "ok");
     CHECK(a->status() == status::logout);
     CHECK_FALSE(a->account_href().has_value());
@@ -383,21 +446,21 @@ TEST_CASE("id_site application: exp with leeway, iss when configured", "[id_site
     memory_nonce_store nonces(1000, clock.fn());
     issue(nonces, "n");
     clock.set(t0 + 60 + 4);
-    CHECK(outcome(app.handle_callback(target(response("n")), nonces)) == "ok");
+    CHECK(outcome(app.handle_callback(target(response("n")), nonces, unbound)) == "ok");
     issue(nonces, "n2");
     clock.set(t0 + 60 + 5);
-    CHECK(outcome(app.handle_callback(target(response("n2")), nonces)) == name(errc::token_expired));
+    CHECK(outcome(app.handle_callback(target(response("n2")), nonces, unbound)) == name(errc::token_expired));
     clock.set(t0 - 6);
-    CHECK(outcome(app.handle_callback(target(response("n2")), nonces)) == name(errc::token_issued_in_future));
+    CHECK(outcome(app.handle_callback(target(response("n2")), nonces, unbound)) == name(errc::token_issued_in_future));
 
     clock.set(t0);
     auto o = options(clock);
     o.login_site_issuer = site;
     auto strict = application::make(o);
     REQUIRE(strict.has_value());
-    CHECK(outcome(strict->handle_callback(target(response("n2", {{"iss", site + "/"}})), nonces)) ==
+    CHECK(outcome(strict->handle_callback(target(response("n2", {{"iss", site + "/"}})), nonces, unbound)) ==
           name(errc::wrong_issuer));
-    CHECK(outcome(strict->handle_callback(target(response("n2")), nonces)) == "ok");
+    CHECK(outcome(strict->handle_callback(target(response("n2")), nonces, unbound)) == "ok");
 }
 
 TEST_CASE("id_site application: state is compared when the application expects one", "[id_site][application]")
@@ -418,11 +481,49 @@ TEST_CASE("id_site application: state is compared when the application expects o
     // An expected empty state is the absent one (build_redirect_url leaves an empty state out).
     issue(nonces, "e");
     CHECK(outcome(app.handle_callback(target(response("e")), nonces, "")) == "ok");
-    // Without an expectation, any state is accepted and returned.
+    // With the named opt-out (id_site::unbound), any state is accepted and returned.
     issue(nonces, "m");
-    a = app.handle_callback(target(response("m", {{"state", "anything"}})), nonces);
+    a = app.handle_callback(target(response("m", {{"state", "anything"}})), nonces, unbound);
     REQUIRE(outcome(a) == "ok");
     CHECK(a->state() == std::optional<std::string_view>("anything"));
+}
+
+// handle_callback without a state binding, or with an empty optional, does not compile: leaving the
+// check out is written down as id_site::unbound.
+template <class App, class Nonces>
+concept callback_without_binding = requires(const App& a, Nonces& n)
+{
+    a.handle_callback(std::string_view(), n);
+};
+template <class App, class Nonces>
+concept callback_with_nullopt = requires(const App& a, Nonces& n)
+{
+    a.handle_callback(std::string_view(), n, std::nullopt);
+};
+
+TEST_CASE("id_site application: an attacker's own response replayed into a victim's browser is refused "
+          "(login CSRF, RFC 6749 §10.12, RFC 6819 §4.4.1.8)",
+          "[id_site][application][state]")
+{
+    // The binding is a required parameter: no call leaves it out by default.
+    CHECK_FALSE(callback_without_binding<application, memory_nonce_store>);
+    CHECK_FALSE(callback_with_nullopt<application, memory_nonce_store>);
+
+    manual_clock clock;
+    const application app = make_app(clock);
+    memory_nonce_store nonces(1000, clock.fn());
+    // The attacker starts a login of their own at this application (their browser keeps
+    // "attacker-state"), logs in at the login site, and keeps the answer instead of following it.
+    auto attacker = app.build_redirect_url({.callback_uri = callback, .state = "attacker-state"}, nonces);
+    REQUIRE(outcome(attacker) == "ok");
+    const std::string attackers_answer = target(response(
+        attacker->jti, {{"sub", "https://api.stormpath.com/v1/accounts/ATTACKER"}, {"state", "attacker-state"}}));
+    // The victim's browser is sent to the callback with it: its own session kept another state
+    // (or none at all, when it never started a login: the empty state).
+    CHECK(outcome(app.handle_callback(attackers_answer, nonces, "victims-state")) == name(errc::state_mismatch));
+    CHECK(outcome(app.handle_callback(attackers_answer, nonces, "")) == name(errc::state_mismatch));
+    // Nothing was consumed: in the attacker's own browser, the answer is the attacker's login.
+    CHECK(outcome(app.handle_callback(attackers_answer, nonces, "attacker-state")) == "ok");
 }
 
 TEST_CASE("id_site application: irt must be a live request this application issued (research §3)",
@@ -432,15 +533,15 @@ TEST_CASE("id_site application: irt must be a live request this application issu
     const application app = make_app(clock);
     memory_nonce_store nonces(1000, clock.fn());
     // Never issued.
-    CHECK(outcome(app.handle_callback(target(response("made-up")), nonces)) == name(errc::nonce_replayed));
+    CHECK(outcome(app.handle_callback(target(response("made-up")), nonces, unbound)) == name(errc::nonce_replayed));
     // Issued, then expired in the store while the response itself is still valid.
     REQUIRE(*nonces.issue("short", 10s));
     clock.set(t0 + 11);
-    CHECK(outcome(app.handle_callback(target(response("short")), nonces)) == name(errc::nonce_replayed));
+    CHECK(outcome(app.handle_callback(target(response("short")), nonces, unbound)) == name(errc::nonce_replayed));
     // A store that cannot answer fails closed.
     clock.set(t0);
     failing_nonce_store down;
-    CHECK(outcome(app.handle_callback(target(response("short")), down)) == name(errc::store_unavailable));
+    CHECK(outcome(app.handle_callback(target(response("short")), down, unbound)) == name(errc::store_unavailable));
 }
 
 TEST_CASE("id_site application: an err claim is a typed error with its message (research §2.1, python#201)",
@@ -469,7 +570,7 @@ TEST_CASE("id_site application: an err claim is a typed error with its message (
                                                       {"message", "The session on ID Site has timed out."},
                                                       {"moreInfo", "mailto:support@stormpath.com"},
                                                       {"status", 401}}),
-                                           nonces, std::nullopt, &d);
+                                           nonces, unbound, &d);
         INFO(code);
         CHECK(outcome(r) == name(e));
         CHECK(apiauth::id_site::is_login_site_error(r.error()));
@@ -481,20 +582,21 @@ TEST_CASE("id_site application: an err claim is a typed error with its message (
     }
     // Malformed err objects never crash: members of the wrong type are left empty.
     apiauth::id_site::error_details d;
-    CHECK(outcome(app.handle_callback(err_token({{"code", "12001"}, {"message", 5}}), nonces, std::nullopt, &d)) ==
+    CHECK(outcome(app.handle_callback(err_token({{"code", "12001"}, {"message", 5}}), nonces, unbound, &d)) ==
           name(errc::id_site_error));
     CHECK(d.code == 0);
     CHECK(d.message.empty());
-    CHECK(outcome(app.handle_callback(err_token(nlohmann::json::object()), nonces)) == name(errc::id_site_error));
-    CHECK(outcome(app.handle_callback(err_token("timed out"), nonces)) == name(errc::invalid_claim_type));
+    CHECK(outcome(app.handle_callback(err_token(nlohmann::json::object()), nonces, unbound)) ==
+          name(errc::id_site_error));
+    CHECK(outcome(app.handle_callback(err_token("timed out"), nonces, unbound)) == name(errc::invalid_claim_type));
     CHECK_FALSE(apiauth::id_site::is_login_site_error(errc::invalid_claim_type));
     CHECK_FALSE(apiauth::id_site::is_login_site_error(errc::nonce_replayed));
     CHECK_FALSE(apiauth::id_site::is_login_site_error(std::make_error_code(std::errc::io_error)));
-    CHECK(outcome(app.handle_callback(err_token(nlohmann::json::array({1})), nonces)) ==
+    CHECK(outcome(app.handle_callback(err_token(nlohmann::json::array({1})), nonces, unbound)) ==
           name(errc::invalid_claim_type));
     // An err token signed with another key is a bad signature first.
     nlohmann::json c = {{"iss", app_href}, {"exp", t0 + 60}, {"err", {{"code", 12001}}}};
-    CHECK(outcome(app.handle_callback(target(hs256(response_header(), c.dump(), other_secret)), nonces)) ==
+    CHECK(outcome(app.handle_callback(target(hs256(response_header(), c.dump(), other_secret)), nonces, unbound)) ==
           name(errc::bad_signature));
 }
 

@@ -25,6 +25,7 @@ using apiauth::id_site::login_site;
 using apiauth::id_site::memory_application_directory;
 using apiauth::id_site::refused_request;
 using apiauth::id_site::status;
+using apiauth::id_site::unbound;
 using apiauth::stores::memory_nonce_store;
 using apiauth::test::b64;
 using apiauth::test::b64d;
@@ -114,6 +115,16 @@ TEST_CASE("id_site login_site: make and register_application refuse what they ca
     CHECK(outcome(login_site::make({.issuer = site, .sso_path = "sso"})) == name(errc::invalid_configuration));
     CHECK(outcome(login_site::make({.issuer = site, .iat_window = 0s})) == name(errc::invalid_configuration));
     CHECK(outcome(login_site::make({.issuer = site, .response_lifetime = -1s})) == name(errc::invalid_configuration));
+    // Bounded to a day, so that now + duration (a response's exp, the nonce's lifetime of twice
+    // the window) cannot overflow.
+    const auto huge = std::chrono::seconds::max();
+    const auto day = apiauth::id_site::max_lifetime;
+    CHECK(outcome(login_site::make({.issuer = site, .iat_window = huge})) == name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .response_lifetime = huge})) == name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .iat_window = day + 1s})) == name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .response_lifetime = day + 1s})) ==
+          name(errc::invalid_configuration));
+    CHECK(outcome(login_site::make({.issuer = site, .iat_window = day, .response_lifetime = day})) == "ok");
     auto s = login_site::make({.issuer = site});
     REQUIRE(s.has_value());
     CHECK(outcome(s->register_application({key_id, secret, app_href, {}})) == name(errc::invalid_configuration));
@@ -122,6 +133,29 @@ TEST_CASE("id_site login_site: make and register_application refuse what they ca
     CHECK(outcome(s->register_application({key_id, secret, app_href, {""}})) == name(errc::invalid_configuration));
     CHECK(outcome(s->register_application({key_id, "short", app_href, {callback}})) == name(errc::weak_key));
     CHECK(outcome(s->register_application({key_id, secret, app_href, {callback}})) == "ok");
+}
+
+TEST_CASE("id_site login_site: a registration's secret is kept only as the key, its copy wiped (DESIGN.md: "
+          "secrets wiped)",
+          "[id_site][login_site][wipe]")
+{
+    fixture f;
+    apiauth::id_site::application_registration reg{.api_key_id = other_key_id,
+                                                   .api_key_secret = other_secret,
+                                                   .href = "https://api.example.com/applications/other",
+                                                   .callback_uris = {callback}};
+    REQUIRE(reg.api_key_secret.size() > 15);  // on the heap, not in the string's inline buffer
+    // The string's buffer moves with the registration into the site_application: watch it there.
+    const char* buffer = reg.api_key_secret.data();
+    auto a = f.site_.register_application(std::move(reg));
+    REQUIRE(outcome(a) == "ok");
+    CHECK(std::string_view(buffer, other_secret.size()) == std::string(other_secret.size(), '\0'));
+    // The key still verifies the application's requests.
+    f.apps.add(*a);
+    const std::string t = sso(
+        request_token(request_claims({{"iss", other_key_id}, {"sub", "https://api.example.com/applications/other"}}),
+                      R"({"typ":"JWT","alg":"HS256"})", other_secret));
+    CHECK(outcome(f.parse(t)) == "ok");
 }
 
 TEST_CASE("id_site login_site: a request from id_site::application, answered and accepted once",
@@ -197,7 +231,7 @@ TEST_CASE("id_site login_site: the jti is single use, a replay can be answered w
     CHECK(c["err"]["message"] == std::string(apiauth::id_site::message_for(11005)));
     for (const char* absent : {"aud", "irt", "sub", "status"}) CHECK_FALSE(c.contains(absent));
     apiauth::id_site::error_details d;
-    CHECK(outcome(f.app.handle_callback(*err, f.app_nonces, std::nullopt, &d)) == name(errc::id_site_token_reused));
+    CHECK(outcome(f.app.handle_callback(*err, f.app_nonces, unbound, &d)) == name(errc::id_site_token_reused));
     CHECK(d.code == 11005);
     // Only an answerable refusal can be answered.
     CHECK(outcome(f.site_.build_error_response({}, errc::nonce_replayed)) == name(errc::invalid_configuration));
@@ -212,9 +246,37 @@ TEST_CASE("id_site login_site: the jti is single use, a replay can be answered w
     custom.message = "timed out";
     auto timeout = f.site_.build_error_response(refused, errc::bad_signature, custom);
     REQUIRE(timeout.has_value());
-    CHECK(outcome(f.app.handle_callback(*timeout, f.app_nonces, std::nullopt, &d)) ==
-          name(errc::id_site_session_timed_out));
+    CHECK(outcome(f.app.handle_callback(*timeout, f.app_nonces, unbound, &d)) == name(errc::id_site_session_timed_out));
     CHECK(d.message == "timed out");
+}
+
+TEST_CASE("id_site login_site: one application cannot spend another's jti, whatever its key id holds "
+          "(research §1.4)",
+          "[id_site][login_site][tenants]")
+{
+    // Key ids may hold a space: "tenant" + ' ' + "a VICTIMJTI" was "tenant a" + ' ' + "VICTIMJTI".
+    fixture f;
+    const auto add = [&](const std::string& id, const std::string& key_secret, const std::string& href) {
+        auto a = f.site_.register_application(
+            {.api_key_id = id, .api_key_secret = key_secret, .href = href, .callback_uris = {callback}});
+        REQUIRE(outcome(a) == "ok");
+        f.apps.add(*a);
+    };
+    const std::string secret_a(32, 'A'), secret_b(32, 'B');
+    add("tenant a", secret_a, "https://api.example.com/applications/a");
+    add("tenant", secret_b, "https://api.example.com/applications/b");
+    const auto req = [&](const std::string& iss, const std::string& jti, const std::string& key_secret,
+                         const std::string& href) {
+        return sso(request_token(request_claims({{"iss", iss}, {"sub", href}, {"jti", jti}}),
+                                 R"({"typ":"JWT","alg":"HS256"})", key_secret));
+    };
+    CHECK(outcome(f.parse(req("tenant", "a VICTIMJTI", secret_b, "https://api.example.com/applications/b"))) == "ok");
+    CHECK(outcome(f.parse(req("tenant a", "VICTIMJTI", secret_a, "https://api.example.com/applications/a"))) == "ok");
+    // Each is still single use.
+    CHECK(outcome(f.parse(req("tenant a", "VICTIMJTI", secret_a, "https://api.example.com/applications/a"))) ==
+          name(errc::nonce_replayed));
+    CHECK(outcome(f.parse(req("tenant", "a VICTIMJTI", secret_b, "https://api.example.com/applications/b"))) ==
+          name(errc::nonce_replayed));
 }
 
 TEST_CASE("id_site login_site: logout requests go to /sso/logout and answer LOGOUT", "[id_site][login_site]")
@@ -228,7 +290,7 @@ TEST_CASE("id_site login_site: logout requests go to /sso/logout and answer LOGO
     const auto c = nlohmann::json::parse(b64d(apiauth::test::split(url->substr(url->find('=') + 1)).payload));
     CHECK_FALSE(c.contains("sub"));
     CHECK(c["status"] == "LOGOUT");
-    auto a = f.app.handle_callback(*url, f.app_nonces);
+    auto a = f.app.handle_callback(*url, f.app_nonces, unbound);
     REQUIRE(outcome(a) == "ok");
     CHECK(a->status() == status::logout);
     CHECK(outcome(f.site_.build_response(*req, {.status = status::authenticated})) ==
@@ -245,7 +307,7 @@ TEST_CASE("id_site login_site: the answer keeps cb_uri's own query and fragment"
     REQUIRE(outcome(url) == "ok");
     CHECK(url->rfind("https://app.example.com/cb?x=1&jwtResponse=", 0) == 0);
     CHECK(url->substr(url->size() - 4) == "#top");
-    CHECK(outcome(f.app.handle_callback(*url, f.app_nonces)) == "ok");
+    CHECK(outcome(f.app.handle_callback(*url, f.app_nonces, unbound)) == "ok");
 
     // An empty query, and a fragment without a query.
     for (const auto& [cb, start, end] :
@@ -263,7 +325,7 @@ TEST_CASE("id_site login_site: the answer keeps cb_uri's own query and fragment"
         CHECK(u->rfind(start, 0) == 0);
         CHECK(u->substr(u->size() - end.size()) == end);
         CHECK(u->find('#') == (end.empty() ? std::string::npos : u->size() - end.size()));
-        CHECK(outcome(f.app.handle_callback(*u, f.app_nonces)) == "ok");
+        CHECK(outcome(f.app.handle_callback(*u, f.app_nonces, unbound)) == "ok");
     }
 }
 

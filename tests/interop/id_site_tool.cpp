@@ -191,8 +191,9 @@ private:
         std::optional<std::string> expected;
         if (a.contains("expected_state")) expected = a.at("expected_state").get<std::string>();
         id_site::error_details d;
-        auto r = expected ? app_->handle_callback(target, app_nonces_, std::string_view(*expected), &d)
-                          : app_->handle_callback(target, app_nonces_, std::nullopt, &d);
+        const id_site::state_binding binding =
+            expected ? id_site::state_binding(*expected) : id_site::state_binding(id_site::unbound);
+        auto r = app_->handle_callback(target, app_nonces_, binding, &d);
         if (!r) {
             json e = error(r.error());
             if (d.code != 0)

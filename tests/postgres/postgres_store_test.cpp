@@ -214,6 +214,23 @@ TEST_CASE("postgres: two migrations 002 at once both succeed: the second finds t
     CHECK(env.pool->migrate().has_value());
 }
 
+TEST_CASE("postgres: a store over a null pool is store_unavailable, never a dereference (as the Redis stores)",
+          "[postgres][null]")
+{
+    const postgres_api_key_store s(nullptr);
+    CHECK(s.pool() == nullptr);
+    const auto looked = s.lookup("acme_sk_1");
+    REQUIRE_FALSE(looked.has_value());
+    CHECK(looked.error() == apiauth::errc::store_unavailable);
+    postgres_api_key_store w(nullptr);
+    CHECK(w.list("owner").error() == apiauth::errc::store_unavailable);
+    CHECK(w.disable("acme_sk_1", apiauth::stores::any_owner, std::chrono::sys_seconds{}).error() ==
+          apiauth::errc::store_unavailable);
+    CHECK(w.enable("acme_sk_1", apiauth::stores::any_owner).error() == apiauth::errc::store_unavailable);
+    CHECK(w.remove("acme_sk_1", apiauth::stores::any_owner).error() == apiauth::errc::store_unavailable);
+    CHECK(w.replace_verifier("acme_sk_1", {}, {}).error() == apiauth::errc::store_unavailable);
+}
+
 TEST_CASE("postgres: postgres_pool::make refuses a configuration it cannot use", "[postgres]")
 {
     const auto refused = [](auto change) {

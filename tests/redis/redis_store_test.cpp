@@ -440,6 +440,78 @@ TEST_CASE("fail closed: refused AUTH, a denied command (ACL) and an OOM error re
     }
 }
 
+TEST_CASE("fail closed: a server that may evict keys (maxmemory-policy other than noeviction) is refused, so a "
+          "revocation or a nonce is never silently dropped",
+          "[redis][eviction]")
+{
+    const auto until = std::chrono::floor<std::chrono::seconds>(system_clock::now()) + 60s;
+    const auto refused = [&](redis_options o) {
+        const auto pool = make_pool(std::move(o));
+        redis_nonce_store nonces{pool};
+        redis_revocation_store revoked{pool};
+        const milliseconds bound = 5s;
+        unavailable_within([&] { return nonces.issue("n", 60s); }, bound);
+        unavailable_within([&] { return nonces.consume("n"); }, bound);
+        unavailable_within([&] { return revoked.is_revoked("j"); }, bound);
+        unavailable_within([&] { return revoked.revoke("j", until); }, bound);
+        CHECK(pool->open_connections() == 0);  // each connection was closed after its check
+    };
+    const auto served = [&](redis_options o) {
+        const auto pool = make_pool(std::move(o));
+        redis_nonce_store nonces{pool};
+        redis_revocation_store revoked{pool};
+        CHECK(*nonces.issue("n", 60s));
+        CHECK(*nonces.consume("n"));
+        REQUIRE(revoked.revoke("j", until).has_value());
+        CHECK(*revoked.is_revoked("j"));
+    };
+    for (const char* policy : {"volatile-lru", "allkeys-lru", "volatile-ttl", "allkeys-random"}) {
+        DYNAMIC_SECTION("maxmemory-policy " << policy << ": refused")
+        {
+            redis_server server{redis_server::transport::unix_socket, {"--maxmemory-policy", policy}};
+            refused(server.options());
+            // Only an explicit opt-out serves it.
+            redis_options o = server.options();
+            o.verify_noeviction = false;
+            served(o);
+        }
+    }
+    SECTION("maxmemory-policy noeviction (Redis' default): served")
+    {
+        redis_server server{redis_server::transport::unix_socket, {"--maxmemory-policy", "noeviction"}};
+        served(server.options());
+        redis_server default_policy;
+        served(default_policy.options());
+    }
+    SECTION("an ACL user denied CONFIG: refused unless verify_noeviction is turned off")
+    {
+        redis_server server{redis_server::transport::unix_socket, {"--requirepass", "s3cret"}};
+        {
+            raw_client admin{server.options()};
+            REQUIRE(admin.status({"AUTH", "s3cret"}) == "OK");
+            REQUIRE(admin.status({"ACL", "SETUSER", "app", "on", ">app-pw", "~apiauth:*", "+@all", "-config"}) == "OK");
+        }
+        redis_options o = server.options();
+        o.username = "app";
+        o.password = "app-pw";
+        refused(o);
+        o.verify_noeviction = false;
+        served(o);
+    }
+    SECTION("a policy changed to allkeys-lru on a live server: the next new connection is refused")
+    {
+        redis_server server;
+        redis_options o = server.options();
+        o.max_connections = 1;
+        const auto pool = make_pool(o);
+        redis_nonce_store nonces{pool};
+        CHECK(*nonces.issue("n", 60s));
+        raw_client admin{o};
+        REQUIRE(admin.status({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}) == "OK");
+        refused(o);
+    }
+}
+
 TEST_CASE("fault: a killed server (SIGKILL) makes every call store_unavailable within the timeouts, and a new "
           "server on the same socket serves again",
           "[redis][fault]")

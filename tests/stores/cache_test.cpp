@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <stdexcept>
 #include <thread>
 
 namespace stores_cache_test {
@@ -117,6 +118,27 @@ TEST_CASE("cache: a store failure is passed on and never cached, so recovery is 
     // Once cached, an outage of the store does not matter until ttl.
     store.down = true;
     CHECK(what(apiauth::verify_api_key(T0, cache, ring, policy())) == "ok");
+}
+
+TEST_CASE("cache: an injected clock that throws fails closed, never terminates (lookup is noexcept; DESIGN.md "
+          "principle 1)",
+          "[stores][cache][clock]")
+{
+    probe_store store;
+    const pepper_ring ring = ring_v1();
+    REQUIRE(store.inner.insert(record_of(T0, ring)));
+    std::atomic<bool> broken{false};
+    cached_api_key_store cache(store, {.clock = [&] {
+                                   if (broken) throw std::runtime_error("clock");
+                                   return std::chrono::steady_clock::time_point{} + 1h;
+                               }});
+    CHECK(what(apiauth::verify_api_key(T0, cache, ring, policy())) == "ok");
+    broken = true;
+    const auto r = cache.lookup(record_of(T0, ring).key_id);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::store_unavailable);
+    CHECK(what(apiauth::verify_api_key(T0, cache, ring, policy())) == what(errc::store_unavailable));
+    CHECK(store.lookups == 1);  // the store is not asked without a time to cache its answer by
 }
 
 TEST_CASE("cache: disable, delete and rotation through the cache take effect at once", "[stores][cache]")

@@ -88,6 +88,40 @@ TEST_CASE("memory_nonce_store: an expired id is gone", "[stores][nonce]")
     CHECK_FALSE(yes(s.consume("z")));
 }
 
+TEST_CASE("memory_nonce_store: a lifetime that is not positive changes nothing (the nonce_store contract, "
+          "as redis_nonce_store)",
+          "[stores][nonce][zero]")
+{
+    manual_clock clock;
+    memory_nonce_store s(100, clock.fn());
+    // A consumed id issued for 0 s (or less) stays consumed: it is not accepted a second time.
+    REQUIRE(yes(s.issue("n", 300s)));
+    REQUIRE(yes(s.consume("n")));
+    CHECK(yes(s.issue("n", 0s)));  // not held: true, as Redis' EXISTS answers, but nothing recorded
+    CHECK_FALSE(yes(s.consume("n")));
+    CHECK(yes(s.issue("n", -5s)));
+    CHECK_FALSE(yes(s.consume("n")));
+    // A live unconsumed id is held: false, and it stays live for its own lifetime.
+    REQUIRE(yes(s.issue("m", 300s)));
+    CHECK_FALSE(yes(s.issue("m", 0s)));
+    CHECK(yes(s.consume("m")));
+    // A fresh id: true, nothing recorded.
+    CHECK(yes(s.issue("fresh", 0s)));
+    CHECK_FALSE(yes(s.consume("fresh")));
+    CHECK(s.size() == 2);
+}
+
+TEST_CASE("memory_nonce_store: a huge lifetime is taken as the longest kept, never overflowing",
+          "[stores][nonce][huge]")
+{
+    manual_clock clock;
+    memory_nonce_store s(100, clock.fn());
+    CHECK(yes(s.issue("forever", std::chrono::seconds::max())));
+    clock.seconds = t0 + std::chrono::duration_cast<std::chrono::seconds>(std::chrono::hours(24 * 365 * 99)).count();
+    CHECK(yes(s.consume("forever")));
+    CHECK(memory_nonce_store::longest_lifetime == std::chrono::hours(24 * 36525));
+}
+
 TEST_CASE("memory_nonce_store: ids are bounded in length", "[stores][nonce]")
 {
     memory_nonce_store s(100);

@@ -17,6 +17,7 @@
 #include <apiauth/jose/jwt.hpp>
 #include <apiauth/stores/nonce.hpp>
 
+#include <apiauth/detail/simdjson.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -33,6 +34,27 @@
 #include <utility>
 #include <vector>
 
+namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site {
+
+// Whether the JOSE header of `token` has a `kid` member. Called only on a token whose signature
+// verified, so its header is strict base64url of a JSON object with unique names (jws::verify);
+// should it not parse, the answer is false, which asks the more of the response (an `aud`). The
+// buffer and parser are the thread's, reused: no allocation after a thread's first call.
+inline bool header_has_kid(std::string_view token)
+{
+    const std::string_view h = token.substr(0, token.find('.'));
+    thread_local std::string buf;
+    buf.assign(encoding::base64url::decoded_size_max(h.size()) + simdjson::SIMDJSON_PADDING, '\0');
+    const auto n = encoding::base64url::decode(h, std::as_writable_bytes(std::span(buf)));
+    if (!n) return false;
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::object o;
+    if (parser.parse(buf.data(), *n, false).get_object().get(o) != simdjson::SUCCESS) return false;
+    return o.at_key("kid").error() == simdjson::SUCCESS;
+}
+
+}  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site
+
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site {
 
 /** How an application talks to its login site. Strings are owned; built once. */
@@ -41,6 +63,7 @@ struct application_options {
     std::string api_key_id;
     /// The client API key's secret: its UTF-8 bytes, as given, are the HS256 key of both
     /// directions (research §0; not base64-decoded). At least 32 octets (weak_key).
+    /// application::make wipes its copy once the key is built: options() shows it empty.
     std::string api_key_secret;
     /// The application's href: `sub` of every request.
     std::string application_href;
@@ -50,7 +73,7 @@ struct application_options {
     /// When not empty, a response's `iss` must equal it exactly (wrong_issuer).
     std::string login_site_issuer{};
     /// How long a request may take to come back: its `exp` and the lifetime of its `jti` in the
-    /// nonce store (Stormpath's SDKs kept nonces 300 s).
+    /// nonce store (Stormpath's SDKs kept nonces 300 s). Positive, at most id_site::max_lifetime.
     std::chrono::seconds request_lifetime{300};
     /// Clock skew allowed on a response's exp, nbf and iat (Python's SDK allowed 2 s).
     std::chrono::seconds leeway{5};
@@ -78,6 +101,44 @@ struct redirect_options {
 struct redirect {
     std::string url;  ///< `<base_url>/sso[/logout]?jwtRequest=<JWT>`: answer 302 with it as Location
     std::string jti;  ///< the request id, recorded in the nonce store as issued
+};
+
+/** The type of id_site::unbound: handle_callback's named opt-out of the `state` check. */
+struct unbound_t {
+    explicit constexpr unbound_t(int) noexcept {}
+};
+
+/** Skip handle_callback's `state` check. Only for an application that binds the login to the
+    browser that started it some other way (e.g. it keeps the request's `jti` in that browser's
+    session and checks `in_response_to()` against it): without a binding, an attacker's own
+    jwtResponse, sent to a victim's browser, logs the victim into the attacker's account
+    (login CSRF; RFC 6749 §10.12, RFC 6819 §4.4.1.8). */
+inline constexpr unbound_t unbound{0};
+
+/** What handle_callback checks a response's `state` against: the value this browser's session
+    kept when it built the redirect (redirect_options::state), or id_site::unbound. Made
+    implicitly from a string_view, a string or a string literal (viewed, not copied: it must
+    outlive the call), or from id_site::unbound; there is no default and no empty optional, so
+    leaving the check out is always written down. */
+class state_binding {
+public:
+    /// Check `state` against `expected` (an empty one: `state` must be absent or empty).
+    constexpr state_binding(std::string_view expected) noexcept : expected_(expected), bound_(true) {}  // NOLINT
+    /// The same, from a string literal or C string.
+    constexpr state_binding(const char* expected) noexcept : state_binding(std::string_view(expected)) {}  // NOLINT
+    /// The same, from a string (viewed).
+    state_binding(const std::string& expected) noexcept : state_binding(std::string_view(expected)) {}  // NOLINT
+    state_binding(std::nullptr_t) = delete;
+    /// No check: see id_site::unbound.
+    constexpr state_binding(unbound_t) noexcept {}  // NOLINT
+    /// True when `state` is checked.
+    constexpr bool bound() const noexcept { return bound_; }
+    /// The expected state (empty when not bound).
+    constexpr std::string_view expected() const noexcept { return expected_; }
+
+private:
+    std::string_view expected_{};
+    bool bound_ = false;
 };
 
 class application;
@@ -113,12 +174,15 @@ private:
     build_redirect_url signs a request (HS256 with the API key secret; header `{"alg":"HS256",
     "typ":"JWT"}` as every Stormpath SDK wrote it, no kid) with `iss sub cb_uri jti iat exp` and
     the options given, and records its `jti` in a nonce store. handle_callback verifies the
-    answer and consumes that `jti` once.
+    answer, checks that its `state` is the one this browser's session kept (required: the
+    login is bound to the browser that started it; id_site::unbound is the named opt-out), and
+    consumes that `jti` once.
 
     What tells the three kinds of token apart, so that none is accepted as another (each swap
-    is tested): a response has a `kid` header (or `aud`) naming this key, `irt` and `status`,
-    and is `typ` JWT; a request has none of `irt`, `status`, `err`, and no `kid`; an access
-    token is `typ` at+jwt (wrong_token_type here). The application's own request reflected back
+    is tested): a response has a `kid` header naming this key, or else an `aud` naming it
+    (one of the two is required), `irt` and `status`, and is `typ` JWT; a request has none of
+    `irt`, `status`, `err`, and no `kid`; an access token is `typ` at+jwt (wrong_token_type
+    here). The application's own request reflected back
     lacks `irt` (missing_claim); a response minted for another application's key names another
     kid (unknown_key) or does not verify with this secret (bad_signature).
 */
@@ -126,14 +190,17 @@ class application {
 public:
     /** An application for `o`. invalid_configuration for an empty key id or href, a key id or
         href that is not UTF-8, a base URL that is not an absolute http(s) URL without query or
-        fragment, or a non-positive request lifetime; weak_key for a secret under 32 octets.
+        fragment, or a request lifetime that is not positive or is over max_lifetime (a day);
+        weak_key for a secret under 32 octets. The secret is kept only as the key: `o`'s copy
+        is wiped (crypto::wipe) whatever the outcome, and options().api_key_secret is empty.
         Never throws. */
     static result<application> make(application_options o) noexcept
     {
+        const detail::id_site::wipe_on_exit wipe_secret(o.api_key_secret);
         try {
             if (o.api_key_id.empty() || o.application_href.empty() || o.request_lifetime.count() <= 0 ||
-                !detail::is_utf8(o.api_key_id) || !detail::is_utf8(o.application_href) ||
-                !detail::is_utf8(o.login_site_issuer))
+                o.request_lifetime > max_lifetime || !detail::is_utf8(o.api_key_id) ||
+                !detail::is_utf8(o.application_href) || !detail::is_utf8(o.login_site_issuer))
                 return errc::invalid_configuration;
             const auto base = boost::urls::parse_absolute_uri(o.base_url);
             if (!base || base->has_query() || base->has_fragment() ||
@@ -143,6 +210,7 @@ public:
             while (!root.empty() && root.back() == '/') root.pop_back();
             auto k = jose::key::from_secret(jose::algorithm::hs256, o.api_key_secret, o.api_key_id);
             if (!k) return k.error();
+            crypto::wipe(o.api_key_secret);  // the key is made; the application keeps no other copy
             auto keys = jose::key_set(*k);
             jose::jwt::policy p{.issuer = o.login_site_issuer,
                                 .typ = "JWT",
@@ -243,20 +311,26 @@ public:
 
         Order: over max_callback_size, header_too_large; the target's query (after the first
         '?', before a '#') as a form (malformed_form_body, form_invalid_utf8, too_many_parameters,
-        duplicate_parameter); `jwtResponse` exactly once
-        (duplicate_parameter; absent or empty: missing_parameter); the JWT (jose's order: typ
-        JWT, the key named by kid, HS256 only, signature, claims; `exp` required, leeway);
-        `aud`, when present, must name this key (wrong_audience); an `err` claim becomes the
-        errc of its Stormpath code (errc_for_code), its members copied into `*details` when
-        given; `irt` and `status` required (missing_claim), status one of the three
-        (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); when
-        `expected_state` is given, `state` (absent: empty) must equal it, compared in constant
-        time (state_mismatch); last, `irt` consumed from `nonces` (nonce_replayed when it was not
-        issued here, was consumed before, or expired; the store's error on an outage). Nothing
-        is consumed when an earlier check fails. Never throws. */
+        duplicate_parameter); `jwtResponse` exactly once (duplicate_parameter; absent or empty:
+        missing_parameter); the JWT (jose's order: typ JWT, the key named by kid, HS256 only,
+        signature, claims; `exp` required, leeway); without a `kid` header, `aud` is required
+        (missing_claim); `aud`, when present, must name this key (wrong_audience); an `err`
+        claim becomes the errc of its Stormpath code (errc_for_code), its members copied into
+        `*details` when given; `irt` and `status` required (missing_claim), status one of the
+        three (invalid_claim_type); `sub` required unless LOGOUT (missing_claim); `state`
+        (absent: empty) must equal `expected_state`, the value this browser's session kept when
+        it built the redirect, compared in constant time (state_mismatch), unless
+        `expected_state` is id_site::unbound; last, `irt` consumed from `nonces` (nonce_replayed
+        when it was not issued here, was consumed before, or expired; the store's error on an
+        outage). Nothing is consumed when an earlier check fails. Never throws.
+
+        The `state` binding is required (there is no default): `irt` proves only that this
+        application asked the login site for a login, not that this browser did, so without it
+        an attacker's own response, replayed into a victim's browser, logs the victim in as
+        the attacker (login CSRF, RFC 6749 §10.12; RFC 6819 §4.4.1.8). Pass id_site::unbound
+        only when the login is bound to the browser some other way. */
     template <stores::nonce_store Nonces>
-    result<assertion> handle_callback(std::string_view callback_target, Nonces& nonces,
-                                      std::optional<std::string_view> expected_state = std::nullopt,
+    result<assertion> handle_callback(std::string_view callback_target, Nonces& nonces, state_binding expected_state,
                                       error_details* details = nullptr) const noexcept
     {
         try {
@@ -273,7 +347,7 @@ public:
 
             auto v = verifier_->verify(*token);
             if (!v) return v.error();
-            return finish(std::move(*v), nonces, expected_state, details);
+            return finish(std::move(*v), detail::id_site::header_has_kid(*token), nonces, expected_state, details);
         } catch (const std::bad_alloc&) {
             return std::make_error_code(std::errc::not_enough_memory);
         } catch (...) {
@@ -281,7 +355,7 @@ public:
         }
     }
 
-    /// The options the application was made with.
+    /// The options the application was made with, but api_key_secret, which is empty (wiped).
     const application_options& options() const noexcept { return opt_; }
 
 private:
@@ -293,10 +367,14 @@ private:
     }
 
     template <stores::nonce_store Nonces>
-    result<assertion> finish(jose::jwt::verified&& v, Nonces& nonces, std::optional<std::string_view> expected_state,
+    result<assertion> finish(jose::jwt::verified&& v, bool has_kid, Nonces& nonces, state_binding expected_state,
                              error_details* details) const
     {
         const jose::jwt::claims& c = v.claims();
+        // A response names this key by its kid header (research §2.1) or, in the older form,
+        // by `aud`: one of the two is required, so that nothing but a response addressed to
+        // this key is taken as one.
+        if (!has_kid && c.aud().empty()) return errc::missing_claim;
         if (!c.aud().empty() && !c.has_audience(opt_.api_key_id)) return errc::wrong_audience;
         if (const auto err = c.get(claim::err)) {
             error_details d;
@@ -311,10 +389,11 @@ private:
         const auto s = parse_status(*st);
         if (!s) return errc::invalid_claim_type;
         if (*s != status::logout && (!c.sub() || c.sub()->empty())) return errc::missing_claim;
-        if (expected_state) {
+        if (expected_state.bound()) {
             // An absent state is the empty one: build_redirect_url leaves an empty state out.
             const std::string_view got = c.get(claim::state).value_or(std::string_view());
-            if (!crypto::equal(detail::as_bytes(got), detail::as_bytes(*expected_state))) return errc::state_mismatch;
+            if (!crypto::equal(detail::as_bytes(got), detail::as_bytes(expected_state.expected())))
+                return errc::state_mismatch;
         }
         auto consumed = nonces.consume(*irt);
         if (!consumed) return consumed.error();

@@ -4,6 +4,7 @@
 #define APIAUTH_ID_SITE_CLAIMS_HPP
 
 #include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/detail/json_writer.hpp>
 #include <apiauth/detail/utf8.hpp>
 #include <apiauth/error.hpp>
@@ -12,6 +13,7 @@
 
 #include <apiauth/detail/simdjson.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +21,12 @@
 #include <system_error>
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE::id_site {
+
+/** The longest duration an ID Site make() accepts, a day: application_options::request_lifetime,
+    login_site_options::iat_window and response_lifetime (invalid_configuration above it). A
+    login takes minutes (Stormpath's SDKs: 300 s, a 60 s window); the bound keeps now + duration
+    far from overflow. */
+inline constexpr std::chrono::seconds max_lifetime = std::chrono::hours(24);
 
 /// What a login ended in: a response's `status` claim (research §2.1).
 enum class status {
@@ -204,6 +212,18 @@ inline void append_raw_member(std::string& out, std::string_view name, std::stri
     out += ':';
     out += value;
 }
+
+// Wipes a secret held in a std::string when it goes out of scope, whichever way a make() leaves.
+class wipe_on_exit {
+public:
+    explicit wipe_on_exit(std::string& s) noexcept : s_(s) {}
+    wipe_on_exit(const wipe_on_exit&) = delete;
+    wipe_on_exit& operator=(const wipe_on_exit&) = delete;
+    ~wipe_on_exit() { crypto::wipe(s_); }
+
+private:
+    std::string& s_;
+};
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::detail::id_site
 

@@ -4,6 +4,7 @@
 #define APIAUTH_ID_SITE_LOGIN_SITE_HPP
 
 #include <apiauth/config.hpp>
+#include <apiauth/crypto/compare.hpp>
 #include <apiauth/crypto/random.hpp>
 #include <apiauth/detail/bytes.hpp>
 #include <apiauth/detail/utf8.hpp>
@@ -48,9 +49,11 @@ struct login_site_options {
     /// The path requests arrive at; logout requests at `<sso_path>/logout` (research §1.1).
     std::string sso_path = "/sso";
     /// A request's `iat` may be this far from now, either way (Stormpath's 60 s skew window,
-    /// research §1.4); it is also the leeway on a request's `exp` when it has one.
+    /// research §1.4); it is also the leeway on a request's `exp` when it has one. Positive, at
+    /// most id_site::max_lifetime.
     std::chrono::seconds iat_window{60};
-    /// `exp` - `iat` of responses: how long an application has to receive one.
+    /// `exp` - `iat` of responses: how long an application has to receive one. Positive, at
+    /// most id_site::max_lifetime.
     std::chrono::seconds response_lifetime{60};
     /// Longest request target accepted (header_too_large).
     std::size_t max_request_size = 8 * 1024;
@@ -61,7 +64,8 @@ struct login_site_options {
 /** An application as the login site knows it: its client API key and where it may be sent. */
 struct application_registration {
     std::string api_key_id;                  ///< the key id: a request's `iss`, a response's `kid` and `aud`
-    std::string api_key_secret;              ///< the HS256 key of both directions (its UTF-8 bytes; ≥ 32 octets)
+    std::string api_key_secret;              ///< the HS256 key of both directions (its UTF-8 bytes; ≥ 32 octets);
+                                             ///< register_application wipes its copy once the key is built
     std::string href;                        ///< the application's href: a request's `sub` must equal it
     std::vector<std::string> callback_uris;  ///< `cb_uri` must equal one exactly (callback_uri_not_allowed)
 };
@@ -211,12 +215,14 @@ struct response_options {
 class login_site {
 public:
     /** A login site for `o`: invalid_configuration for an empty or non-UTF-8 issuer, an
-        sso_path not starting with '/', or non-positive durations. Never throws. */
+        sso_path not starting with '/', or durations that are not positive or are over
+        max_lifetime (a day). Never throws. */
     static result<login_site> make(login_site_options o) noexcept
     {
         try {
             if (o.issuer.empty() || !detail::is_utf8(o.issuer) || o.sso_path.empty() || o.sso_path.front() != '/' ||
-                o.iat_window.count() <= 0 || o.response_lifetime.count() <= 0)
+                o.iat_window.count() <= 0 || o.response_lifetime.count() <= 0 || o.iat_window > max_lifetime ||
+                o.response_lifetime > max_lifetime)
                 return errc::invalid_configuration;
             while (o.sso_path.size() > 1 && o.sso_path.back() == '/') o.sso_path.pop_back();
             return login_site(std::move(o));
@@ -227,9 +233,11 @@ public:
 
     /** An application ready for a directory: its key built once (weak_key under 32 octets),
         its verifier built with this site's policy. invalid_configuration for an empty or
-        non-UTF-8 key id or href, or no callback URI. Never throws. */
+        non-UTF-8 key id or href, or no callback URI. The secret is kept only as the key:
+        `reg`'s copy is wiped (crypto::wipe) whatever the outcome. Never throws. */
     result<std::shared_ptr<const site_application>> register_application(application_registration reg) const noexcept
     {
+        const detail::id_site::wipe_on_exit wipe_secret(reg.api_key_secret);
         try {
             if (reg.api_key_id.empty() || reg.href.empty() || reg.callback_uris.empty() ||
                 !detail::is_utf8(reg.api_key_id) || !detail::is_utf8(reg.href))
@@ -240,6 +248,7 @@ public:
             // request that names one (the SAML variant, §1.5) name only this key.
             auto k = jose::key::from_secret(jose::algorithm::hs256, reg.api_key_secret, reg.api_key_id);
             if (!k) return k.error();
+            crypto::wipe(reg.api_key_secret);  // the key is made; the application keeps no other copy
             jose::jwt::policy p{.issuer = reg.api_key_id,
                                 .typ = "JWT",
                                 .leeway = opt_.iat_window,
@@ -280,8 +289,9 @@ public:
         cb_uri` required, `iat` at most iat_window ahead, `exp` when present); a `irt`,
         `status` or `err` claim, wrong_token_type; `sub` not the application's href,
         wrong_audience; `cb_uri` not registered, callback_uri_not_allowed; `iat` more than
-        iat_window ago, token_expired; last, `<key id> <jti>` recorded in `nonces` for twice the
-        window (a second sight: nonce_replayed; a jti too long for the store, token_too_large).
+        iat_window ago, token_expired; last, `<length of key id>:<key id><jti>` recorded in
+        `nonces` for twice the window, one id per application and jti whatever characters the
+        key id holds (a second sight: nonce_replayed; a jti too long for the store, token_too_large).
         When the signature verified and the request fits the application (its kind, sub and a
         registered cb_uri) but is refused for its time (expired, not yet valid, issued in the
         future) or as a replay, `*refused` (if given) holds what build_error_response needs to
@@ -346,9 +356,11 @@ public:
             const double now = seconds_now();
             if (now - *c.iat() > static_cast<double>(opt_.iat_window.count())) return answerable(errc::token_expired);
             // Per application (one cannot spend another's ids), and long enough that the request
-            // is refused by its iat before the id is forgotten.
-            std::string id(a.api_key_id());
-            id += ' ';
+            // is refused by its iat before the id is forgotten. The key id is length-prefixed, so
+            // that no two (key id, jti) pairs make one id: key ids may hold any character.
+            std::string id = std::to_string(a.api_key_id().size());
+            id += ':';
+            id += a.api_key_id();
             id += *c.jti();
             auto fresh = nonces.issue(id, 2 * opt_.iat_window + std::chrono::seconds(1));
             if (!fresh) return fresh.error();

@@ -71,11 +71,17 @@ public:
     cached_api_key_store& operator=(const cached_api_key_store&) = delete;
 
     /** The record with `key_id` (a null pointer for none), from memory while fresh, else from
-        the store. The store's errors are passed on and not cached.
+        the store. The store's errors are passed on and not cached; an injected clock that
+        throws fails closed with store_unavailable (the store is not asked).
         @par Specification research/api-keys.md §8.5 step 6. */
     result<std::shared_ptr<const api_key_record>> lookup(std::string_view key_id) const noexcept
     {
-        const auto t = now();
+        time_point t;
+        try {
+            t = now();
+        } catch (...) {  // the injected clock: noexcept here, so it must not escape
+            return errc::store_unavailable;
+        }
         shard& s = shard_for(key_id);
         std::uint64_t generation = 0;
         try {

@@ -650,26 +650,36 @@ public:
     memory_nonce_store(const memory_nonce_store&) = delete;
     memory_nonce_store& operator=(const memory_nonce_store&) = delete;
 
+    /// The longest lifetime kept, 100 years: a longer one is taken as this (now + lifetime,
+    /// compared with the clock's nanoseconds, must stay before 2262).
+    static constexpr std::chrono::seconds longest_lifetime = std::chrono::hours(24 * 36525);
+
     /** Record `id` for `lifetime` (see the class comment): true when recorded, false when a
         live unconsumed entry holds it. A consumed id issued again is live again (its expiry
-        never moves earlier). token_too_large, store_unavailable (full, or the clock threw),
-        not_enough_memory; never throws. */
+        never moves earlier). A lifetime that is not positive records nothing and changes
+        nothing (it would expire at once): true unless a live unconsumed entry holds the id, as
+        redis_nonce_store answers. A lifetime over longest_lifetime (100 years) is taken as
+        100 years, so that now + lifetime cannot overflow. token_too_large, store_unavailable
+        (full, or the clock threw), not_enough_memory; never throws. */
     result<bool> issue(std::string_view id, std::chrono::seconds lifetime) noexcept
     {
         try {
             if (id.empty() || id.size() > max_nonce_size) return errc::token_too_large;
             auto& s = set_.shard_for(id);
             const auto t = set_.now();
-            const auto until = std::chrono::ceil<std::chrono::seconds>(t) + lifetime;
             const std::unique_lock lock(s.mutex);
             set_.drop_expired(s, t);
-            if (const auto it = s.entries.find(id); it != s.entries.end()) {
-                if (!it->second.extra) return false;  // live and not consumed
+            const auto it = s.entries.find(id);
+            const bool held = it != s.entries.end() && !it->second.extra;  // live and not consumed
+            // Expires at once: nothing to hold, and a consumed entry stays consumed.
+            if (lifetime <= std::chrono::seconds::zero()) return !held;
+            if (held) return false;
+            const auto until = std::chrono::ceil<std::chrono::seconds>(t) + std::min(lifetime, longest_lifetime);
+            if (it != s.entries.end()) {
                 set_.extend(s, it, until);
                 it->second.extra = false;
                 return true;
             }
-            if (lifetime <= std::chrono::seconds::zero()) return true;  // expires at once: nothing to hold
             if (s.entries.size() >= set_.per_shard()) return errc::store_unavailable;
             set_.insert(s, id, until);
             return true;

@@ -236,6 +236,16 @@ class postgres_api_key_store;
     found dead (the server restarted) is replaced once within the same call,
     and every idle connection is closed with it.
 
+    That retry resends the statement. A connection is taken for dead only when
+    the server closed it, so the statement almost never ran; but if a write did
+    run and commit before the connection broke (the server went away between
+    its commit and the reply), the retry sees its effect: a create answers
+    key_conflict for the key it just created, a disable or delete is idempotent
+    and answers as if done (a delete answers false, none). The error is then
+    misleading but fails closed (nothing is accepted that should not be); a
+    caller that must know re-reads the record. rotate's transaction is retried
+    only when BEGIN itself failed, so it never runs twice.
+
     Thread-safety: every member may be called from many threads at once. After
     fork(), a child makes its own pool: connections are never shared between
     processes.
@@ -551,7 +561,8 @@ private:
     }
 
     /* One statement on a pooled connection, retried once on a new connection when the pooled
-       one turned out dead (the server restarted); the lease is returned healthy. */
+       one turned out dead (the server restarted); the lease is returned healthy. A write that
+       did commit before the connection died is sent again (see the class comment). */
     template <std::size_t N>
     detail::pg_result run(const char* statement, const std::array<const char*, N>& values) noexcept
     {
@@ -596,7 +607,8 @@ private:
 */
 class postgres_api_key_store {
 public:
-    /// A store over `pool`'s database and table (apply postgres_pool::migrate once first).
+    /// A store over `pool`'s database and table (apply postgres_pool::migrate once first). A null
+    /// pool makes every call store_unavailable, as the Redis stores do.
     explicit postgres_api_key_store(std::shared_ptr<postgres_pool> pool) noexcept : pool_(std::move(pool)) {}
 
     /** The record with `key_id`: a null pointer when there is none (or the id is longer than a
@@ -606,6 +618,7 @@ public:
     {
         char id[api_key_record_bounds::max_key_id + 1];
         if (!c_string(key_id, id)) return std::shared_ptr<const api_key_record>();
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_result r = pool_->run("apiauth_lookup", std::array<const char*, 1>{id});
         if (!r) return errc::store_unavailable;
         if (PQntuples(r.get()) == 0) return std::shared_ptr<const api_key_record>();
@@ -623,6 +636,7 @@ public:
     result<void> create(const api_key_record& r)
     {
         if (auto c = check_storable(r); !c) return c;
+        if (!pool_) return errc::store_unavailable;
         row_params p(r);
         const detail::pg_result res = pool_->run("apiauth_insert", p.values);
         if (!res) return errc::store_unavailable;
@@ -645,6 +659,7 @@ public:
     {
         const std::string o(owner);
         if (o.find('\0') != std::string::npos) return std::vector<api_key_listing>();
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_result r = pool_->run("apiauth_list", std::array<const char*, 1>{o.c_str()});
         if (!r) return errc::store_unavailable;
         std::vector<api_key_listing> out;
@@ -685,6 +700,7 @@ public:
                         std::chrono::sys_seconds old_until)
     {
         if (auto c = check_storable(replacement); !c) return c;
+        if (!pool_) return errc::store_unavailable;
         const std::string id(key_id);
         row_params p(replacement);
         const detail::pg_number until = detail::pg_seconds(old_until);
@@ -719,6 +735,7 @@ public:
     result<std::size_t> rewrap(const pepper_ring& ring, std::size_t batch)
     {
         if (ring.size() == 0) return errc::invalid_configuration;
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_number current(ring.current_version());
         const detail::pg_number limit(static_cast<std::int64_t>(std::min<std::size_t>(batch, 1'000'000)));
         // A row changed between the SELECT and its compare-and-set is skipped; if every row of a
@@ -814,6 +831,7 @@ private:
             o.assign(*owner);
         }
         const char* who = owner ? o.c_str() : nullptr;
+        if (!pool_) return errc::store_unavailable;
         const detail::pg_result r = time ? pool_->run(statement, std::array<const char*, 3>{id, who, time->c_str()})
                                          : pool_->run(statement, std::array<const char*, 2>{id, who});
         if (!r) return errc::store_unavailable;
@@ -851,6 +869,7 @@ private:
     {
         char id[api_key_record_bounds::max_key_id + 1];
         if (!c_string(key_id, id)) return false;
+        if (!pool_) return result<bool>(boost::system::in_place_error, make_error_code(errc::store_unavailable));
         const auto exp_mac = detail::pg_mac_text(expected.mac), new_mac = detail::pg_mac_text(replacement.mac);
         const auto prev_mac = previous ? detail::pg_mac_text(previous->mac) : std::array<char, 67>{};
         const detail::pg_number epv(expected.pepper_version), ewv(expected.wrap_version),

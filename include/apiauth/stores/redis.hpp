@@ -1,6 +1,8 @@
 // apiauth/stores/redis.hpp — the nonce store, the revocation store and the API key store shared
 // by a fleet of server processes through Redis (hiredis). Optional: nothing else in apiauth
-// includes it; link apiauth::redis (apiauth::apiauth and hiredis) to use it.
+// includes it; link apiauth::redis (apiauth::apiauth and hiredis) to use it. The server must run
+// with `maxmemory-policy noeviction` (Redis' default): each new connection checks it, and the
+// stores refuse to serve otherwise (redis_options::verify_noeviction).
 #ifndef APIAUTH_STORES_REDIS_HPP
 #define APIAUTH_STORES_REDIS_HPP
 
@@ -76,6 +78,15 @@ struct redis_options {
     std::chrono::milliseconds command_timeout{250};
     /// How long a call waits for a free connection when max_connections are all in use.
     std::chrono::milliseconds acquire_timeout{250};
+    /** Check, on each new connection, that the server never evicts keys: `CONFIG GET
+        maxmemory-policy` must answer `noeviction`. Under any other policy (volatile-*,
+        allkeys-*) a server at maxmemory silently drops revocations and nonces, so a revoked
+        token would verify and a consumed nonce could be issued again: the connection is
+        refused, and every call fails closed (store_unavailable). A server that denies CONFIG
+        (an ACL user without it, a managed Redis that renames it) is refused too, since the
+        policy cannot be known. Turn this off only where the policy is guaranteed some other way
+        (a managed service configured with noeviction that denies CONFIG). */
+    bool verify_noeviction = true;
 };
 
 namespace detail {
@@ -149,6 +160,20 @@ inline bool redis_connection_was_dead(const redisContext& c, int error) noexcept
     return c.err == REDIS_ERR_EOF || (c.err == REDIS_ERR_IO && (error == EPIPE || error == ECONNRESET));
 }
 
+// `CONFIG GET maxmemory-policy` answers ["maxmemory-policy", "noeviction"]: the server never
+// evicts a key (it refuses writes with OOM at maxmemory instead). False for any other policy, an
+// error reply (NOPERM, an unknown or renamed command) or no reply.
+inline bool redis_never_evicts(redisContext& c) noexcept
+{
+    const char* argv[] = {"CONFIG", "GET", "maxmemory-policy"};
+    const std::size_t lengths[] = {6, 3, 16};
+    const redis_reply r(static_cast<redisReply*>(redisCommandArgv(&c, 3, argv, lengths)));
+    if (!r || c.err != 0 || r->type != REDIS_REPLY_ARRAY || r->elements != 2) return false;
+    const redisReply* v = r->element[1];
+    return v != nullptr && (v->type == REDIS_REPLY_STRING || v->type == REDIS_REPLY_STATUS) &&
+           std::string_view(v->str, v->len) == "noeviction";
+}
+
 }  // namespace detail
 
 class redis_nonce_store;
@@ -160,13 +185,24 @@ class redis_api_key_store;
     hiredis contexts belong to one thread each; the pool lends one to each call and takes it
     back. It opens connections lazily (none at construction, so a server that is down at
     start-up is no error) up to redis_options::max_connections; a call that finds them all
-    lent waits at most acquire_timeout. A connection that saw an I/O error, a timeout or a
-    protocol error is closed, and the next call makes a new one: the stores recover by
-    themselves when the server comes back. A pooled connection found dead on its first use
-    (EOF, EPIPE, ECONNRESET: the server restarted, or closed an idle client) is replaced once
-    within the same call, and every other idle connection is closed with it (it reached the
-    same server); a timeout is never retried. SIGPIPE is blocked in the calling thread
-    during each exchange, so a vanished server cannot end the process.
+    lent waits at most acquire_timeout. Each new connection is authenticated, selects its
+    database and, unless redis_options::verify_noeviction is off, checks that the server's
+    maxmemory-policy is noeviction (else it is closed and the call fails closed with
+    store_unavailable: the check runs per connection, not once per pool, so that a server
+    restarted or failed over with another policy is caught when the pool reconnects to it; a
+    policy changed with CONFIG SET on a live server is seen by the next new connection). A
+    connection that saw an I/O error, a timeout or a protocol error is closed, and the next
+    call makes a new one: the stores recover by themselves when the server comes back. A
+    pooled connection found dead on its first use (EOF, EPIPE, ECONNRESET: the server
+    restarted, or closed an idle client) is replaced once within the same call, and every
+    other idle connection is closed with it (it reached the same server); a timeout is never
+    retried. That retry resends the command: the connection is taken for dead only when the
+    server had closed it, so the command almost never reached it; but if a write did run
+    before the connection broke, the retry sees its effect and answers misleadingly, yet
+    closed: an issue answers false (held) for the id it just recorded, a consume false for the
+    id it just consumed (that login then fails; nothing is accepted twice), a revoke is
+    idempotent. SIGPIPE is blocked in the calling thread during each exchange, so a vanished
+    server cannot end the process.
 
     Thread-safety: every member may be called from many threads at once. After fork(), a child
     makes its own pool: connections are never shared between processes. Memory: apiauth's own
@@ -234,7 +270,9 @@ private:
 
     // Sends one command (every argument binary-safe: hiredis sends its length) and returns
     // its reply; null on any failure to get one (no connection, I/O error, timeout, protocol
-    // error, out of memory). An error reply is a reply: the caller judges its type.
+    // error, out of memory). An error reply is a reply: the caller judges its type. A pooled
+    // connection found dead is replaced and the command resent once (a write that did run is
+    // then seen by the resend: see the class comment).
     detail::redis_reply command(std::initializer_list<std::string_view> args) noexcept
     {
         return command(std::span<const std::string_view>(args.begin(), args.size()));
@@ -357,8 +395,8 @@ private:
         returned_.notify_one();
     }
 
-    // A new connection, authenticated and on its database, with the command timeout set; null
-    // on any failure.
+    // A new connection, authenticated, on its database, on a server that never evicts keys
+    // (options_.verify_noeviction), with the command timeout set; null on any failure.
     redisContext* connect() noexcept
     {
         const timeval connect_timeout = detail::redis_timeval(options_.connect_timeout);
@@ -390,6 +428,7 @@ private:
             const detail::redis_reply r(static_cast<redisReply*>(redisCommandArgv(c.get(), 2, argv, lengths)));
             if (!r || c->err != 0 || !detail::redis_status_is(*r, "OK")) return nullptr;
         }
+        if (options_.verify_noeviction && !detail::redis_never_evicts(*c)) return nullptr;
         return c.release();
     }
 
