@@ -12,7 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -392,6 +394,49 @@ TEST_CASE_METHOD(auth_fixture,
     const auto hit = at(copy);
     REQUIRE(hit);
     CHECK(hit.identity->in_cache());
+}
+
+TEST_CASE_METHOD(auth_fixture,
+                 "Issue 9, RFC 9068 §4: a shared cache whose expiry allows one verifier's leeway does not stretch "
+                 "another's",
+                 "[authenticate]")
+{
+    auto now = std::make_shared<std::chrono::sys_seconds>(t_now);
+    const auto clock = [now] { return std::chrono::system_clock::time_point(*now); };
+    const auto make = [&](std::chrono::seconds leeway) {
+        auto k = apiauth::jose::key::from_secret(apiauth::jose::algorithm::hs256, hs256_secret(), "at-1");
+        REQUIRE(k.has_value());
+        auto v = apiauth::oauth2::access_token_verifier::make(apiauth::jose::key_set(std::move(*k)),
+                                                              {.issuer = std::string(issuer_name),
+                                                               .audience = std::string(audience_name),
+                                                               .leeway = leeway,
+                                                               .clock = clock});
+        REQUIRE(v.has_value());
+        return std::move(*v);
+    };
+    const auto lenient = make(std::chrono::seconds(600));
+    const auto strict = make(std::chrono::seconds(0));
+    apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token> cache(
+        [](const apiauth::oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at() + std::chrono::seconds(600));
+        });
+    cfg.token_cache = &cache;
+    const std::string t = token("read");
+    std::vector<std::string> own{"Bearer " + t};
+    std::vector<std::string_view> lines(own.begin(), own.end());
+    const apiauth::http::request_view req{.method = "GET", .target = "/api/items", .authorization = lines};
+    const auto at = [&](const apiauth::oauth2::access_token_verifier& v) {
+        return apiauth::authenticate_api(req, cfg, store, ring, v, {}, &issuer, &revoked);
+    };
+    REQUIRE(at(strict));  // cached, until exp + 600 s
+    REQUIRE(at(lenient));
+    const auto exp = strict.verify(t)->expires_at();
+    *now = exp + std::chrono::seconds(60);
+    CHECK(strict.verify(t).error() == errc::token_expired);
+    const auto late = at(strict);
+    CHECK(late.error == errc::token_expired);
+    CHECK(late.response.status == 401);
+    CHECK(at(lenient));  // within its own leeway
 }
 
 TEST_CASE_METHOD(auth_fixture, "Issue 9: a verifier clock that throws fails a cached Bearer request closed (500)",

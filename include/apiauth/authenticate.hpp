@@ -474,8 +474,21 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
     // With a cache: the verification of this very token, if it is cached and unexpired; the
     // revocation store and the scopes are still checked on every request.
     if (cfg.token_cache != nullptr) {
+        // The verifier's clock (an injected one may throw: fail closed) and its tag, so that a
+        // cache shared with routes whose verifiers differ never gives their verdict here.
+        std::chrono::system_clock::time_point now;
+        try {
+            now = tokens.now();
+        } catch (...) {
+            return detail::resource_failure(errc::invalid_configuration, auth_method::access_token, cfg, {});
+        }
+        const std::uint64_t tag = detail::oauth2::access_token_access::cache_tag(tokens);
         const auto identity = [&](oauth2::verified_token_cache<oauth2::verified_access_token>::entry e,
                                   http::bearer_method m) noexcept -> auth_outcome {
+            // The cache's one expiry function may allow more leeway than this verifier (a cache
+            // shared by routes): exp is checked again with this verifier's own (RFC 9068 §4).
+            if (!(std::chrono::floor<std::chrono::seconds>(now) < e->value().expires_at() + tokens.policy().leeway))
+                return detail::resource_failure(errc::token_expired, auth_method::access_token, cfg, {});
             if constexpr (!std::is_void_v<Revocations>) {
                 if (revoked != nullptr) {
                     const auto r = revoked->is_revoked(e->value().jti());
@@ -488,15 +501,6 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
                 return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
             return o;
         };
-        // The verifier's clock (an injected one may throw: fail closed) and its tag, so that a
-        // cache shared with routes whose verifiers differ never gives their verdict here.
-        std::chrono::system_clock::time_point now;
-        try {
-            now = tokens.now();
-        } catch (...) {
-            return detail::resource_failure(errc::invalid_configuration, auth_method::access_token, cfg, {});
-        }
-        const std::uint64_t tag = detail::oauth2::access_token_access::cache_tag(tokens);
         // The cache holds only b64tokens that extract_bearer gave, so a hit is a token it would
         // give again: the field need not be parsed in full. A miss costs one lookup.
         if (!header.empty()) {

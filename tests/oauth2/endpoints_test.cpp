@@ -284,6 +284,28 @@ TEST_CASE_METHOD(endpoints_fixture,
 }
 
 TEST_CASE_METHOD(endpoints_fixture,
+                 "RFC 7009 §2.2.1: a verifier that cannot verify (moved from) is a server error, never 200 and never "
+                 "a crash",
+                 "[oauth2][revocation][introspection]")
+{
+    const std::string t = token_for(reader);
+    apiauth::oauth2::access_token_verifier v = make_verifier();
+    const apiauth::oauth2::access_token_verifier taken = std::move(v);
+    std::vector<std::string_view> keep;
+    const auto r =
+        apiauth::oauth2::revocation_endpoint(post({basic_header(reader.id, reader.secret)}, "token=" + t, keep), store,
+                                             ring, v, revoked, opt);  // NOLINT(bugprone-use-after-move)
+    CHECK(r.error == errc::invalid_configuration);
+    CHECK(r.response.status == 500);
+    CHECK(taken.verify(t, {}, revoked).has_value());  // not revoked: the client was told so
+    // Introspection fails closed: never active.
+    const auto i =
+        apiauth::oauth2::introspection_endpoint(post({basic_header(reader.id, reader.secret)}, "token=" + t, keep),
+                                                store, ring, v, revoked, opt);  // NOLINT(bugprone-use-after-move)
+    CHECK(i.response.body.find("\"active\":true") == std::string::npos);
+}
+
+TEST_CASE_METHOD(endpoints_fixture,
                  "RFC 7009 §2.1, RFC 7662 §2.1, RFC 6749 §2.3.1: the token in the request URI is credentials_in_query",
                  "[oauth2][revocation][introspection]")
 {

@@ -62,6 +62,27 @@ TEST_CASE("RFC 7009 §2: a revoked jti is refused until its token's exp, then fo
     CHECK(s.size() == 0);
 }
 
+TEST_CASE("RFC 7009 §2: a revocation 'forever' (9999-12-31, sys_seconds max) is kept 100 years, and one far in the "
+          "past is not kept, without overflow",
+          "[stores][revocation]")
+{
+    // Compared in the clock's nanoseconds these overflowed (beyond ±292 years): wrapped, a
+    // revocation for ever could end at once.
+    manual_clock clock;
+    memory_revocation_store s{64, clock.fn()};
+    REQUIRE(s.revoke("far", std::chrono::sys_seconds{253402300799s}).has_value());
+    REQUIRE(s.revoke("max", std::chrono::sys_seconds{std::chrono::seconds::max()}).has_value());
+    CHECK(*s.is_revoked("far"));
+    CHECK(*s.is_revoked("max"));
+    clock.set(t0 + std::chrono::hours(24 * 365 * 99));
+    CHECK(*s.is_revoked("far"));
+    CHECK(*s.is_revoked("max"));
+    clock.set(t0);
+    REQUIRE(s.revoke("past", std::chrono::sys_seconds{std::chrono::seconds::min()}).has_value());
+    CHECK_FALSE(*s.is_revoked("past"));
+    CHECK(s.size() == 2);
+}
+
 TEST_CASE("RFC 7009 §2: revoking is idempotent, a later exp extends, an earlier one never shortens",
           "[stores][revocation]")
 {

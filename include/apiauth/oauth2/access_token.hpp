@@ -613,6 +613,7 @@ struct access_token_access {
     static apiauth::result<apiauth::oauth2::verified_access_token>
     verify_issued(const apiauth::oauth2::access_token_verifier& v, std::string_view token) noexcept
     {
+        if (!v.issued_) return apiauth::errc::invalid_configuration;  // a moved-from verifier
         apiauth::result<apiauth::oauth2::verified_access_token> t{boost::system::in_place_value, empty_token_key()};
         if (auto e = v.check_into(v.issued_->typed, v.issued_->plain, token, *t)) t = e;
         return t;
@@ -622,6 +623,7 @@ struct access_token_access {
     static apiauth::result<apiauth::oauth2::verified_access_token>
     verify_issued(const apiauth::oauth2::access_token_verifier& v, std::string_view token, const R& revoked) noexcept
     {
+        if (!v.issued_) return apiauth::errc::invalid_configuration;  // a moved-from verifier
         apiauth::result<apiauth::oauth2::verified_access_token> t{boost::system::in_place_value, empty_token_key()};
         if (auto e = v.check_into(v.issued_->typed, v.issued_->plain, token, *t))
             t = e;

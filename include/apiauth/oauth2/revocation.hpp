@@ -50,7 +50,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2 {
     authentication (401 invalid_client with a Basic challenge; an unknown client and a wrong
     secret alike), a token issued to another client (400 unauthorized_client: RFC 7009 §2.1
     "verifies whether the token was issued to the client making the revocation request"),
-    and a revocation store that cannot record it (its error: the client must assume the
+    a token the server could not verify (a moved-from verifier, a crypto or memory failure:
+    5xx) and a revocation store that cannot record it (its error: the client must assume the
     token still works, §2.2.1). A token that does not verify — unknown, malformed, expired,
     signed by another key — is answered 200 all the same (§2.2: "invalid tokens do not cause
     an error response"); so is one revoked before (revoking is idempotent), and the
@@ -80,6 +81,10 @@ endpoint_outcome revocation_endpoint(const http::request_view& req, const Store&
     // Any audience: a token minted for an RFC 8707 resource is this issuer's too.
     auto token = apiauth::detail::oauth2::access_token_access::verify_issued(tokens, r->token());
     if (!token) {
+        // A token that does not verify is answered 200 (§2.2); a server that could not verify
+        // (a moved-from verifier, a crypto or memory failure) is not: the client must assume the
+        // token still works (§2.2.1).
+        if (http_status(token.error(), ep) >= 500) return operation_failure(token.error(), ep, opt, o.client);
         o.token_error = token.error();
     } else {
         if (token->client_id() != r->client_id())

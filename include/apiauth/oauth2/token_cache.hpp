@@ -82,7 +82,8 @@ struct token_cache_options {
     The tag names the verifier (its policy: issuer, audience, accepted `typ`, keys): a cache
     shared by routes or APIs whose verifiers differ never answers one with another's verdict.
     authenticate_api passes the access_token_verifier's own tag (one per make(), kept by its
-    copies); a caller with one verifier may leave it 0.
+    copies), and checks exp again with that verifier's leeway on every hit, since the cache has
+    one expiry function for all; a caller with one verifier may leave the tag 0.
 
     Only a b64token (RFC 6750 §2.1, the syntax of every bearer token; a JWS compact
     serialization is one) is cached: whatever else `fn` accepts is verified every time. So a

@@ -577,9 +577,13 @@ public:
         }
     }
 
+    /// The longest a revocation is kept: a later `until` is kept this long (forever, in effect).
+    static constexpr std::chrono::seconds longest_revocation = std::chrono::hours(24 * 36525);
+
     /** Revoke `jti` until `until` (its token's `exp`, RFC 7009 §2): idempotent; a later
         `until` extends an entry, an earlier one never shortens it; a token already expired is
-        not kept (there is nothing to refuse). Refuses a jti that is empty or longer than
+        not kept (there is nothing to refuse); an `until` beyond longest_revocation (100 years)
+        is kept that long. Refuses a jti that is empty or longer than
         max_jti_size (token_too_large), and, when the shard is still full of live revocations
         after its expired ones are dropped, store_unavailable. not_enough_memory; never
         throws. */
@@ -589,13 +593,17 @@ public:
             if (jti.empty() || jti.size() > max_jti_size) return errc::token_too_large;
             auto& s = set_.shard_for(jti);
             const auto t = set_.now();
+            // In whole seconds, and at most 100 years on: a caller's "forever" (9999-12-31, or
+            // sys_seconds::max) would overflow the clock's nanoseconds in every comparison.
+            const auto now_s = std::chrono::floor<std::chrono::seconds>(t);
+            if (!(now_s < until)) return {};  // already expired: nothing to refuse
+            until = std::min(until, now_s + longest_revocation);
             const std::unique_lock lock(s.mutex);
             set_.drop_expired(s, t);
             if (const auto it = s.entries.find(jti); it != s.entries.end()) {
                 set_.extend(s, it, until);
                 return {};
             }
-            if (!(t < until)) return {};
             if (s.entries.size() >= set_.per_shard()) return errc::store_unavailable;
             set_.insert(s, jti, until);
             return {};
