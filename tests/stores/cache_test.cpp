@@ -120,7 +120,7 @@ TEST_CASE("cache: a store failure is passed on and never cached, so recovery is 
     CHECK(what(apiauth::verify_api_key(T0, cache, ring, policy())) == "ok");
 }
 
-TEST_CASE("cache: an injected clock that throws fails closed, never terminates (lookup is noexcept; DESIGN.md "
+TEST_CASE("cache: an injected clock that throws fails closed, never terminates (lookup is noexcept, DESIGN.md "
           "principle 1)",
           "[stores][cache][clock]")
 {
