@@ -105,6 +105,7 @@ struct redirect {
 
 /** The type of id_site::unbound: handle_callback's named opt-out of the `state` check. */
 struct unbound_t {
+    /// Only id_site::unbound is made (explicit, from an int): `{}` is never taken for it.
     explicit constexpr unbound_t(int) noexcept {}
 };
 
