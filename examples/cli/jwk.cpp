@@ -3,6 +3,8 @@
 
 #include "cli.hpp"
 
+#include "../common/private_file.hpp"
+
 #include <apiauth/jose/sign.hpp>
 
 #include <cerrno>
@@ -110,36 +112,10 @@ apiauth::result<jose::key_set> load_keys(std::string_view path, const key_file_o
 
 std::string write_secret_file(const std::string& path, const std::string& text, bool force)
 {
-    using namespace jwk_cmd;
-    // A new temporary file beside `path` (mkstemp: O_EXCL, mode 0600, no symbolic link
-    // followed), written and synced, then moved into place: with --force by rename, which
-    // replaces the old file atomically (it stays whole if anything fails before); without, by
-    // link, which fails if `path` exists (EEXIST), whatever appeared there meanwhile. On any
-    // failure the temporary is removed and `path` is left as it was.
-    std::string tmp = path + ".XXXXXX";
-    const int fd = ::mkstemp(tmp.data());
-    if (fd < 0) return std::strerror(errno);
-    std::string problem;
-    if (::fchmod(fd, 0600) != 0) problem = std::strerror(errno);  // whatever the umask
-    for (std::size_t done = 0; problem.empty() && done < text.size();) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0)
-            problem = std::strerror(errno);
-        else
-            done += static_cast<std::size_t>(n);
-    }
-    if (problem.empty() && ::fsync(fd) != 0) problem = std::strerror(errno);
-    if (::close(fd) != 0 && problem.empty()) problem = std::strerror(errno);
-    if (problem.empty()) {
-        if (force) {
-            if (::rename(tmp.c_str(), path.c_str()) != 0) problem = std::strerror(errno);
-        } else if (::link(tmp.c_str(), path.c_str()) != 0) {
-            problem = std::strerror(errno);
-        }
-    }
-    if (!(problem.empty() && force)) ::unlink(tmp.c_str());  // after link, or after a failure
-    return problem;
+    // With --force by rename (the old file stays whole if anything fails), without by link
+    // (EEXIST if `path` exists).
+    if (const int e = apiauth_examples::write_private_file(path, text, force)) return std::strerror(e);
+    return {};
 }
 
 namespace jwk_cmd {

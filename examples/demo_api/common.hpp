@@ -29,6 +29,7 @@
 #endif
 
 #include "../common/html.hpp"
+#include "../common/private_file.hpp"
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -115,51 +116,13 @@ inline std::optional<std::string> read_file(const std::string& path)
     return s.str();
 }
 
-// Writes `text` to `path` with mode 0600 (replacing it when `replace`): a secret is never
-// readable by another user, not even for the instant between open and chmod. The text goes to
-// a new temporary file beside `path` (mkstemp: O_CREAT|O_EXCL, mode 0600, so neither a file nor
-// a symbolic link planted under a predictable name is reused or followed), made 0600 again with
-// fchmod whatever the umask, synced, then moved into place: by rename when replacing (atomic: the
-// old file stays whole until then), by link otherwise (which fails if `path` appeared meanwhile).
+// Writes `text` to `path` with mode 0600, replacing it when `replace`
+// (apiauth_examples::write_private_file); dies if it cannot.
 inline void write_private_file(const std::string& path, std::string_view text, bool replace)
 {
-    std::string tmp = path + ".XXXXXX";
-    const int fd = ::mkstemp(tmp.data());
-    if (fd < 0) die("cannot create a temporary file beside " + path + ": " + std::strerror(errno));
-    const auto fail = [&](const std::string& what) {
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        die(what + ": " + std::strerror(e));
-    };
-    if (::fchmod(fd, 0600) != 0) {
-        ::close(fd);
-        fail("cannot set the mode of " + tmp);
-    }
-    for (std::size_t done = 0; done < text.size();) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            ::close(fd);
-            fail("cannot write " + tmp);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0) {
-        ::close(fd);
-        fail("cannot write " + tmp);
-    }
-    if (::close(fd) != 0) fail("cannot write " + tmp);
-    if (replace) {
-        if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename " + tmp + " to " + path);
-    } else {
-        if (::link(tmp.c_str(), path.c_str()) != 0) {
-            if (errno == EEXIST) {
-                ::unlink(tmp.c_str());
-                die(path + " appeared while generating it");
-            }
-            fail("cannot create " + path);
-        }
-        ::unlink(tmp.c_str());
+    if (const int e = apiauth_examples::write_private_file(path, text, replace)) {
+        if (e == EEXIST && !replace) die(path + " appeared while generating it");
+        die("cannot write " + path + ": " + std::strerror(e));
     }
 }
 

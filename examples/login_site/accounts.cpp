@@ -3,6 +3,8 @@
 
 #include "accounts.hpp"
 
+#include "../common/private_file.hpp"
+
 #include <apiauth/crypto/random.hpp>
 #include <apiauth/encoding/base64.hpp>
 
@@ -181,44 +183,11 @@ std::string errno_text(int e)
     return std::strerror(e);
 }
 
-// Writes `text` to `path` atomically (see account_store's comment).
+// Writes `text` to `path` atomically, mode 0600 (see account_store's comment).
 void replace_file(const std::string& path, const std::string& text)
 {
-    const std::size_t slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    std::string tmp = path + ".XXXXXX";
-    const int fd = mkstemp(tmp.data());  // mode 0600, O_EXCL
-    if (fd < 0) throw account_error("cannot create a temporary file beside " + path + ": " + errno_text(errno));
-    const auto fail = [&](const char* what) {
-        const int e = errno;
-        close(fd);
-        unlink(tmp.c_str());
-        throw account_error(std::string("cannot ") + what + " " + tmp + ": " + errno_text(e));
-    };
-    if (fchmod(fd, 0600) != 0) fail("set the mode of");
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail("write");
-        done += static_cast<std::size_t>(n);
-    }
-    if (fsync(fd) != 0) fail("fsync");
-    if (close(fd) != 0) {
-        const int e = errno;
-        unlink(tmp.c_str());
-        throw account_error("cannot close " + tmp + ": " + errno_text(e));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int e = errno;
-        unlink(tmp.c_str());
-        throw account_error("cannot rename " + tmp + " to " + path + ": " + errno_text(e));
-    }
-    // The rename is durable once the directory is.
-    if (const int d = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
-        (void)fsync(d);
-        close(d);
-    }
+    if (const int e = apiauth_examples::write_private_file(path, text, true))
+        throw account_error("cannot write " + path + ": " + errno_text(e));
 }
 
 }  // namespace
