@@ -11,6 +11,8 @@
 //   authenticate/bearer_hs256/verify_only  access_token_verifier::verify of the same token
 //   authenticate/bearer_{hs256,es256}_cached/apiauth  the same token again with the token cache on
 //                                        (target ≤ 150 ns, 0 allocations), beside the uncached ES256 row
+//   authenticate/bearer_hs256{,_cached}_key_check/apiauth  the same with api_auth_config::check_token_key
+//                                        (one lookup of the token's key in the memory store per request)
 //   authenticate/basic_api_key/apiauth   authenticate_api with an API key over Basic, beside
 //   authenticate/basic_api_key/verify_only  verify_basic_api_key of the same request (target ≤ 1.10×)
 #include "alloc_counter.hpp"
@@ -171,6 +173,10 @@ void check_oauth2()
         fail("authenticate_api es256");
     if (!apiauth::authenticate_api(resource_request(f.basic_lines), cfg, f.store, *f.ring, *f.verifier))
         fail("authenticate_api basic");
+    apiauth::api_auth_config checked = cfg;
+    checked.check_token_key = true;
+    const auto k = apiauth::authenticate_api(resource_request(f.hs_lines), checked, f.store, *f.ring, *f.verifier);
+    if (!k || k.identity->record() == nullptr) fail("authenticate_api hs256 with check_token_key");
     if (f.body.size() != 120) fail("the token request body is not 120 octets");
 }
 const apiauth_bench::register_check oauth2_checks{check_oauth2};
@@ -219,7 +225,7 @@ void token_endpoint_floor(benchmark::State& state)
 }
 BENCHMARK(token_endpoint_floor)->Name("oauth2/token_endpoint/floor");
 
-template <bool Es, bool Cached> void bearer(benchmark::State& state)
+template <bool Es, bool Cached, bool KeyCheck = false> void bearer(benchmark::State& state)
 {
     const auto& f = fixture();
     const auto req = resource_request(Es ? f.es_lines : f.hs_lines);
@@ -230,6 +236,7 @@ template <bool Es, bool Cached> void bearer(benchmark::State& state)
         });
     apiauth::api_auth_config cfg{.token = {.keys = {.prefixes = f.prefixes}}};
     if (Cached) cfg.token_cache = &cache;
+    cfg.check_token_key = KeyCheck;
     const std::string_view scopes[] = {"items:read"};
     const apiauth_bench::alloc_meter meter;
     for (auto _ : state) {
@@ -242,6 +249,8 @@ BENCHMARK(bearer<false, false>)->Name("authenticate/bearer_hs256/apiauth")->Thre
 BENCHMARK(bearer<false, true>)->Name("authenticate/bearer_hs256_cached/apiauth");
 BENCHMARK(bearer<true, false>)->Name("authenticate/bearer_es256/apiauth");
 BENCHMARK(bearer<true, true>)->Name("authenticate/bearer_es256_cached/apiauth");
+BENCHMARK(bearer<false, false, true>)->Name("authenticate/bearer_hs256_key_check/apiauth");
+BENCHMARK(bearer<false, true, true>)->Name("authenticate/bearer_hs256_cached_key_check/apiauth");
 
 void bearer_verify_only(benchmark::State& state)
 {

@@ -531,4 +531,190 @@ TEST_CASE_METHOD(auth_fixture,
     CHECK_FALSE(te_again.rehash.has_value());
 }
 
+// A store in front of the fixture's that can be made to fail (a Redis or PostgreSQL outage).
+struct outage_store {
+    const counting_store* inner;
+    bool down = false;
+    apiauth::result<std::shared_ptr<const apiauth::api_key_record>> lookup(std::string_view key_id) const noexcept
+    {
+        if (down) return errc::store_unavailable;
+        return inner->lookup(key_id);
+    }
+};
+
+// The record of `key_id` in the fixture's store, changed by `edit` and written back.
+template <class Edit> void edit_record(client_fixture& f, const std::string& key_id, Edit edit)
+{
+    const auto r = f.store.inner.lookup(key_id);
+    REQUIRE(r.has_value());
+    REQUIRE(*r != nullptr);
+    apiauth::api_key_record copy = **r;
+    edit(copy);
+    f.store.inner.insert_or_assign(std::move(copy));
+}
+
+TEST_CASE_METHOD(auth_fixture,
+                 "Stormpath §5.3: with check_token_key, a token is accepted only while its API key is active",
+                 "[authenticate][token_key]")
+{
+    const std::string t = token("read");
+    const std::string bearer = "Bearer " + t;
+
+    // Off (the default): the token alone decides, and the identity has no record.
+    const auto off = run({.authorization = {bearer}});
+    REQUIRE(off);
+    CHECK(off.identity->record() == nullptr);
+
+    // On: the key is looked up by the token's sub, and its record is the identity's.
+    cfg.check_token_key = true;
+    const int before = store_lookups();
+    const auto on = run({.authorization = {bearer}});
+    REQUIRE(on);
+    CHECK(store_lookups() == before + 1);
+    REQUIRE(on.identity->record() != nullptr);
+    CHECK(on.identity->record()->key_id == reader.key_id);
+    CHECK(on.identity->record()->owner == "acct-1");
+    CHECK(on.identity->key_id() == reader.key_id);
+    CHECK(on.identity->has_scope("read"));  // the token's scopes, as before
+
+    // The key disabled (revoked_at reached): the token that is still unexpired stops at once.
+    edit_record(*this, reader.key_id, [](apiauth::api_key_record& r) { r.revoked_at = t_now; });
+    const auto disabled = run({.authorization = {bearer}});
+    CHECK_FALSE(disabled);
+    CHECK(disabled.error == errc::token_key_revoked);
+    CHECK(disabled.method == auth_method::access_token);
+    CHECK(disabled.response.status == 401);
+    REQUIRE(challenges(disabled.response).size() == 1);
+    CHECK(challenges(disabled.response).front().rfind("Bearer realm=\"api\", error=\"invalid_token\"", 0) == 0);
+    CHECK(nlohmann::json::parse(disabled.response.body) == nlohmann::json{{"error", "invalid_token"}});
+    // Off again, the same request passes: the check is what refused it.
+    cfg.check_token_key = false;
+    CHECK(run({.authorization = {bearer}}));
+}
+
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.3: each reason a token's API key is not active has its own error",
+                 "[authenticate][token_key]")
+{
+    cfg.check_token_key = true;
+    const std::string bearer = "Bearer " + token("read");
+    REQUIRE(run({.authorization = {bearer}}));
+
+    SECTION("expired: expires_at at now minus the leeway (api_key_options::leeway, 0 here) is expired")
+    {
+        edit_record(*this, reader.key_id, [](apiauth::api_key_record& r) { r.expires_at = t_now; });
+        const auto o = run({.authorization = {bearer}});
+        CHECK(o.error == errc::token_key_expired);
+        CHECK(o.response.status == 401);
+        // One second of leeway lets it through.
+        cfg.token.keys.leeway = std::chrono::seconds(1);
+        CHECK(run({.authorization = {bearer}}));
+    }
+    SECTION("not yet valid: not_before after now plus the leeway")
+    {
+        edit_record(*this, reader.key_id,
+                    [](apiauth::api_key_record& r) { r.not_before = t_now + std::chrono::seconds(60); });
+        const auto o = run({.authorization = {bearer}});
+        CHECK(o.error == errc::token_key_not_yet_valid);
+        CHECK(o.response.status == 401);
+    }
+    SECTION("a disabled key revoked later than now is still active until then")
+    {
+        edit_record(*this, reader.key_id,
+                    [](apiauth::api_key_record& r) { r.revoked_at = t_now + std::chrono::seconds(1); });
+        CHECK(run({.authorization = {bearer}}));
+    }
+    SECTION("deleted: no record for the token's sub")
+    {
+        REQUIRE(store.inner.erase(reader.key_id));
+        const auto o = run({.authorization = {bearer}});
+        CHECK(o.error == errc::token_key_unknown);
+        CHECK(o.response.status == 401);
+        CHECK(challenges(o.response).front().find("error=\"invalid_token\"") != std::string::npos);
+    }
+    SECTION("a leeway beyond max_api_key_leeway is the server's mistake: 500")
+    {
+        cfg.token.keys.leeway = apiauth::max_api_key_leeway + std::chrono::seconds(1);
+        const auto o = run({.authorization = {bearer}});
+        CHECK(o.error == errc::invalid_configuration);
+        CHECK(o.response.status == 500);
+    }
+    SECTION("the store cannot answer: fail closed with its error (503), never accept")
+    {
+        outage_store down{&store, true};
+        const std::string_view lines[] = {bearer};
+        const apiauth::http::request_view req{.method = "GET", .target = "/api/items", .authorization = lines};
+        const auto o = apiauth::authenticate_api(req, cfg, down, ring, verifier);
+        CHECK_FALSE(o);
+        CHECK(o.error == errc::store_unavailable);
+        CHECK(o.response.status == 503);
+        // The same store up: accepted.
+        down.down = false;
+        CHECK(apiauth::authenticate_api(req, cfg, down, ring, verifier));
+    }
+}
+
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.3: a cached token is refused once its API key is disabled",
+                 "[authenticate][token_key]")
+{
+    apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token> cache(
+        [](const apiauth::oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at() + std::chrono::seconds(30));
+        });
+    cfg.token_cache = &cache;
+    cfg.check_token_key = true;
+    const std::string bearer = "Bearer " + token("read");
+    const std::string_view read[] = {"read"};
+    const auto first = run({.authorization = {bearer}}, read);
+    REQUIRE(first);
+    CHECK(first.identity->in_cache());
+    REQUIRE(first.identity->record() != nullptr);
+    CHECK(first.identity->record()->key_id == reader.key_id);
+    const int before = store_lookups();
+    const auto hit = run({.authorization = {bearer}}, read);
+    REQUIRE(hit);
+    CHECK(hit.identity->in_cache());
+    CHECK(store_lookups() == before + 1);  // a hit still asks the store
+    REQUIRE(hit.identity->record() != nullptr);
+
+    edit_record(*this, reader.key_id, [](apiauth::api_key_record& r) { r.revoked_at = t_now; });
+    const auto refused = run({.authorization = {bearer}}, read);
+    CHECK(refused.error == errc::token_key_revoked);
+    CHECK(refused.response.status == 401);
+    CHECK(cache.size() == 1);  // the verification stays cached; the key is checked on every hit
+
+    // The key deleted: unknown, on the cached path too.
+    REQUIRE(store.inner.erase(reader.key_id));
+    CHECK(run({.authorization = {bearer}}, read).error == errc::token_key_unknown);
+    // An outage on a hit fails closed.
+    outage_store down{&store, true};
+    const std::string_view lines[] = {bearer};
+    const apiauth::http::request_view req{.method = "GET", .target = "/api/items", .authorization = lines};
+    const auto o = apiauth::authenticate_api(req, cfg, down, ring, verifier, read);
+    CHECK(o.error == errc::store_unavailable);
+    CHECK(o.response.status == 503);
+}
+
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.3: the token's key is checked after revocation and before the scopes",
+                 "[authenticate][token_key]")
+{
+    cfg.check_token_key = true;
+    const std::string t = token("read");
+    const std::string bearer = "Bearer " + t;
+    edit_record(*this, reader.key_id, [](apiauth::api_key_record& r) { r.revoked_at = t_now; });
+    // A missing scope on a token whose key is disabled: the key's error, not 403.
+    const std::string_view write[] = {"write"};
+    CHECK(run({.authorization = {bearer}}, write).error == errc::token_key_revoked);
+    // A revoked token whose key is disabled too: the token's own revocation comes first.
+    const auto v = verifier.verify(t);
+    REQUIRE(v.has_value());
+    REQUIRE(revoked.revoke(v->jti(), v->expires_at()).has_value());
+    CHECK(run({.authorization = {bearer}}).error == errc::token_revoked);
+    // A bad signature is refused before any lookup.
+    std::string bad = t;
+    bad.back() = bad.back() == 'A' ? 'B' : 'A';
+    const int before = store_lookups();
+    CHECK(run({.authorization = {"Bearer " + bad}}).response.status == 401);
+    CHECK(store_lookups() == before);
+}
+
 }  // namespace authenticate_test

@@ -59,6 +59,17 @@ struct api_auth_config {
     /// scopes are still checked on every request. Entries are bound to the verifier that made
     /// them, so one cache may serve routes with different verifiers. Not owned; null: no cache.
     oauth2::verified_token_cache<oauth2::verified_access_token>* token_cache = nullptr;
+    /// Opt-in: a Bearer access token is accepted only while the API key it was issued to (its
+    /// `sub`: the token endpoint writes the key id there) is in the store and active
+    /// (api_key_status with `token.keys`: not disabled, not expired), as Stormpath's SDKs
+    /// checked on every request (research/stormpath-protocol.md §5.3). Disabling a key then
+    /// stops its tokens at once (within the TTL of a stores::cached_api_key_store) rather than
+    /// at their `exp`. Refused: token_key_unknown, token_key_revoked, token_key_expired,
+    /// token_key_not_yet_valid (401 invalid_token); a store failure fails closed with its own
+    /// error (503 for store_unavailable). The identity then carries the key's record. Costs
+    /// one store lookup per Bearer request, cache hits included. Only for tokens whose `sub`
+    /// is an API key id of this store: the tokens of this library's token endpoint.
+    bool check_token_key = false;
 };
 
 class authenticated;
@@ -119,7 +130,8 @@ public:
             if (s == scope) return true;
         return false;
     }
-    /// The API key's record (method api_key), else null.
+    /// The API key's record (method api_key); for an access token, the record of the key it
+    /// was issued to when api_auth_config::check_token_key looked it up; else null.
     const std::shared_ptr<const api_key_record>& record() const noexcept { return record_; }
     /// The API key matched the record's previous secret, within its rotation grace period.
     bool matched_previous() const noexcept { return matched_previous_; }
@@ -278,6 +290,11 @@ struct authenticated_access {
         o.identity.emplace(authenticated_pass(), std::move(e), m);
         return o;
     }
+    // The record of the key an access token was issued to (api_auth_config::check_token_key).
+    static void set_record(authenticated& who, std::shared_ptr<const api_key_record> r) noexcept
+    {
+        who.record_ = std::move(r);
+    }
     // Makes `o`'s identity an access token's (replacing any) and returns its token, still
     // empty, for the verifier to write into: verified where it is kept, never moved (its claims
     // are an inline buffer, so each move would copy them). The caller replaces `o` when the
@@ -290,6 +307,26 @@ struct authenticated_access {
         return o.identity->token_;
     }
 };
+
+// api_auth_config::check_token_key: the API key `token` was issued to (its `sub`) must be in
+// `store` and active (api_key_status with `opt`); its record goes into `out`. A store failure
+// is returned as it is (fail closed).
+template <class Store>
+std::error_code token_key(const Store& store, const oauth2::verified_access_token& token, const api_key_options& opt,
+                          std::shared_ptr<const api_key_record>& out) noexcept
+{
+    const std::string_view id = token.subject();
+    auto found = store.lookup(id);
+    if (!found) return found.error();
+    if (!*found || (*found)->key_id != id) return errc::token_key_unknown;
+    const std::error_code status = api_key_status(**found, opt);
+    if (status == errc::api_key_revoked) return errc::token_key_revoked;
+    if (status == errc::api_key_expired) return errc::token_key_expired;
+    if (status == errc::api_key_not_yet_valid) return errc::token_key_not_yet_valid;
+    if (status) return status;  // invalid_configuration: a leeway out of bounds
+    out = std::move(*found);
+    return {};
+}
 
 // True when `part` lies within `whole`.
 inline bool within(std::string_view part, std::string_view whole) noexcept
@@ -351,10 +388,12 @@ inline auth_outcome resource_failure(std::error_code ec, auth_method m, const ap
 // where the verified token's views stay put when it moves.
 //
 // One outcome, returned on every path (so never moved): the token is verified inside its
-// identity, and a failure replaces it.
-template <class VerifyInto>
+// identity, and a failure replaces it. `after(identity)` runs once the token verified, before
+// the scopes: a non-empty error refuses it (api_auth_config::check_token_key).
+template <class VerifyInto, class After>
 auth_outcome bearer_outcome(const http::request_view& req, const api_auth_config& cfg, std::string_view header,
-                            std::span<const std::string_view> required, VerifyInto&& verify_into) noexcept
+                            std::span<const std::string_view> required, VerifyInto&& verify_into,
+                            After&& after) noexcept
 {
     auth_outcome o;
     o.method = auth_method::access_token;
@@ -367,6 +406,7 @@ auth_outcome bearer_outcome(const http::request_view& req, const api_auth_config
     };
     const auto decide = [&](std::error_code verified) noexcept {
         if (verified) return fail(verified, {});
+        if (const std::error_code e = after(*o.identity)) return fail(e, {});
         if (const std::string_view s = missing_scope(*o.identity, required); !s.empty())
             fail(errc::insufficient_scope, s);
     };
@@ -425,6 +465,8 @@ namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
        the query only if enabled) verified as an RFC 9068 access token (`tokens`), with the
        revocation store when given; a failure is 401 `invalid_token` (or 400
        `invalid_request`) with a Bearer challenge carrying the error (RFC 6750 §3.1).
+       With cfg.check_token_key, the API key the token was issued to must still be in `store`
+       and active (401 `invalid_token`: token_key_unknown, token_key_revoked, …).
     Then every scope in `required_scopes` must be held (403 `insufficient_scope`, with
     `scope` in the Bearer challenge for a token). No credentials at all is 401 with a Bearer
     challenge without error (RFC 6750 §3.1) and, when Basic is accepted, a Basic challenge.
@@ -496,7 +538,13 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
                     if (*r) return detail::resource_failure(errc::token_revoked, auth_method::access_token, cfg, {});
                 }
             }
+            std::shared_ptr<const api_key_record> key;
+            if (cfg.check_token_key) {
+                if (const std::error_code k = detail::token_key(store, e->value(), cfg.token.keys, key))
+                    return detail::resource_failure(k, auth_method::access_token, cfg, {});
+            }
             auth_outcome o = detail::authenticated_access::cache_outcome(std::move(e), m);
+            if (key) detail::authenticated_access::set_record(*o.identity, std::move(key));
             if (const std::string_view s = detail::missing_scope(*o.identity, required_scopes); !s.empty())
                 return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
             return o;
@@ -523,6 +571,13 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
                 if (revoked != nullptr) return access_token_access::verify_into(tokens, value, out, *revoked);
             }
             return access_token_access::verify_into(tokens, value, out);
+        },
+        [&](authenticated& who) noexcept -> std::error_code {
+            if (!cfg.check_token_key) return {};
+            std::shared_ptr<const api_key_record> key;
+            if (const std::error_code k = detail::token_key(store, *who.token(), cfg.token.keys, key)) return k;
+            detail::authenticated_access::set_record(who, std::move(key));
+            return {};
         });
 }
 

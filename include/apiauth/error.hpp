@@ -134,6 +134,10 @@ enum class errc {
     token_revoked,                   ///< the access token's jti was revoked (RFC 7009)
     store_unavailable,               ///< a store could not answer: fail closed (503)
     resource_not_allowed,            ///< a resource (RFC 8707) this endpoint or client may not have tokens for
+    token_key_unknown,        ///< the API key an access token was issued to (its `sub`) is no longer in the store
+    token_key_revoked,        ///< the API key an access token was issued to was disabled (revoked_at reached)
+    token_key_expired,        ///< the API key an access token was issued to has expired (expires_at, plus leeway)
+    token_key_not_yet_valid,  ///< the API key an access token was issued to is before its not_before
 
     // ---- ID Site (research/stormpath-protocol.md §1-§3) -------------------
     nonce_replayed = 800,                 ///< a jti or irt this side did not issue, already used, or expired (replay)
@@ -476,6 +480,14 @@ inline constexpr errc_info errc_table[] = {
     {errc::store_unavailable, "store_unavailable", "A store could not answer", failure::unavailable},
     {errc::resource_not_allowed, "resource_not_allowed", "The requested resource is not one this client may use",
      failure::target},
+    {errc::token_key_unknown, "token_key_unknown", "The API key the access token was issued to no longer exists",
+     failure::token},
+    {errc::token_key_revoked, "token_key_revoked", "The API key the access token was issued to was disabled",
+     failure::token},
+    {errc::token_key_expired, "token_key_expired", "The API key the access token was issued to has expired",
+     failure::token},
+    {errc::token_key_not_yet_valid, "token_key_not_yet_valid",
+     "The API key the access token was issued to is not valid yet", failure::token},
     {errc::nonce_replayed, "nonce_replayed", "The identifier was not issued here, was already used, or expired",
      failure::token},
     {errc::state_mismatch, "state_mismatch", "The state differs from the one expected", failure::token},

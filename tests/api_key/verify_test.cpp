@@ -5,6 +5,7 @@
 // the published vectors, and a base62 loop written here (api_key_support.hpp).
 
 #include "api_key_support.hpp"
+#include <functional>
 #include <limits>
 #include <type_traits>
 
@@ -477,6 +478,52 @@ TEST_CASE("api-keys.md §9.3 I-23: expires_at ≤ now − leeway ⇒ expired, no
         auto s = with([](api_key_record& r) { r.expires_at = std::chrono::sys_seconds{946684800s}; });
         CHECK(what(apiauth::verify_api_key(T0, s->store, ring, {.prefixes = allowed})) == what(errc::api_key_expired));
     }
+}
+
+TEST_CASE("api-keys.md §8.5 step 9: api_key_status answers as verification does for the record's status, "
+          "without a secret",
+          "[api_key]")
+{
+    const pepper_ring ring = ring_v1();
+    using std::chrono::sys_seconds;
+    const auto name = [](std::error_code e) { return e ? std::string(apiauth::error_name(e)) : std::string("ok"); };
+    const std::vector<std::pair<std::function<void(api_key_record&)>, std::error_code>> cases = {
+        {[](api_key_record&) {}, {}},
+        {[](api_key_record& r) { r.revoked_at = t_now; }, errc::api_key_revoked},
+        {[](api_key_record& r) { r.revoked_at = t_now + 1s; }, {}},
+        {[](api_key_record& r) { r.expires_at = t_now; }, errc::api_key_expired},
+        {[](api_key_record& r) { r.expires_at = t_now + 1s; }, {}},
+        {[](api_key_record& r) { r.not_before = t_now + 1s; }, errc::api_key_not_yet_valid},
+        {[](api_key_record& r) { r.not_before = t_now; }, {}},
+        {[](api_key_record& r) { r.expires_at = sys_seconds{253402300799s}; }, {}},  // a store's 'never'
+        // Revoked wins over expired, as in verification.
+        {[](api_key_record& r) {
+             r.revoked_at = t_now - 10s;
+             r.expires_at = t_now - 10s;
+         },
+         errc::api_key_revoked},
+    };
+    for (const auto& [edit, want] : cases) {
+        api_key_record r = record_of(T0, ring);
+        edit(r);
+        CHECK(name(apiauth::api_key_status(r, policy())) == name(want));
+        // The same answer verification gives once the secret matched.
+        setup s(r);
+        const auto v = run(T0, s.store, ring, policy()).r;
+        CHECK(name(v.has_value() ? std::error_code() : v.error()) == name(want));
+    }
+    // The leeway counts as in verification: one second lets an expiry at now through.
+    api_key_record r = record_of(T0, ring);
+    r.expires_at = t_now;
+    CHECK(name(apiauth::api_key_status(r, policy())) == name(errc::api_key_expired));
+    CHECK_FALSE(apiauth::api_key_status(r, policy(1s)));
+    // A leeway out of bounds is the caller's mistake.
+    CHECK(name(apiauth::api_key_status(r, policy(-1s))) == name(errc::invalid_configuration));
+    CHECK(name(apiauth::api_key_status(r, policy(apiauth::max_api_key_leeway + 1s))) ==
+          name(errc::invalid_configuration));
+    // Without an injected time, the clock: a key that expired in 2000 is expired today.
+    r.expires_at = sys_seconds{946684800s};
+    CHECK(name(apiauth::api_key_status(r)) == name(errc::api_key_expired));
 }
 
 TEST_CASE("api-keys.md §9.3 I-22/I-23: record times far from now (a store's 'never', any bigint) compare in seconds, "

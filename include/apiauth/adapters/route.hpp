@@ -226,13 +226,14 @@ inline auth_outcome authenticate_route(const http::request_view& req, const bear
     cfg.realm = route.realm;
     cfg.allow_api_key_basic = false;
     cfg.bearer = route.bearer;
-    return detail::bearer_outcome(req, cfg, detail::bearer::unchecked_header_token(req, route.bearer), route.scopes,
-                                  [&](std::string_view value, oauth2::verified_access_token& out) noexcept {
-                                      using detail::oauth2::access_token_access;
-                                      return route.revoked ? access_token_access::verify_into(route.tokens, value, out,
-                                                                                              route.revoked)
-                                                           : access_token_access::verify_into(route.tokens, value, out);
-                                  });
+    return detail::bearer_outcome(
+        req, cfg, detail::bearer::unchecked_header_token(req, route.bearer), route.scopes,
+        [&](std::string_view value, oauth2::verified_access_token& out) noexcept {
+            using detail::oauth2::access_token_access;
+            return route.revoked ? access_token_access::verify_into(route.tokens, value, out, route.revoked)
+                                 : access_token_access::verify_into(route.tokens, value, out);
+        },
+        [](const authenticated&) noexcept { return std::error_code(); });
 }
 
 /** Decide a request at an api_key_route. `api_key_lines` are the request's field lines named

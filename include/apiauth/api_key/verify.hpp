@@ -27,10 +27,12 @@
 #include <apiauth/error.hpp>
 #include <apiauth/http/request.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <span>
 #include <string_view>
+#include <system_error>
 
 namespace apiauth::inline APIAUTH_ABI_NAMESPACE {
 
@@ -235,6 +237,23 @@ inline result<verified_api_key> verify_presented_api_key(const presented_api_key
     if (auto e = detail::check_policy(ring, opt)) return e;
     detail::no_observer obs;
     return detail::finish_presented(key, std::move(record), ring, opt, obs);
+}
+
+/** Whether a stored key is active at opt's time (opt.now, else the clock), as verification
+    checks it once the secret matched (step 9): revoked_at ≤ now (api_key_revoked), not_before
+    > now + leeway (api_key_not_yet_valid), expires_at ≤ now − leeway (api_key_expired); empty
+    when it is active. No secret is checked: this says whether the key would be accepted, not
+    that anyone holds it (authenticate_api uses it for the key an access token was issued to,
+    api_auth_config::check_token_key). invalid_configuration for a leeway outside 0 to
+    max_api_key_leeway. Compared in whole seconds. Never throws.
+
+    @par Specification research/api-keys.md §8.5 step 9.
+*/
+inline std::error_code api_key_status(const api_key_record& record, const api_key_options& opt = {}) noexcept
+{
+    if (opt.leeway.count() < 0 || opt.leeway > max_api_key_leeway) return errc::invalid_configuration;
+    return detail::record_status(record, std::chrono::floor<std::chrono::seconds>(detail::verification_time(opt)),
+                                 opt.leeway);
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE

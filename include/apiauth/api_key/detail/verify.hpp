@@ -140,6 +140,18 @@ std::error_code verifier_mac(const api_key_verifier& v, const Credential& cred, 
     return {};
 }
 
+// §8.5 step 9's status at `now`, in whole seconds (as the record's times are: a record time
+// beyond ±292 years, a store's "never" as 9999-12-31, would overflow a conversion to the
+// clock's nanoseconds). check_policy bounds the leeway, so now ± leeway cannot overflow.
+inline std::error_code record_status(const api_key_record& r, std::chrono::sys_seconds now,
+                                     std::chrono::seconds leeway) noexcept
+{
+    if (r.revoked_at && *r.revoked_at <= now) return errc::api_key_revoked;
+    if (r.not_before && now + leeway < *r.not_before) return errc::api_key_not_yet_valid;
+    if (r.expires_at && now - leeway >= *r.expires_at) return errc::api_key_expired;
+    return {};
+}
+
 // §8.5 steps 7 to 9 for a record the store returned: pepper, MAC, status.
 template <class Credential, class Observer>
 result<verified_api_key> check_record(std::shared_ptr<const api_key_record> rec, const Credential& cred,
@@ -175,9 +187,7 @@ result<verified_api_key> check_record(std::shared_ptr<const api_key_record> rec,
     if (!(current || previous) || r.format != format) return errc::api_key_bad_secret;
 
     // Step 9: status, only now that the caller has proved they hold the key (§3.4).
-    if (r.revoked_at && *r.revoked_at <= now()) return errc::api_key_revoked;
-    if (r.not_before && now() + opt.leeway < *r.not_before) return errc::api_key_not_yet_valid;
-    if (r.expires_at && now() - opt.leeway >= *r.expires_at) return errc::api_key_expired;
+    if (auto e = record_status(r, now(), opt.leeway)) return e;
     if (!same_public(r.prefix, prefix)) return errc::api_key_prefix_mismatch;
 
     std::optional<api_key_verifier> rehash;
