@@ -284,6 +284,7 @@ check "a wrong secret: 401" "$last_status" 401
 check "invalid_client, with the challenge of the scheme the client used" "$(header WWW-Authenticate)" 'Basic realm="demo", charset="UTF-8"'
 http "$api/oauth/token" -u "$client_id:$client_secret" -d grant_type=client_credentials --data-urlencode "resource=$api/api"
 check "a token for this API, named as its RFC 8707 resource: 200" "$last_status" 200
+resource_token=$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["access_token"])' "$last_body")
 http "$api/oauth/token" -u "$client_id:$client_secret" -d grant_type=client_credentials --data-urlencode "resource=https://payroll.example.com/"
 check "a token for another API that trusts this issuer: 400" "$last_status" 400
 check "invalid_target (RFC 8707 §2)" "$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["error"])' "$last_body")" invalid_target
@@ -293,6 +294,8 @@ say '$ curl -H "Authorization: Bearer $token" '"$api/api/items"
 http "$api/api/items" -H "Authorization: Bearer $read_token"
 check "GET /api/items with the token: 200" "$last_status" 200
 show "$last_body"
+http "$api/api/items" -H "Authorization: Bearer $resource_token"
+check "and with the token named for this API (RFC 8707): 200" "$last_status" 200
 http "$api/api/items" -u "$client_id:$client_secret"
 check "GET /api/items with the key pair over Basic: 200" "$last_status" 200
 
@@ -390,6 +393,9 @@ check "the disabled key cannot get a token: 401" "$last_status" 401
 check_has "invalid_client" "$last_body" '"error":"invalid_client"'
 http "$api/api/items" -u "$client_id:$client_secret"
 check "nor call the API over Basic: 401" "$last_status" 401
+http "$api/api/items" -H "Authorization: Bearer $resource_token"
+check "nor use a token it got before, still unexpired: 401" "$last_status" 401
+check_has "invalid_token (the key is checked on every request, as Stormpath did)" "$(header WWW-Authenticate)" 'error="invalid_token"'
 
 section "9. Sign out"
 # Sign-out is a POST with the session's CSRF token: a GET /logout (a link, an image, a redirect

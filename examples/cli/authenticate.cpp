@@ -195,6 +195,7 @@ struct authenticate_options {
     std::string token_path = "/oauth/token";
     bool allow_body = false;
     bool allow_query = false;
+    bool check_token_key = false;
     std::string realm;
     std::int64_t now = 0;
     CLI::Option* now_given = nullptr;
@@ -340,6 +341,7 @@ exit_code run_authenticate(const context& ctx, const authenticate_options& opt)
     cfg.token_endpoint_path = opt.token_path;
     cfg.bearer.allow_form_body = opt.allow_body;
     cfg.bearer.allow_query = opt.allow_query;
+    cfg.check_token_key = opt.check_token_key;
     if (!opt.realm.empty()) {
         cfg.realm = opt.realm;
         cfg.token.errors.realm = opt.realm;
@@ -440,6 +442,9 @@ void add_authenticate_commands(CLI::App& app, context& ctx)
         ->type_name("PATH");
     a->add_flag("--allow-body", opt->allow_body, "accept access_token in a form body (RFC 6750 §2.2)");
     a->add_flag("--allow-query", opt->allow_query, "accept access_token in the query (RFC 6750 §2.3; not recommended)");
+    a->add_flag("--check-token-key", opt->check_token_key,
+                "accept an access token only while the API key it was issued to (its sub) is among\n"
+                "the --record records and active, as Stormpath did (token_key_revoked, …)");
     a->add_option("--realm", opt->realm,
                   "the realm of every challenge (default: api, and oauth2 at the token endpoint)")
         ->type_name("R");

@@ -607,6 +607,21 @@ field WWW-Authenticate | grep -q '^Bearer realm="api", error="insufficient_scope
     fail "insufficient scope: WWW-Authenticate $(field WWW-Authenticate)"
 run 1 "${auth[@]}" --json <req-bearer.txt  # no --token-key: no token verifies
 json_is 'doc["response"]["status"] == 401 and doc["error"]["name"] == "unknown_key"'
+# --check-token-key: the token's API key (its sub) must be among the records and active.
+run 0 "${auth_tokens[@]}" --check-token-key --json <req-bearer.txt
+json_is 'doc["method"] == "access_token"'
+python3 -c 'import json; c = json.load(open("client.json")); c["revoked_at"] = 1000000000
+json.dump(c, open("client-disabled.json", "w"))'
+disabled_auth=(authenticate --record client-disabled.json --record other.json --pepper-file server-pepper.hex
+    --token-key at-es.jwk --iss "$as_iss" --aud "$api_aud")
+run 0 "${disabled_auth[@]}" --json <req-bearer.txt  # without the check, the token alone decides
+run 1 "${disabled_auth[@]}" --check-token-key --json <req-bearer.txt
+json_is 'doc["response"]["status"] == 401 and doc["error"]["name"] == "token_key_revoked"'
+field WWW-Authenticate | grep -q '^Bearer realm="api", error="invalid_token"' ||
+    fail "disabled key: WWW-Authenticate $(field WWW-Authenticate)"
+run 1 authenticate --record other.json --pepper-file server-pepper.hex --token-key at-es.jwk --iss "$as_iss" \
+    --aud "$api_aud" --check-token-key --json <req-bearer.txt
+json_is 'doc["response"]["status"] == 401 and doc["error"]["name"] == "token_key_unknown"'
 
 printf 'GET /oauth/token HTTP/1.1\r\n\r\n' >req-get-token.txt
 run 1 "${auth_tokens[@]}" --json <req-get-token.txt

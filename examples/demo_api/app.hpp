@@ -588,8 +588,13 @@ private:
     std::string jwks_;
     oauth2::token_endpoint_options topt_{
         .request = {.allow_client_secret_post = true}, .keys = {.prefixes = prefixes}, .errors = {.realm = "demo"}};
-    apiauth::api_auth_config cfg_{
-        .token_endpoint_path = "/oauth/token", .realm = "demo", .token = topt_, .token_cache = &cache_};
+    // check_token_key: a Bearer token is accepted only while the API key it was issued to is
+    // enabled, as Stormpath checked: disabling a key on the account page stops its tokens too.
+    apiauth::api_auth_config cfg_{.token_endpoint_path = "/oauth/token",
+                                  .realm = "demo",
+                                  .token = topt_,
+                                  .token_cache = &cache_,
+                                  .check_token_key = true};
     apiauth::adapters::api_route read_items_;
     apiauth::adapters::api_route write_items_;
     session_table sessions_;
