@@ -717,4 +717,117 @@ TEST_CASE_METHOD(auth_fixture, "Stormpath §5.3: the token's key is checked afte
     CHECK(store_lookups() == before);
 }
 
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.3: a form-body or query token whose API key is disabled is refused too",
+                 "[authenticate][token_key]")
+{
+    cfg.check_token_key = true;
+    cfg.bearer.allow_form_body = true;
+    cfg.bearer.allow_query = true;
+    const std::string t = token("read");
+    const request body{.method = "POST",
+                       .target = "/api/items",
+                       .content_type = "application/x-www-form-urlencoded",
+                       .body = "access_token=" + t};
+    const request query{.target = "/api/items?access_token=" + t};
+    REQUIRE(run(body));
+    REQUIRE(run(query));
+    edit_record(*this, reader.key_id, [](apiauth::api_key_record& r) { r.revoked_at = t_now; });
+    for (const request& r : {body, query}) {
+        const auto o = run(r);
+        CHECK_FALSE(o);
+        CHECK(o.error == errc::token_key_revoked);
+        CHECK(o.response.status == 401);
+    }
+}
+
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.3: a record under another key id than the token's sub is not its key",
+                 "[authenticate][token_key]")
+{
+    cfg.check_token_key = true;
+    const std::string bearer = "Bearer " + token("read");
+    const client other = add_client({"read"});
+    // A store that answers every lookup with another key's (active) record: a broken store.
+    struct wrong_record_store {
+        const counting_store* inner;
+        std::string other_id;
+        apiauth::result<std::shared_ptr<const apiauth::api_key_record>> lookup(std::string_view) const noexcept
+        {
+            return inner->lookup(other_id);
+        }
+    } wrong{&store, other.key_id};
+    const std::string_view lines[] = {bearer};
+    const apiauth::http::request_view req{.method = "GET", .target = "/api/items", .authorization = lines};
+    const auto o = apiauth::authenticate_api(req, cfg, wrong, ring, verifier);
+    CHECK(o.error == errc::token_key_unknown);
+    CHECK(o.response.status == 401);
+}
+
+TEST_CASE_METHOD(auth_fixture, "Stormpath §5.3: on the cached path, revocation before the key, the key on miss and hit",
+                 "[authenticate][token_key]")
+{
+    apiauth::oauth2::verified_token_cache<apiauth::oauth2::verified_access_token> cache(
+        [](const apiauth::oauth2::verified_access_token& t) {
+            return std::chrono::system_clock::time_point(t.expires_at() + std::chrono::seconds(30));
+        });
+    cfg.token_cache = &cache;
+    cfg.check_token_key = true;
+    const std::string t = token("read");
+    const std::string bearer = "Bearer " + t;
+    edit_record(*this, reader.key_id, [](apiauth::api_key_record& r) { r.revoked_at = t_now; });
+    // Disabled before the first request: refused on the miss (which still caches the
+    // verification), and on the hit.
+    CHECK(run({.authorization = {bearer}}).error == errc::token_key_revoked);
+    CHECK(cache.size() == 1);
+    CHECK(run({.authorization = {bearer}}).error == errc::token_key_revoked);
+    // Revoked as well: the token's own revocation is the answer, and the key is not looked up.
+    const auto v = verifier.verify(t);
+    REQUIRE(v.has_value());
+    REQUIRE(revoked.revoke(v->jti(), v->expires_at()).has_value());
+    const int before = store_lookups();
+    CHECK(run({.authorization = {bearer}}).error == errc::token_revoked);
+    CHECK(store_lookups() == before);
+}
+
+TEST_CASE_METHOD(auth_fixture,
+                 "Stormpath §5.3: oauth2::check_token_key also requires the key's prefix to be accepted, and a policy",
+                 "[authenticate][token_key]")
+{
+    const std::string t = token("read");
+    const auto v = verifier.verify(t);
+    REQUIRE(v.has_value());
+    const apiauth::api_key_options keys = policy();
+    const auto ok = apiauth::oauth2::check_token_key(store, *v, keys);
+    REQUIRE(ok.has_value());
+    CHECK((*ok)->key_id == reader.key_id);
+
+    // The prefix retired from the allow-list: Basic refuses the key, so its tokens are refused.
+    static constexpr std::string_view other_prefixes[] = {"other_sk"};
+    apiauth::api_key_options retired = keys;
+    retired.prefixes = other_prefixes;
+    const auto r = apiauth::oauth2::check_token_key(store, *v, retired);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error() == errc::token_key_not_accepted);
+    cfg.check_token_key = true;
+    cfg.token.keys.prefixes = other_prefixes;
+    const auto refused = run({.authorization = {"Bearer " + t}});
+    CHECK(refused.error == errc::token_key_not_accepted);
+    CHECK(refused.response.status == 401);
+
+    // A record of the Stormpath format is accepted only with accept_stormpath.
+    edit_record(*this, reader.key_id, [](apiauth::api_key_record& rec) {
+        rec.format = apiauth::api_key_format::stormpath;
+        rec.prefix.clear();
+    });
+    CHECK(apiauth::oauth2::check_token_key(store, *v, keys).error() == errc::token_key_not_accepted);
+    apiauth::api_key_options stormpath = keys;
+    stormpath.accept_stormpath = true;
+    CHECK(apiauth::oauth2::check_token_key(store, *v, stormpath).has_value());
+
+    // A policy that accepts no key at all is the server's mistake, before any lookup.
+    const int before = store_lookups();
+    CHECK(apiauth::oauth2::check_token_key(store, *v, apiauth::api_key_options{.now = t_now}).error() ==
+          errc::invalid_configuration);
+    CHECK(store_lookups() == before);
+}
+
 }  // namespace authenticate_test

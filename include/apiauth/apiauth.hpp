@@ -37,6 +37,7 @@
 #include <apiauth/oauth2/scope.hpp>
 #include <apiauth/oauth2/token_cache.hpp>
 #include <apiauth/oauth2/token_endpoint.hpp>
+#include <apiauth/oauth2/token_key.hpp>
 #include <apiauth/oauth2/token_request.hpp>
 #include <apiauth/oauth2/token_response.hpp>
 

@@ -20,6 +20,7 @@
 #include <apiauth/oauth2/scope.hpp>
 #include <apiauth/oauth2/token_cache.hpp>
 #include <apiauth/oauth2/token_endpoint.hpp>
+#include <apiauth/oauth2/token_key.hpp>
 #include <apiauth/oauth2/token_response.hpp>
 
 #include <memory>
@@ -61,14 +62,16 @@ struct api_auth_config {
     oauth2::verified_token_cache<oauth2::verified_access_token>* token_cache = nullptr;
     /// Opt-in: a Bearer access token is accepted only while the API key it was issued to (its
     /// `sub`: the token endpoint writes the key id there) is in the store and active
-    /// (api_key_status with `token.keys`: not disabled, not expired), as Stormpath's SDKs
-    /// checked on every request (research/stormpath-protocol.md §5.3). Disabling a key then
-    /// stops its tokens at once (within the TTL of a stores::cached_api_key_store) rather than
-    /// at their `exp`. Refused: token_key_unknown, token_key_revoked, token_key_expired,
+    /// and still accepted by `token.keys` (oauth2::check_token_key: its prefix allowed, not
+    /// disabled, not expired), as Stormpath's SDKs checked on every request
+    /// (research/stormpath-protocol.md §5.3). Disabling a key then stops its tokens at once
+    /// (within the TTL of a stores::cached_api_key_store) rather than at their `exp`. Refused:
+    /// token_key_unknown, token_key_not_accepted, token_key_revoked, token_key_expired,
     /// token_key_not_yet_valid (401 invalid_token); a store failure fails closed with its own
     /// error (503 for store_unavailable). The identity then carries the key's record. Costs
     /// one store lookup per Bearer request, cache hits included. Only for tokens whose `sub`
     /// is an API key id of this store: the tokens of this library's token endpoint.
+    /// adapters::bearer_route has no store and does not check: use an api_route (Basic off).
     bool check_token_key = false;
 };
 
@@ -308,26 +311,6 @@ struct authenticated_access {
     }
 };
 
-// api_auth_config::check_token_key: the API key `token` was issued to (its `sub`) must be in
-// `store` and active (api_key_status with `opt`); its record goes into `out`. A store failure
-// is returned as it is (fail closed).
-template <class Store>
-std::error_code token_key(const Store& store, const oauth2::verified_access_token& token, const api_key_options& opt,
-                          std::shared_ptr<const api_key_record>& out) noexcept
-{
-    const std::string_view id = token.subject();
-    auto found = store.lookup(id);
-    if (!found) return found.error();
-    if (!*found || (*found)->key_id != id) return errc::token_key_unknown;
-    const std::error_code status = api_key_status(**found, opt);
-    if (status == errc::api_key_revoked) return errc::token_key_revoked;
-    if (status == errc::api_key_expired) return errc::token_key_expired;
-    if (status == errc::api_key_not_yet_valid) return errc::token_key_not_yet_valid;
-    if (status) return status;  // invalid_configuration: a leeway out of bounds
-    out = std::move(*found);
-    return {};
-}
-
 // True when `part` lies within `whole`.
 inline bool within(std::string_view part, std::string_view whole) noexcept
 {
@@ -540,8 +523,9 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
             }
             std::shared_ptr<const api_key_record> key;
             if (cfg.check_token_key) {
-                if (const std::error_code k = detail::token_key(store, e->value(), cfg.token.keys, key))
-                    return detail::resource_failure(k, auth_method::access_token, cfg, {});
+                auto k = oauth2::check_token_key(store, e->value(), cfg.token.keys);
+                if (!k) return detail::resource_failure(k.error(), auth_method::access_token, cfg, {});
+                key = std::move(*k);
             }
             auth_outcome o = detail::authenticated_access::cache_outcome(std::move(e), m);
             if (key) detail::authenticated_access::set_record(*o.identity, std::move(key));
@@ -574,9 +558,9 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
         },
         [&](authenticated& who) noexcept -> std::error_code {
             if (!cfg.check_token_key) return {};
-            std::shared_ptr<const api_key_record> key;
-            if (const std::error_code k = detail::token_key(store, *who.token(), cfg.token.keys, key)) return k;
-            detail::authenticated_access::set_record(who, std::move(key));
+            auto k = oauth2::check_token_key(store, *who.token(), cfg.token.keys);
+            if (!k) return k.error();
+            detail::authenticated_access::set_record(who, std::move(*k));
             return {};
         });
 }

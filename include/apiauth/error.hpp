@@ -138,6 +138,7 @@ enum class errc {
     token_key_revoked,        ///< the API key an access token was issued to was disabled (revoked_at reached)
     token_key_expired,        ///< the API key an access token was issued to has expired (expires_at, plus leeway)
     token_key_not_yet_valid,  ///< the API key an access token was issued to is before its not_before
+    token_key_not_accepted,   ///< the API key an access token was issued to has a prefix (or format) no longer accepted
 
     // ---- ID Site (research/stormpath-protocol.md §1-§3) -------------------
     nonce_replayed = 800,                 ///< a jti or irt this side did not issue, already used, or expired (replay)
@@ -488,6 +489,8 @@ inline constexpr errc_info errc_table[] = {
      failure::token},
     {errc::token_key_not_yet_valid, "token_key_not_yet_valid",
      "The API key the access token was issued to is not valid yet", failure::token},
+    {errc::token_key_not_accepted, "token_key_not_accepted",
+     "The API key the access token was issued to is no longer accepted here", failure::token},
     {errc::nonce_replayed, "nonce_replayed", "The identifier was not issued here, was already used, or expired",
      failure::token},
     {errc::state_mismatch, "state_mismatch", "The state differs from the one expected", failure::token},

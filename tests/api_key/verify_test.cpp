@@ -521,6 +521,12 @@ TEST_CASE("api-keys.md §8.5 step 9: api_key_status answers as verification does
     CHECK(name(apiauth::api_key_status(r, policy(-1s))) == name(errc::invalid_configuration));
     CHECK(name(apiauth::api_key_status(r, policy(apiauth::max_api_key_leeway + 1s))) ==
           name(errc::invalid_configuration));
+    // Whole seconds, rounded down: half a second before a not_before is still before it.
+    api_key_record early = record_of(T0, ring);
+    early.not_before = t_now + 1s;
+    apiauth::api_key_options half = policy();
+    half.now = std::chrono::system_clock::time_point(t_now) + std::chrono::milliseconds(500);
+    CHECK(name(apiauth::api_key_status(early, half)) == name(errc::api_key_not_yet_valid));
     // Without an injected time, the clock: a key that expired in 2000 is expired today.
     r.expires_at = sys_seconds{946684800s};
     CHECK(name(apiauth::api_key_status(r)) == name(errc::api_key_expired));

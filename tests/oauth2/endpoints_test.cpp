@@ -95,6 +95,63 @@ TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.2: an active token is describe
     CHECK(o.response.fields.size() == 3);
 }
 
+TEST_CASE_METHOD(endpoints_fixture,
+                 "RFC 7662 §2.2 with check_token_key: a token whose API key was disabled or deleted is inactive",
+                 "[oauth2][introspection][token_key]")
+{
+    const client resource = add_client({"introspect"});
+    const std::string t = token_for(reader, "read");
+    const std::vector<std::string> as_resource = {basic_header(resource.id, resource.secret)};
+    const apiauth::oauth2::introspection_options check{.check_token_key = true};
+    // Active with the check while the key is enabled.
+    const auto active = introspect(as_resource, "token=" + t, check);
+    REQUIRE(active.response.status == 200);
+    CHECK(nlohmann::json::parse(active.response.body).at("active") == true);
+
+    // The reader's key disabled: inactive with the check, and why is in token_error only.
+    {
+        const auto r = store.inner.lookup(reader.key_id);
+        REQUIRE((r.has_value() && *r != nullptr));
+        apiauth::api_key_record copy = **r;
+        copy.revoked_at = t_now;
+        store.inner.insert_or_assign(std::move(copy));
+    }
+    const auto disabled = introspect(as_resource, "token=" + t, check);
+    check_inactive(disabled);
+    CHECK(disabled.token_error == errc::token_key_revoked);
+    // Without the check (the default) the token alone decides: still active.
+    CHECK(nlohmann::json::parse(introspect(as_resource, "token=" + t).response.body).at("active") == true);
+    // Deleted: inactive, token_key_unknown.
+    REQUIRE(store.inner.erase(reader.key_id));
+    const auto deleted = introspect(as_resource, "token=" + t, check);
+    check_inactive(deleted);
+    CHECK(deleted.token_error == errc::token_key_unknown);
+}
+
+TEST_CASE_METHOD(endpoints_fixture, "RFC 7662 §2.2 with check_token_key: a store that cannot answer fails closed (503)",
+                 "[oauth2][introspection][token_key]")
+{
+    const client resource = add_client({"introspect"});
+    const std::string t = token_for(reader, "read");
+    // A store that answers the caller's own lookup, then fails: the token's key cannot be read.
+    struct failing_second {
+        const counting_store* inner;
+        mutable int calls = 0;
+        apiauth::result<std::shared_ptr<const apiauth::api_key_record>> lookup(std::string_view id) const noexcept
+        {
+            if (++calls > 1) return errc::store_unavailable;
+            return inner->lookup(id);
+        }
+    } flaky{&store};
+    std::vector<std::string_view> keep;
+    const auto o =
+        apiauth::oauth2::introspection_endpoint(post({basic_header(resource.id, resource.secret)}, "token=" + t, keep),
+                                                flaky, ring, verifier, revoked, opt, {.check_token_key = true});
+    CHECK(o.response.status == 503);
+    CHECK(o.error == errc::store_unavailable);
+    CHECK(o.response.body.find("\"active\"") == std::string::npos);  // never "active", never "inactive"
+}
+
 TEST_CASE_METHOD(endpoints_fixture, "E91 RFC 7662 §2.2: an unknown token is {\"active\":false} and nothing else",
                  "[oauth2][introspection]")
 {

@@ -132,6 +132,9 @@ struct api_route {
 
 /** A route that accepts a Bearer access token only (RFC 6750, RFC 9068), with the scopes it
     requires. Basic and every other scheme are "no credentials" here (401, Bearer challenge).
+    It has no API key store, so it does not check that a token's API key is still enabled
+    (api_auth_config::check_token_key): for that, use an api_route whose config turns Basic off
+    and the check on, or call oauth2::check_token_key on the identity's token.
 
     @par Example
     @code

@@ -14,6 +14,7 @@
 #include <apiauth/oauth2/access_token.hpp>
 #include <apiauth/oauth2/revocation.hpp>
 #include <apiauth/oauth2/token_endpoint.hpp>
+#include <apiauth/oauth2/token_key.hpp>
 #include <apiauth/oauth2/token_request.hpp>
 #include <apiauth/oauth2/token_response.hpp>
 
@@ -39,6 +40,11 @@ struct introspection_options {
     /// Answer only for tokens issued to the calling client; any other token is inactive
     /// to it (§2.2: "not allowed to introspect this particular token").
     bool own_tokens_only = false;
+    /// A token whose API key (its `sub`) is no longer in the store or no longer accepted by
+    /// token_endpoint_options::keys (check_token_key: disabled, expired, prefix retired) is
+    /// inactive, as authenticate_api with api_auth_config::check_token_key refuses it. One
+    /// more store lookup per request; a store failure fails closed.
+    bool check_token_key = false;
 };
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE::oauth2
@@ -117,9 +123,9 @@ inline result<http::response> introspection_response(const result<verified_acces
     challenge, case E91), a client without iopt.required_scope (400 unauthorized_client).
     Otherwise the answer is 200 with `Content-Type: application/json`, `Cache-Control:
     no-store`, `Pragma: no-cache`, and either `{"active":false}` and nothing else (§2.2: a
-    token that does not verify, expired, revoked in `revoked`, or not the caller's under
-    own_tokens_only; the reason is in `token_error`, never in the response) or `{"active":
-    true, "scope", "client_id", "token_type":"Bearer", "exp", "iat", "sub", "aud", "iss",
+    token that does not verify, expired, revoked in `revoked`, not the caller's under
+    own_tokens_only, or whose API key is no longer accepted under check_token_key; the reason is in `token_error`, never
+   in the response) or `{"active": true, "scope", "client_id", "token_type":"Bearer", "exp", "iat", "sub", "aud", "iss",
     "jti"}` (§2.2 members). `tokens` verifies every token this server issued, whatever its
     audience (a token minted for an RFC 8707 resource is active too): a resource server that
     introspects must check that `aud` names it. `revoked` is a revocation store; its outage is
@@ -152,6 +158,9 @@ endpoint_outcome introspection_endpoint(const http::request_view& req, const Sto
     auto token = apiauth::detail::oauth2::access_token_access::verify_issued(tokens, r->token(), revoked);
     if (token && iopt.own_tokens_only && token->client_id() != r->client_id())
         token = result<verified_access_token>(errc::unauthorized_client);
+    if (token && iopt.check_token_key) {
+        if (auto k = check_token_key(store, *token, opt.keys); !k) token = result<verified_access_token>(k.error());
+    }
     auto resp = introspection_response(token, tokens);  // never throws: a failure is its error
     if (!resp) return operation_failure(resp.error(), ep, opt, o.client);
     if (!token) o.token_error = token.error();
