@@ -496,6 +496,16 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
     // (detail::bearer::unchecked_header_token); "" for every other request.
     const std::string_view header = detail::bearer::unchecked_header_token(req, cfg.bearer);
 
+    // cfg.check_token_key, once the token verified and is not revoked: the API key it was
+    // issued to must still be accepted; its record becomes the identity's.
+    const auto token_key = [&](authenticated& who) noexcept -> std::error_code {
+        if (!cfg.check_token_key) return {};
+        auto k = oauth2::check_token_key(store, *who.token(), cfg.token.keys);
+        if (!k) return k.error();
+        detail::authenticated_access::set_record(who, std::move(*k));
+        return {};
+    };
+
     // With a cache: the verification of this very token, if it is cached and unexpired; the
     // revocation store and the scopes are still checked on every request.
     if (cfg.token_cache != nullptr) {
@@ -521,14 +531,9 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
                     if (*r) return detail::resource_failure(errc::token_revoked, auth_method::access_token, cfg, {});
                 }
             }
-            std::shared_ptr<const api_key_record> key;
-            if (cfg.check_token_key) {
-                auto k = oauth2::check_token_key(store, e->value(), cfg.token.keys);
-                if (!k) return detail::resource_failure(k.error(), auth_method::access_token, cfg, {});
-                key = std::move(*k);
-            }
             auth_outcome o = detail::authenticated_access::cache_outcome(std::move(e), m);
-            if (key) detail::authenticated_access::set_record(*o.identity, std::move(key));
+            if (const std::error_code k = token_key(*o.identity))
+                return detail::resource_failure(k, auth_method::access_token, cfg, {});
             if (const std::string_view s = detail::missing_scope(*o.identity, required_scopes); !s.empty())
                 return detail::resource_failure(errc::insufficient_scope, auth_method::access_token, cfg, s);
             return o;
@@ -556,13 +561,7 @@ authenticate_api(const http::request_view& req, const api_auth_config& cfg, cons
             }
             return access_token_access::verify_into(tokens, value, out);
         },
-        [&](authenticated& who) noexcept -> std::error_code {
-            if (!cfg.check_token_key) return {};
-            auto k = oauth2::check_token_key(store, *who.token(), cfg.token.keys);
-            if (!k) return k.error();
-            detail::authenticated_access::set_record(who, std::move(*k));
-            return {};
-        });
+        token_key);
 }
 
 }  // namespace apiauth::inline APIAUTH_ABI_NAMESPACE

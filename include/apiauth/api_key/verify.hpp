@@ -243,8 +243,8 @@ inline result<verified_api_key> verify_presented_api_key(const presented_api_key
     checks it once the secret matched (step 9): revoked_at ≤ now (api_key_revoked), not_before
     > now + leeway (api_key_not_yet_valid), expires_at ≤ now − leeway (api_key_expired); empty
     when it is active. No secret is checked: this says whether the key would be accepted, not
-    that anyone holds it (authenticate_api uses it for the key an access token was issued to,
-    api_auth_config::check_token_key). invalid_configuration for a leeway outside 0 to
+    that anyone holds it (oauth2::check_token_key checks the same for the key an access token
+    was issued to). invalid_configuration for a leeway outside 0 to
     max_api_key_leeway. Compared in whole seconds. Never throws.
 
     @par Specification research/api-keys.md §8.5 step 9.

@@ -623,12 +623,10 @@ struct access_token_access {
     static apiauth::result<apiauth::oauth2::verified_access_token>
     verify_issued(const apiauth::oauth2::access_token_verifier& v, std::string_view token, const R& revoked) noexcept
     {
-        if (!v.issued_) return apiauth::errc::invalid_configuration;  // a moved-from verifier
-        apiauth::result<apiauth::oauth2::verified_access_token> t{boost::system::in_place_value, empty_token_key()};
-        if (auto e = v.check_into(v.issued_->typed, v.issued_->plain, token, *t))
-            t = e;
-        else if (auto r = apiauth::oauth2::access_token_verifier::check_revoked(*t, revoked))
-            t = r;
+        auto t = verify_issued(v, token);
+        if (t) {
+            if (auto r = apiauth::oauth2::access_token_verifier::check_revoked(*t, revoked)) t = r;
+        }
         return t;
     }
     // What the token cache binds its entries to: equal for copies of one make(), else different.

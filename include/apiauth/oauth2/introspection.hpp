@@ -124,12 +124,13 @@ inline result<http::response> introspection_response(const result<verified_acces
     Otherwise the answer is 200 with `Content-Type: application/json`, `Cache-Control:
     no-store`, `Pragma: no-cache`, and either `{"active":false}` and nothing else (§2.2: a
     token that does not verify, expired, revoked in `revoked`, not the caller's under
-    own_tokens_only, or whose API key is no longer accepted under check_token_key; the reason is in `token_error`, never
-   in the response) or `{"active": true, "scope", "client_id", "token_type":"Bearer", "exp", "iat", "sub", "aud", "iss",
-    "jti"}` (§2.2 members). `tokens` verifies every token this server issued, whatever its
-    audience (a token minted for an RFC 8707 resource is active too): a resource server that
-    introspects must check that `aud` names it. `revoked` is a revocation store; its outage is
-    the store's error (fail closed: never "active"). Never throws.
+    own_tokens_only, or whose API key is no longer accepted under check_token_key; the
+    reason is in `token_error`, never in the response) or `{"active": true, "scope",
+    "client_id", "token_type":"Bearer", "exp", "iat", "sub", "aud", "iss", "jti"}` (§2.2
+    members). `tokens` verifies every token this server issued, whatever its audience (a
+    token minted for an RFC 8707 resource is active too): a resource server that
+    introspects must check that `aud` names it. `revoked` is a revocation store; its outage
+    is the store's error (fail closed: never "active"). Never throws.
     @par Specification RFC 7662 §2.1, §2.2, §2.3, §4; RFC 6749 §2.3.1.
 */
 template <api_key_store Store, class Revocations>

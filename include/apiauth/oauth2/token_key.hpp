@@ -12,6 +12,7 @@
 #include <apiauth/error.hpp>
 #include <apiauth/oauth2/access_token.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string_view>
 #include <system_error>
@@ -41,21 +42,22 @@ template <api_key_store Store>
 result<std::shared_ptr<const api_key_record>> check_token_key(const Store& store, const verified_access_token& token,
                                                               const api_key_options& opt) noexcept
 {
-    if ((opt.prefixes.empty() && !opt.accept_stormpath) || opt.leeway.count() < 0 || opt.leeway > max_api_key_leeway)
-        return errc::invalid_configuration;
+    if (auto e = apiauth::detail::check_key_policy(opt)) return e;
     const std::string_view id = token.subject();
     auto found = store.lookup(id);
     if (!found) return found.error();
     if (!*found || (*found)->key_id != id) return errc::token_key_unknown;
     const api_key_record& r = **found;
-    const bool accepted =
-        r.format == api_key_format::stormpath ? opt.accept_stormpath : detail::prefix_allowed(opt.prefixes, r.prefix);
+    const bool accepted = r.format == api_key_format::stormpath
+                              ? opt.accept_stormpath
+                              : apiauth::detail::prefix_allowed(opt.prefixes, r.prefix);
     if (!accepted) return errc::token_key_not_accepted;
-    const std::error_code status = api_key_status(r, opt);
+    // api_key_status, whose leeway check_key_policy has made sure of.
+    const std::error_code status = apiauth::detail::record_status(
+        r, std::chrono::floor<std::chrono::seconds>(apiauth::detail::verification_time(opt)), opt.leeway);
     if (status == errc::api_key_revoked) return errc::token_key_revoked;
     if (status == errc::api_key_not_yet_valid) return errc::token_key_not_yet_valid;
     if (status == errc::api_key_expired) return errc::token_key_expired;
-    if (status) return status;
     return std::move(*found);
 }
 

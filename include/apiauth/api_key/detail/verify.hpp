@@ -76,12 +76,18 @@ struct no_observer {
     void mac() noexcept {}
 };
 
-inline std::error_code check_policy(const pepper_ring& ring, const api_key_options& opt) noexcept
+// A policy that can accept a key: a prefix or accept_stormpath, a leeway from 0 to a day.
+inline std::error_code check_key_policy(const api_key_options& opt) noexcept
 {
-    if (ring.size() == 0 || opt.leeway.count() < 0 || opt.leeway > max_api_key_leeway ||
-        (opt.prefixes.empty() && !opt.accept_stormpath))
+    if (opt.leeway.count() < 0 || opt.leeway > max_api_key_leeway || (opt.prefixes.empty() && !opt.accept_stormpath))
         return errc::invalid_configuration;
     return {};
+}
+
+inline std::error_code check_policy(const pepper_ring& ring, const api_key_options& opt) noexcept
+{
+    if (ring.size() == 0) return errc::invalid_configuration;
+    return check_key_policy(opt);
 }
 
 inline bool prefix_allowed(std::span<const std::string_view> allowed, std::string_view prefix) noexcept
